@@ -1,0 +1,276 @@
+//! Answers: normalise what an input produced into the answer value of a question, and check
+//! it (required, option membership, email syntax, business email, number range, pattern,
+//! length). Errors are widget string keys (`required`, `invalid_email`, ...), so the shell
+//! shows them in the visitor's language.
+//!
+//! Patterns are matched through the `Patterns` port: the browser uses its own RegExp engine,
+//! the native shell a Rust one, so the wasm carries no regex engine.
+
+use crate::logic::to_text;
+use crate::playbook::{Kind, Question};
+use crate::value::Value;
+
+/// Matches `validate.pattern`s (JavaScript RegExp syntax, anchored to the whole answer).
+pub trait Patterns {
+    /// `Some(true)` when `text` matches all of `pattern`, `None` when the pattern is
+    /// not understood.
+    fn full_match(&self, pattern: &str, text: &str) -> Option<bool>;
+}
+
+/// A `Patterns` that accepts every text: for tests and for callers that check patterns
+/// elsewhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnyPattern;
+
+impl Patterns for AnyPattern {
+    fn full_match(&self, _pattern: &str, _text: &str) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Basic sanity of a pattern before an engine sees it: non-empty and not huge.
+pub fn pattern_is_supported(p: &str) -> bool {
+    !p.is_empty() && p.len() <= 1000
+}
+
+/// Domains of free mail providers, refused by `business_email`.
+pub const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.fr",
+    "yahoo.de",
+    "ymail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "hotmail.de",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "mail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "wanadoo.fr",
+    "libero.it",
+    "yandex.ru",
+    "yandex.com",
+    "mail.ru",
+    "proton.me",
+    "protonmail.com",
+    "tutanota.com",
+    "zoho.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "naver.com",
+    "hey.com",
+    "fastmail.com",
+];
+
+/// Plain email syntax: `local@domain.tld`, no spaces, at most 254 characters.
+pub fn is_email(s: &str) -> bool {
+    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| tld.chars().count() >= 2)
+}
+
+/// True when the email's domain is not a free mail provider.
+pub fn is_business_email(s: &str) -> bool {
+    let domain = s.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    let domain = domain.to_ascii_lowercase();
+    !FREE_MAIL.iter().any(|f| domain == *f)
+}
+
+/// A phone number: digits with optional `+`, spaces, `-`, `.`, `(`, `)`; 6 to 20 digits.
+pub fn is_phone(s: &str) -> bool {
+    let t = s.trim();
+    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    (6..=20).contains(&digits)
+        && t.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || " -.()/".contains(c) || (c == '+' && i == 0))
+}
+
+/// Normalises and checks an answer. `Value::Null` means "no answer" (allowed when the
+/// question is not required). On failure returns the widget string key of the error.
+pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value, &'static str> {
+    let empty = match raw {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    if empty && q.kind != Kind::Consent {
+        return if q.required {
+            Err("required")
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    match q.kind {
+        Kind::Choice => option_value(q, raw).ok_or("invalid_choice"),
+        Kind::Multi => {
+            let items: &[Value] = match raw {
+                Value::Array(a) => a,
+                single => std::slice::from_ref(single),
+            };
+            let mut chosen = Vec::new();
+            for item in items {
+                chosen.push(option_value(q, item).ok_or("invalid_choice")?);
+            }
+            // Canonical order: the options' order, each once.
+            let out: Vec<Value> = q
+                .options
+                .iter()
+                .filter(|o| chosen.contains(&o.value))
+                .map(|o| o.value.clone())
+                .collect();
+            Ok(Value::Array(out))
+        }
+        Kind::Consent => {
+            let given = match raw {
+                Value::Bool(b) => *b,
+                Value::String(s) => matches!(s.as_str(), "true" | "on" | "yes" | "1"),
+                Value::Null => false,
+                _ => return Err("invalid_choice"),
+            };
+            if q.required && !given {
+                Err("consent_required")
+            } else {
+                Ok(Value::Bool(given))
+            }
+        }
+        Kind::Number => {
+            let n = match raw {
+                Value::Number(n) => *n,
+                Value::String(s) => parse_number(s).ok_or("invalid_number")?,
+                _ => return Err("invalid_number"),
+            };
+            if !n.is_finite() {
+                return Err("invalid_number");
+            }
+            if q.validate.min.is_some_and(|m| n < m) {
+                return Err("too_small");
+            }
+            if q.validate.max.is_some_and(|m| n > m) {
+                return Err("too_large");
+            }
+            Ok(Value::Number(n))
+        }
+        Kind::Text | Kind::Email | Kind::Phone | Kind::Hidden => {
+            let s = match raw {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(_) | Value::Bool(_) => to_text(raw),
+                _ => return Err("pattern"),
+            };
+            let limit = q.validate.max_length.unwrap_or(if q.kind == Kind::Text {
+                5000
+            } else {
+                320
+            });
+            if s.chars().count() > limit {
+                return Err("too_long");
+            }
+            if q.kind == Kind::Email {
+                if !is_email(&s) {
+                    return Err("invalid_email");
+                }
+                if q.validate.business_email && !is_business_email(&s) {
+                    return Err("business_email");
+                }
+            }
+            if q.kind == Kind::Phone && !is_phone(&s) {
+                return Err("invalid_phone");
+            }
+            if let Some(p) = &q.validate.pattern {
+                if patterns.full_match(p, &s) != Some(true) {
+                    return Err("pattern");
+                }
+            }
+            Ok(Value::String(s))
+        }
+    }
+}
+
+/// The option value `raw` names: the value itself, or its text (inputs give strings).
+fn option_value(q: &Question, raw: &Value) -> Option<Value> {
+    q.options
+        .iter()
+        .find(|o| o.value == *raw)
+        .or_else(|| {
+            let t = raw.as_str()?;
+            q.options.iter().find(|o| to_text(&o.value) == t)
+        })
+        .map(|o| o.value.clone())
+}
+
+/// Parses a number typed by a visitor: decimal with `.` or `,` as the decimal mark.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    let t = if t.contains(',') && !t.contains('.') {
+        t.replace(',', ".")
+    } else {
+        t.replace(',', "")
+    };
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+    {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("ana@acme.com") && is_email("a.b+c@sub.acme.co.uk"));
+        assert!(!is_email("ana@acme") && !is_email("@acme.com") && !is_email("a b@acme.com"));
+        assert!(!is_email("ana@acme.c") && !is_email("ana@-acme.com") && !is_email("ana"));
+        assert!(is_business_email("ana@acme.com") && !is_business_email("ana@Gmail.com"));
+    }
+
+    #[test]
+    fn phones_and_numbers() {
+        assert!(is_phone("+49 30 1234567") && is_phone("(555) 123-4567"));
+        assert!(!is_phone("12345") && !is_phone("call me") && !is_phone("12+3456789"));
+        assert_eq!(parse_number("1,5"), Some(1.5));
+        assert_eq!(parse_number("1,000.5"), Some(1000.5));
+        assert_eq!(parse_number("12abc"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
+}

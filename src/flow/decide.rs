@@ -1,0 +1,747 @@
+//! Early decision: is the winning outcome the same for every way the questions still ahead
+//! could be answered?
+//!
+//! Sound by construction, by abstract interpretation of the playbook's JsonLogic:
+//! - every unanswered question gets an abstract domain: the finite set of its possible
+//!   answers (choice options, small multi subsets, consent), a number interval, or `Any`
+//!   (free text), always with `null`: a question skipped by this decision stays unanswered,
+//!   and the outcome must be the one the answers given produce (`verify` recomputes it);
+//! - scores become intervals: fixed points of the answers given plus, per dimension, the
+//!   least and most each open question can still add; a rule whose condition is undecided
+//!   adds between 0 and its points;
+//! - conditions are evaluated three-valued: finite sets by running the concrete operator on
+//!   every combination (so every operator keeps the official semantics), intervals through
+//!   the comparison and `+ - *` operators, everything else `Any`.
+//!
+//! Every abstract value over-approximates the concrete values, so when exactly one outcome
+//! remains possible, it is the outcome of every completion. When in doubt the answer is
+//! "not decided", and the flow asks on. The property test in `tests/decide.rs` checks this
+//! against brute-force enumeration of every completion.
+
+use crate::logic::{apply, eval, truthy, Node, Op};
+use crate::playbook::{Kind, Playbook, Points, Question};
+use crate::score::{chosen, Answers};
+use crate::value::Value;
+
+/// Most values a finite abstract set may hold before it widens to `Any`.
+const SET_CAP: usize = 64;
+/// Most concrete operator applications for one abstract operator node.
+const PRODUCT_CAP: usize = 512;
+/// Multi questions with at most this many options get an exact subset domain.
+const MULTI_EXACT: usize = 5;
+
+/// An abstract value: a superset of the concrete values an expression can take.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Abs {
+    /// one of these values (non-empty, deduplicated)
+    Set(Vec<Value>),
+    /// any number in `[lo, hi]`, or `null` when `null` is set
+    Num {
+        /// least value
+        lo: f64,
+        /// greatest value
+        hi: f64,
+        /// `null` is possible too
+        null: bool,
+    },
+    /// anything
+    Any,
+}
+
+/// Three-valued truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Truth {
+    /// holds for every completion
+    True,
+    /// holds for none
+    False,
+    /// depends on the answers still ahead
+    Unknown,
+}
+
+impl Abs {
+    fn one(v: Value) -> Abs {
+        Abs::Set(vec![v])
+    }
+    fn bools() -> Abs {
+        Abs::Set(vec![Value::Bool(false), Value::Bool(true)])
+    }
+    fn num(lo: f64, hi: f64, null: bool) -> Abs {
+        if lo.is_nan() || hi.is_nan() {
+            return Abs::Any;
+        }
+        if lo == hi && !null {
+            return Abs::one(Value::Number(lo));
+        }
+        Abs::Num { lo, hi, null }
+    }
+
+    /// The truth of this value under JsonLogic truthiness.
+    pub fn truth(&self) -> Truth {
+        match self {
+            Abs::Set(vs) => {
+                let t = vs.iter().filter(|v| truthy(v)).count();
+                if t == vs.len() {
+                    Truth::True
+                } else if t == 0 {
+                    Truth::False
+                } else {
+                    Truth::Unknown
+                }
+            }
+            Abs::Num { lo, hi, null } => {
+                if !null && (*lo > 0.0 || *hi < 0.0) {
+                    Truth::True
+                } else if *lo == 0.0 && *hi == 0.0 {
+                    Truth::False
+                } else {
+                    Truth::Unknown
+                }
+            }
+            Abs::Any => Truth::Unknown,
+        }
+    }
+
+    /// The smallest abstract value holding both.
+    fn union(self, other: Abs) -> Abs {
+        match (self, other) {
+            (Abs::Set(mut a), Abs::Set(b)) => {
+                for v in b {
+                    if !a.contains(&v) {
+                        a.push(v);
+                    }
+                }
+                if a.len() <= SET_CAP {
+                    Abs::Set(a)
+                } else {
+                    hull(&a)
+                }
+            }
+            (Abs::Num { lo, hi, null }, Abs::Set(s)) | (Abs::Set(s), Abs::Num { lo, hi, null }) => {
+                match hull(&s) {
+                    Abs::Num {
+                        lo: l2,
+                        hi: h2,
+                        null: n2,
+                    } => Abs::num(lo.min(l2), hi.max(h2), null || n2),
+                    _ => Abs::Any,
+                }
+            }
+            (
+                Abs::Num { lo, hi, null },
+                Abs::Num {
+                    lo: l2,
+                    hi: h2,
+                    null: n2,
+                },
+            ) => Abs::num(lo.min(l2), hi.max(h2), null || n2),
+            _ => Abs::Any,
+        }
+    }
+
+    /// The numeric range `to_number` can give, when known (`null` counts as 0).
+    fn number_range(&self) -> Option<(f64, f64)> {
+        match self {
+            Abs::Num { lo, hi, null } => {
+                if *null {
+                    Some((lo.min(0.0), hi.max(0.0)))
+                } else {
+                    Some((*lo, *hi))
+                }
+            }
+            Abs::Set(vs) => {
+                let mut lo = f64::INFINITY;
+                let mut hi = f64::NEG_INFINITY;
+                for v in vs {
+                    let n = match v {
+                        Value::Number(n) => *n,
+                        Value::Null => 0.0,
+                        Value::Bool(b) => f64::from(u8::from(*b)),
+                        _ => return None,
+                    };
+                    lo = lo.min(n);
+                    hi = hi.max(n);
+                }
+                Some((lo, hi))
+            }
+            Abs::Any => None,
+        }
+    }
+}
+
+/// Numbers (and null) as an interval; anything else `Any`.
+fn hull(vs: &[Value]) -> Abs {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    let mut null = false;
+    for v in vs {
+        match v {
+            Value::Number(n) => {
+                lo = lo.min(*n);
+                hi = hi.max(*n);
+            }
+            Value::Null => null = true,
+            _ => return Abs::Any,
+        }
+    }
+    if lo > hi {
+        return Abs::Any;
+    }
+    Abs::num(lo, hi, null)
+}
+
+/// What is known about the data a condition sees.
+struct Env<'a> {
+    pb: &'a Playbook,
+    /// per question: its abstract answer
+    answers: &'a [Abs],
+    /// per named dimension, then the unnamed one: score interval
+    scores: &'a [(f64, f64)],
+    context: &'a Value,
+}
+
+impl Env<'_> {
+    fn score_dim(&self, name: &str) -> Option<Abs> {
+        let (lo, hi) = if name == "total" {
+            self.scores
+                .iter()
+                .fold((0.0, 0.0), |(a, b), (l, h)| (a + l, b + h))
+        } else {
+            let i = self.pb.dimensions.iter().position(|d| d == name)?;
+            *self.scores.get(i)?
+        };
+        Some(Abs::num(lo, hi, false))
+    }
+
+    /// The abstract value of `{"var": args}` evaluated against the data.
+    fn var(&self, node: &Node, args: &[Node]) -> Abs {
+        let name = match args.first() {
+            Some(Node::Lit(Value::String(s))) => s.as_str(),
+            _ => return Abs::Any,
+        };
+        let default = args.get(1);
+        let head = name.split('.').next().unwrap_or("");
+        if head == "context" {
+            // Known for the whole session: evaluate concretely.
+            let data = Value::Object(vec![("context".into(), self.context.clone())]);
+            return Abs::one(eval(node, &data));
+        }
+        if head == "score" {
+            let rest = &name[head.len()..];
+            return match rest.strip_prefix('.') {
+                Some(dim) if !dim.contains('.') => match self.score_dim(dim) {
+                    // A score is never null, so a default never applies.
+                    Some(a) => a,
+                    None => Abs::Any,
+                },
+                _ => Abs::Any,
+            };
+        }
+        let Some(qi) = self.pb.question_index(head) else {
+            return Abs::Any;
+        };
+        let Some(dom) = self.answers.get(qi) else {
+            return Abs::Any;
+        };
+        match dom {
+            Abs::Set(vs) => {
+                // Run the real `var` on each possible answer: exact, defaults included.
+                let mut out: Vec<Value> = Vec::new();
+                for v in vs {
+                    let data = Value::Object(vec![(head.to_owned(), v.clone())]);
+                    let r = eval(node, &data);
+                    if !out.contains(&r) {
+                        out.push(r);
+                    }
+                }
+                if out.len() <= SET_CAP {
+                    Abs::Set(out)
+                } else {
+                    hull(&out)
+                }
+            }
+            Abs::Num { lo, hi, null } if name == head => match (null, default) {
+                (true, Some(d)) => {
+                    Abs::num(*lo, *hi, false).union(self.eval(d))
+                }
+                _ => dom.clone(),
+            },
+            _ => Abs::Any,
+        }
+    }
+
+    /// Abstract evaluation.
+    fn eval(&self, node: &Node) -> Abs {
+        match node {
+            Node::Lit(v) => Abs::one(v.clone()),
+            Node::Array(items) => {
+                let parts: Vec<Abs> = items.iter().map(|n| self.eval(n)).collect();
+                product(&parts, |vals| Value::Array(vals.to_vec()))
+            }
+            Node::Op(op, args) => self.op(node, *op, args),
+        }
+    }
+
+    fn op(&self, node: &Node, op: Op, args: &[Node]) -> Abs {
+        match op {
+            Op::Var => self.var(node, args),
+            Op::Missing | Op::MissingSome => Abs::Any,
+            Op::If => {
+                // if c1 v1 c2 v2 ... else
+                let mut acc: Option<Abs> = None;
+                let mut i = 0;
+                loop {
+                    if i + 1 >= args.len() {
+                        let last = match args.get(i) {
+                            Some(n) => self.eval(n),
+                            None => Abs::one(Value::Null),
+                        };
+                        return join(acc, last);
+                    }
+                    match self.eval(&args[i]).truth() {
+                        Truth::True => return join(acc, self.eval(&args[i + 1])),
+                        Truth::False => {}
+                        Truth::Unknown => acc = Some(join(acc, self.eval(&args[i + 1]))),
+                    }
+                    i += 2;
+                }
+            }
+            Op::And | Op::Or => {
+                // The value of the argument where evaluation stops.
+                let stop = if op == Op::And {
+                    Truth::False
+                } else {
+                    Truth::True
+                };
+                let mut acc: Option<Abs> = None;
+                for (i, n) in args.iter().enumerate() {
+                    let a = self.eval(n);
+                    if i + 1 == args.len() {
+                        return join(acc, a);
+                    }
+                    let t = a.truth();
+                    if t == stop {
+                        return join(acc, a);
+                    }
+                    if t == Truth::Unknown {
+                        acc = Some(join(acc, a));
+                    }
+                }
+                acc.unwrap_or(Abs::one(Value::Null))
+            }
+            Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
+                // The body sees only the element, so a known array is evaluated concretely.
+                let arr = match args.first() {
+                    Some(n) => self.eval(n),
+                    None => Abs::one(Value::Null),
+                };
+                let init = match (op, args.get(2)) {
+                    (Op::Reduce, Some(n)) => self.eval(n),
+                    _ => Abs::one(Value::Null),
+                };
+                let parts = [arr, init];
+                let r = product(&parts, |vals| {
+                    let mut lit_args: Vec<Node> = args.to_vec();
+                    if let Some(first) = lit_args.first_mut() {
+                        *first = Node::Lit(vals[0].clone());
+                    }
+                    if op == Op::Reduce {
+                        if let Some(i) = lit_args.get_mut(2) {
+                            *i = Node::Lit(vals[1].clone());
+                        }
+                    }
+                    eval(&Node::Op(op, lit_args), &Value::Null)
+                });
+                match (r, op) {
+                    (Abs::Any, Op::All | Op::None | Op::Some) => Abs::bools(),
+                    (r, _) => r,
+                }
+            }
+            _ => {
+                let parts: Vec<Abs> = args.iter().map(|n| self.eval(n)).collect();
+                strict(op, &parts)
+            }
+        }
+    }
+}
+
+fn join(acc: Option<Abs>, a: Abs) -> Abs {
+    match acc {
+        Some(x) => x.union(a),
+        None => a,
+    }
+}
+
+/// Applies `f` to every combination of the parts' values when all parts are finite sets
+/// and the product is small; otherwise `Any`.
+fn product(parts: &[Abs], f: impl Fn(&[Value]) -> Value) -> Abs {
+    let mut sets: Vec<&[Value]> = Vec::with_capacity(parts.len());
+    let mut size: usize = 1;
+    for p in parts {
+        match p {
+            Abs::Set(vs) => {
+                size = size.saturating_mul(vs.len());
+                sets.push(vs);
+            }
+            _ => return Abs::Any,
+        }
+    }
+    if size > PRODUCT_CAP {
+        return Abs::Any;
+    }
+    let mut out: Vec<Value> = Vec::new();
+    let mut idx = vec![0usize; sets.len()];
+    let mut buf: Vec<Value> = Vec::with_capacity(sets.len());
+    loop {
+        buf.clear();
+        buf.extend(sets.iter().zip(&idx).map(|(s, i)| s[*i].clone()));
+        let r = f(&buf);
+        if !out.contains(&r) {
+            out.push(r);
+        }
+        // next combination
+        let mut k = sets.len();
+        loop {
+            if k == 0 {
+                return if out.len() <= SET_CAP {
+                    Abs::Set(out)
+                } else {
+                    hull(&out)
+                };
+            }
+            k -= 1;
+            idx[k] += 1;
+            if idx[k] < sets[k].len() {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+}
+
+/// A strict operator on abstract arguments.
+fn strict(op: Op, parts: &[Abs]) -> Abs {
+    let exact = product(parts, |vals| apply(op, vals));
+    if exact != Abs::Any || parts.iter().all(|p| matches!(p, Abs::Set(_))) {
+        return exact;
+    }
+    match op {
+        Op::Not | Op::NotNot => {
+            let t = parts.first().map_or(Truth::False, Abs::truth);
+            let negate = op == Op::Not;
+            match t {
+                Truth::True => Abs::one(Value::Bool(!negate)),
+                Truth::False => Abs::one(Value::Bool(negate)),
+                Truth::Unknown => Abs::bools(),
+            }
+        }
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => compare(op, parts),
+        Op::Add | Op::Sub | Op::Mul if parts.len() == 2 => {
+            match (parts[0].number_range(), parts[1].number_range()) {
+                (Some((a, b)), Some((c, d))) => {
+                    let (lo, hi) = match op {
+                        Op::Add => (a + c, b + d),
+                        Op::Sub => (a - d, b - c),
+                        _ => {
+                            let ps = [a * c, a * d, b * c, b * d];
+                            (
+                                ps.iter().cloned().fold(f64::INFINITY, f64::min),
+                                ps.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                            )
+                        }
+                    };
+                    Abs::num(lo, hi, false)
+                }
+                _ => Abs::Any,
+            }
+        }
+        // Everything else that yields a bool: unknown bool.
+        Op::Eq | Op::Ne | Op::StrictEq | Op::StrictNe | Op::In => Abs::bools(),
+        _ => Abs::Any,
+    }
+}
+
+/// `<`, `<=`, `>`, `>=` (two arguments, or three for "between") over intervals.
+fn compare(op: Op, parts: &[Abs]) -> Abs {
+    let ranges: Option<Vec<(f64, f64)>> = parts.iter().map(Abs::number_range).collect();
+    let Some(r) = ranges else {
+        return Abs::bools();
+    };
+    if r.len() < 2 || r.len() > 3 || r.iter().any(|(l, h)| l.is_nan() || h.is_nan()) {
+        return Abs::bools();
+    }
+    // Each adjacent pair must hold; the chain holds for sure when every pair does.
+    let pair = |a: (f64, f64), b: (f64, f64)| -> Truth {
+        let (sure, never) = match op {
+            Op::Lt => (a.1 < b.0, a.0 >= b.1),
+            Op::Le => (a.1 <= b.0, a.0 > b.1),
+            Op::Gt => (a.0 > b.1, a.1 <= b.0),
+            _ => (a.0 >= b.1, a.1 < b.0),
+        };
+        if sure {
+            Truth::True
+        } else if never {
+            Truth::False
+        } else {
+            Truth::Unknown
+        }
+    };
+    let mut all = Truth::True;
+    for w in r.windows(2) {
+        match pair(w[0], w[1]) {
+            Truth::False => return Abs::one(Value::Bool(false)),
+            Truth::Unknown => all = Truth::Unknown,
+            Truth::True => {}
+        }
+    }
+    match all {
+        Truth::True => Abs::one(Value::Bool(true)),
+        _ => Abs::bools(),
+    }
+}
+
+/// The abstract answer of a question not answered yet. `null` is always possible: the
+/// question may be skipped by an `ask_if`, left empty when optional, or skipped by this very
+/// early decision — and the lead's outcome is recomputed from the answers actually given
+/// (`verify`), so the decided outcome must also hold when every open question stays
+/// unanswered.
+fn domain(q: &Question) -> Abs {
+    let with_null = |mut vs: Vec<Value>| {
+        vs.push(Value::Null);
+        Abs::Set(vs)
+    };
+    match q.kind {
+        Kind::Choice => with_null(q.options.iter().map(|o| o.value.clone()).collect()),
+        Kind::Multi if q.options.len() <= MULTI_EXACT => {
+            let n = q.options.len();
+            let subsets = (1u32..(1 << n))
+                .map(|mask| {
+                    Value::Array(
+                        q.options
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << i) != 0)
+                            .map(|(_, o)| o.value.clone())
+                            .collect(),
+                    )
+                })
+                .collect();
+            with_null(subsets)
+        }
+        Kind::Consent => {
+            let mut vs = vec![Value::Bool(true)];
+            if !q.required {
+                vs.push(Value::Bool(false));
+            }
+            with_null(vs)
+        }
+        Kind::Number => Abs::num(
+            q.validate.min.unwrap_or(f64::NEG_INFINITY),
+            q.validate.max.unwrap_or(f64::INFINITY),
+            true,
+        ),
+        _ => Abs::Any,
+    }
+}
+
+/// Least and most a question's answer can add to each dimension (named ones, then the
+/// unnamed one).
+fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
+    let slot = |dim: Option<usize>| dim.unwrap_or(pb.dimensions.len());
+    match q.kind {
+        Kind::Choice => {
+            for d in 0..out.len() {
+                let mut lo = f64::INFINITY;
+                let mut hi = f64::NEG_INFINITY;
+                for o in &q.options {
+                    let p: f64 = o
+                        .points
+                        .iter()
+                        .filter(|(dim, _)| slot(*dim) == d)
+                        .map(|(_, p)| p)
+                        .sum();
+                    lo = lo.min(p);
+                    hi = hi.max(p);
+                }
+                // An open question may stay unanswered (see `domain`): it can add 0.
+                lo = lo.min(0.0);
+                hi = hi.max(0.0);
+                out[d].0 += lo;
+                out[d].1 += hi;
+            }
+        }
+        Kind::Multi => {
+            for o in &q.options {
+                for (dim, p) in &o.points {
+                    let d = slot(*dim);
+                    if *p < 0.0 {
+                        out[d].0 += p;
+                    } else {
+                        out[d].1 += p;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn add_points(points: &Points, n_dims: usize, out: &mut [(f64, f64)], sure: bool) {
+    for (dim, p) in points {
+        let d = dim.unwrap_or(n_dims);
+        if sure {
+            out[d].0 += p;
+            out[d].1 += p;
+        } else if *p < 0.0 {
+            out[d].0 += p;
+        } else {
+            out[d].1 += p;
+        }
+    }
+}
+
+/// The outcomes still possible given the answers so far. `open[i]` is true for questions
+/// that may still be answered (not asked yet); their current answers are ignored.
+/// A single element means the outcome is decided.
+pub fn possible_outcomes(pb: &Playbook, answers: &Answers, open: &[bool], context: &Value) -> Vec<usize> {
+    let n_dims = pb.dimensions.len();
+    let mut abs_answers: Vec<Abs> = Vec::with_capacity(pb.questions.len());
+    let mut scores = vec![(0.0, 0.0); n_dims + 1];
+    let mut known_dq = false;
+    let mut maybe_dq = false;
+    for (i, q) in pb.questions.iter().enumerate() {
+        if open.get(i).copied().unwrap_or(false) {
+            abs_answers.push(domain(q));
+            point_range(pb, q, &mut scores);
+            if q.options.iter().any(|o| o.disqualify.is_some()) {
+                maybe_dq = true;
+            }
+        } else {
+            let a = answers.get(i).cloned().unwrap_or(Value::Null);
+            for v in chosen(q.kind, &a) {
+                if let Some(o) = q.options.iter().find(|o| o.value == *v) {
+                    add_points(&o.points, n_dims, &mut scores, true);
+                    known_dq |= o.disqualify.is_some();
+                }
+            }
+            abs_answers.push(Abs::one(a));
+        }
+    }
+    let first_dq = pb.first_disqualified();
+    if known_dq {
+        if let Some(i) = first_dq {
+            return vec![i];
+        }
+    }
+    // Rules see option points only.
+    let option_scores = scores.clone();
+    let env = Env {
+        pb,
+        answers: &abs_answers,
+        scores: &option_scores,
+        context,
+    };
+    for rule in &pb.rules {
+        match env.eval(&rule.cond).truth() {
+            Truth::True => add_points(&rule.points, n_dims, &mut scores, true),
+            Truth::Unknown => add_points(&rule.points, n_dims, &mut scores, false),
+            Truth::False => {}
+        }
+    }
+    let env = Env {
+        pb,
+        answers: &abs_answers,
+        scores: &scores,
+        context,
+    };
+    let last = pb.outcomes.len().saturating_sub(1);
+    let mut possible = Vec::new();
+    for (i, o) in pb.outcomes.iter().enumerate() {
+        match &o.cond {
+            Some(c) => match env.eval(c).truth() {
+                Truth::True => {
+                    possible.push(i);
+                    break;
+                }
+                Truth::Unknown => possible.push(i),
+                Truth::False => {}
+            },
+            None if i == last => {
+                possible.push(i);
+                break;
+            }
+            None => {}
+        }
+    }
+    if maybe_dq {
+        if let Some(i) = first_dq {
+            if !possible.contains(&i) {
+                possible.push(i);
+            }
+        }
+    }
+    possible
+}
+
+/// The outcome, when it is the same for every way the open questions could be answered.
+pub fn decided(pb: &Playbook, answers: &Answers, open: &[bool], context: &Value) -> Option<usize> {
+    match possible_outcomes(pb, answers, open, context).as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// The truth of a condition before any question is answered (for lint: a `False` ask_if
+/// means the question is never asked).
+pub fn truth_before_any_answer(pb: &Playbook, cond: &Node, context: &Value) -> Truth {
+    let abs_answers: Vec<Abs> = pb.questions.iter().map(domain).collect();
+    let scores = score_ranges_raw(pb, &abs_answers, context);
+    let env = Env {
+        pb,
+        answers: &abs_answers,
+        scores: &scores,
+        context,
+    };
+    env.eval(cond).truth()
+}
+
+fn score_ranges_raw(pb: &Playbook, abs_answers: &[Abs], context: &Value) -> Vec<(f64, f64)> {
+    let n_dims = pb.dimensions.len();
+    let mut scores = vec![(0.0, 0.0); n_dims + 1];
+    for q in &pb.questions {
+        point_range(pb, q, &mut scores);
+    }
+    let option_scores = scores.clone();
+    let env = Env {
+        pb,
+        answers: abs_answers,
+        scores: &option_scores,
+        context,
+    };
+    for rule in &pb.rules {
+        match env.eval(&rule.cond).truth() {
+            Truth::True => add_points(&rule.points, n_dims, &mut scores, true),
+            Truth::Unknown => add_points(&rule.points, n_dims, &mut scores, false),
+            Truth::False => {}
+        }
+    }
+    scores
+}
+
+/// The range each named dimension, then `total`, can reach (an over-approximation).
+pub fn score_ranges(pb: &Playbook) -> Vec<(String, f64, f64)> {
+    let abs_answers: Vec<Abs> = pb.questions.iter().map(domain).collect();
+    let ctx = Value::Object(Vec::new());
+    let scores = score_ranges_raw(pb, &abs_answers, &ctx);
+    let mut out: Vec<(String, f64, f64)> = pb
+        .dimensions
+        .iter()
+        .zip(&scores)
+        .map(|(d, (lo, hi))| (d.clone(), *lo, *hi))
+        .collect();
+    let (lo, hi) = scores
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (l, h)| (a + l, b + h));
+    out.push(("total".into(), lo, hi));
+    out
+}

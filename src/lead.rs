@@ -1,0 +1,374 @@
+//! The lead record (SPEC section 2): built from a finished flow, read back from JSON, and
+//! `verify`: the same engine recomputes outcome, class, score and reasons from the lead's
+//! answers and lists every difference. Also the wire shapes: the `form` flattening and the
+//! HubSpot Forms v3 fields. Pure: no I/O, no clock (time is an input).
+
+use crate::error::{msg, Path, Problem};
+use crate::flow::answer::{self, Patterns};
+use crate::logic::to_text;
+use crate::outcome;
+use crate::playbook::{Class, Playbook};
+use crate::value::{integer_text, Value};
+
+/// A qualified lead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lead {
+    /// UUID v4, also the `Idempotency-Key`
+    pub id: String,
+    /// playbook id
+    pub playbook_id: String,
+    /// playbook version
+    pub playbook_version: Option<String>,
+    /// ISO 8601 UTC time, e.g. `2026-11-23T10:15:00Z`
+    pub created_at: String,
+    /// winning outcome id
+    pub outcome_id: String,
+    /// its class
+    pub class: Class,
+    /// reasons: chosen options' reasons, disqualify reasons, fired rules' reasons
+    pub reasons: Vec<String>,
+    /// `{ <dim>: n, ..., "total": n }`
+    pub score: Value,
+    /// every known answer by question id
+    pub answers: Vec<(String, Value)>,
+    /// questions shown in this visit, in order
+    pub asked: Vec<String>,
+    /// page_url, referrer, locale, utm, duration_ms, ...
+    pub context: Value,
+}
+
+impl Lead {
+    /// The JSON body of `format: "json"`.
+    pub fn to_value(&self) -> Value {
+        let s = |t: &str| Value::str(t);
+        let mut playbook = vec![("id".to_owned(), s(&self.playbook_id))];
+        if let Some(v) = &self.playbook_version {
+            playbook.push(("version".to_owned(), s(v)));
+        }
+        Value::Object(vec![
+            ("id".into(), s(&self.id)),
+            ("playbook".into(), Value::Object(playbook)),
+            ("created_at".into(), s(&self.created_at)),
+            (
+                "outcome".into(),
+                Value::Object(vec![
+                    ("id".into(), s(&self.outcome_id)),
+                    ("class".into(), s(self.class.name())),
+                    (
+                        "reasons".into(),
+                        Value::Array(self.reasons.iter().map(|r| s(r)).collect()),
+                    ),
+                ]),
+            ),
+            ("score".into(), self.score.clone()),
+            ("answers".into(), Value::Object(self.answers.clone())),
+            (
+                "asked".into(),
+                Value::Array(self.asked.iter().map(|a| s(a)).collect()),
+            ),
+            ("context".into(), self.context.clone()),
+        ])
+    }
+
+    /// Reads a lead from its JSON body; problems carry paths into the lead.
+    pub fn from_value(v: &Value) -> Result<Lead, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let root = Path::root();
+        let text = |key: &str, problems: &mut Vec<Problem>, base: &Value, path: &Path| -> String {
+            match base.get(key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(_) => {
+                    problems.push(Problem::new(path.key(key), msg::NOT_STRING));
+                    String::new()
+                }
+                None => {
+                    problems.push(Problem::new(path.key(key), msg::MISSING));
+                    String::new()
+                }
+            }
+        };
+        if v.as_object().is_none() {
+            return Err(vec![Problem::new(root, msg::NOT_OBJECT)]);
+        }
+        let id = text("id", &mut problems, v, &root);
+        let pb = v.get("playbook").cloned().unwrap_or(Value::Null);
+        let pbp = root.key("playbook");
+        let playbook_id = text("id", &mut problems, &pb, &pbp);
+        let playbook_version = pb.get("version").and_then(|x| x.as_str()).map(str::to_owned);
+        let created_at = v
+            .get("created_at")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let out = v.get("outcome").cloned().unwrap_or(Value::Null);
+        let op = root.key("outcome");
+        let outcome_id = text("id", &mut problems, &out, &op);
+        let class_name = text("class", &mut problems, &out, &op);
+        let class = Class::from_name(&class_name).unwrap_or_else(|| {
+            if !class_name.is_empty() {
+                problems.push(Problem::new(op.key("class"), msg::OUTCOME_CLASS).with(class_name.clone()));
+            }
+            Class::ContentOnly
+        });
+        let reasons = match out.get("reasons") {
+            Some(Value::Array(a)) => a.iter().map(to_text).collect(),
+            None => Vec::new(),
+            Some(_) => {
+                problems.push(Problem::new(op.key("reasons"), msg::NOT_ARRAY));
+                Vec::new()
+            }
+        };
+        let score = v.get("score").cloned().unwrap_or(Value::Null);
+        if score.as_object().is_none() {
+            problems.push(Problem::new(root.key("score"), msg::NOT_OBJECT));
+        }
+        let answers = match v.get("answers") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => {
+                problems.push(Problem::new(root.key("answers"), msg::NOT_OBJECT));
+                Vec::new()
+            }
+        };
+        let asked = match v.get("asked") {
+            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        let context = match v.get("context") {
+            Some(c @ Value::Object(_)) => c.clone(),
+            _ => Value::Object(Vec::new()),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Lead {
+            id,
+            playbook_id,
+            playbook_version,
+            created_at,
+            outcome_id,
+            class,
+            reasons,
+            score,
+            answers,
+            asked,
+            context,
+        })
+    }
+
+    /// `format: "form"`: the lead flattened to `key=value` pairs with dotted keys
+    /// (`outcome.class`, `score.fit`, `answers.company_size`, `context.utm.utm_source`);
+    /// arrays become repeated keys. Values stay `Value`s: the shell turns numbers into text
+    /// (JavaScript's `String(n)` in the browser), so no float formatting lives here.
+    pub fn form_fields(&self) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        flatten("", &self.to_value(), &mut out);
+        out
+    }
+
+    /// `format: "hubspot"`: the `fields` of a HubSpot Forms v3 submission: one field per
+    /// answer, named by question id (multi answers joined with `;`, as HubSpot's
+    /// multiple-checkbox properties expect; consent as `true`/`false`). Numbers stay
+    /// numbers for the shell to format.
+    pub fn hubspot_fields(&self) -> Vec<(String, Value)> {
+        self.answers
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::Array(a) => Value::String(
+                        a.iter().map(to_text).collect::<Vec<_>>().join(";"),
+                    ),
+                    Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
+                    other => other.clone(),
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            let mut s = String::with_capacity(prefix.len() + 1 + k.len());
+            s.push_str(prefix);
+            s.push('.');
+            s.push_str(k);
+            s
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                flatten(&join(k), x, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                match x {
+                    Value::Object(_) | Value::Array(_) => flatten(prefix, x, out),
+                    _ => out.push((prefix.to_owned(), x.clone())),
+                }
+            }
+        }
+        Value::Null => {}
+        other => out.push((prefix.to_owned(), other.clone())),
+    }
+}
+
+/// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC), with integer
+/// arithmetic only.
+pub fn iso_time(ms: f64) -> String {
+    let secs = if ms.is_finite() { (ms / 1000.0).floor() as i64 } else { 0 };
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let two = |n: i64| {
+        let s = integer_text(n as f64).unwrap_or_default();
+        if s.len() < 2 {
+            let mut p = String::from("0");
+            p.push_str(&s);
+            p
+        } else {
+            s
+        }
+    };
+    let mut out = String::with_capacity(20);
+    let year = integer_text(y as f64).unwrap_or_default();
+    for _ in year.len()..4 {
+        out.push('0');
+    }
+    out.push_str(&year);
+    out.push('-');
+    out.push_str(&two(m));
+    out.push('-');
+    out.push_str(&two(d));
+    out.push('T');
+    out.push_str(&two(rem / 3600));
+    out.push(':');
+    out.push_str(&two(rem % 3600 / 60));
+    out.push(':');
+    out.push_str(&two(rem % 60));
+    out.push('Z');
+    out
+}
+
+/// One way a lead differs from what the engine computes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    /// where in the lead, e.g. `score.total`
+    pub path: String,
+    /// what the lead says
+    pub lead: Value,
+    /// what the engine computes
+    pub engine: Value,
+}
+
+/// Recomputes the lead's outcome, class, score and reasons from its answers with the same
+/// engine, and checks every answer against its question. Returns the differences (empty
+/// when the lead is honest). Problems are answers that are not valid for their question
+/// or name no question.
+pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Difference> {
+    let mut diffs = Vec::new();
+    let mut diff = |path: &str, lead: Value, engine: Value| {
+        diffs.push(Difference {
+            path: path.to_owned(),
+            lead,
+            engine,
+        })
+    };
+    if lead.playbook_id != pb.id {
+        diff("playbook.id", Value::str(&lead.playbook_id), Value::str(&pb.id));
+    }
+    let mut answers = vec![Value::Null; pb.questions.len()];
+    for (k, v) in &lead.answers {
+        let mut path = String::from("answers.");
+        path.push_str(k);
+        match pb.question_index(k) {
+            None => diff(&path, v.clone(), Value::str("no such question")),
+            Some(i) => match answer::check(&pb.questions[i], v, patterns) {
+                Ok(norm) if norm == *v => answers[i] = norm,
+                Ok(norm) => {
+                    diff(&path, v.clone(), norm.clone());
+                    answers[i] = norm;
+                }
+                Err(key) => diff(&path, v.clone(), Value::str(key)),
+            },
+        }
+    }
+    for a in &lead.asked {
+        if pb.question_index(a).is_none() {
+            let mut path = String::from("asked.");
+            path.push_str(a);
+            diff(&path, Value::str(a), Value::str("no such question"));
+        }
+    }
+    let verdict = outcome::decide(pb, &answers, &lead.context);
+    let o = &pb.outcomes[verdict.outcome];
+    if lead.outcome_id != o.id {
+        diff("outcome.id", Value::str(&lead.outcome_id), Value::str(&o.id));
+    }
+    if lead.class != o.class {
+        diff("outcome.class", Value::str(lead.class.name()), Value::str(o.class.name()));
+    }
+    let mut lr = lead.reasons.clone();
+    let mut er = verdict.scored.reasons.clone();
+    lr.sort();
+    er.sort();
+    if lr != er {
+        let arr = |v: &[String]| Value::Array(v.iter().map(|s| Value::str(s)).collect());
+        diff("outcome.reasons", arr(&lead.reasons), arr(&verdict.scored.reasons));
+    }
+    let engine_score = verdict.scored.scores.to_value(pb);
+    let lead_score = lead.score.as_object().cloned().unwrap_or_default();
+    for (k, ev) in engine_score.as_object().into_iter().flatten() {
+        let lv = lead.score.get(k).cloned().unwrap_or(Value::Null);
+        let same = match (lv.as_f64(), ev.as_f64()) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+            _ => false,
+        };
+        if !same {
+            let mut path = String::from("score.");
+            path.push_str(k);
+            diff(&path, lv, ev.clone());
+        }
+    }
+    for (k, v) in &lead_score {
+        if engine_score.get(k).is_none() {
+            let mut path = String::from("score.");
+            path.push_str(k);
+            diff(&path, v.clone(), Value::Null);
+        }
+    }
+    diffs
+}
+
+/// Problem form of a lead's playbook mismatch, for callers that report problems.
+pub fn playbook_mismatch(lead: &Lead) -> Problem {
+    Problem::new(Path::root().key("playbook").key("id"), msg::LEAD_PLAYBOOK).with(lead.playbook_id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_time_known_instants() {
+        assert_eq!(iso_time(0.0), "1970-01-01T00:00:00Z");
+        // 2026-11-23T10:15:00Z
+        assert_eq!(iso_time(1_795_428_900_000.0), "2026-11-23T10:15:00Z");
+        // leap day
+        assert_eq!(iso_time(951_782_400_000.0), "2000-02-29T00:00:00Z");
+        assert_eq!(iso_time(1_795_428_900_999.0), "2026-11-23T10:15:00Z");
+    }
+}

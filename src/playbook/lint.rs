@@ -1,0 +1,38 @@
+//! Lint: warnings about a valid playbook that probably does not do what its author meant —
+//! questions whose `ask_if` can never hold, outcomes no way of answering reaches. Uses the
+//! early-decision analysis (`flow::decide`), so a warning is only given when it is certain.
+
+use super::Playbook;
+use crate::error::{msg, Path, Problem};
+use crate::flow::decide::{self, Truth};
+use crate::value::Value;
+
+/// Warnings for a valid playbook.
+pub fn lint(pb: &Playbook) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let ctx = Value::Object(Vec::new());
+    for (i, q) in pb.questions.iter().enumerate() {
+        if let Some(c) = &q.ask_if {
+            if decide::truth_before_any_answer(pb, c, &ctx) == Truth::False {
+                out.push(
+                    Problem::new(Path::root().key("questions").index(i).key("ask_if"), msg::UNREACHABLE_QUESTION)
+                        .with(q.id.clone())
+                        .warning(),
+                );
+            }
+        }
+    }
+    let open = vec![true; pb.questions.len()];
+    let answers = vec![Value::Null; pb.questions.len()];
+    let possible = decide::possible_outcomes(pb, &answers, &open, &ctx);
+    for (i, o) in pb.outcomes.iter().enumerate() {
+        if !possible.contains(&i) {
+            out.push(
+                Problem::new(Path::root().key("outcomes").index(i), msg::UNREACHABLE_OUTCOME)
+                    .with(o.id.clone())
+                    .warning(),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! Scoring: option points per dimension, then rules with reasons, and the data object that
+//! conditions see (`{ <question id>: answer, "score": {...}, "context": {...} }`).
+//!
+//! Rules see the scores from option points alone; outcomes see the scores after all rules.
+//! Pure: no I/O.
+
+use crate::logic::{eval, truthy};
+use crate::playbook::{Kind, Playbook, Points};
+use crate::value::Value;
+
+/// Answers aligned with `Playbook::questions`; `Value::Null` means no answer.
+pub type Answers = Vec<Value>;
+
+/// Scores per named dimension (aligned with `Playbook::dimensions`), plus the unnamed
+/// dimension that plain-number points add to (it counts in the total only).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scores {
+    /// per named dimension
+    pub dims: Vec<f64>,
+    /// plain-number points
+    pub unnamed: f64,
+}
+
+impl Scores {
+    /// All zero.
+    pub fn zero(pb: &Playbook) -> Scores {
+        Scores {
+            dims: vec![0.0; pb.dimensions.len()],
+            unnamed: 0.0,
+        }
+    }
+    /// Adds `points` scaled by `factor`.
+    pub fn add(&mut self, points: &Points) {
+        for (dim, p) in points {
+            match dim {
+                Some(i) => {
+                    if let Some(d) = self.dims.get_mut(*i) {
+                        *d += p;
+                    }
+                }
+                None => self.unnamed += p,
+            }
+        }
+    }
+    /// Sum of every dimension.
+    pub fn total(&self) -> f64 {
+        self.dims.iter().sum::<f64>() + self.unnamed
+    }
+    /// `{ <dim>: n, ..., "total": n }`
+    pub fn to_value(&self, pb: &Playbook) -> Value {
+        let mut m: Vec<(String, Value)> = pb
+            .dimensions
+            .iter()
+            .zip(&self.dims)
+            .map(|(d, n)| (d.clone(), Value::Number(*n)))
+            .collect();
+        m.push(("total".into(), Value::Number(self.total())));
+        Value::Object(m)
+    }
+}
+
+/// The result of scoring a set of answers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scored {
+    /// scores after option points and rules
+    pub scores: Scores,
+    /// reasons: chosen options' reasons and disqualify reasons, then fired rules' reasons
+    pub reasons: Vec<String>,
+    /// the first disqualify reason among the chosen options, if any
+    pub disqualified: Option<String>,
+}
+
+/// The values an answer chose, for choice and multi questions.
+pub fn chosen<'a>(kind: Kind, answer: &'a Value) -> &'a [Value] {
+    match (kind, answer) {
+        (Kind::Multi, Value::Array(a)) => a,
+        (Kind::Choice, v) if !v.is_null() => std::slice::from_ref(v),
+        _ => &[],
+    }
+}
+
+/// Option points only (what rules see).
+pub fn option_points(pb: &Playbook, answers: &Answers) -> Scored {
+    let mut out = Scored {
+        scores: Scores::zero(pb),
+        ..Scored::default()
+    };
+    for (q, a) in pb.questions.iter().zip(answers) {
+        for v in chosen(q.kind, a) {
+            if let Some(o) = q.options.iter().find(|o| o.value == *v) {
+                out.scores.add(&o.points);
+                if let Some(r) = &o.reason {
+                    out.reasons.push(r.clone());
+                }
+                if let Some(d) = &o.disqualify {
+                    out.reasons.push(d.clone());
+                    if out.disqualified.is_none() {
+                        out.disqualified = Some(d.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The data object conditions see.
+pub fn data(pb: &Playbook, answers: &Answers, scores: &Scores, context: &Value) -> Value {
+    let mut m: Vec<(String, Value)> = pb
+        .questions
+        .iter()
+        .zip(answers)
+        .map(|(q, a)| (q.id.clone(), a.clone()))
+        .collect();
+    m.push(("score".into(), scores.to_value(pb)));
+    m.push(("context".into(), context.clone()));
+    Value::Object(m)
+}
+
+/// Scores a set of answers: option points, then every rule whose condition holds.
+pub fn score(pb: &Playbook, answers: &Answers, context: &Value) -> Scored {
+    let mut out = option_points(pb, answers);
+    let seen = data(pb, answers, &out.scores, context);
+    let mut total = out.scores.clone();
+    for rule in &pb.rules {
+        if truthy(&eval(&rule.cond, &seen)) {
+            total.add(&rule.points);
+            if let Some(r) = &rule.reason {
+                out.reasons.push(r.clone());
+            }
+        }
+    }
+    out.scores = total;
+    out
+}

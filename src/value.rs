@@ -1,0 +1,301 @@
+//! `Value`: the JSON data model shared by playbooks, answers, JsonLogic and leads.
+//!
+//! It deserialises from any serde data format by hand (no derive, no serde_json), so the
+//! browser hands over what its own `JSON.parse` produced through serde-wasm-bindgen and
+//! the native shell reads text through serde_json. Objects keep their insertion order
+//! (a `Vec` of pairs: playbook objects are small, and leads read better in order).
+//! No I/O and no float formatting live here.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use std::fmt;
+
+/// An ordered JSON object.
+pub type Map = Vec<(String, Value)>;
+
+/// A JSON value. Numbers are `f64`, as in JavaScript.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    /// `null`
+    #[default]
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// any number
+    Number(f64),
+    /// a string
+    String(String),
+    /// an array
+    Array(Vec<Value>),
+    /// an object, in insertion order
+    Object(Map),
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: &str) -> Value {
+        Value::String(s.to_owned())
+    }
+
+    /// The value of `key` when this is an object holding it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(m) => m.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Sets `key` in an object (replacing an existing entry); no-op on non-objects.
+    pub fn set(&mut self, key: &str, value: Value) {
+        if let Value::Object(m) = self {
+            if let Some(slot) = m.iter_mut().find(|(k, _)| k == key) {
+                slot.1 = value;
+            } else {
+                m.push((key.to_owned(), value));
+            }
+        }
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number inside, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The bool inside, if this is a bool.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The pairs, if this is an object.
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The JSON type name, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<Vec<Value>> for Value {
+    fn from(a: Vec<Value>) -> Self {
+        Value::Array(a)
+    }
+}
+
+/// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
+/// numbers that are not integers within ±2^53 (the caller then falls back).
+pub fn integer_text(n: f64) -> Option<String> {
+    if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_992.0 || !n.is_finite() {
+        return None;
+    }
+    let mut i = n.abs() as u64;
+    let mut buf = Vec::with_capacity(20);
+    loop {
+        buf.push(b'0' + (i % 10) as u8);
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    if n < 0.0 {
+        buf.push(b'-');
+    }
+    buf.reverse();
+    String::from_utf8(buf).ok()
+}
+
+/// The text of a number as JavaScript's `String(n)` would give for the common cases:
+/// integers exactly; other values with Rust's shortest round-trip formatting (which
+/// agrees with JavaScript for the magnitudes playbooks use).
+pub fn number_text(n: f64) -> String {
+    if let Some(s) = integer_text(n) {
+        return s;
+    }
+    if n.is_nan() {
+        return "NaN".to_owned();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let mut s = String::new();
+    let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", n));
+    s
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out: Map = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            // Duplicate keys: the last wins, as in JSON.parse.
+            if let Some(slot) = out.iter_mut().find(|(key, _)| *key == k) {
+                slot.1 = v;
+            } else {
+                out.push((k, v));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => {
+                // Integers go out as integers so JSON text reads `35`, not `35.0`.
+                if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+                    s.serialize_i64(*n as i64)
+                } else if n.is_finite() {
+                    s.serialize_f64(*n)
+                } else {
+                    s.serialize_unit()
+                }
+            }
+            Value::String(v) => s.serialize_str(v),
+            Value::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Value::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_text_formats_without_float_machinery() {
+        assert_eq!(integer_text(0.0).as_deref(), Some("0"));
+        assert_eq!(integer_text(-42.0).as_deref(), Some("-42"));
+        assert_eq!(integer_text(1234567.0).as_deref(), Some("1234567"));
+        assert_eq!(integer_text(1.5), None);
+        assert_eq!(number_text(3.14), "3.14");
+        assert_eq!(number_text(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn object_get_and_set() {
+        let mut v = Value::Object(vec![]);
+        v.set("a", Value::Number(1.0));
+        v.set("a", Value::Number(2.0));
+        assert_eq!(v.get("a"), Some(&Value::Number(2.0)));
+        assert_eq!(v.as_object().map(|m| m.len()), Some(1));
+    }
+}

@@ -1,0 +1,8 @@
+//! One integration test binary (links once): a module per concept.
+
+mod common;
+mod decide;
+mod flow;
+mod lead;
+mod logic_suite;
+mod playbook_errors;
