@@ -8,13 +8,10 @@ CARGO ?= cargo
 BIN := target/cli/lead-qualifier
 PORT ?= 8080
 
-.PHONY: test test-native test-cli lint deps deps-wasm deps-browser dist preview bench clean
+.PHONY: test test-native test-cli test-wasm test-e2e lint deps-wasm deps-browser dist preview bench clean
 
-test: deps lint test-native test-cli
-	@echo "make test: all suites passed"
-
-deps:
-	@scripts/install.sh core
+test: lint test-native test-cli test-wasm test-e2e
+	@echo "make test: every suite passed"
 
 deps-wasm:
 	@scripts/install.sh wasm
@@ -26,8 +23,8 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -q -- -D warnings
 
-# Native unit, integration and property tests (JsonLogic suite, playbook errors, flow,
-# early decision vs brute force, leads).
+# Native unit, integration and property tests: JsonLogic suite, playbook errors, flow
+# journeys, early decision vs brute force, leads, the delivery policy, the server.
 test-native:
 	$(CARGO) test -q
 
@@ -38,12 +35,24 @@ $(BIN): $(shell find src -name '*.rs') Cargo.toml
 test-cli: $(BIN)
 	tests/cli.sh $(BIN)
 
-bench:
-	$(CARGO) bench --bench step
+# dist/: wasm-pack (--target web) + one wasm-opt -Oz pass; prints the sizes, fails over budget.
+dist: deps-wasm
+	scripts/dist.sh
 
-preview: $(BIN)
-	@echo "Serving http://127.0.0.1:$(PORT) (placeholder until the widget lands)"
-	cd www && python3 -m http.server $(PORT) --bind 127.0.0.1
+# Rendering and state code in headless Chromium (wasm-bindgen-test).
+test-wasm: deps-wasm deps-browser
+	CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web
+
+# End-to-end journeys with playwright-core + axe-core against pages with only the two tags.
+test-e2e: dist deps-browser
+	cd tests/e2e && npm test
+
+bench: dist deps-browser $(BIN)
+	$(CARGO) bench --bench step
+	node tests/e2e/bench-widget.mjs
+
+preview: dist $(BIN)
+	$(BIN) serve --port $(PORT) --db leads.sqlite --playbooks examples
 
 clean:
 	$(CARGO) clean

@@ -12,6 +12,8 @@
 //! - `outcome`  — which outcome wins, with `disqualify` overrides
 //! - `flow`     — the question flow as a pure state machine, and early decision
 //! - `lead`     — the lead record, its wire shapes, and `verify`
+//! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
+//! - `profile`  — progressive profiling, consent, prefill and campaign capture
 //! - `web`      — the browser shell (wasm32 only): DOM, events, storage, fetch
 
 #![forbid(unsafe_code)]
@@ -21,8 +23,10 @@ pub mod error;
 pub mod flow;
 pub mod lead;
 pub mod logic;
+pub mod outbox;
 pub mod outcome;
 pub mod playbook;
+pub mod profile;
 pub mod score;
 pub mod value;
 

@@ -137,9 +137,11 @@ impl Gen {
             questions.push(q);
             self.qs.push((id, kind));
         }
-        let rules: Vec<String> = (0..self.rng.below(3))
+        let mut rules: Vec<String> = (0..self.rng.below(3))
             .map(|_| format!("{{\"if\": {}, \"points\": {}}}", self.cond(1), self.points()))
             .collect();
+        // Declares both dimensions, whatever the options happened to give points to.
+        rules.push("{\"if\": false, \"points\": {\"fit\": 0, \"intent\": 0}}".into());
         let mut outcomes = Vec::new();
         let k = 1 + self.rng.below(3);
         for j in 0..k {

@@ -5,4 +5,5 @@ mod decide;
 mod flow;
 mod lead;
 mod logic_suite;
+mod outbox;
 mod playbook_errors;

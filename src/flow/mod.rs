@@ -401,6 +401,11 @@ impl Session {
 
     fn advance(&mut self, fx: &mut Vec<Effect>, now_ms: f64) {
         self.cursor = self.next();
+        // `asked` lists what was shown and still stands: answered questions and the
+        // current one (a question shown, then left by Back and skipped, drops out).
+        let (answered, cursor) = (&self.answered, &self.cursor);
+        self.asked
+            .retain(|&a| answered[a] || *cursor == Cursor::Asking(a));
         match self.cursor {
             Cursor::Asking(i) => {
                 if !self.asked.contains(&i) {

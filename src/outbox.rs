@@ -1,0 +1,357 @@
+//! Delivery policy: a lead waits in the outbox until a 2xx, and is never lost silently.
+//!
+//! Pure decisions, no I/O: which responses retry (network error or timeout, 408, 429,
+//! 5xx), when (exponential backoff with jitter, at least `Retry-After`), which fail for
+//! good (other 4xx), and how the outbox is bounded (oldest dropped first, reported). The
+//! shells own the ports: `Store` (localStorage in the browser, a map in tests) keeps the
+//! outbox across reloads and closed tabs; they send each due entry with
+//! `Idempotency-Key: <lead id>`, so a retry after a lost response is never stored twice.
+//! Time and jitter are inputs, so the whole policy is tested natively.
+
+use crate::lead::Lead;
+use crate::playbook::Format;
+use crate::value::Value;
+
+/// Storage port: string values by key (localStorage in the browser).
+pub trait Store {
+    /// The value under `key`.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Stores a value; false when the store refused (quota, private mode).
+    fn put(&mut self, key: &str, value: &str) -> bool;
+    /// Removes a key.
+    fn remove(&mut self, key: &str);
+}
+
+/// An in-memory `Store` for tests and for browsers without storage.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    map: Vec<(String, String)>,
+    /// refuse writes (to test quota failures)
+    pub full: bool,
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.map.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+    fn put(&mut self, key: &str, value: &str) -> bool {
+        if self.full {
+            return false;
+        }
+        match self.map.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => self.map.push((key.to_owned(), value.to_owned())),
+        }
+        true
+    }
+    fn remove(&mut self, key: &str) {
+        self.map.retain(|(k, _)| k != key);
+    }
+}
+
+/// The storage key of the outbox.
+pub const OUTBOX_KEY: &str = "lq:outbox";
+/// Most leads the outbox holds; the oldest is dropped (and reported) beyond this.
+pub const OUTBOX_CAP: usize = 50;
+/// First retry delay.
+pub const BACKOFF_BASE_MS: f64 = 1_000.0;
+/// Longest retry delay.
+pub const BACKOFF_MAX_MS: f64 = 300_000.0;
+/// Longest `Retry-After` honoured (a server asking for more is capped).
+pub const RETRY_AFTER_MAX_MS: f64 = 3_600_000.0;
+/// How long a request may take before it counts as a network error.
+pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
+
+/// One lead waiting for delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// lead id (the Idempotency-Key)
+    pub id: String,
+    /// endpoint, as resolved against the page
+    pub url: String,
+    /// wire format
+    pub format: Format,
+    /// the lead record (`Lead::to_value`)
+    pub lead: Value,
+    /// HubSpot portal and form (format hubspot)
+    pub hubspot: Option<(String, String)>,
+    /// attempts made so far
+    pub attempts: u32,
+    /// not to be sent before this time (ms since the epoch)
+    pub next_at_ms: f64,
+}
+
+/// What to do after an attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// 2xx: remove it, raise `lq:submitted`
+    Delivered,
+    /// transient: try again at this time
+    Retry {
+        /// when (ms since the epoch)
+        at_ms: f64,
+    },
+    /// permanent (a 4xx other than 408/429): remove it, raise `lq:error` with the status
+    Failed {
+        /// the HTTP status
+        status: u16,
+    },
+}
+
+/// The retry policy: what a response (or its absence) means for a lead.
+/// `status` is `None` for a network error or timeout; `jitter` is a random number in
+/// `[0, 1)` supplied by the shell.
+pub fn classify(
+    status: Option<u16>,
+    retry_after: Option<&str>,
+    attempts: u32,
+    now_ms: f64,
+    jitter: f64,
+) -> Verdict {
+    match status {
+        Some(s) if (200..300).contains(&s) => Verdict::Delivered,
+        None | Some(408) | Some(429) | Some(500..=599) => {
+            let backoff = backoff_ms(attempts, jitter);
+            let asked = retry_after
+                .and_then(|h| parse_retry_after(h, now_ms))
+                .unwrap_or(0.0)
+                .min(RETRY_AFTER_MAX_MS);
+            Verdict::Retry {
+                at_ms: now_ms + backoff.max(asked),
+            }
+        }
+        Some(s) => Verdict::Failed { status: s },
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the step fixed, half random.
+/// `attempts` counts the attempts already made (1 after the first failure).
+pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
+    let exp = attempts.saturating_sub(1).min(20) as i32;
+    let step = (BACKOFF_BASE_MS * 2f64.powi(exp)).min(BACKOFF_MAX_MS);
+    let j = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+    step / 2.0 + step / 2.0 * j
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (IMF-fixdate), as milliseconds from now.
+pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
+    let t = h.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<f64>().ok().map(|s| s * 1000.0);
+    }
+    http_date_ms(t).map(|at| (at - now_ms).max(0.0))
+}
+
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into ms since the epoch.
+pub fn http_date_ms(s: &str) -> Option<f64> {
+    let rest = s.split_once(", ").map(|(_, r)| r)?;
+    let parts: Vec<&str> = rest.split_whitespace().collect();
+    let [day, mon, year, time, zone] = parts.as_slice() else {
+        return None;
+    };
+    if *zone != "GMT" {
+        return None;
+    }
+    let d: i64 = day.parse().ok()?;
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = months.iter().position(|x| x == mon)? as i64 + 1;
+    let y: i64 = year.parse().ok()?;
+    let hms: Vec<i64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+    let [hh, mm, ss] = hms.as_slice() else {
+        return None;
+    };
+    // Howard Hinnant's days_from_civil.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) as f64)
+}
+
+/// The leads waiting for delivery, oldest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outbox {
+    /// waiting entries
+    pub entries: Vec<Entry>,
+}
+
+impl Outbox {
+    /// Loads the outbox from its stored JSON (already parsed by the shell); anything
+    /// unreadable is skipped rather than trusted.
+    pub fn from_value(v: &Value) -> Outbox {
+        let mut entries = Vec::new();
+        for e in v.as_array().unwrap_or(&[]) {
+            let id = e.get("id").and_then(Value::as_str);
+            let url = e.get("url").and_then(Value::as_str);
+            let format = match e.get("format").and_then(Value::as_str) {
+                Some("json") => Some(Format::Json),
+                Some("form") => Some(Format::Form),
+                Some("hubspot") => Some(Format::Hubspot),
+                _ => None,
+            };
+            let (Some(id), Some(url), Some(format), Some(lead)) = (id, url, format, e.get("lead")) else {
+                continue;
+            };
+            let hubspot = match (
+                e.get("portal_id").and_then(Value::as_str),
+                e.get("form_guid").and_then(Value::as_str),
+            ) {
+                (Some(p), Some(f)) => Some((p.to_owned(), f.to_owned())),
+                _ => None,
+            };
+            if entries.iter().any(|x: &Entry| x.id == id) {
+                continue;
+            }
+            entries.push(Entry {
+                id: id.to_owned(),
+                url: url.to_owned(),
+                format,
+                lead: lead.clone(),
+                hubspot,
+                attempts: e.get("attempts").and_then(Value::as_f64).unwrap_or(0.0).clamp(0.0, 1e6) as u32,
+                next_at_ms: e.get("next_at_ms").and_then(Value::as_f64).unwrap_or(0.0),
+            });
+        }
+        Outbox { entries }
+    }
+
+    /// The stored form.
+    pub fn to_value(&self) -> Value {
+        Value::Array(
+            self.entries
+                .iter()
+                .map(|e| {
+                    let mut m = vec![
+                        ("id".to_owned(), Value::str(&e.id)),
+                        ("url".to_owned(), Value::str(&e.url)),
+                        (
+                            "format".to_owned(),
+                            Value::str(match e.format {
+                                Format::Json => "json",
+                                Format::Form => "form",
+                                Format::Hubspot => "hubspot",
+                            }),
+                        ),
+                        ("lead".to_owned(), e.lead.clone()),
+                        ("attempts".to_owned(), Value::Number(e.attempts as f64)),
+                        ("next_at_ms".to_owned(), Value::Number(e.next_at_ms)),
+                    ];
+                    if let Some((p, f)) = &e.hubspot {
+                        m.push(("portal_id".to_owned(), Value::str(p)));
+                        m.push(("form_guid".to_owned(), Value::str(f)));
+                    }
+                    Value::Object(m)
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds a lead (once per id). Returns the ids dropped to stay within `OUTBOX_CAP`.
+    pub fn push(
+        &mut self,
+        lead: &Lead,
+        url: &str,
+        format: Format,
+        hubspot: Option<(String, String)>,
+        now_ms: f64,
+    ) -> Vec<String> {
+        if self.entries.iter().any(|e| e.id == lead.id) {
+            return Vec::new();
+        }
+        self.entries.push(Entry {
+            id: lead.id.clone(),
+            url: url.to_owned(),
+            format,
+            lead: lead.to_value(),
+            hubspot,
+            attempts: 0,
+            next_at_ms: now_ms,
+        });
+        let mut dropped = Vec::new();
+        while self.entries.len() > OUTBOX_CAP {
+            dropped.push(self.entries.remove(0).id);
+        }
+        dropped
+    }
+
+    /// Entries due at `now_ms`, oldest first.
+    pub fn due(&self, now_ms: f64) -> Vec<Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.next_at_ms <= now_ms)
+            .cloned()
+            .collect()
+    }
+
+    /// The earliest time an entry is due, if any waits.
+    pub fn next_due(&self) -> Option<f64> {
+        self.entries.iter().map(|e| e.next_at_ms).reduce(f64::min)
+    }
+
+    /// Records an attempt's result; returns the verdict (the entry is removed on
+    /// `Delivered` and `Failed`, rescheduled on `Retry`).
+    pub fn settle(
+        &mut self,
+        id: &str,
+        status: Option<u16>,
+        retry_after: Option<&str>,
+        now_ms: f64,
+        jitter: f64,
+    ) -> Option<Verdict> {
+        let i = self.entries.iter().position(|e| e.id == id)?;
+        let attempts = self.entries[i].attempts.saturating_add(1);
+        let v = classify(status, retry_after, attempts, now_ms, jitter);
+        match &v {
+            Verdict::Retry { at_ms } => {
+                self.entries[i].attempts = attempts;
+                self.entries[i].next_at_ms = *at_ms;
+            }
+            _ => {
+                self.entries.remove(i);
+            }
+        }
+        Some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_policy() {
+        assert_eq!(classify(Some(201), None, 1, 0.0, 0.5), Verdict::Delivered);
+        assert_eq!(classify(Some(200), None, 1, 0.0, 0.5), Verdict::Delivered);
+        assert_eq!(classify(Some(400), None, 1, 0.0, 0.5), Verdict::Failed { status: 400 });
+        assert_eq!(classify(Some(422), None, 1, 0.0, 0.5), Verdict::Failed { status: 422 });
+        for s in [None, Some(408), Some(429), Some(500), Some(503)] {
+            assert!(matches!(classify(s, None, 1, 0.0, 0.0), Verdict::Retry { at_ms } if at_ms == 500.0));
+        }
+        // Retry-After wins when longer than the backoff.
+        assert_eq!(
+            classify(Some(429), Some("7"), 1, 1000.0, 1.0),
+            Verdict::Retry { at_ms: 8000.0 }
+        );
+        // and an HTTP date counts from now
+        let now = http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT").unwrap_or(0.0);
+        assert_eq!(now, 784_111_777_000.0);
+        assert_eq!(
+            classify(Some(503), Some("Sun, 06 Nov 1994 08:50:37 GMT"), 1, now, 0.0),
+            Verdict::Retry { at_ms: now + 60_000.0 }
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_ms(1, 1.0), 1000.0);
+        assert_eq!(backoff_ms(2, 1.0), 2000.0);
+        assert_eq!(backoff_ms(3, 0.0), 2000.0);
+        assert_eq!(backoff_ms(30, 1.0), BACKOFF_MAX_MS);
+        assert!(backoff_ms(4, f64::NAN) > 0.0);
+    }
+}

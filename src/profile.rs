@@ -1,0 +1,332 @@
+//! Progressive profiling, prefill and campaign capture: what the widget may remember about a
+//! visitor, for how long, and what it may reuse.
+//!
+//! - Answers of a playbook with `remember: {days}` are kept site-wide under their question
+//!   id with an expiry, so another playbook asking `company_size` reuses the answer.
+//! - Contact answers (`contact: true`) are kept only when the playbook's consent question
+//!   was accepted; without consent only non-personal answers are kept.
+//! - Completions with a submitting outcome are kept per playbook, so a gated link the visitor
+//!   already unlocked downloads at once.
+//! - `prefill.query` values come from the page URL; campaign parameters (`utm_*`, `gclid`,
+//!   `fbclid`) and the referrer are captured for the session.
+//!
+//! Pure: the shell reads and writes the stored `Value` (localStorage / sessionStorage).
+
+use crate::playbook::{Kind, Playbook};
+use crate::score::Answers;
+use crate::value::Value;
+
+/// Storage key of the profile (localStorage, one per site).
+pub const PROFILE_KEY: &str = "lq:profile";
+/// Storage key of the session's campaign data (sessionStorage).
+pub const CAMPAIGN_KEY: &str = "lq:campaign";
+const DAY_MS: f64 = 86_400_000.0;
+
+/// Campaign parameters always captured from the page URL.
+pub const CAMPAIGN_PARAMS: &[&str] = &[
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "gclid",
+    "fbclid",
+    "msclkid",
+];
+
+/// One remembered answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kept {
+    /// question id
+    pub id: String,
+    /// the answer
+    pub value: Value,
+    /// forgotten after this time (ms since the epoch)
+    pub expires_ms: f64,
+}
+
+/// One remembered completion of a playbook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Completion {
+    /// playbook id
+    pub playbook: String,
+    /// outcome id
+    pub outcome: String,
+    /// forgotten after this time
+    pub expires_ms: f64,
+}
+
+/// What the site remembers about this visitor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// remembered answers by question id
+    pub answers: Vec<Kept>,
+    /// remembered completions by playbook id
+    pub completed: Vec<Completion>,
+}
+
+impl Profile {
+    /// Reads a stored profile, dropping what expired or is unreadable.
+    pub fn from_value(v: &Value, now_ms: f64) -> Profile {
+        let mut p = Profile::default();
+        for (id, e) in v.get("answers").and_then(Value::as_object).into_iter().flatten() {
+            let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
+            if let Some(value) = e.get("v") {
+                if exp > now_ms && !value.is_null() {
+                    p.answers.push(Kept {
+                        id: id.clone(),
+                        value: value.clone(),
+                        expires_ms: exp,
+                    });
+                }
+            }
+        }
+        for (id, e) in v.get("completed").and_then(Value::as_object).into_iter().flatten() {
+            let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
+            let outcome = e.get("o").and_then(Value::as_str).unwrap_or("");
+            if exp > now_ms {
+                p.completed.push(Completion {
+                    playbook: id.clone(),
+                    outcome: outcome.to_owned(),
+                    expires_ms: exp,
+                });
+            }
+        }
+        p
+    }
+
+    /// The stored form.
+    pub fn to_value(&self) -> Value {
+        let answers = self
+            .answers
+            .iter()
+            .map(|k| {
+                (
+                    k.id.clone(),
+                    Value::Object(vec![
+                        ("v".into(), k.value.clone()),
+                        ("x".into(), Value::Number(k.expires_ms)),
+                    ]),
+                )
+            })
+            .collect();
+        let completed = self
+            .completed
+            .iter()
+            .map(|c| {
+                (
+                    c.playbook.clone(),
+                    Value::Object(vec![
+                        ("o".into(), Value::str(&c.outcome)),
+                        ("x".into(), Value::Number(c.expires_ms)),
+                    ]),
+                )
+            })
+            .collect();
+        Value::Object(vec![
+            ("answers".into(), Value::Object(answers)),
+            ("completed".into(), Value::Object(completed)),
+        ])
+    }
+
+    /// Answers this playbook may reuse: remembered answers to its (non-hidden) questions,
+    /// when the playbook opts into profiling.
+    pub fn known_for(&self, pb: &Playbook) -> Vec<(String, Value)> {
+        if pb.remember_days.is_none() {
+            return Vec::new();
+        }
+        pb.questions
+            .iter()
+            .filter(|q| q.kind != Kind::Hidden)
+            .filter_map(|q| {
+                self.answers
+                    .iter()
+                    .find(|k| k.id == q.id)
+                    .map(|k| (q.id.clone(), k.value.clone()))
+            })
+            .collect()
+    }
+
+    /// Keeps a finished visit's answers (contact ones only with consent) and, when the
+    /// outcome submits, the completion. No-op for playbooks without `remember`.
+    pub fn remember(
+        &mut self,
+        pb: &Playbook,
+        answers: &Answers,
+        outcome: Option<usize>,
+        now_ms: f64,
+    ) {
+        let Some(days) = pb.remember_days else {
+            return;
+        };
+        let expires_ms = now_ms + f64::from(days) * DAY_MS;
+        let consent = consent_given(pb, answers);
+        for (q, a) in pb.questions.iter().zip(answers) {
+            if a.is_null() || q.kind == Kind::Hidden {
+                continue;
+            }
+            if q.contact && !consent {
+                // Without consent nothing personal is kept, and an old copy goes too.
+                self.answers.retain(|k| k.id != q.id);
+                continue;
+            }
+            self.answers.retain(|k| k.id != q.id);
+            self.answers.push(Kept {
+                id: q.id.clone(),
+                value: a.clone(),
+                expires_ms,
+            });
+        }
+        if let Some(o) = outcome {
+            if pb.outcomes.get(o).is_some_and(|x| x.submit) {
+                self.completed.retain(|c| c.playbook != pb.id);
+                self.completed.push(Completion {
+                    playbook: pb.id.clone(),
+                    outcome: pb.outcomes[o].id.clone(),
+                    expires_ms,
+                });
+            }
+        }
+    }
+
+    /// True when this visitor completed the playbook with a submitting outcome.
+    pub fn completed(&self, playbook_id: &str) -> bool {
+        self.completed.iter().any(|c| c.playbook == playbook_id)
+    }
+
+    /// "Not you? Start over": forget everything.
+    pub fn forget(&mut self) {
+        self.answers.clear();
+        self.completed.clear();
+    }
+}
+
+/// True when the playbook's consent question(s) were accepted: at least one consent
+/// question answered `true` and none answered `false`.
+pub fn consent_given(pb: &Playbook, answers: &Answers) -> bool {
+    let mut given = false;
+    for (q, a) in pb.questions.iter().zip(answers) {
+        if q.kind == Kind::Consent {
+            match a {
+                Value::Bool(true) => given = true,
+                Value::Bool(false) => return false,
+                _ => {}
+            }
+        }
+    }
+    given
+}
+
+/// Answers from the page URL's query string for questions with `prefill.query`.
+pub fn prefill(pb: &Playbook, query: &[(String, String)]) -> Vec<(String, Value)> {
+    pb.questions
+        .iter()
+        .filter_map(|q| {
+            let name = q.prefill_query.as_deref()?;
+            let (_, v) = query.iter().find(|(k, _)| k == name)?;
+            if v.is_empty() {
+                return None;
+            }
+            let value = match q.kind {
+                Kind::Multi => Value::Array(v.split(',').map(Value::str).collect()),
+                Kind::Consent => Value::Bool(matches!(v.as_str(), "true" | "1" | "yes" | "on")),
+                _ => Value::str(v),
+            };
+            Some((q.id.clone(), value))
+        })
+        .collect()
+}
+
+/// The campaign of this session: parameters in the current URL win; otherwise what the
+/// session captured on an earlier page (the landing page). Returns `{utm: {...}, referrer}`
+/// to store for the session and merge into the lead's context.
+pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> Value {
+    let fresh: Vec<(String, Value)> = CAMPAIGN_PARAMS
+        .iter()
+        .filter_map(|p| {
+            query
+                .iter()
+                .find(|(k, v)| k == p && !v.is_empty())
+                .map(|(k, v)| (k.clone(), Value::str(v)))
+        })
+        .collect();
+    let utm = if fresh.is_empty() {
+        stored.get("utm").cloned().unwrap_or(Value::Object(Vec::new()))
+    } else {
+        Value::Object(fresh)
+    };
+    // The first referrer of the session is the one that brought the visitor.
+    let referrer = match stored.get("referrer").and_then(Value::as_str) {
+        Some(r) if !r.is_empty() => r.to_owned(),
+        _ => referrer.to_owned(),
+    };
+    Value::Object(vec![
+        ("utm".into(), utm),
+        ("referrer".into(), Value::String(referrer)),
+    ])
+}
+
+/// Parses a query string (`?a=1&b=x%20y`) into pairs, percent-decoding `+` and `%XX`.
+pub fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.trim_start_matches('?')
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        let q = parse_query("?utm_source=news%20letter&x=a+b&empty=&bad=%zz&tail=%4");
+        assert_eq!(q[0], ("utm_source".into(), "news letter".into()));
+        assert_eq!(q[1], ("x".into(), "a b".into()));
+        assert_eq!(q[2], ("empty".into(), "".into()));
+        assert_eq!(q[3], ("bad".into(), "%zz".into()));
+        assert_eq!(q[4], ("tail".into(), "%4".into()));
+    }
+
+    #[test]
+    fn campaign_survives_navigation() {
+        let landing = campaign(
+            &parse_query("utm_source=ads&gclid=abc&other=1"),
+            "https://search.example/",
+            &Value::Null,
+        );
+        assert_eq!(landing.get("utm").and_then(|u| u.get("gclid")), Some(&Value::str("abc")));
+        // The form page has no campaign in its URL: the landing page's one stays.
+        let form = campaign(&[], "https://site.example/landing", &landing);
+        assert_eq!(form, landing);
+    }
+}
