@@ -209,7 +209,10 @@ pub mod msg {
         "question_type",
         "unknown type; allowed are choice, multi, text, email, phone, number, consent, hidden",
     );
-    pub const NO_LABEL: Msg = ("no_label", "a label is required unless the question is hidden");
+    pub const NO_LABEL: Msg = (
+        "no_label",
+        "a label is required unless the question is hidden",
+    );
     pub const OPTIONS_REQUIRED: Msg = (
         "options_required",
         "a choice or multi question needs at least one option",
@@ -220,10 +223,7 @@ pub mod msg {
     );
     pub const OPTION_VALUE: Msg = ("option_value", "expected a string, number or boolean value");
     pub const DUPLICATE_VALUE: Msg = ("duplicate_value", "two options share this value");
-    pub const POINTS_TYPE: Msg = (
-        "points_type",
-        "expected a number or an object of numbers",
-    );
+    pub const POINTS_TYPE: Msg = ("points_type", "expected a number or an object of numbers");
     pub const DIMENSION_NAME: Msg = (
         "dimension_name",
         "a score dimension must match [a-z][a-z0-9_]* and must not be total",
@@ -276,10 +276,7 @@ pub mod msg {
         "no_disqualified_outcome",
         "an option disqualifies, but the playbook has no disqualified outcome",
     );
-    pub const DISQUALIFY_TYPE: Msg = (
-        "disqualify_type",
-        "expected a reason (a non-empty string)",
-    );
+    pub const DISQUALIFY_TYPE: Msg = ("disqualify_type", "expected a reason (a non-empty string)");
 
     // --- rules
     pub const RULE_NEEDS_IF: Msg = ("rule_needs_if", "a rule needs an if condition");

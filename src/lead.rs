@@ -94,7 +94,10 @@ impl Lead {
         let pb = v.get("playbook").cloned().unwrap_or(Value::Null);
         let pbp = root.key("playbook");
         let playbook_id = text("id", &mut problems, &pb, &pbp);
-        let playbook_version = pb.get("version").and_then(|x| x.as_str()).map(str::to_owned);
+        let playbook_version = pb
+            .get("version")
+            .and_then(|x| x.as_str())
+            .map(str::to_owned);
         let created_at = v
             .get("created_at")
             .and_then(Value::as_str)
@@ -106,7 +109,9 @@ impl Lead {
         let class_name = text("class", &mut problems, &out, &op);
         let class = Class::from_name(&class_name).unwrap_or_else(|| {
             if !class_name.is_empty() {
-                problems.push(Problem::new(op.key("class"), msg::OUTCOME_CLASS).with(class_name.clone()));
+                problems.push(
+                    Problem::new(op.key("class"), msg::OUTCOME_CLASS).with(class_name.clone()),
+                );
             }
             Class::ContentOnly
         });
@@ -130,7 +135,10 @@ impl Lead {
             }
         };
         let asked = match v.get("asked") {
-            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
         let context = match v.get("context") {
@@ -174,9 +182,9 @@ impl Lead {
             .iter()
             .map(|(k, v)| {
                 let v = match v {
-                    Value::Array(a) => Value::String(
-                        a.iter().map(to_text).collect::<Vec<_>>().join(";"),
-                    ),
+                    Value::Array(a) => {
+                        Value::String(a.iter().map(to_text).collect::<Vec<_>>().join(";"))
+                    }
                     Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
                     other => other.clone(),
                 };
@@ -220,7 +228,11 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
 /// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC), with integer
 /// arithmetic only.
 pub fn iso_time(ms: f64) -> String {
-    let secs = if ms.is_finite() { (ms / 1000.0).floor() as i64 } else { 0 };
+    let secs = if ms.is_finite() {
+        (ms / 1000.0).floor() as i64
+    } else {
+        0
+    };
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
@@ -288,7 +300,11 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
         })
     };
     if lead.playbook_id != pb.id {
-        diff("playbook.id", Value::str(&lead.playbook_id), Value::str(&pb.id));
+        diff(
+            "playbook.id",
+            Value::str(&lead.playbook_id),
+            Value::str(&pb.id),
+        );
     }
     let mut answers = vec![Value::Null; pb.questions.len()];
     for (k, v) in &lead.answers {
@@ -316,10 +332,18 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
     let verdict = outcome::decide(pb, &answers, &lead.context);
     let o = &pb.outcomes[verdict.outcome];
     if lead.outcome_id != o.id {
-        diff("outcome.id", Value::str(&lead.outcome_id), Value::str(&o.id));
+        diff(
+            "outcome.id",
+            Value::str(&lead.outcome_id),
+            Value::str(&o.id),
+        );
     }
     if lead.class != o.class {
-        diff("outcome.class", Value::str(lead.class.name()), Value::str(o.class.name()));
+        diff(
+            "outcome.class",
+            Value::str(lead.class.name()),
+            Value::str(o.class.name()),
+        );
     }
     let mut lr = lead.reasons.clone();
     let mut er = verdict.scored.reasons.clone();
@@ -327,7 +351,11 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
     er.sort();
     if lr != er {
         let arr = |v: &[String]| Value::Array(v.iter().map(|s| Value::str(s)).collect());
-        diff("outcome.reasons", arr(&lead.reasons), arr(&verdict.scored.reasons));
+        diff(
+            "outcome.reasons",
+            arr(&lead.reasons),
+            arr(&verdict.scored.reasons),
+        );
     }
     let engine_score = verdict.scored.scores.to_value(pb);
     let lead_score = lead.score.as_object().cloned().unwrap_or_default();
@@ -355,7 +383,8 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
 
 /// Problem form of a lead's playbook mismatch, for callers that report problems.
 pub fn playbook_mismatch(lead: &Lead) -> Problem {
-    Problem::new(Path::root().key("playbook").key("id"), msg::LEAD_PLAYBOOK).with(lead.playbook_id.clone())
+    Problem::new(Path::root().key("playbook").key("id"), msg::LEAD_PLAYBOOK)
+        .with(lead.playbook_id.clone())
 }
 
 #[cfg(test)]

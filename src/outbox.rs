@@ -32,7 +32,10 @@ pub struct MemoryStore {
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Option<String> {
-        self.map.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        self.map
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
     fn put(&mut self, key: &str, value: &str) -> bool {
         if self.full {
@@ -129,7 +132,11 @@ pub fn classify(
 pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
     let exp = attempts.saturating_sub(1).min(20) as i32;
     let step = (BACKOFF_BASE_MS * 2f64.powi(exp)).min(BACKOFF_MAX_MS);
-    let j = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+    let j = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     step / 2.0 + step / 2.0 * j
 }
 
@@ -194,7 +201,8 @@ impl Outbox {
                 Some("hubspot") => Some(Format::Hubspot),
                 _ => None,
             };
-            let (Some(id), Some(url), Some(format), Some(lead)) = (id, url, format, e.get("lead")) else {
+            let (Some(id), Some(url), Some(format), Some(lead)) = (id, url, format, e.get("lead"))
+            else {
                 continue;
             };
             let hubspot = match (
@@ -213,7 +221,11 @@ impl Outbox {
                 format,
                 lead: lead.clone(),
                 hubspot,
-                attempts: e.get("attempts").and_then(Value::as_f64).unwrap_or(0.0).clamp(0.0, 1e6) as u32,
+                attempts: e
+                    .get("attempts")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0)
+                    .clamp(0.0, 1e6) as u32,
                 next_at_ms: e.get("next_at_ms").and_then(Value::as_f64).unwrap_or(0.0),
             });
         }
@@ -327,10 +339,18 @@ mod tests {
     fn retry_policy() {
         assert_eq!(classify(Some(201), None, 1, 0.0, 0.5), Verdict::Delivered);
         assert_eq!(classify(Some(200), None, 1, 0.0, 0.5), Verdict::Delivered);
-        assert_eq!(classify(Some(400), None, 1, 0.0, 0.5), Verdict::Failed { status: 400 });
-        assert_eq!(classify(Some(422), None, 1, 0.0, 0.5), Verdict::Failed { status: 422 });
+        assert_eq!(
+            classify(Some(400), None, 1, 0.0, 0.5),
+            Verdict::Failed { status: 400 }
+        );
+        assert_eq!(
+            classify(Some(422), None, 1, 0.0, 0.5),
+            Verdict::Failed { status: 422 }
+        );
         for s in [None, Some(408), Some(429), Some(500), Some(503)] {
-            assert!(matches!(classify(s, None, 1, 0.0, 0.0), Verdict::Retry { at_ms } if at_ms == 500.0));
+            assert!(
+                matches!(classify(s, None, 1, 0.0, 0.0), Verdict::Retry { at_ms } if at_ms == 500.0)
+            );
         }
         // Retry-After wins when longer than the backoff.
         assert_eq!(
@@ -341,8 +361,16 @@ mod tests {
         let now = http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT").unwrap_or(0.0);
         assert_eq!(now, 784_111_777_000.0);
         assert_eq!(
-            classify(Some(503), Some("Sun, 06 Nov 1994 08:50:37 GMT"), 1, now, 0.0),
-            Verdict::Retry { at_ms: now + 60_000.0 }
+            classify(
+                Some(503),
+                Some("Sun, 06 Nov 1994 08:50:37 GMT"),
+                1,
+                now,
+                0.0
+            ),
+            Verdict::Retry {
+                at_ms: now + 60_000.0
+            }
         );
     }
 

@@ -70,7 +70,12 @@ impl Profile {
     /// Reads a stored profile, dropping what expired or is unreadable.
     pub fn from_value(v: &Value, now_ms: f64) -> Profile {
         let mut p = Profile::default();
-        for (id, e) in v.get("answers").and_then(Value::as_object).into_iter().flatten() {
+        for (id, e) in v
+            .get("answers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             if let Some(value) = e.get("v") {
                 if exp > now_ms && !value.is_null() {
@@ -82,7 +87,12 @@ impl Profile {
                 }
             }
         }
-        for (id, e) in v.get("completed").and_then(Value::as_object).into_iter().flatten() {
+        for (id, e) in v
+            .get("completed")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             let outcome = e.get("o").and_then(Value::as_str).unwrap_or("");
             if exp > now_ms {
@@ -252,7 +262,10 @@ pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> V
         })
         .collect();
     let utm = if fresh.is_empty() {
-        stored.get("utm").cloned().unwrap_or(Value::Object(Vec::new()))
+        stored
+            .get("utm")
+            .cloned()
+            .unwrap_or(Value::Object(Vec::new()))
     } else {
         Value::Object(fresh)
     };
@@ -324,7 +337,10 @@ mod tests {
             "https://search.example/",
             &Value::Null,
         );
-        assert_eq!(landing.get("utm").and_then(|u| u.get("gclid")), Some(&Value::str("abc")));
+        assert_eq!(
+            landing.get("utm").and_then(|u| u.get("gclid")),
+            Some(&Value::str("abc"))
+        );
         // The form page has no campaign in its URL: the landing page's one stays.
         let form = campaign(&[], "https://site.example/landing", &landing);
         assert_eq!(form, landing);

@@ -71,7 +71,7 @@ pub struct Scored {
 }
 
 /// The values an answer chose, for choice and multi questions.
-pub fn chosen<'a>(kind: Kind, answer: &'a Value) -> &'a [Value] {
+pub fn chosen(kind: Kind, answer: &Value) -> &[Value] {
     match (kind, answer) {
         (Kind::Multi, Value::Array(a)) => a,
         (Kind::Choice, v) if !v.is_null() => std::slice::from_ref(v),

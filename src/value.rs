@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(integer_text(-42.0).as_deref(), Some("-42"));
         assert_eq!(integer_text(1234567.0).as_deref(), Some("1234567"));
         assert_eq!(integer_text(1.5), None);
-        assert_eq!(number_text(3.14), "3.14");
+        assert_eq!(number_text(2.75), "2.75");
         assert_eq!(number_text(-0.5), "-0.5");
     }
 

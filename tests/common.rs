@@ -52,6 +52,10 @@ pub fn current(s: &Session) -> Option<String> {
 
 /// Answers the current question with JSON text, checking it was the expected question.
 pub fn answer(s: &mut Session, expect_question: &str, value: &str) -> Vec<Effect> {
-    assert_eq!(current(s).as_deref(), Some(expect_question), "wrong question shown");
+    assert_eq!(
+        current(s).as_deref(),
+        Some(expect_question),
+        "wrong question shown"
+    );
     s.apply(Event::Answer(json(value)), 2_000.0)
 }

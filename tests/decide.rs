@@ -53,7 +53,11 @@ impl Gen {
     fn cond(&mut self, depth: u32) -> String {
         let pick = self.rng.below(if depth > 1 { 7 } else { 10 });
         let qs = self.qs.clone();
-        let q = if qs.is_empty() { None } else { Some(&qs[self.rng.below(qs.len() as u64) as usize]) };
+        let q = if qs.is_empty() {
+            None
+        } else {
+            Some(&qs[self.rng.below(qs.len() as u64) as usize])
+        };
         match (pick, q) {
             (0, _) | (1, None) | (2, None) | (3, None) => {
                 let dim = ["score.fit", "score.intent", "score.total"][self.rng.below(3) as usize];
@@ -106,7 +110,8 @@ impl Gen {
         let mut any_dq = false;
         for i in 0..n {
             let id = format!("q{i}");
-            let kind = ["choice", "choice", "multi", "consent", "number"][self.rng.below(5) as usize];
+            let kind =
+                ["choice", "choice", "multi", "consent", "number"][self.rng.below(5) as usize];
             let mut q = format!("{{\"id\": \"{id}\", \"type\": \"{kind}\", \"label\": \"Q\"");
             if self.rng.chance(25) {
                 q.push_str(", \"required\": false");
@@ -122,7 +127,11 @@ impl Gen {
                 let k = 2 + self.rng.below(2);
                 let opts: Vec<String> = (0..k)
                     .map(|j| {
-                        let mut o = format!("{{\"value\": \"{}\", \"points\": {}", VALUES[j as usize], self.points());
+                        let mut o = format!(
+                            "{{\"value\": \"{}\", \"points\": {}",
+                            VALUES[j as usize],
+                            self.points()
+                        );
                         if kind == "choice" && self.rng.chance(8) {
                             any_dq = true;
                             o.push_str(", \"disqualify\": \"no\"");
@@ -138,7 +147,13 @@ impl Gen {
             self.qs.push((id, kind));
         }
         let mut rules: Vec<String> = (0..self.rng.below(3))
-            .map(|_| format!("{{\"if\": {}, \"points\": {}}}", self.cond(1), self.points()))
+            .map(|_| {
+                format!(
+                    "{{\"if\": {}, \"points\": {}}}",
+                    self.cond(1),
+                    self.points()
+                )
+            })
             .collect();
         // Declares both dimensions, whatever the options happened to give points to.
         rules.push("{\"if\": false, \"points\": {\"fit\": 0, \"intent\": 0}}".into());
@@ -146,7 +161,10 @@ impl Gen {
         let k = 1 + self.rng.below(3);
         for j in 0..k {
             let class = ["sales_ready", "content_only", "disqualified"][self.rng.below(3) as usize];
-            outcomes.push(format!("{{\"id\": \"o{j}\", \"class\": \"{class}\", \"if\": {}}}", self.cond(0)));
+            outcomes.push(format!(
+                "{{\"id\": \"o{j}\", \"class\": \"{class}\", \"if\": {}}}",
+                self.cond(0)
+            ));
         }
         if any_dq || self.rng.chance(20) {
             let at = self.rng.below(outcomes.len() as u64 + 1) as usize;
@@ -186,7 +204,9 @@ fn concrete_domain(pb: &Playbook, i: usize) -> Vec<Value> {
             out.push(Value::Bool(true));
             out.push(Value::Bool(false));
         }
-        Kind::Number => out.extend([0.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.0].map(Value::Number)),
+        Kind::Number => {
+            out.extend([0.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.5, 10.0].map(Value::Number))
+        }
         _ => {}
     }
     out
@@ -230,12 +250,19 @@ thread_local! {
 
 /// Checks soundness for every prefix state of one generated playbook.
 fn check_seed(seed: u64) -> Result<(), TestCaseError> {
-    let mut g = Gen { rng: Rng(seed | 1), qs: Vec::new() };
+    let mut g = Gen {
+        rng: Rng(seed | 1),
+        qs: Vec::new(),
+    };
     let text = g.playbook();
     let v: Value = serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let pb = match Playbook::from_value(&v) {
         Ok(pb) => pb,
-        Err(p) => return Err(TestCaseError::fail(format!("generator made an invalid playbook: {p}\n{text}"))),
+        Err(p) => {
+            return Err(TestCaseError::fail(format!(
+                "generator made an invalid playbook: {p}\n{text}"
+            )))
+        }
     };
     let ctx = Value::Object(vec![]);
     let n = pb.questions.len();
@@ -255,7 +282,10 @@ fn check_seed(seed: u64) -> Result<(), TestCaseError> {
                 truth == vec![o],
                 "decided {:?} but completions give {:?}\nanswers {:?}\n{}",
                 pb.outcomes[o].id,
-                truth.iter().map(|&t| &pb.outcomes[t].id).collect::<Vec<_>>(),
+                truth
+                    .iter()
+                    .map(|&t| &pb.outcomes[t].id)
+                    .collect::<Vec<_>>(),
                 answers,
                 text
             );
@@ -288,9 +318,16 @@ fn early_decision_decides_most_fixed_states() {
             panic!("{e}");
         }
     }
-    let (states, fixed, decided) = (STATES.with(Cell::get), FIXED.with(Cell::get), DECIDED.with(Cell::get));
+    let (states, fixed, decided) = (
+        STATES.with(Cell::get),
+        FIXED.with(Cell::get),
+        DECIDED.with(Cell::get),
+    );
     eprintln!("early decision: {states} states, {fixed} fixed by brute force, {decided} decided");
-    assert!(fixed > 0 && decided * 100 >= fixed * 60, "decided {decided} of {fixed} fixed states");
+    assert!(
+        fixed > 0 && decided * 100 >= fixed * 60,
+        "decided {decided} of {fixed} fixed states"
+    );
 }
 
 #[test]
@@ -299,11 +336,17 @@ fn examples_decide_where_expected() {
     let n = pb.questions.len();
     let ctx = Value::Object(vec![]);
     // Nothing answered: undecided.
-    assert_eq!(decide::decided(&pb, &vec![Value::Null; n], &vec![true; n], &ctx), None);
+    assert_eq!(
+        decide::decided(&pb, &vec![Value::Null; n], &vec![true; n], &ctx),
+        None
+    );
     // A student is disqualified whatever comes next.
     let mut a = vec![Value::Null; n];
     let role = pb.question_index("role").unwrap_or(0);
     a[role] = Value::str("student");
     let open: Vec<bool> = (0..n).map(|i| i != role).collect();
-    assert_eq!(decide::decided(&pb, &a, &open, &ctx), pb.first_disqualified());
+    assert_eq!(
+        decide::decided(&pb, &a, &open, &ctx),
+        pb.first_disqualified()
+    );
 }

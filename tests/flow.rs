@@ -14,7 +14,9 @@ fn submitted(fx: &[Effect]) -> Option<&lead_qualifier::lead::Lead> {
 
 fn outcome_signal(fx: &[Effect]) -> Option<(String, Class)> {
     fx.iter().find_map(|e| match e {
-        Effect::Emit(Signal::Outcome { outcome_id, class, .. }) => Some((outcome_id.clone(), *class)),
+        Effect::Emit(Signal::Outcome {
+            outcome_id, class, ..
+        }) => Some((outcome_id.clone(), *class)),
         _ => None,
     })
 }
@@ -23,23 +25,42 @@ fn outcome_signal(fx: &[Effect]) -> Option<(String, Class)> {
 fn sales_ready_path_stops_early_then_asks_contacts() {
     let pb = example("demo-request");
     let (mut s, fx) = session(&pb);
-    assert!(matches!(&fx[0], Effect::Render(View::Question(q)) if q.id == "company_size" && q.step == 1));
-    assert!(fx.contains(&Effect::Emit(Signal::Step { question_id: "company_size".into(), index: 0 })));
+    assert!(
+        matches!(&fx[0], Effect::Render(View::Question(q)) if q.id == "company_size" && q.step == 1)
+    );
+    assert!(fx.contains(&Effect::Emit(Signal::Step {
+        question_id: "company_size".into(),
+        index: 0
+    })));
     answer(&mut s, "company_size", r#""201+""#);
     answer(&mut s, "role", r#""executive""#);
     // fit 45 and intent 20 + 10 (rule) = 30: sales_ready is certain, budget and use case are skipped.
     let fx = answer(&mut s, "timeline", r#""0-3m""#);
-    assert!(fx.contains(&Effect::Emit(Signal::Answer { question_id: "timeline".into() })));
+    assert!(fx.contains(&Effect::Emit(Signal::Answer {
+        question_id: "timeline".into()
+    })));
     assert_eq!(current(&s).as_deref(), Some("email"));
     let fx = answer(&mut s, "email", r#""ana@acme.com""#);
     assert!(submitted(&fx).is_none(), "consent still to ask");
     let fx = answer(&mut s, "consent", "true");
     let lead = submitted(&fx).expect("lead submitted");
-    assert_eq!(outcome_signal(&fx), Some(("talk_to_sales".into(), Class::SalesReady)));
+    assert_eq!(
+        outcome_signal(&fx),
+        Some(("talk_to_sales".into(), Class::SalesReady))
+    );
     assert_eq!(lead.outcome_id, "talk_to_sales");
-    assert_eq!(lead.asked, ["company_size", "role", "timeline", "email", "consent"]);
-    assert_eq!(lead.score, json(r#"{"fit": 45, "intent": 30, "total": 75}"#));
-    assert_eq!(lead.reasons, ["201+ employees", "Decision maker", "Buying within 3 months"]);
+    assert_eq!(
+        lead.asked,
+        ["company_size", "role", "timeline", "email", "consent"]
+    );
+    assert_eq!(
+        lead.score,
+        json(r#"{"fit": 45, "intent": 30, "total": 75}"#)
+    );
+    assert_eq!(
+        lead.reasons,
+        ["201+ employees", "Decision maker", "Buying within 3 months"]
+    );
     assert!(matches!(s.view(), View::Outcome(o) if o.id == "talk_to_sales"));
     // A finished session ignores further answers.
     assert!(s.apply(Event::Answer(json("1")), 3.0).is_empty());
@@ -51,9 +72,15 @@ fn disqualified_path_ends_at_once_without_contacts_or_submit() {
     let (mut s, _) = session(&pb);
     answer(&mut s, "company_size", r#""201+""#);
     let fx = answer(&mut s, "role", r#""student""#);
-    assert_eq!(outcome_signal(&fx), Some(("not_a_fit".into(), Class::Disqualified)));
+    assert_eq!(
+        outcome_signal(&fx),
+        Some(("not_a_fit".into(), Class::Disqualified))
+    );
     assert!(submitted(&fx).is_none());
-    assert_eq!(s.outcome(), pb.outcomes.iter().position(|o| o.id == "not_a_fit"));
+    assert_eq!(
+        s.outcome(),
+        pb.outcomes.iter().position(|o| o.id == "not_a_fit")
+    );
 }
 
 #[test]
@@ -77,14 +104,20 @@ fn invalid_answers_show_an_error_and_stay() {
     let pb = example("demo-request");
     let (mut s, _) = session(&pb);
     let fx = s.apply(Event::Answer(json(r#""huge""#)), 5.0);
-    assert!(matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "company_size" && q.error.as_deref() == Some("Please choose one of the options.")));
+    assert!(
+        matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "company_size" && q.error.as_deref() == Some("Please choose one of the options."))
+    );
     let fx = s.apply(Event::Answer(Value::Null), 5.0);
-    assert!(matches!(&fx[..], [Effect::Render(View::Question(q))] if q.error.as_deref() == Some("Please answer this question.")));
+    assert!(
+        matches!(&fx[..], [Effect::Render(View::Question(q))] if q.error.as_deref() == Some("Please answer this question."))
+    );
     answer(&mut s, "company_size", r#""201+""#);
     answer(&mut s, "role", r#""executive""#);
     answer(&mut s, "timeline", r#""0-3m""#);
     let fx = s.apply(Event::Answer(json(r#""ana@gmail.com""#)), 6.0);
-    assert!(matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "email" && q.error.as_deref() == Some("Please use your work email address.")));
+    assert!(
+        matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "email" && q.error.as_deref() == Some("Please use your work email address."))
+    );
 }
 
 #[test]
@@ -107,7 +140,9 @@ fn back_shows_the_previous_answer_and_changing_it_changes_the_path() {
     // Researching: budget's ask_if no longer holds.
     answer(&mut s, "timeline", r#""researching""#);
     assert_ne!(current(&s).as_deref(), Some("budget"));
-    assert!(!s.asked().contains(&pb.question_index("budget").unwrap_or(usize::MAX)));
+    assert!(!s
+        .asked()
+        .contains(&pb.question_index("budget").unwrap_or(usize::MAX)));
 }
 
 #[test]
@@ -142,7 +177,10 @@ fn without_early_decision_every_question_is_asked() {
     let lead = submitted(&fx).expect("lead");
     assert_eq!(lead.asked.len(), 7);
     // intent: 20 + 15 + 5 from options, + 10 and + 5 from the two rules.
-    assert_eq!(lead.score, json(r#"{"fit": 45, "intent": 55, "total": 100}"#));
+    assert_eq!(
+        lead.score,
+        json(r#"{"fit": 45, "intent": 55, "total": 100}"#)
+    );
 }
 
 #[test]
@@ -154,7 +192,10 @@ fn known_answers_are_not_asked_but_count() {
             lead_id: "x".into(),
             locale: "de".into(),
             context: json("{}"),
-            known: vec![("company_size".into(), json(r#""201+""#)), ("role".into(), json(r#""nonsense""#))],
+            known: vec![
+                ("company_size".into(), json(r#""201+""#)),
+                ("role".into(), json(r#""nonsense""#)),
+            ],
         },
         std::rc::Rc::new(lead_qualifier::flow::answer::AnyPattern),
     );
@@ -172,7 +213,13 @@ fn known_answers_are_not_asked_but_count() {
     answer(&mut s, "email", r#""ana@acme.com""#);
     let fx = answer(&mut s, "consent", "true");
     let lead = submitted(&fx).expect("lead");
-    assert_eq!(lead.answers.iter().find(|(k, _)| k == "company_size").map(|(_, v)| v.clone()), Some(json(r#""201+""#)));
+    assert_eq!(
+        lead.answers
+            .iter()
+            .find(|(k, _)| k == "company_size")
+            .map(|(_, v)| v.clone()),
+        Some(json(r#""201+""#))
+    );
     assert!(!lead.asked.contains(&"company_size".to_string()));
 }
 
@@ -189,7 +236,9 @@ fn optional_questions_can_be_skipped_and_ask_if_branches() {
     let (mut s, _) = session(&pb);
     answer(&mut s, "kind", r#""b""#);
     let fx = s.apply(Event::Answer(json(r#""11""#)), 1.0);
-    assert!(matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "n" && q.error.as_deref() == Some("The number is too large.")));
+    assert!(
+        matches!(&fx[..], [Effect::Render(View::Question(q))] if q.id == "n" && q.error.as_deref() == Some("The number is too large."))
+    );
     let fx = answer(&mut s, "n", r#""7""#);
     assert_eq!(outcome_signal(&fx).map(|o| o.0), Some("big".into()));
 
@@ -206,6 +255,8 @@ fn restart_starts_over() {
     let (mut s, _) = session(&pb);
     answer(&mut s, "company_size", r#""201+""#);
     let fx = s.apply(Event::Restart { forget: true }, 9.0);
-    assert!(matches!(&fx[0], Effect::Render(View::Question(q)) if q.id == "company_size" && q.step == 1));
+    assert!(
+        matches!(&fx[0], Effect::Render(View::Question(q)) if q.id == "company_size" && q.step == 1)
+    );
     assert!(s.answers().iter().all(Value::is_null));
 }

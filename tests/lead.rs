@@ -74,24 +74,37 @@ fn tampered_leads_are_caught() {
     // Changing an answer changes what the engine computes.
     let mut l = lead.clone();
     l.answers[0].1 = Value::str("1-10");
-    let paths: Vec<String> = verify(&pb, &l, &AnyPattern).into_iter().map(|d| d.path).collect();
+    let paths: Vec<String> = verify(&pb, &l, &AnyPattern)
+        .into_iter()
+        .map(|d| d.path)
+        .collect();
     assert!(paths.contains(&"score.fit".to_string()), "{paths:?}");
     assert!(paths.contains(&"outcome.id".to_string()), "{paths:?}");
 
     // An answer that is not valid for its question.
     let mut l = lead.clone();
     l.answers[0].1 = Value::str("a million");
-    assert!(verify(&pb, &l, &AnyPattern).iter().any(|d| d.path == "answers.company_size"));
+    assert!(verify(&pb, &l, &AnyPattern)
+        .iter()
+        .any(|d| d.path == "answers.company_size"));
 
     // An answer to no question.
     let mut l = lead;
     l.answers.push(("shoe_size".into(), json("44")));
-    assert!(verify(&pb, &l, &AnyPattern).iter().any(|d| d.path == "answers.shoe_size"));
+    assert!(verify(&pb, &l, &AnyPattern)
+        .iter()
+        .any(|d| d.path == "answers.shoe_size"));
 }
 
 #[test]
 fn malformed_leads_are_problems_not_panics() {
-    for text in ["null", "[]", "{}", r#"{"id": 5}"#, r#"{"id":"x","playbook":{},"outcome":{"id":"a","class":"hot"},"score":{},"answers":{}}"#] {
+    for text in [
+        "null",
+        "[]",
+        "{}",
+        r#"{"id": 5}"#,
+        r#"{"id":"x","playbook":{},"outcome":{"id":"a","class":"hot"},"score":{},"answers":{}}"#,
+    ] {
         assert!(Lead::from_value(&json(text)).is_err(), "{text}");
     }
 }
@@ -100,8 +113,16 @@ fn malformed_leads_are_problems_not_panics() {
 fn form_fields_flatten_with_dotted_keys() {
     let lead = finished_lead();
     let f = lead.form_fields();
-    let get = |k: &str| f.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-    assert_eq!(get("id"), [Value::str("00000000-0000-4000-8000-000000000001")]);
+    let get = |k: &str| {
+        f.iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        get("id"),
+        [Value::str("00000000-0000-4000-8000-000000000001")]
+    );
     assert_eq!(get("outcome.class"), [Value::str("sales_ready")]);
     assert_eq!(get("score.fit"), [json("45")]);
     assert_eq!(get("answers.email"), [Value::str("ana@acme.com")]);
@@ -113,7 +134,8 @@ fn form_fields_flatten_with_dotted_keys() {
 #[test]
 fn hubspot_fields_are_answers_by_question_id() {
     let mut lead = finished_lead();
-    lead.answers.push(("use_case".into(), json(r#"["lead_routing","scoring"]"#)));
+    lead.answers
+        .push(("use_case".into(), json(r#"["lead_routing","scoring"]"#)));
     let f = lead.hubspot_fields();
     assert!(f.contains(&("email".into(), Value::str("ana@acme.com"))));
     assert!(f.contains(&("consent".into(), Value::str("true"))));

@@ -42,9 +42,9 @@ impl Collector {
             return (None, None);
         }
         match self.posts % 7 {
-            0 => (None, None),                // connection dropped before the request arrived
-            1 => (Some(500), None),           // server error
-            2 => (Some(429), Some("2")),      // slow down
+            0 => (None, None),           // connection dropped before the request arrived
+            1 => (Some(500), None),      // server error
+            2 => (Some(429), Some("2")), // slow down
             3 => {
                 // stored, but the response is lost: the retry must not store it twice
                 if !self.stored.contains(&e.id) {
@@ -86,7 +86,9 @@ fn every_lead_arrives_exactly_once_through_faults_and_reloads() {
     let mut delivered_events = Vec::new();
     let mut rng = 7u64;
     let mut jitter = || {
-        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (rng >> 11) as f64 / (1u64 << 53) as f64
     };
     // 40 visitors finish while the collector is down; each "page" reloads the outbox.
@@ -129,7 +131,10 @@ fn every_lead_arrives_exactly_once_through_faults_and_reloads() {
 fn permanent_failures_leave_the_outbox_and_are_reported() {
     let mut ob = Outbox::default();
     ob.push(&lead(1), "/api/leads", Format::Json, None, 0.0);
-    assert_eq!(ob.settle("lead-1", Some(422), None, 1.0, 0.5), Some(Verdict::Failed { status: 422 }));
+    assert_eq!(
+        ob.settle("lead-1", Some(422), None, 1.0, 0.5),
+        Some(Verdict::Failed { status: 422 })
+    );
     assert!(ob.entries.is_empty());
 }
 
@@ -142,7 +147,9 @@ fn the_outbox_is_bounded_oldest_first_and_deduplicated() {
     }
     assert_eq!(dropped, ["lead-0", "lead-1", "lead-2"]);
     assert_eq!(ob.entries.len(), OUTBOX_CAP);
-    assert!(ob.push(&lead(10), "/api/leads", Format::Json, None, 0.0).is_empty());
+    assert!(ob
+        .push(&lead(10), "/api/leads", Format::Json, None, 0.0)
+        .is_empty());
     assert_eq!(ob.entries.len(), OUTBOX_CAP);
 }
 

@@ -28,11 +28,11 @@ fn problems_after(edit: impl Fn(&mut Value)) -> Vec<(String, &'static str, Strin
     edit(&mut v);
     match Playbook::from_value(&v) {
         Ok(_) => vec![],
-        Err(ps) => ps
-            .0
-            .iter()
-            .map(|p| (p.path.to_string(), p.code, p.to_string()))
-            .collect(),
+        Err(ps) => {
+            ps.0.iter()
+                .map(|p| (p.path.to_string(), p.code, p.to_string()))
+                .collect()
+        }
     }
 }
 
@@ -83,7 +83,10 @@ fn expect(found: &[(String, &'static str, String)], path: &str, m: Msg) {
         m.1
     );
     // The displayed text carries the path and the plain words.
-    let shown = found.iter().find(|(p, c, _)| p == path && *c == m.0).map(|(_, _, s)| s.clone());
+    let shown = found
+        .iter()
+        .find(|(p, c, _)| p == path && *c == m.0)
+        .map(|(_, _, s)| s.clone());
     assert!(shown.is_some_and(|s| s.starts_with(path) && s.contains(m.1)));
 }
 
@@ -96,49 +99,250 @@ fn base_playbook_is_valid() {
 fn each_malformed_playbook_names_its_path() {
     type Case = (Box<dyn Fn(&mut Value)>, &'static str, Msg);
     let cases: Vec<Case> = vec![
-        (Box::new(set(&["id"], r#""Bad Id""#)), "id", msg::PLAYBOOK_ID),
+        (
+            Box::new(set(&["id"], r#""Bad Id""#)),
+            "id",
+            msg::PLAYBOOK_ID,
+        ),
         (Box::new(remove(&[], "id")), "id", msg::MISSING),
-        (Box::new(set(&["questions"], "[]")), "questions", msg::NO_QUESTIONS),
-        (Box::new(set(&["questions"], "{}")), "questions", msg::NOT_ARRAY),
-        (Box::new(set(&["outcomes"], "[]")), "outcomes", msg::NO_OUTCOMES),
-        (Box::new(set(&["questions", "1", "id"], r#""size""#)), "questions[1].id", msg::DUPLICATE_ID),
-        (Box::new(set(&["questions", "0", "id"], r#""Size""#)), "questions[0].id", msg::QUESTION_ID),
-        (Box::new(set(&["questions", "0", "id"], r#""score""#)), "questions[0].id", msg::RESERVED_ID),
-        (Box::new(set(&["questions", "0", "type"], r#""dropdown""#)), "questions[0].type", msg::QUESTION_TYPE),
-        (Box::new(remove(&["questions", "0"], "label")), "questions[0].label", msg::NO_LABEL),
-        (Box::new(set(&["questions", "0", "options", "0", "points"], r#""ten""#)), "questions[0].options[0].points", msg::POINTS_TYPE),
-        (Box::new(set(&["questions", "0", "options", "1", "points", "fit"], "true")), "questions[0].options[1].points.fit", msg::POINTS_TYPE),
-        (Box::new(set(&["questions", "0", "options", "1", "points"], r#"{"total": 3}"#)), "questions[0].options[1].points.total", msg::DIMENSION_NAME),
-        (Box::new(set(&["questions", "1", "options"], r#"[{"value":"x"}]"#)), "questions[1].options", msg::OPTIONS_NOT_ALLOWED),
-        (Box::new(set(&["questions", "0", "options"], "[]")), "questions[0].options", msg::OPTIONS_REQUIRED),
-        (Box::new(remove(&["questions", "0"], "options")), "questions[0].options", msg::OPTIONS_REQUIRED),
-        (Box::new(set(&["questions", "0", "options", "1", "value"], r#""s""#)), "questions[0].options[1].value", msg::DUPLICATE_VALUE),
-        (Box::new(set(&["questions", "0", "options", "0", "value"], "[1]")), "questions[0].options[0].value", msg::OPTION_VALUE),
-        (Box::new(set(&["questions", "0", "ask_if"], r#"{"==": [{"var": "budget"}, "x"]}"#)), "questions[0].ask_if", msg::UNKNOWN_VAR),
-        (Box::new(set(&["questions", "0", "ask_if"], r#"{"===": [{"var": "score.nope"}, 1]}"#)), "questions[0].ask_if", msg::UNKNOWN_DIMENSION),
-        (Box::new(set(&["questions", "0", "ask_if"], r#"{"frobnicate": [1]}"#)), "questions[0].ask_if.frobnicate", msg::UNKNOWN_OPERATOR),
-        (Box::new(set(&["questions", "0", "ask_if"], r#"{"and": [true, {"var": {"cat": ["si", "ze"]}}]}"#)), "questions[0].ask_if", msg::DYNAMIC_VAR),
-        (Box::new(set(&["questions", "0", "ask_if"], r#"{"==": [1, 1], "!=": [1, 2]}"#)), "questions[0].ask_if", msg::MULTIPLE_OPERATORS),
-        (Box::new(set(&["outcomes", "1", "if"], "true")), "outcomes[1].if", msg::LAST_OUTCOME_IF),
-        (Box::new(set(&["outcomes", "1", "class"], r#""disqualified""#)), "outcomes[1].class", msg::LAST_OUTCOME_DISQUALIFIED),
-        (Box::new(set(&["outcomes", "0", "class"], r#""hot""#)), "outcomes[0].class", msg::OUTCOME_CLASS),
-        (Box::new(remove(&["outcomes", "0"], "if")), "outcomes[0].if", msg::OUTCOME_NEEDS_IF),
-        (Box::new(set(&["outcomes", "1", "id"], r#""hot""#)), "outcomes[1].id", msg::DUPLICATE_ID),
-        (Box::new(set(&["outcomes", "0", "then"], r#"{"redirect": "javascript:alert(1)"}"#)), "outcomes[0].then.redirect", msg::BAD_URL),
-        (Box::new(set(&["outcomes", "0", "then"], r#"{"teleport": "/x"}"#)), "outcomes[0].then.teleport", msg::THEN_SHAPE),
-        (Box::new(set(&["questions", "0", "options", "0", "disqualify"], r#""Too small""#)), "questions[0].options[0].disqualify", msg::NO_DISQUALIFIED_OUTCOME),
-        (Box::new(set(&["questions", "0", "required"], r#""yes""#)), "questions[0].required", msg::NOT_BOOL),
-        (Box::new(set(&["questions", "0", "ask_iff"], "true")), "questions[0].ask_iff", msg::UNKNOWN_FIELD),
-        (Box::new(set(&["questions", "1", "validate"], r#"{"min": 1}"#)), "questions[1].validate.min", msg::VALIDATE_NOT_FOR_TYPE),
-        (Box::new(set(&["questions", "1", "type"], r#""hidden""#)), "questions[1].prefill", msg::HIDDEN_NEEDS_PREFILL),
-        (Box::new(set(&["submit"], r#"{"url": "/api/leads", "format": "xml"}"#)), "submit.format", msg::SUBMIT_FORMAT),
-        (Box::new(set(&["submit"], r#"{"url": "/api/leads", "format": "hubspot"}"#)), "submit.hubspot", msg::HUBSPOT_IDS),
-        (Box::new(set(&["submit"], r#"{"url": "/x", "classes": ["hot"]}"#)), "submit.classes[0]", msg::SUBMIT_CLASS),
-        (Box::new(set(&["remember"], r#"{"days": -1}"#)), "remember.days", msg::NOT_INTEGER),
-        (Box::new(set(&["questions", "0", "label"], r#"{"en": 5}"#)), "questions[0].label.en", msg::NOT_STRING),
-        (Box::new(set(&["texts"], r#"{"nxt": "Go"}"#)), "texts.nxt", msg::UNKNOWN_FIELD),
-        (Box::new(set(&["rules"], r#"[{"points": 5}]"#)), "rules[0].if", msg::RULE_NEEDS_IF),
-        (Box::new(set(&["locale"], r#""english!""#)), "locale", msg::LOCALE),
+        (
+            Box::new(set(&["questions"], "[]")),
+            "questions",
+            msg::NO_QUESTIONS,
+        ),
+        (
+            Box::new(set(&["questions"], "{}")),
+            "questions",
+            msg::NOT_ARRAY,
+        ),
+        (
+            Box::new(set(&["outcomes"], "[]")),
+            "outcomes",
+            msg::NO_OUTCOMES,
+        ),
+        (
+            Box::new(set(&["questions", "1", "id"], r#""size""#)),
+            "questions[1].id",
+            msg::DUPLICATE_ID,
+        ),
+        (
+            Box::new(set(&["questions", "0", "id"], r#""Size""#)),
+            "questions[0].id",
+            msg::QUESTION_ID,
+        ),
+        (
+            Box::new(set(&["questions", "0", "id"], r#""score""#)),
+            "questions[0].id",
+            msg::RESERVED_ID,
+        ),
+        (
+            Box::new(set(&["questions", "0", "type"], r#""dropdown""#)),
+            "questions[0].type",
+            msg::QUESTION_TYPE,
+        ),
+        (
+            Box::new(remove(&["questions", "0"], "label")),
+            "questions[0].label",
+            msg::NO_LABEL,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "options", "0", "points"],
+                r#""ten""#,
+            )),
+            "questions[0].options[0].points",
+            msg::POINTS_TYPE,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "options", "1", "points", "fit"],
+                "true",
+            )),
+            "questions[0].options[1].points.fit",
+            msg::POINTS_TYPE,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "options", "1", "points"],
+                r#"{"total": 3}"#,
+            )),
+            "questions[0].options[1].points.total",
+            msg::DIMENSION_NAME,
+        ),
+        (
+            Box::new(set(&["questions", "1", "options"], r#"[{"value":"x"}]"#)),
+            "questions[1].options",
+            msg::OPTIONS_NOT_ALLOWED,
+        ),
+        (
+            Box::new(set(&["questions", "0", "options"], "[]")),
+            "questions[0].options",
+            msg::OPTIONS_REQUIRED,
+        ),
+        (
+            Box::new(remove(&["questions", "0"], "options")),
+            "questions[0].options",
+            msg::OPTIONS_REQUIRED,
+        ),
+        (
+            Box::new(set(&["questions", "0", "options", "1", "value"], r#""s""#)),
+            "questions[0].options[1].value",
+            msg::DUPLICATE_VALUE,
+        ),
+        (
+            Box::new(set(&["questions", "0", "options", "0", "value"], "[1]")),
+            "questions[0].options[0].value",
+            msg::OPTION_VALUE,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "ask_if"],
+                r#"{"==": [{"var": "budget"}, "x"]}"#,
+            )),
+            "questions[0].ask_if",
+            msg::UNKNOWN_VAR,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "ask_if"],
+                r#"{"===": [{"var": "score.nope"}, 1]}"#,
+            )),
+            "questions[0].ask_if",
+            msg::UNKNOWN_DIMENSION,
+        ),
+        (
+            Box::new(set(&["questions", "0", "ask_if"], r#"{"frobnicate": [1]}"#)),
+            "questions[0].ask_if.frobnicate",
+            msg::UNKNOWN_OPERATOR,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "ask_if"],
+                r#"{"and": [true, {"var": {"cat": ["si", "ze"]}}]}"#,
+            )),
+            "questions[0].ask_if",
+            msg::DYNAMIC_VAR,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "ask_if"],
+                r#"{"==": [1, 1], "!=": [1, 2]}"#,
+            )),
+            "questions[0].ask_if",
+            msg::MULTIPLE_OPERATORS,
+        ),
+        (
+            Box::new(set(&["outcomes", "1", "if"], "true")),
+            "outcomes[1].if",
+            msg::LAST_OUTCOME_IF,
+        ),
+        (
+            Box::new(set(&["outcomes", "1", "class"], r#""disqualified""#)),
+            "outcomes[1].class",
+            msg::LAST_OUTCOME_DISQUALIFIED,
+        ),
+        (
+            Box::new(set(&["outcomes", "0", "class"], r#""hot""#)),
+            "outcomes[0].class",
+            msg::OUTCOME_CLASS,
+        ),
+        (
+            Box::new(remove(&["outcomes", "0"], "if")),
+            "outcomes[0].if",
+            msg::OUTCOME_NEEDS_IF,
+        ),
+        (
+            Box::new(set(&["outcomes", "1", "id"], r#""hot""#)),
+            "outcomes[1].id",
+            msg::DUPLICATE_ID,
+        ),
+        (
+            Box::new(set(
+                &["outcomes", "0", "then"],
+                r#"{"redirect": "javascript:alert(1)"}"#,
+            )),
+            "outcomes[0].then.redirect",
+            msg::BAD_URL,
+        ),
+        (
+            Box::new(set(&["outcomes", "0", "then"], r#"{"teleport": "/x"}"#)),
+            "outcomes[0].then.teleport",
+            msg::THEN_SHAPE,
+        ),
+        (
+            Box::new(set(
+                &["questions", "0", "options", "0", "disqualify"],
+                r#""Too small""#,
+            )),
+            "questions[0].options[0].disqualify",
+            msg::NO_DISQUALIFIED_OUTCOME,
+        ),
+        (
+            Box::new(set(&["questions", "0", "required"], r#""yes""#)),
+            "questions[0].required",
+            msg::NOT_BOOL,
+        ),
+        (
+            Box::new(set(&["questions", "0", "ask_iff"], "true")),
+            "questions[0].ask_iff",
+            msg::UNKNOWN_FIELD,
+        ),
+        (
+            Box::new(set(&["questions", "1", "validate"], r#"{"min": 1}"#)),
+            "questions[1].validate.min",
+            msg::VALIDATE_NOT_FOR_TYPE,
+        ),
+        (
+            Box::new(set(&["questions", "1", "type"], r#""hidden""#)),
+            "questions[1].prefill",
+            msg::HIDDEN_NEEDS_PREFILL,
+        ),
+        (
+            Box::new(set(
+                &["submit"],
+                r#"{"url": "/api/leads", "format": "xml"}"#,
+            )),
+            "submit.format",
+            msg::SUBMIT_FORMAT,
+        ),
+        (
+            Box::new(set(
+                &["submit"],
+                r#"{"url": "/api/leads", "format": "hubspot"}"#,
+            )),
+            "submit.hubspot",
+            msg::HUBSPOT_IDS,
+        ),
+        (
+            Box::new(set(&["submit"], r#"{"url": "/x", "classes": ["hot"]}"#)),
+            "submit.classes[0]",
+            msg::SUBMIT_CLASS,
+        ),
+        (
+            Box::new(set(&["remember"], r#"{"days": -1}"#)),
+            "remember.days",
+            msg::NOT_INTEGER,
+        ),
+        (
+            Box::new(set(&["questions", "0", "label"], r#"{"en": 5}"#)),
+            "questions[0].label.en",
+            msg::NOT_STRING,
+        ),
+        (
+            Box::new(set(&["texts"], r#"{"nxt": "Go"}"#)),
+            "texts.nxt",
+            msg::UNKNOWN_FIELD,
+        ),
+        (
+            Box::new(set(&["rules"], r#"[{"points": 5}]"#)),
+            "rules[0].if",
+            msg::RULE_NEEDS_IF,
+        ),
+        (
+            Box::new(set(&["locale"], r#""english!""#)),
+            "locale",
+            msg::LOCALE,
+        ),
     ];
     assert!(cases.len() >= 20);
     for (edit, path, m) in &cases {
@@ -163,7 +367,12 @@ fn every_problem_is_reported_at_once() {
         set(&["outcomes", "1", "if"], "true")(v);
     });
     let paths: Vec<&str> = found.iter().map(|(p, _, _)| p.as_str()).collect();
-    for want in ["id", "questions[0].options[0].points", "questions[1].type", "outcomes[1].if"] {
+    for want in [
+        "id",
+        "questions[0].options[0].points",
+        "questions[1].type",
+        "outcomes[1].if",
+    ] {
         assert!(paths.contains(&want), "{want} missing from {paths:?}");
     }
 }
@@ -182,7 +391,10 @@ fn deep_conditions_are_refused() {
         cond = format!("{{\"!\": {cond}}}");
     }
     let found = problems_after(set(&["questions", "0", "ask_if"], &cond));
-    assert!(found.iter().any(|(_, c, _)| *c == msg::TOO_DEEP.0), "{found:?}");
+    assert!(
+        found.iter().any(|(_, c, _)| *c == msg::TOO_DEEP.0),
+        "{found:?}"
+    );
 }
 
 fn arb_value() -> impl Strategy<Value = Value> {
@@ -191,8 +403,24 @@ fn arb_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         (-100i32..100).prop_map(|n| Value::Number(n as f64)),
         prop::sample::select(vec![
-            "id", "type", "choice", "multi", "label", "options", "value", "points", "if", "var",
-            "score.fit", "outcomes", "questions", "class", "sales_ready", "disqualified", "==", "and",
+            "id",
+            "type",
+            "choice",
+            "multi",
+            "label",
+            "options",
+            "value",
+            "points",
+            "if",
+            "var",
+            "score.fit",
+            "outcomes",
+            "questions",
+            "class",
+            "sales_ready",
+            "disqualified",
+            "==",
+            "and",
         ])
         .prop_map(Value::str),
     ];
@@ -202,14 +430,31 @@ fn arb_value() -> impl Strategy<Value = Value> {
             prop::collection::vec(
                 (
                     prop::sample::select(vec![
-                        "id", "type", "label", "options", "value", "points", "questions", "outcomes",
-                        "rules", "if", "class", "ask_if", "var", "and", "submit", "then", "disqualify",
+                        "id",
+                        "type",
+                        "label",
+                        "options",
+                        "value",
+                        "points",
+                        "questions",
+                        "outcomes",
+                        "rules",
+                        "if",
+                        "class",
+                        "ask_if",
+                        "var",
+                        "and",
+                        "submit",
+                        "then",
+                        "disqualify",
                     ]),
                     inner
                 ),
                 0..6
             )
-            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            .prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }

@@ -191,11 +191,10 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 Value::Number(_) | Value::Bool(_) => to_text(raw),
                 _ => return Err("pattern"),
             };
-            let limit = q.validate.max_length.unwrap_or(if q.kind == Kind::Text {
-                5000
-            } else {
-                320
-            });
+            let limit =
+                q.validate
+                    .max_length
+                    .unwrap_or(if q.kind == Kind::Text { 5000 } else { 320 });
             if s.chars().count() > limit {
                 return Err("too_long");
             }

@@ -261,9 +261,7 @@ impl Env<'_> {
                 }
             }
             Abs::Num { lo, hi, null } if name == head => match (null, default) {
-                (true, Some(d)) => {
-                    Abs::num(*lo, *hi, false).union(self.eval(d))
-                }
+                (true, Some(d)) => Abs::num(*lo, *hi, false).union(self.eval(d)),
                 _ => dom.clone(),
             },
             _ => Abs::Any,
@@ -550,7 +548,7 @@ fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
     let slot = |dim: Option<usize>| dim.unwrap_or(pb.dimensions.len());
     match q.kind {
         Kind::Choice => {
-            for d in 0..out.len() {
+            for (d, range) in out.iter_mut().enumerate() {
                 let mut lo = f64::INFINITY;
                 let mut hi = f64::NEG_INFINITY;
                 for o in &q.options {
@@ -566,8 +564,8 @@ fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
                 // An open question may stay unanswered (see `domain`): it can add 0.
                 lo = lo.min(0.0);
                 hi = hi.max(0.0);
-                out[d].0 += lo;
-                out[d].1 += hi;
+                range.0 += lo;
+                range.1 += hi;
             }
         }
         Kind::Multi => {
@@ -603,7 +601,12 @@ fn add_points(points: &Points, n_dims: usize, out: &mut [(f64, f64)], sure: bool
 /// The outcomes still possible given the answers so far. `open[i]` is true for questions
 /// that may still be answered (not asked yet); their current answers are ignored.
 /// A single element means the outcome is decided.
-pub fn possible_outcomes(pb: &Playbook, answers: &Answers, open: &[bool], context: &Value) -> Vec<usize> {
+pub fn possible_outcomes(
+    pb: &Playbook,
+    answers: &Answers,
+    open: &[bool],
+    context: &Value,
+) -> Vec<usize> {
     let n_dims = pb.dimensions.len();
     let mut abs_answers: Vec<Abs> = Vec::with_capacity(pb.questions.len());
     let mut scores = vec![(0.0, 0.0); n_dims + 1];

@@ -363,7 +363,11 @@ impl Session {
                 let Cursor::Asking(i) = self.cursor else {
                     return fx;
                 };
-                let pos = self.asked.iter().position(|&a| a == i).unwrap_or(self.asked.len());
+                let pos = self
+                    .asked
+                    .iter()
+                    .position(|&a| a == i)
+                    .unwrap_or(self.asked.len());
                 if pos > 0 {
                     let prev = self.asked[pos - 1];
                     self.error = None;
@@ -422,7 +426,11 @@ impl Session {
                 let verdict = outcome::decide(&self.pb, &self.answers, &self.start.context);
                 // Early decision proved `o`; the full evaluation must agree. If it ever did
                 // not, the full evaluation is the truth.
-                let o = if verdict.outcome == o { o } else { verdict.outcome };
+                let o = if verdict.outcome == o {
+                    o
+                } else {
+                    verdict.outcome
+                };
                 self.cursor = Cursor::Done(o);
                 let lead = self.lead(o, &verdict.scored, now_ms);
                 fx.push(Effect::Render(self.view()));
@@ -463,7 +471,9 @@ impl Session {
         if context.get("locale").is_none() {
             context.set("locale", Value::str(&self.start.locale));
         }
-        let duration = (now_ms - self.started_ms.unwrap_or(now_ms)).max(0.0).round();
+        let duration = (now_ms - self.started_ms.unwrap_or(now_ms))
+            .max(0.0)
+            .round();
         context.set("duration_ms", Value::Number(duration));
         Lead {
             id: self.start.lead_id.clone(),
@@ -495,7 +505,10 @@ impl Session {
                     id: out.id.clone(),
                     class: out.class,
                     title: out.title.as_ref().map(|t| t.get(loc, fallback).to_owned()),
-                    message: out.message.as_ref().map(|t| t.get(loc, fallback).to_owned()),
+                    message: out
+                        .message
+                        .as_ref()
+                        .map(|t| t.get(loc, fallback).to_owned()),
                     then: out.then.clone(),
                 })
             }
@@ -510,7 +523,10 @@ impl Session {
                     kind: q.kind,
                     label: q.label.get(loc, fallback).to_owned(),
                     help: q.help.as_ref().map(|t| t.get(loc, fallback).to_owned()),
-                    placeholder: q.placeholder.as_ref().map(|t| t.get(loc, fallback).to_owned()),
+                    placeholder: q
+                        .placeholder
+                        .as_ref()
+                        .map(|t| t.get(loc, fallback).to_owned()),
                     required: q.required,
                     options: q
                         .options

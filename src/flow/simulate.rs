@@ -38,7 +38,11 @@ pub fn sample_answers(q: &Question) -> Vec<Value> {
         Kind::Number => {
             let lo = q.validate.min.unwrap_or(0.0);
             let hi = q.validate.max.unwrap_or(lo + 1000.0);
-            vec![Value::Number(lo), Value::Number(((lo + hi) / 2.0).round()), Value::Number(hi)]
+            vec![
+                Value::Number(lo),
+                Value::Number(((lo + hi) / 2.0).round()),
+                Value::Number(hi),
+            ]
         }
         Kind::Text | Kind::Hidden => vec![Value::str("Acme")],
     };
@@ -78,7 +82,10 @@ fn walk(s: &Session, prob: f64, asked: usize, w: &mut Walk) {
             for a in answers {
                 let mut next = s.clone();
                 let fx = next.apply(Event::Answer(a), 0.0);
-                if fx.iter().any(|e| matches!(e, Effect::Render(View::Question(q)) if q.error.is_some())) {
+                if fx
+                    .iter()
+                    .any(|e| matches!(e, Effect::Render(View::Question(q)) if q.error.is_some()))
+                {
                     continue;
                 }
                 walk(&next, p, asked + 1, w);

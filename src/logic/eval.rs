@@ -51,7 +51,9 @@ pub(crate) fn var(name: &Value, default: Option<&Value>, data: &Value) -> Value 
 
 fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
     keys.iter()
-        .filter(|k| matches!(var(k, None, data), Value::Null) || var(k, None, data) == Value::str(""))
+        .filter(|k| {
+            matches!(var(k, None, data), Value::Null) || var(k, None, data) == Value::str("")
+        })
         .cloned()
         .collect()
 }
@@ -125,7 +127,9 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
         Op::Filter => {
             let (items, body) = iterate(args, data);
             match body {
-                Some(b) => Value::Array(items.into_iter().filter(|x| truthy(&eval(b, x))).collect()),
+                Some(b) => {
+                    Value::Array(items.into_iter().filter(|x| truthy(&eval(b, x))).collect())
+                }
                 None => Value::Array(Vec::new()),
             }
         }
@@ -149,7 +153,9 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
         Op::All => {
             let (items, body) = iterate(args, data);
             match body {
-                Some(b) if !items.is_empty() => Value::Bool(items.iter().all(|x| truthy(&eval(b, x)))),
+                Some(b) if !items.is_empty() => {
+                    Value::Bool(items.iter().all(|x| truthy(&eval(b, x))))
+                }
                 _ => Value::Bool(false),
             }
         }

@@ -153,7 +153,8 @@ fn compile_at(v: &Value, path: &Path, depth: usize, problems: &mut Vec<Problem>)
         Value::Object(m) if m.len() == 1 => {
             let (name, arg) = &m[0];
             let Some(op) = Op::from_name(name) else {
-                problems.push(Problem::new(path.key(name), msg::UNKNOWN_OPERATOR).with(name.clone()));
+                problems
+                    .push(Problem::new(path.key(name), msg::UNKNOWN_OPERATOR).with(name.clone()));
                 return Node::Lit(Value::Null);
             };
             let here = path.key(name);

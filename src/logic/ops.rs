@@ -83,7 +83,13 @@ pub fn to_text(v: &Value) -> String {
             // Array.prototype.join: null elements are empty.
             let parts: Vec<String> = a
                 .iter()
-                .map(|x| if x.is_null() { String::new() } else { to_text(x) })
+                .map(|x| {
+                    if x.is_null() {
+                        String::new()
+                    } else {
+                        to_text(x)
+                    }
+                })
                 .collect();
             parts.join(",")
         }
@@ -111,13 +117,19 @@ fn string_to_number(s: &str) -> f64 {
     }
     let radix = |p: &str, r: u32| {
         let (head, digits) = (t.get(..2)?, t.get(2..)?);
-        if !digits.is_empty() && head.eq_ignore_ascii_case(p) && digits.chars().all(|c| c.is_digit(r)) {
+        if !digits.is_empty()
+            && head.eq_ignore_ascii_case(p)
+            && digits.chars().all(|c| c.is_digit(r))
+        {
             u64::from_str_radix(digits, r).map(|n| n as f64).ok()
         } else {
             None
         }
     };
-    if let Some(n) = radix("0x", 16).or_else(|| radix("0o", 8)).or_else(|| radix("0b", 2)) {
+    if let Some(n) = radix("0x", 16)
+        .or_else(|| radix("0o", 8))
+        .or_else(|| radix("0b", 2))
+    {
         return n;
     }
     let (sign, body) = match t.as_bytes()[0] {
@@ -196,7 +208,10 @@ fn parse_float(v: &Value) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    body[..n].parse::<f64>().map(|x| sign * x).unwrap_or(f64::NAN)
+    body[..n]
+        .parse::<f64>()
+        .map(|x| sign * x)
+        .unwrap_or(f64::NAN)
 }
 
 /// JavaScript `===` (arrays and objects: structural equality).
@@ -207,7 +222,9 @@ pub fn strict_eq(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| strict_eq(p, q))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| strict_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| strict_eq(v, w)))
         }
         _ => a == b,
     }
@@ -260,13 +277,19 @@ fn substr(s: &str, start: f64, len: Option<f64>) -> String {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len() as f64;
     let start = if start.is_nan() { 0.0 } else { start.trunc() };
-    let from = if start < 0.0 { (n + start).max(0.0) } else { start.min(n) };
+    let from = if start < 0.0 {
+        (n + start).max(0.0)
+    } else {
+        start.min(n)
+    };
     let count = match len {
         None => n - from,
         Some(l) if l.is_nan() => 0.0,
         Some(l) => l.trunc().clamp(0.0, n - from),
     };
-    chars[from as usize..(from + count) as usize].iter().collect()
+    chars[from as usize..(from + count) as usize]
+        .iter()
+        .collect()
 }
 
 /// Applies a strict operator to evaluated arguments. Lazy operators give `null` here.
@@ -295,13 +318,21 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
             if args.is_empty() {
                 return Value::Null;
             }
-            let mut acc = if op == Op::Max { f64::NEG_INFINITY } else { f64::INFINITY };
+            let mut acc = if op == Op::Max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
             for v in args {
                 let n = to_number(v);
                 if n.is_nan() {
                     return Value::Null;
                 }
-                acc = if op == Op::Max { acc.max(n) } else { acc.min(n) };
+                acc = if op == Op::Max {
+                    acc.max(n)
+                } else {
+                    acc.min(n)
+                };
             }
             num(acc)
         }

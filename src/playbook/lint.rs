@@ -15,9 +15,12 @@ pub fn lint(pb: &Playbook) -> Vec<Problem> {
         if let Some(c) = &q.ask_if {
             if decide::truth_before_any_answer(pb, c, &ctx) == Truth::False {
                 out.push(
-                    Problem::new(Path::root().key("questions").index(i).key("ask_if"), msg::UNREACHABLE_QUESTION)
-                        .with(q.id.clone())
-                        .warning(),
+                    Problem::new(
+                        Path::root().key("questions").index(i).key("ask_if"),
+                        msg::UNREACHABLE_QUESTION,
+                    )
+                    .with(q.id.clone())
+                    .warning(),
                 );
             }
         }
@@ -28,9 +31,12 @@ pub fn lint(pb: &Playbook) -> Vec<Problem> {
     for (i, o) in pb.outcomes.iter().enumerate() {
         if !possible.contains(&i) {
             out.push(
-                Problem::new(Path::root().key("outcomes").index(i), msg::UNREACHABLE_OUTCOME)
-                    .with(o.id.clone())
-                    .warning(),
+                Problem::new(
+                    Path::root().key("outcomes").index(i),
+                    msg::UNREACHABLE_OUTCOME,
+                )
+                .with(o.id.clone())
+                .warning(),
             );
         }
     }

@@ -5,7 +5,10 @@
 //! and every `var` they use outside an iteration must name a question, a score dimension,
 //! `score.total` or `context.…`.
 
-use super::{Choice, Class, Format, Kind, Outcome, Playbook, Points, Question, Rule, Submit, Text, Then, Validate};
+use super::{
+    Choice, Class, Format, Kind, Outcome, Playbook, Points, Question, Rule, Submit, Text, Then,
+    Validate,
+};
 use crate::error::{msg, Msg, Path, Problem, Problems};
 use crate::logic::{self, Node};
 use crate::value::{Map, Value};
@@ -259,7 +262,8 @@ fn valid_locale(s: &str) -> bool {
     (2..=3).contains(&lang.len())
         && lang.bytes().all(|b| b.is_ascii_alphabetic())
         && s.len() <= 35
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// http(s) URLs, protocol-relative-free relative paths, and fragments; never
@@ -322,7 +326,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         Some(Value::Number(n)) => Some(crate::value::number_text(*n)),
         _ => r.string(top, "version", &root, false),
     };
-    let locale = r.string(top, "locale", &root, false).unwrap_or_else(|| "en".into());
+    let locale = r
+        .string(top, "locale", &root, false)
+        .unwrap_or_else(|| "en".into());
     if !valid_locale(&locale) {
         r.err_with(root.key("locale"), msg::LOCALE, locale.clone());
     }
@@ -359,7 +365,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let p = rpath.index(i);
-                let Some(m) = r.object(item, &p) else { continue };
+                let Some(m) = r.object(item, &p) else {
+                    continue;
+                };
                 r.known_fields(m, RULE_FIELDS, &p);
                 let cond = match get(m, "if") {
                     Some(c) => r.cond(c, &p.key("if")),
@@ -589,7 +597,9 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
             }
             for (i, item) in items.iter().enumerate() {
                 let p = op.index(i);
-                let Some(om) = r.object(item, &p) else { continue };
+                let Some(om) = r.object(item, &p) else {
+                    continue;
+                };
                 r.known_fields(om, OPTION_FIELDS, &p);
                 let value = match get(om, "value") {
                     Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
@@ -892,8 +902,14 @@ mod tests {
         assert!(valid_playbook_id("demo-request") && valid_playbook_id("2026_q4"));
         assert!(!valid_playbook_id("Demo") && !valid_playbook_id("-x") && !valid_playbook_id(""));
         assert!(valid_question_id("company_size") && !valid_question_id("1x"));
-        assert!(safe_url("https://cal.com/x") && safe_url("/files/guide.pdf") && safe_url("guide.pdf"));
-        assert!(!safe_url("javascript:alert(1)") && !safe_url(" JavaScript:x") && !safe_url("data:text/html,x"));
+        assert!(
+            safe_url("https://cal.com/x") && safe_url("/files/guide.pdf") && safe_url("guide.pdf")
+        );
+        assert!(
+            !safe_url("javascript:alert(1)")
+                && !safe_url(" JavaScript:x")
+                && !safe_url("data:text/html,x")
+        );
         assert!(!safe_url("//evil.example/x"));
     }
 

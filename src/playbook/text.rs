@@ -44,7 +44,10 @@ impl Text {
 
     /// Every language this text is given in (empty for a plain text).
     pub fn languages(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(l, _)| l.as_str()).filter(|l| !l.is_empty())
+        self.0
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .filter(|l| !l.is_empty())
     }
 }
 
@@ -138,16 +141,28 @@ const DE: &[(&str, &str)] = &[
     ("start_over", "Nicht Sie? Neu beginnen"),
     ("progress", "Frage {n} von {total}"),
     ("required", "Bitte beantworten Sie diese Frage."),
-    ("invalid_email", "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
-    ("business_email", "Bitte verwenden Sie Ihre geschäftliche E-Mail-Adresse."),
-    ("invalid_phone", "Bitte geben Sie eine gültige Telefonnummer ein."),
+    (
+        "invalid_email",
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+    ),
+    (
+        "business_email",
+        "Bitte verwenden Sie Ihre geschäftliche E-Mail-Adresse.",
+    ),
+    (
+        "invalid_phone",
+        "Bitte geben Sie eine gültige Telefonnummer ein.",
+    ),
     ("invalid_number", "Bitte geben Sie eine Zahl ein."),
     ("too_small", "Die Zahl ist zu klein."),
     ("too_large", "Die Zahl ist zu groß."),
     ("too_long", "Diese Antwort ist zu lang."),
     ("pattern", "Bitte prüfen Sie das Format dieser Antwort."),
     ("invalid_choice", "Bitte wählen Sie eine der Optionen."),
-    ("consent_required", "Bitte setzen Sie das Häkchen, um fortzufahren."),
+    (
+        "consent_required",
+        "Bitte setzen Sie das Häkchen, um fortzufahren.",
+    ),
     ("loading", "Wird geladen…"),
     ("load_error", "Dieses Formular konnte nicht geladen werden."),
     ("download", "Herunterladen"),
@@ -164,16 +179,28 @@ const FR: &[(&str, &str)] = &[
     ("start_over", "Ce n’est pas vous ? Recommencer"),
     ("progress", "Question {n} sur {total}"),
     ("required", "Veuillez répondre à cette question."),
-    ("invalid_email", "Veuillez saisir une adresse e-mail valide."),
-    ("business_email", "Veuillez utiliser votre adresse e-mail professionnelle."),
-    ("invalid_phone", "Veuillez saisir un numéro de téléphone valide."),
+    (
+        "invalid_email",
+        "Veuillez saisir une adresse e-mail valide.",
+    ),
+    (
+        "business_email",
+        "Veuillez utiliser votre adresse e-mail professionnelle.",
+    ),
+    (
+        "invalid_phone",
+        "Veuillez saisir un numéro de téléphone valide.",
+    ),
     ("invalid_number", "Veuillez saisir un nombre."),
     ("too_small", "Le nombre est trop petit."),
     ("too_large", "Le nombre est trop grand."),
     ("too_long", "Cette réponse est trop longue."),
     ("pattern", "Veuillez vérifier le format de cette réponse."),
     ("invalid_choice", "Veuillez choisir une des options."),
-    ("consent_required", "Veuillez cocher la case pour continuer."),
+    (
+        "consent_required",
+        "Veuillez cocher la case pour continuer.",
+    ),
     ("loading", "Chargement…"),
     ("load_error", "Ce formulaire n’a pas pu être chargé."),
     ("download", "Télécharger"),
@@ -190,8 +217,14 @@ const ES: &[(&str, &str)] = &[
     ("start_over", "¿No es usted? Empezar de nuevo"),
     ("progress", "Pregunta {n} de {total}"),
     ("required", "Por favor, responda a esta pregunta."),
-    ("invalid_email", "Introduzca una dirección de correo válida."),
-    ("business_email", "Utilice su correo electrónico de trabajo."),
+    (
+        "invalid_email",
+        "Introduzca una dirección de correo válida.",
+    ),
+    (
+        "business_email",
+        "Utilice su correo electrónico de trabajo.",
+    ),
     ("invalid_phone", "Introduzca un número de teléfono válido."),
     ("invalid_number", "Introduzca un número."),
     ("too_small", "El número es demasiado pequeño."),

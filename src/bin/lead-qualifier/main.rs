@@ -24,7 +24,11 @@ mod native {
     use std::process::ExitCode;
 
     #[derive(Parser, Debug)]
-    #[command(name = "lead-qualifier", version, about = "Check playbooks, verify leads, run the preview server")]
+    #[command(
+        name = "lead-qualifier",
+        version,
+        about = "Check playbooks, verify leads, run the preview server"
+    )]
     struct Cli {
         #[command(subcommand)]
         cmd: Cmd,
@@ -83,7 +87,9 @@ mod native {
     impl Patterns for RegexPatterns {
         fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
             let anchored = format!("^(?:{pattern})$");
-            regex_lite::Regex::new(&anchored).ok().map(|r| r.is_match(text))
+            regex_lite::Regex::new(&anchored)
+                .ok()
+                .map(|r| r.is_match(text))
         }
     }
 
@@ -261,7 +267,8 @@ mod native {
                         serde_json::to_string(expected).unwrap_or_default(),
                         match &got {
                             Ok(g) => serde_json::to_string(g).unwrap_or_default(),
-                            Err(p) => format!("compile error {:?}", p.first().map(|p| p.to_string())),
+                            Err(p) =>
+                                format!("compile error {:?}", p.first().map(|p| p.to_string())),
                         }
                     );
                 }
@@ -283,8 +290,7 @@ mod native {
                 x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
             }
             (Value::Object(x), Value::Object(y)) => {
-                x.len() == y.len()
-                    && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+                x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
             }
             _ => a == b,
         }
@@ -330,7 +336,10 @@ mod native {
         }
         match s.finished_lead(now) {
             Some(lead) => {
-                println!("{}", serde_json::to_string_pretty(&lead.to_value()).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&lead.to_value()).unwrap_or_default()
+                );
                 ExitCode::SUCCESS
             }
             None => ExitCode::from(1),
