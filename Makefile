@@ -10,7 +10,8 @@ PORT ?= 8080
 
 .PHONY: test test-native test-cli test-wasm test-e2e lint deps-wasm deps-browser dist preview bench clean
 
-test: lint test-native test-cli test-wasm test-e2e
+# test-wasm and test-e2e join this list when the widget lands (issue 3).
+test: lint test-native test-cli
 	@echo "make test: every suite passed"
 
 deps-wasm:

@@ -1,0 +1,1 @@
+//! The browser shell (wasm32 only): DOM, events, storage, fetch. Being built.
