@@ -7,3 +7,4 @@ mod lead;
 mod logic_suite;
 mod outbox;
 mod playbook_errors;
+mod profile;

@@ -1,0 +1,156 @@
+//! Progressive profiling: what is kept, for how long, with and without consent, and reuse
+//! across playbooks; prefill from the URL.
+
+use crate::common::{example, json, playbook};
+use lead_qualifier::flow::answer::AnyPattern;
+use lead_qualifier::flow::{Event, Session, Start};
+use lead_qualifier::profile::{consent_given, parse_query, prefill, Profile};
+use lead_qualifier::Value;
+use std::rc::Rc;
+
+const DAY: f64 = 86_400_000.0;
+
+fn answers(pb: &lead_qualifier::playbook::Playbook, given: &[(&str, &str)]) -> Vec<Value> {
+    pb.questions
+        .iter()
+        .map(|q| {
+            given
+                .iter()
+                .find(|(k, _)| *k == q.id)
+                .map(|(_, v)| json(v))
+                .unwrap_or(Value::Null)
+        })
+        .collect()
+}
+
+#[test]
+fn contact_answers_are_kept_only_with_consent() {
+    let pb = example("demo-request");
+    let with = answers(
+        &pb,
+        &[
+            ("company_size", r#""201+""#),
+            ("email", r#""ana@acme.com""#),
+            ("consent", "true"),
+        ],
+    );
+    let without = answers(
+        &pb,
+        &[
+            ("company_size", r#""201+""#),
+            ("email", r#""ana@acme.com""#),
+            ("consent", "false"),
+        ],
+    );
+    assert!(consent_given(&pb, &with) && !consent_given(&pb, &without));
+
+    let mut p = Profile::default();
+    p.remember(&pb, &without, None, 0.0);
+    let kept: Vec<&str> = p.answers.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(
+        kept,
+        ["company_size"],
+        "no email, no consent kept without consent"
+    );
+    let stored = serde_json::to_string(&p.to_value()).expect("json");
+    assert!(!stored.contains("ana@acme.com"));
+
+    p.remember(&pb, &with, None, 0.0);
+    assert!(p.answers.iter().any(|k| k.id == "email"));
+    // Withdrawing consent later forgets the email again.
+    p.remember(&pb, &without, None, 0.0);
+    assert!(!p.answers.iter().any(|k| k.id == "email"));
+}
+
+#[test]
+fn answers_expire_and_are_reused_across_playbooks() {
+    let demo = example("demo-request");
+    let guide = example("gated-guide");
+    let mut p = Profile::default();
+    p.remember(
+        &demo,
+        &answers(&demo, &[("company_size", r#""51-200""#)]),
+        None,
+        0.0,
+    );
+    // gated-guide asks company_size too: reused.
+    assert_eq!(
+        p.known_for(&guide),
+        vec![("company_size".to_string(), json(r#""51-200""#))]
+    );
+    // demo remembers 90 days: read back on day 89, gone on day 91.
+    let stored = p.to_value();
+    assert_eq!(Profile::from_value(&stored, 89.0 * DAY).answers.len(), 1);
+    assert_eq!(Profile::from_value(&stored, 91.0 * DAY).answers.len(), 0);
+    // A playbook without `remember` neither keeps nor reuses.
+    let plain = playbook(
+        r#"{"id":"p","questions":[{"id":"company_size","type":"choice","label":"?","options":[{"value":"51-200"}]}],"outcomes":[{"id":"o","class":"content_only"}]}"#,
+    );
+    assert!(p.known_for(&plain).is_empty());
+}
+
+#[test]
+fn a_returning_visitor_skips_known_questions_and_reaches_the_same_outcome() {
+    let pb = example("demo-request");
+    let run = |known: Vec<(String, Value)>| {
+        let mut s = Session::new(
+            pb.clone(),
+            Start {
+                lead_id: "x".into(),
+                locale: "en".into(),
+                context: json("{}"),
+                known,
+            },
+            Rc::new(AnyPattern),
+        );
+        s.apply(Event::Start, 0.0);
+        let script = [
+            ("company_size", r#""201+""#),
+            ("role", r#""executive""#),
+            ("timeline", r#""0-3m""#),
+            ("email", r#""ana@acme.com""#),
+            ("consent", "true"),
+        ];
+        let mut asked = 0;
+        while let Some(i) = s.current_question() {
+            let id = pb.questions[i].id.clone();
+            let v = script
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, v)| json(v))
+                .unwrap_or(Value::Null);
+            s.apply(Event::Answer(v), 1.0);
+            asked += 1;
+        }
+        (s.outcome(), asked, s)
+    };
+    let (first, asked_first, s) = run(vec![]);
+    let mut p = Profile::default();
+    p.remember(&pb, s.answers(), first, 0.0);
+    assert!(p.completed("demo-request"));
+    let (second, asked_second, _) = run(p.known_for(&pb));
+    assert_eq!(first, second);
+    assert_eq!(asked_first, 5);
+    assert_eq!(asked_second, 0, "everything was known");
+}
+
+#[test]
+fn prefill_reads_the_query_string() {
+    let pb = playbook(
+        r#"{"id":"p","questions":[
+        {"id":"source","type":"hidden","prefill":{"query":"utm_source"}},
+        {"id":"plan","type":"choice","label":"Plan?","options":[{"value":"pro"},{"value":"free"}],"prefill":{"query":"plan"}},
+        {"id":"tags","type":"multi","label":"Tags?","options":[{"value":"a"},{"value":"b"}],"prefill":{"query":"tags"}}],
+        "outcomes":[{"id":"o","class":"content_only"}]}"#,
+    );
+    let q = parse_query("?utm_source=news&plan=pro&tags=a,b&other=1");
+    let got = prefill(&pb, &q);
+    assert_eq!(
+        got,
+        vec![
+            ("source".to_string(), Value::str("news")),
+            ("plan".to_string(), Value::str("pro")),
+            ("tags".to_string(), json(r#"["a","b"]"#)),
+        ]
+    );
+}
