@@ -1,168 +1,256 @@
-//! Evaluation of a compiled `Node` against data: lazy operators (`var`, `missing`, `if`,
-//! `and`, `or`, the iterations) here, strict ones through `ops::apply`. Inside an iteration
-//! `var` names the current element (`reduce`: `{"current", "accumulator"}`), as in
-//! json-logic-js. Recursion is bounded by the compile-time nesting limit.
+//! Evaluation of a compiled `Node` against data, and JsonLogic truthiness.
+//!
+//! This file owns the lazy operators, the ones that decide which of their arguments to
+//! evaluate, or evaluate them against other data: `var`, `missing`, `missing_some`,
+//! `if`/`?:`, `and`, `or`, and the iterations `map`, `filter`, `reduce`, `all`, `none`,
+//! `some`. Strict operators evaluate their arguments and go to `ops::apply`.
+//!
+//! Semantics are json-logic-js's. Inside an iteration the data is the current element
+//! (`reduce`: `{"current": element, "accumulator": value}`), so `{"var": ""}` names the
+//! element itself. Documented choices where the suite is silent:
+//!
+//! - `var` descends into object keys and array indices only (`"items.0.qty"`); JavaScript
+//!   would also index into strings (`"name.0"`) and read `length`: here those are absent.
+//! - JavaScript's `undefined` has no `Value`: `and`/`or` of nothing, `reduce` without a
+//!   body, and `map` without a body (for each element) give `null`.
+//! - An iteration over something that is not an array iterates over nothing (`map` gives
+//!   `[]`, `all` false, `none` true, `reduce` its initial value); JavaScript would walk the
+//!   characters of a string or throw on `null`.
+//!
+//! Recursion follows the rule, whose nesting `compile` bounds (`MAX_DEPTH`); `var` walks
+//! data with a loop. Only `String()` and equality (`ops`) recurse into data, as deep as the
+//! data itself is nested (a `Value`'s own drop does too). Evaluation never panics.
 
-use super::ops::apply;
-pub use super::ops::truthy;
+use super::ops::{apply, to_number, to_text};
 use super::{Node, Op};
 use crate::value::Value;
 
-/// Evaluates a compiled condition against `data`.
+/// JsonLogic truthiness: `null`, `false`, `0`, `NaN`, `""` and `[]` are false; everything
+/// else is true, including `"0"`, `[0]` and `{}` (JavaScript's `!!`, except that an empty
+/// array is false).
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0 && !n.is_nan(),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(_) => true,
+    }
+}
+
+/// Evaluates a compiled condition against `data`. A literal is itself; an array is its
+/// elements evaluated; an operator is evaluated as json-logic-js does (see the module
+/// documentation). Total: any node and any data give a value.
 pub fn eval(node: &Node, data: &Value) -> Value {
     match node {
         Node::Lit(v) => v.clone(),
-        Node::Array(items) => Value::Array(items.iter().map(|n| eval(n, data)).collect()),
+        Node::Array(items) => Value::Array(eval_all(items, data)),
         Node::Op(op, args) => eval_op(*op, args, data),
     }
 }
 
-fn eval_all(args: &[Node], data: &Value) -> Vec<Value> {
-    args.iter().map(|n| eval(n, data)).collect()
+fn eval_all(nodes: &[Node], data: &Value) -> Vec<Value> {
+    nodes.iter().map(|n| eval(n, data)).collect()
 }
 
-/// `{"var": [name, default]}` on already evaluated arguments.
-pub(crate) fn var(name: &Value, default: Option<&Value>, data: &Value) -> Value {
-    let not_found = || default.cloned().unwrap_or(Value::Null);
+/// `{"var": [name, default]}` on evaluated arguments. No name, `null`, `""` or `[]` is the
+/// whole data; otherwise `String(name)` split at `.` walks object keys and array indices.
+/// A step that finds nothing gives `default` (or `null`); a value found, even `null`, is
+/// returned as it is.
+fn var(name: Option<&Value>, default: Option<&Value>, data: &Value) -> Value {
     let path = match name {
-        Value::Null => return data.clone(),
-        Value::String(s) if s.is_empty() => return data.clone(),
-        Value::Array(a) if a.is_empty() => return data.clone(),
-        other => super::ops::to_text(other),
+        None | Some(Value::Null) => return data.clone(),
+        Some(Value::String(s)) if s.is_empty() => return data.clone(),
+        Some(Value::Array(a)) if a.is_empty() => return data.clone(),
+        Some(other) => to_text(other),
     };
     let mut cur = data;
     for seg in path.split('.') {
         let next = match cur {
             Value::Object(_) => cur.get(seg),
-            Value::Array(items) => seg
-                .parse::<usize>()
-                .ok()
-                .filter(|_| !seg.starts_with('+') && (seg == "0" || !seg.starts_with('0')))
-                .and_then(|i| items.get(i)),
+            Value::Array(items) => array_index(seg).and_then(|i| items.get(i)),
             _ => None,
         };
         match next {
             Some(v) => cur = v,
-            None => return not_found(),
+            None => return default.cloned().unwrap_or(Value::Null),
         }
     }
     cur.clone()
 }
 
+/// An array index as JavaScript property names spell it: `0` or digits without a leading
+/// zero (`"01"`, `"+1"`, `" 1"` name no element).
+fn array_index(seg: &str) -> Option<usize> {
+    let canonical = !seg.is_empty()
+        && seg.bytes().all(|c| c.is_ascii_digit())
+        && (seg == "0" || !seg.starts_with('0'));
+    if canonical {
+        seg.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The keys whose value in `data` is `null`, absent or `""`. A key that is itself an array
+/// is read as `[name, default]`, as json-logic-js's `{"var": key}` would.
 fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
     keys.iter()
-        .filter(|k| {
-            matches!(var(k, None, data), Value::Null) || var(k, None, data) == Value::str("")
+        .filter(|key| {
+            let found = match key {
+                Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
+                other => var(Some(other), None, data),
+            };
+            match found {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            }
         })
         .cloned()
         .collect()
 }
 
-fn iterate<'a>(args: &'a [Node], data: &Value) -> (Vec<Value>, Option<&'a Node>) {
-    let items = match args.first().map(|n| eval(n, data)) {
-        Some(Value::Array(a)) => a,
+/// `missing`'s keys from its arguments: either the keys themselves, or, when the first is
+/// an array (e.g. from `merge`), that array (further arguments are ignored).
+fn key_list(mut args: Vec<Value>) -> Vec<Value> {
+    match args.first_mut() {
+        Some(Value::Array(a)) => std::mem::take(a),
+        _ => args,
+    }
+}
+
+/// The array an iteration walks: its first argument evaluated, or nothing when that is not
+/// an array.
+fn items_of(args: &[Node], data: &Value) -> Vec<Value> {
+    match args.first().map(|n| eval(n, data)) {
+        Some(Value::Array(items)) => items,
         _ => Vec::new(),
-    };
-    (items, args.get(1))
+    }
 }
 
 fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
     match op {
+        // `var`, `missing` and `missing_some` evaluate all their arguments (json-logic-js
+        // treats them as ordinary operations); they are "lazy" only in that they read data.
         Op::Var => {
             let vals = eval_all(args, data);
-            var(vals.first().unwrap_or(&Value::Null), vals.get(1), data)
+            var(vals.first(), vals.get(1), data)
         }
         Op::Missing => {
-            let vals = eval_all(args, data);
-            let keys: Vec<Value> = match vals.first() {
-                Some(Value::Array(a)) => a.clone(),
-                _ => vals,
-            };
-            Value::Array(missing(&keys, data))
+            // Either keys as arguments, or one array of keys (e.g. from `merge`), in which
+            // case further arguments are ignored.
+            Value::Array(missing(&key_list(eval_all(args, data)), data))
         }
         Op::MissingSome => {
-            let vals = eval_all(args, data);
-            let need = super::ops::to_number(vals.first().unwrap_or(&Value::Null));
-            let keys: Vec<Value> = match vals.get(1) {
-                Some(Value::Array(a)) => a.clone(),
-                _ => Vec::new(),
+            // `[need, keys]`: `[]` when at least `need` of the keys are present, else the
+            // missing ones. The keys are read as `missing` reads its arguments, and counted
+            // as json-logic-js counts them (`options.length`): keys that are not an array are
+            // one key, counted by the string's length, or never enough when not a string.
+            let mut vals = eval_all(args, data);
+            let need = vals.first().map_or(f64::NAN, to_number);
+            let (keys, count) = match vals.get_mut(1) {
+                Some(Value::Array(a)) => {
+                    let count = a.len() as f64;
+                    (key_list(std::mem::take(a)), count)
+                }
+                Some(Value::String(s)) => {
+                    let count = s.chars().count() as f64;
+                    (vec![Value::String(std::mem::take(s))], count)
+                }
+                Some(other) => (vec![std::mem::take(other)], f64::NAN),
+                None => (Vec::new(), f64::NAN),
             };
             let absent = missing(&keys, data);
-            if (keys.len() - absent.len()) as f64 >= need {
+            if count - absent.len() as f64 >= need {
                 Value::Array(Vec::new())
             } else {
                 Value::Array(absent)
             }
         }
         Op::If => {
-            let mut i = 0;
-            while i + 1 < args.len() {
-                if truthy(&eval(&args[i], data)) {
-                    return eval(&args[i + 1], data);
+            // condition, then, (condition, then)*, else?: the first truthy condition's
+            // branch; a lone trailing argument is the else; no else gives null.
+            let mut pairs = args.chunks_exact(2);
+            for pair in pairs.by_ref() {
+                if let [cond, then] = pair {
+                    if truthy(&eval(cond, data)) {
+                        return eval(then, data);
+                    }
                 }
-                i += 2;
             }
-            match args.get(i) {
-                Some(n) if i + 1 == args.len() => eval(n, data),
+            match pairs.remainder() {
+                [otherwise] => eval(otherwise, data),
                 _ => Value::Null,
             }
         }
         Op::And | Op::Or => {
+            // The first value that decides (falsy for `and`, truthy for `or`), else the
+            // last value; no arguments give null.
+            let decides = op == Op::Or;
             let mut last = Value::Null;
             for n in args {
                 last = eval(n, data);
-                if truthy(&last) == (op == Op::Or) {
-                    return last;
+                if truthy(&last) == decides {
+                    break;
                 }
             }
             last
         }
         Op::Map => {
-            let (items, body) = iterate(args, data);
-            match body {
-                Some(b) => Value::Array(items.iter().map(|x| eval(b, x)).collect()),
-                None => Value::Array(Vec::new()),
-            }
+            // No body: every element maps to null (json-logic-js maps to undefined).
+            let items = items_of(args, data);
+            Value::Array(match args.get(1) {
+                Some(body) => items.iter().map(|x| eval(body, x)).collect(),
+                None => vec![Value::Null; items.len()],
+            })
         }
         Op::Filter => {
-            let (items, body) = iterate(args, data);
-            match body {
-                Some(b) => {
-                    Value::Array(items.into_iter().filter(|x| truthy(&eval(b, x))).collect())
-                }
-                None => Value::Array(Vec::new()),
-            }
+            let items = items_of(args, data);
+            Value::Array(match args.get(1) {
+                Some(body) => items
+                    .into_iter()
+                    .filter(|x| truthy(&eval(body, x)))
+                    .collect(),
+                None => Vec::new(),
+            })
         }
         Op::Reduce => {
-            let initial = args.get(2).map(|n| eval(n, data)).unwrap_or(Value::Null);
+            // `[array, body, initial]`; initial defaults to null. Not an array: initial.
             let items = match args.first().map(|n| eval(n, data)) {
-                Some(Value::Array(a)) => a,
-                _ => return initial,
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
             };
-            let Some(body) = args.get(1) else {
+            let initial = args.get(2).map_or(Value::Null, |n| eval(n, data));
+            let Some(items) = items else {
                 return initial;
             };
-            items.into_iter().fold(initial, |acc, cur| {
-                let scope = Value::Object(vec![
-                    ("current".to_owned(), cur),
-                    ("accumulator".to_owned(), acc),
-                ]);
-                eval(body, &scope)
+            let body = args.get(1);
+            items.into_iter().fold(initial, |acc, cur| match body {
+                Some(body) => {
+                    let scope = Value::Object(vec![
+                        ("current".to_owned(), cur),
+                        ("accumulator".to_owned(), acc),
+                    ]);
+                    eval(body, &scope)
+                }
+                None => Value::Null,
             })
         }
         Op::All => {
-            let (items, body) = iterate(args, data);
-            match body {
-                Some(b) if !items.is_empty() => {
-                    Value::Bool(items.iter().all(|x| truthy(&eval(b, x))))
-                }
-                _ => Value::Bool(false),
-            }
+            // An empty array is not "all true" (the suite says false).
+            let items = items_of(args, data);
+            let all = match args.get(1) {
+                Some(body) => items.iter().all(|x| truthy(&eval(body, x))),
+                None => false,
+            };
+            Value::Bool(!items.is_empty() && all)
         }
         Op::Some | Op::None => {
-            let (items, body) = iterate(args, data);
-            let any = match body {
-                Some(b) => items.iter().any(|x| truthy(&eval(b, x))),
+            let items = items_of(args, data);
+            let any = match args.get(1) {
+                Some(body) => items.iter().any(|x| truthy(&eval(body, x))),
                 None => false,
             };
             Value::Bool(if op == Op::Some { any } else { !any })

@@ -1,16 +1,30 @@
-//! Strict JsonLogic operators on evaluated arguments, and the JavaScript coercions they
-//! rest on (`ToNumber`, `String()`, `==`, `===`, relational comparison, `parseFloat`).
+//! Strict JsonLogic operators on evaluated arguments, the operator names, and the
+//! JavaScript coercions the operators rest on (`ToNumber`, `String()`, `parseFloat`, `==`,
+//! `===`, the relational comparison).
 //!
-//! Semantics are json-logic-js's, which the official suite encodes. Two documented choices
-//! where JavaScript compares identity: arrays and objects are `==`/`===` when structurally
-//! equal (a playbook has no object identity to speak of). `min`/`max` of nothing, and
-//! results that are not finite, are `null` (JSON has no `Infinity`/`NaN`).
+//! Semantics are json-logic-js's (the reference implementation, which the official suite
+//! encodes). Where JavaScript and JSON part ways, the documented choices are:
+//!
+//! - Arrays and objects are `==`/`===` (and found by `in`) when structurally equal:
+//!   JavaScript compares identity, and a playbook has no object identity to speak of.
+//!   Objects compare without regard to key order.
+//! - Numeric results that are not finite (`1/0`, `"abc" * 2`, `max` of nothing) are `null`:
+//!   JSON has no `Infinity`/`NaN`, and a `Value` never holds them (so `Value` equality
+//!   stays reflexive). A later comparison then sees `null`, i.e. 0.
+//! - `*` with one argument gives that argument as a number (json-logic-js returns it
+//!   unconverted); `*` with none gives `null` (json-logic-js throws).
+//! - An argument that was not passed at all is JavaScript's `undefined`, not `null`:
+//!   `{"===": [null]}` is false, `{"<": [-1]}` is false, `{"in": ["a"]}` is false.
+//! - Strings are measured and cut in characters (`char`s), which is what JavaScript does
+//!   for text in the Basic Multilingual Plane.
+//!
 //! Total: every function returns a value for any input and never panics.
 
+use super::eval::truthy;
 use super::Op;
 use crate::value::{number_text, Value};
 
-/// Resolves an operator name.
+/// Resolves an operator name (`"=="`, `"var"`, `"?:"` ...); `None` for unknown names.
 pub(crate) fn op_from_name(name: &str) -> Option<Op> {
     Some(match name {
         "var" => Op::Var,
@@ -51,19 +65,8 @@ pub(crate) fn op_from_name(name: &str) -> Option<Op> {
     })
 }
 
-/// JavaScript truthiness, except that an empty array is false (JsonLogic's rule).
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => *n != 0.0 && !n.is_nan(),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(_) => true,
-    }
-}
-
-/// A number as a `Value`; non-finite results become `null` (JSON has no NaN).
+/// A number as a `Value`: non-finite results become `null` (JSON has no `NaN`), and `-0`
+/// becomes `0` (as `String(-0)` and `JSON.stringify(-0)` show it).
 fn num(n: f64) -> Value {
     if n.is_finite() {
         Value::Number(if n == 0.0 { 0.0 } else { n })
@@ -72,32 +75,39 @@ fn num(n: f64) -> Value {
     }
 }
 
-/// JavaScript `String(v)`.
+/// JavaScript `String(v)`: `null` is `"null"`, numbers as `crate::value::number_text`,
+/// arrays joined with `,` (their `null` elements empty, as `Array.prototype.join` does),
+/// objects `"[object Object]"`.
 pub fn to_text(v: &Value) -> String {
     match v {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
         Value::Number(n) => number_text(*n),
         Value::String(s) => s.clone(),
-        Value::Array(a) => {
-            // Array.prototype.join: null elements are empty.
-            let parts: Vec<String> = a
-                .iter()
-                .map(|x| {
-                    if x.is_null() {
-                        String::new()
-                    } else {
-                        to_text(x)
-                    }
-                })
-                .collect();
-            parts.join(",")
+        Value::Array(items) => {
+            let mut out = String::new();
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !x.is_null() {
+                    out.push_str(&to_text(x));
+                }
+            }
+            out
         }
         Value::Object(_) => "[object Object]".to_owned(),
     }
 }
 
-/// JavaScript `ToNumber(v)`.
+/// `String(v)` of an argument that may not have been passed (`undefined`).
+fn text_of(v: Option<&Value>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), to_text)
+}
+
+/// JavaScript `ToNumber(v)`: `null` is 0, booleans 0/1, strings as `Number("...")`
+/// (trimmed; empty is 0; decimal, `0x`/`0o`/`0b`, `Infinity`; anything else `NaN`), arrays
+/// through their string form (`[]` is 0, `[5]` is 5, `[1,2]` is `NaN`), objects `NaN`.
 pub fn to_number(v: &Value) -> f64 {
     match v {
         Value::Null => 0.0,
@@ -109,129 +119,148 @@ pub fn to_number(v: &Value) -> f64 {
     }
 }
 
-/// `ToNumber` of a string: trimmed, empty is 0, decimal or `0x`/`0o`/`0b`, `Infinity`.
+/// `ToNumber` of an argument that may not have been passed (`undefined` is `NaN`).
+fn number_of(v: Option<&Value>) -> f64 {
+    v.map_or(f64::NAN, to_number)
+}
+
+/// JavaScript's white space and line terminators (what `String.prototype.trim` removes):
+/// Unicode `White_Space` without U+0085, plus the byte order mark U+FEFF.
+fn is_js_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// `ToNumber` of a string.
 fn string_to_number(s: &str) -> f64 {
-    let t = s.trim();
+    let t = s.trim_matches(is_js_space);
     if t.is_empty() {
         return 0.0;
     }
-    let radix = |p: &str, r: u32| {
-        let (head, digits) = (t.get(..2)?, t.get(2..)?);
-        if !digits.is_empty()
-            && head.eq_ignore_ascii_case(p)
-            && digits.chars().all(|c| c.is_digit(r))
-        {
-            u64::from_str_radix(digits, r).map(|n| n as f64).ok()
-        } else {
-            None
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        let head = t.get(..2);
+        if head.is_some_and(|h| h.eq_ignore_ascii_case(prefix)) {
+            return t
+                .get(2..)
+                .map_or(f64::NAN, |digits| radix_number(digits, radix));
         }
-    };
-    if let Some(n) = radix("0x", 16)
-        .or_else(|| radix("0o", 8))
-        .or_else(|| radix("0b", 2))
-    {
-        return n;
     }
-    let (sign, body) = match t.as_bytes()[0] {
-        b'-' => (-1.0, &t[1..]),
-        b'+' => (1.0, &t[1..]),
-        _ => (1.0, t),
-    };
+    let (sign, body) = split_sign(t);
     if body == "Infinity" {
         return sign * f64::INFINITY;
     }
-    if is_decimal_literal(body) {
-        body.parse::<f64>().map(|n| sign * n).unwrap_or(f64::NAN)
+    let n = decimal_prefix_len(body);
+    if n == 0 || n != body.len() {
+        return f64::NAN;
+    }
+    body.parse::<f64>().map_or(f64::NAN, |x| sign * x)
+}
+
+/// Digits in `radix` (at least one, nothing else) as a number; `NaN` otherwise.
+fn radix_number(digits: &str, radix: u32) -> f64 {
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    let mut n = 0.0;
+    for c in digits.chars() {
+        match c.to_digit(radix) {
+            Some(d) => n = n * f64::from(radix) + f64::from(d),
+            None => return f64::NAN,
+        }
+    }
+    n
+}
+
+/// A leading `+` or `-`, as a factor, and the rest.
+fn split_sign(t: &str) -> (f64, &str) {
+    if let Some(rest) = t.strip_prefix('-') {
+        (-1.0, rest)
+    } else if let Some(rest) = t.strip_prefix('+') {
+        (1.0, rest)
     } else {
-        f64::NAN
+        (1.0, t)
     }
 }
 
-/// `digits[.digits][e[+-]digits]` or `.digits...` (no sign, no names like `inf`).
-fn is_decimal_literal(s: &str) -> bool {
-    decimal_prefix_len(s) == s.len() && !s.is_empty()
-}
-
-/// Length of the longest prefix of `s` that is a decimal literal (0 when none).
+/// Length in bytes of the longest prefix of `s` that is an unsigned decimal literal
+/// (`12`, `1.5`, `.5`, `5.`, `1e-3`); 0 when there is none. The prefix is ASCII.
 fn decimal_prefix_len(s: &str) -> usize {
     let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    let int = digits(&mut i);
-    let mut frac = 0;
-    if i < b.len() && b[i] == b'.' {
-        let save = i;
-        i += 1;
-        frac = digits(&mut i);
-        if int == 0 && frac == 0 {
-            i = save;
-        }
-    }
-    if int == 0 && frac == 0 {
-        return 0;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        let save = i;
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+    let digits = |from: usize| {
+        let mut i = from;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        if digits(&mut i) == 0 {
-            i = save;
+        i
+    };
+    let int_end = digits(0);
+    let mut end = int_end;
+    if b.get(end) == Some(&b'.') {
+        let frac_end = digits(end + 1);
+        if int_end > 0 || frac_end > end + 1 {
+            end = frac_end;
         }
     }
-    i
+    if end == 0 {
+        return 0;
+    }
+    if matches!(b.get(end), Some(b'e' | b'E')) {
+        let mut i = end + 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp_end = digits(i);
+        if exp_end > i {
+            end = exp_end;
+        }
+    }
+    end
 }
 
-/// JavaScript `parseFloat(String(v))`: the longest numeric prefix after leading spaces.
+/// JavaScript `parseFloat(v)`: the longest numeric prefix of `String(v)` after leading
+/// white space (`"12px"` is 12, `null` and `true` are `NaN`); numbers as they are.
 fn parse_float(v: &Value) -> f64 {
     if let Value::Number(n) = v {
         return *n;
     }
     let text = to_text(v);
-    let t = text.trim_start();
-    let (sign, body) = match t.as_bytes().first() {
-        Some(b'-') => (-1.0, &t[1..]),
-        Some(b'+') => (1.0, &t[1..]),
-        _ => (1.0, t),
-    };
+    let (sign, body) = split_sign(text.trim_start_matches(is_js_space));
     if body.starts_with("Infinity") {
         return sign * f64::INFINITY;
     }
     let n = decimal_prefix_len(body);
-    if n == 0 {
-        return f64::NAN;
+    match body.get(..n) {
+        Some(prefix) if n > 0 => prefix.parse::<f64>().map_or(f64::NAN, |x| sign * x),
+        _ => f64::NAN,
     }
-    body[..n]
-        .parse::<f64>()
-        .map(|x| sign * x)
-        .unwrap_or(f64::NAN)
 }
 
-/// JavaScript `===` (arrays and objects: structural equality).
+/// JavaScript `a === b`, with one documented choice: arrays are equal when their elements
+/// are pairwise `===`, objects when they hold the same keys with `===` values (JavaScript
+/// compares identity). Numbers compare by value (`1 === 1.0`).
 pub fn strict_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y,
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| strict_eq(p, q))
         }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
+        (Value::Object(x), Value::Object(_)) => {
+            let same_len = x.len() == b.as_object().map_or(0, Vec::len);
+            same_len
                 && x.iter()
                     .all(|(k, v)| b.get(k).is_some_and(|w| strict_eq(v, w)))
         }
-        _ => a == b,
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => false,
     }
 }
 
-/// JavaScript `==` (the abstract equality algorithm; arrays/objects compared with each
-/// other structurally).
+/// JavaScript `a == b` (the abstract equality algorithm): `null` equals only `null`;
+/// a number and a string compare as numbers; a boolean compares as 0/1; an array or object
+/// against a primitive compares through its string form (`[1] == 1`, `[] == ""`,
+/// `[] == false`). Two arrays or two objects compare structurally with `strict_eq` (our
+/// documented choice; JavaScript would compare identity, so never equal).
 pub fn loose_eq(a: &Value, b: &Value) -> bool {
     use Value::*;
     match (a, b) {
@@ -248,17 +277,39 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// JavaScript `a < b` (`or_equal`: `a <= b`), the abstract relational comparison.
-fn less(a: &Value, b: &Value, or_equal: bool) -> bool {
-    let prim = |v: &Value| match v {
+/// `==` where either side may not have been passed: `undefined == null` holds.
+fn loose_eq_opt(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => loose_eq(x, y),
+        (None, None) => true,
+        (None, Some(v)) | (Some(v), None) => v.is_null(),
+    }
+}
+
+/// `===` where either side may not have been passed.
+fn strict_eq_opt(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => strict_eq(x, y),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// JavaScript `a < b` (`or_equal`: `a <= b`), the abstract relational comparison: arrays
+/// and objects become their string form; two strings compare by UTF-16 code units; anything
+/// else compares as numbers (`NaN` compares false). `undefined` compares false.
+fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    let primitive = |v: &Value| match v {
         Value::Array(_) | Value::Object(_) => Value::String(to_text(v)),
         other => other.clone(),
     };
-    let (pa, pb) = (prim(a), prim(b));
+    let (pa, pb) = (primitive(a), primitive(b));
     if let (Value::String(x), Value::String(y)) = (&pa, &pb) {
-        // UTF-16 code unit order, as JavaScript compares strings.
-        let (x, y): (Vec<u16>, Vec<u16>) = (x.encode_utf16().collect(), y.encode_utf16().collect());
-        return if or_equal { x <= y } else { x < y };
+        let (x, y) = (x.encode_utf16(), y.encode_utf16());
+        return if or_equal { x.le(y) } else { x.lt(y) };
     }
     let (x, y) = (to_number(&pa), to_number(&pb));
     if or_equal {
@@ -268,57 +319,68 @@ fn less(a: &Value, b: &Value, or_equal: bool) -> bool {
     }
 }
 
-fn arg(args: &[Value], i: usize) -> &Value {
-    args.get(i).unwrap_or(&Value::Null)
-}
-
-/// JavaScript `String.prototype.substr(start, length)` on characters.
+/// JavaScript `String.prototype.substr(start, length)` counted in characters: a negative
+/// `start` counts from the end; `length` `None` means to the end; `NaN` start is 0 and
+/// `NaN` length is 0; fractions truncate; everything is clamped to the string.
 fn substr(s: &str, start: f64, len: Option<f64>) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len() as f64;
+    let count = s.chars().count() as f64;
     let start = if start.is_nan() { 0.0 } else { start.trunc() };
     let from = if start < 0.0 {
-        (n + start).max(0.0)
+        (count + start).max(0.0)
     } else {
-        start.min(n)
+        start.min(count)
     };
-    let count = match len {
-        None => n - from,
+    let take = match len {
+        None => count - from,
         Some(l) if l.is_nan() => 0.0,
-        Some(l) => l.trunc().clamp(0.0, n - from),
+        Some(l) => l.trunc().max(0.0).min(count - from),
     };
-    chars[from as usize..(from + count) as usize]
-        .iter()
-        .collect()
+    // Both are whole numbers within 0..=count here, so the casts are exact.
+    s.chars().skip(from as usize).take(take as usize).collect()
 }
 
-/// Applies a strict operator to evaluated arguments. Lazy operators give `null` here.
+/// Applies a strict operator to its evaluated arguments, as json-logic-js does (see the
+/// module documentation for the deliberate differences). Any arity and any types are
+/// accepted; arguments past those an operator reads are ignored. Lazy operators (those
+/// `Op::is_lazy` names) are evaluated by `eval` and give `null` here.
+///
+/// - `!`, `!!`: JsonLogic truthiness of the first argument.
+/// - `==`, `!=`: `loose_eq`; `===`, `!==`: `strict_eq`.
+/// - `<`, `<=`: with a third argument, "between" (`a < b && b < c`); `>`, `>=`: two.
+/// - `max`, `min`: numeric (`ToNumber`); `null` when empty or any argument is not a number.
+/// - `+`, `*`: `parseFloat` of every argument (`{"+": "3"}` casts to 3); `+` of nothing is 0.
+/// - `-`: one argument negates; `-`, `/`, `%` use `ToNumber`.
+/// - `merge`: flattens array arguments one level; other arguments are kept as elements.
+/// - `in`: substring of a non-empty string, or element (`strict_eq`) of an array; else false.
+/// - `cat`: concatenation of `to_text` of each argument, except that `null` adds nothing
+///   (`Array.prototype.join`, which json-logic-js uses).
+/// - `substr`: `substr(source, start, length)`; a negative length drops that many
+///   characters from the end (a negative length given as a string gives `""`, as in
+///   json-logic-js).
+/// - `log`: its first argument (nothing is printed).
 pub fn apply(op: Op, args: &[Value]) -> Value {
-    let a = arg(args, 0);
-    let b = arg(args, 1);
+    let a = args.first();
+    let b = args.get(1);
     match op {
-        Op::Not => Value::Bool(!truthy(a)),
-        Op::NotNot => Value::Bool(truthy(a)),
-        Op::Eq => Value::Bool(loose_eq(a, b)),
-        Op::Ne => Value::Bool(!loose_eq(a, b)),
-        Op::StrictEq => Value::Bool(strict_eq(a, b)),
-        Op::StrictNe => Value::Bool(!strict_eq(a, b)),
+        Op::Not => Value::Bool(!a.is_some_and(truthy)),
+        Op::NotNot => Value::Bool(a.is_some_and(truthy)),
+        Op::Eq => Value::Bool(loose_eq_opt(a, b)),
+        Op::Ne => Value::Bool(!loose_eq_opt(a, b)),
+        Op::StrictEq => Value::Bool(strict_eq_opt(a, b)),
+        Op::StrictNe => Value::Bool(!strict_eq_opt(a, b)),
         Op::Gt => Value::Bool(less(b, a, false)),
         Op::Ge => Value::Bool(less(b, a, true)),
         Op::Lt | Op::Le => {
             let or_equal = op == Op::Le;
             let first = less(a, b, or_equal);
             match args.get(2) {
-                // "between": a < b < c
-                Some(c) => Value::Bool(first && less(b, c, or_equal)),
+                Some(c) => Value::Bool(first && less(b, Some(c), or_equal)),
                 None => Value::Bool(first),
             }
         }
         Op::Max | Op::Min => {
-            if args.is_empty() {
-                return Value::Null;
-            }
-            let mut acc = if op == Op::Max {
+            let max = op == Op::Max;
+            let mut acc = if max {
                 f64::NEG_INFINITY
             } else {
                 f64::INFINITY
@@ -328,28 +390,24 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
                 if n.is_nan() {
                     return Value::Null;
                 }
-                acc = if op == Op::Max {
-                    acc.max(n)
-                } else {
-                    acc.min(n)
-                };
+                acc = if max { acc.max(n) } else { acc.min(n) };
             }
             num(acc)
         }
-        Op::Add => num(args.iter().map(parse_float).sum()),
-        Op::Mul => {
-            if args.is_empty() {
-                return Value::Null;
-            }
-            num(args.iter().map(parse_float).product())
-        }
-        Op::Sub => match args.len() {
-            0 => Value::Null,
-            1 => num(-to_number(a)),
-            _ => num(to_number(a) - to_number(b)),
+        Op::Add => num(args.iter().map(parse_float).fold(0.0, |x, y| x + y)),
+        Op::Mul => match args.split_first() {
+            Some((first, rest)) => num(rest
+                .iter()
+                .map(parse_float)
+                .fold(parse_float(first), |x, y| x * y)),
+            None => Value::Null,
         },
-        Op::Div => num(to_number(a) / to_number(b)),
-        Op::Mod => num(to_number(a) % to_number(b)),
+        Op::Sub => match args.len() {
+            1 => num(-number_of(a)),
+            _ => num(number_of(a) - number_of(b)),
+        },
+        Op::Div => num(number_of(a) / number_of(b)),
+        Op::Mod => num(number_of(a) % number_of(b)),
         Op::Merge => {
             let mut out = Vec::new();
             for v in args {
@@ -361,35 +419,36 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
             Value::Array(out)
         }
         Op::In => Value::Bool(match b {
-            Value::String(hay) => hay.contains(to_text(a).as_str()),
-            Value::Array(items) => items.iter().any(|x| strict_eq(x, a)),
+            Some(Value::String(hay)) if !hay.is_empty() => hay.contains(text_of(a).as_str()),
+            Some(Value::Array(items)) => a.is_some_and(|x| items.iter().any(|y| strict_eq(y, x))),
             _ => false,
         }),
         Op::Cat => {
-            let mut s = String::new();
-            for v in args {
-                s.push_str(&to_text(v));
+            let mut out = String::new();
+            for v in args.iter().filter(|v| !v.is_null()) {
+                out.push_str(&to_text(v));
             }
-            Value::String(s)
+            Value::String(out)
         }
         Op::Substr => {
-            let s = to_text(a);
-            let start = to_number(b);
-            match args.get(2) {
-                Some(e) => {
-                    let end = to_number(e);
-                    if end < 0.0 {
-                        let tail = substr(&s, start, None);
-                        let keep = tail.chars().count() as f64 + end.trunc();
-                        substr(&tail, 0.0, Some(keep)).into()
-                    } else {
-                        substr(&s, start, Some(end)).into()
-                    }
+            let source = text_of(a);
+            let start = number_of(b);
+            let len = args.get(2).map(to_number);
+            match len {
+                // json-logic-js computes `tail.length + length`: a string (or array) length
+                // concatenates there instead ("3" + "-1"), so the length is `NaN`, i.e. 0.
+                Some(l) if l < 0.0 && !matches!(args.get(2), Some(Value::Number(_))) => {
+                    Value::String(String::new())
                 }
-                None => substr(&s, start, None).into(),
+                Some(l) if l < 0.0 => {
+                    let tail = substr(&source, start, None);
+                    let keep = tail.chars().count() as f64 + l;
+                    Value::String(substr(&tail, 0.0, Some(keep)))
+                }
+                _ => Value::String(substr(&source, start, len)),
             }
         }
-        Op::Log => a.clone(),
+        Op::Log => a.cloned().unwrap_or(Value::Null),
         Op::Var
         | Op::Missing
         | Op::MissingSome

@@ -1,1 +1,182 @@
-//! The browser shell (wasm32 only): DOM, events, storage, fetch. Being built.
+//! The browser shell (wasm32 only): the one module that names `web_sys`, `js_sys` and
+//! `wasm_bindgen`. It owns the DOM, the `<lead-qualifier>` element's behaviour, events,
+//! storage and the network; every decision (what to ask, what wins, what a lead holds) is
+//! the core's, reached through `flow::Session`.
+//!
+//! - `mod.rs`      — the JavaScript surface: `start`, `connect`, `mount`, `check`, `Handle`,
+//!   and its hand-written TypeScript (thin: the work is in `api.rs`)
+//! - `api.rs`      — what the exports do: element attributes and `mount()` options, sources
+//! - `widget.rs`   — one mounted widget: session, shadow root, listeners, effects
+//! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
+//! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
+//! - `gate.rs`     — `data-lead-gate` links and their dialog
+//! - `fetch.rs`    — playbook fetch and lead POST
+//! - `page.rs`     — clock, ids, URL, campaign, language, storage
+//! - `patterns.rs` — `validate.pattern` over the browser's RegExp
+//! - `convert.rs`  — `Value` ⇄ JS values, by hand and depth-limited
+//! - `names.rs`    — every shared name as a constant
+//! - `widget.css`  — the look, themed by `--lq-*` custom properties and `::part()`
+//!
+//! The page-facing contract (SPEC §3): no exported function throws into the page. Bad
+//! input becomes a visible message, a console line and an `lq:error`; nothing here
+//! unwraps what the page, the network or a playbook supplied.
+//!
+//! Theming: custom properties `--lq-accent`, `--lq-bg`, `--lq-fg`, `--lq-border`,
+//! `--lq-error`, `--lq-muted`, `--lq-radius`, `--lq-font` on the element or any ancestor;
+//! `::part()` names `container`, `progress`, `form`, `legend`, `label`, `help`, `option`,
+//! `input`, `error`, `button` (with `next`, `back`, `action`), `outcome`, `title`,
+//! `message`, `booking`, `status` (`names.rs`). The stylesheet is one constructed sheet
+//! shared by every widget, so it applies even under a `style-src` without
+//! `'unsafe-inline'`.
+
+mod api;
+mod convert;
+mod events;
+mod fetch;
+mod gate;
+mod names;
+mod page;
+mod patterns;
+mod render;
+mod widget;
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+use widget::Shared;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &'static str = r#"
+/** A playbook (SPEC section 1) as an object, or the URL of its JSON. */
+export type PlaybookSource = Record<string, unknown> | string;
+
+/** Options of `mount()`. */
+export interface MountOptions {
+  /** The visitor's language. Default: `<html lang>`, then the browser's, then the playbook's. */
+  locale?: string;
+  /** A flow finished faster than this many ms after the first question is not sent. Default 1500. */
+  minFillMs?: number;
+  /** Show redirect outcomes with their link, without navigating. */
+  noRedirect?: boolean;
+  /** A file to download after an outcome that collects the lead (what gated links use). */
+  download?: string;
+}
+
+/** The playground's view of a session (display only; the engine decides). */
+export interface Trace {
+  playbook_id: string;
+  /** Points per dimension and `total`, after rules. */
+  score: Record<string, number>;
+  /** Reasons of chosen options and of rules that fire. */
+  reasons: string[];
+  /** The outcome the answers so far would get. */
+  winning: string;
+  /** The outcome early decision proved certain, if any. */
+  decided: string | null;
+  /** The outcome shown, once the flow is finished. */
+  outcome: string | null;
+  answers: Record<string, unknown>;
+  asked: string[];
+}
+
+export interface LqDetail { playbook_id: string }
+export interface LqStepDetail extends LqDetail { question_id: string; index: number }
+export interface LqAnswerDetail extends LqDetail { question_id: string }
+export interface LqOutcomeDetail extends LqDetail {
+  outcome_id: string;
+  class: "sales_ready" | "content_only" | "disqualified";
+  score: Record<string, number>;
+}
+export interface LqSubmittedDetail extends LqDetail { lead_id: string }
+export interface LqErrorDetail {
+  code: "playbook_fetch" | "playbook_invalid" | "playbook_missing" | "bot_suspected"
+    | "submit_rejected" | "submit_network";
+  message: string;
+  lead_id?: string;
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    "lq:ready": CustomEvent<LqDetail>;
+    "lq:step": CustomEvent<LqStepDetail>;
+    "lq:answer": CustomEvent<LqAnswerDetail>;
+    "lq:outcome": CustomEvent<LqOutcomeDetail>;
+    "lq:submitted": CustomEvent<LqSubmittedDetail>;
+    "lq:error": CustomEvent<LqErrorDetail>;
+  }
+}
+
+/**
+ * Mounts the widget in `element`'s shadow root (replacing a widget already there).
+ * Never throws: a bad playbook shows a short message and raises `lq:error`.
+ */
+export function mount(element: Element, playbook: PlaybookSource, options?: MountOptions): Handle;
+
+/** Checks a playbook's JSON text: every problem as `path: message`, lint warnings prefixed `warning: `. */
+export function check(playbookJson: string): string[];
+"#;
+
+/// A mounted widget, as the page holds it. Dropping the handle does not unmount (the
+/// widget lives until `destroy()` or, for the element, until it leaves the document).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Handle {
+    widget: Option<Shared>,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Starts over: a fresh session with a new lead id, first question shown.
+    pub fn reset(&self) {
+        if let Some(w) = &self.widget {
+            widget::reset(w);
+        }
+    }
+
+    /// Unmounts: listeners removed, timers cleared, the shadow root emptied. Idempotent.
+    pub fn destroy(&self) {
+        if let Some(w) = &self.widget {
+            widget::destroy(w);
+        }
+    }
+
+    /// Scores, reasons and outcomes of the session so far (for the playground), or
+    /// `null` before the playbook is loaded.
+    #[wasm_bindgen(unchecked_return_type = "Trace | null")]
+    pub fn trace(&self) -> JsValue {
+        self.widget.as_ref().map_or(JsValue::NULL, widget::trace)
+    }
+}
+
+/// Once per page, called by the loader: gated links start working.
+#[wasm_bindgen(skip_typescript)]
+pub fn start() {
+    api::start();
+}
+
+/// The `<lead-qualifier>` element connected (called by the element class in the loader):
+/// the widget already mounted on it, or a new one configured by its attributes. `early`:
+/// the loader's pending `fetch()` of the element's playbook, if it started one.
+#[wasm_bindgen(skip_typescript)]
+pub fn connect(element: JsValue, early: JsValue) -> Handle {
+    Handle {
+        widget: element
+            .dyn_ref::<Element>()
+            .and_then(|el| api::connect(el, &early)),
+    }
+}
+
+/// `LeadQualifier.mount(element, playbookObjectOrUrl, options)`.
+#[wasm_bindgen(skip_typescript)]
+pub fn mount(element: JsValue, playbook: JsValue, options: JsValue) -> Handle {
+    Handle {
+        widget: api::mount(&element, &playbook, &options),
+    }
+}
+
+/// Checks a playbook's JSON text; returns every problem as a line (`path: message`),
+/// lint warnings prefixed with `warning: `. Empty when the playbook is valid and clean.
+#[wasm_bindgen(skip_typescript)]
+pub fn check(json: &str) -> Array {
+    events::strings(api::check(json).iter().map(String::as_str))
+}

@@ -13,6 +13,9 @@ fn main() -> std::process::ExitCode {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+mod serve;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use clap::{Parser, Subcommand};
     use lead_qualifier::flow::answer::Patterns;
@@ -78,6 +81,25 @@ mod native {
             /// playbook JSON file
             playbook: std::path::PathBuf,
         },
+        /// The preview server and lead collector: serves www/, dist/ and examples/, takes
+        /// POST /api/leads (verified, stored in SQLite), lists them at GET /api/leads.
+        Serve {
+            /// port to listen on (0: any free port; the start line prints the bound one)
+            #[arg(long, default_value_t = 8080)]
+            port: u16,
+            /// address to bind
+            #[arg(long, default_value = "127.0.0.1")]
+            host: String,
+            /// SQLite database file (created when missing)
+            #[arg(long, default_value = "leads.sqlite")]
+            db: std::path::PathBuf,
+            /// folder of playbook JSON files [default: ROOT/examples]
+            #[arg(long)]
+            playbooks: Option<std::path::PathBuf>,
+            /// repository root holding www/, dist/ and examples/
+            #[arg(long, default_value = ".")]
+            root: std::path::PathBuf,
+        },
     }
 
     /// `validate.pattern` natively: regex-lite, anchored to the whole answer.
@@ -100,6 +122,19 @@ mod native {
             Cmd::Verify { playbook, lead } => verify(&playbook, &lead),
             Cmd::Logic { tests, verbose } => logic_tests(&tests, verbose),
             Cmd::Simulate { playbook } => simulate_cmd(&playbook),
+            Cmd::Serve {
+                port,
+                host,
+                db,
+                playbooks,
+                root,
+            } => crate::serve::run(crate::serve::Options {
+                host,
+                port,
+                db,
+                playbooks,
+                root,
+            }),
             Cmd::Run {
                 playbook,
                 answers,

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Builds dist/, the files a page loads:
+#   lead-qualifier.js      the loader (src/web/loader.js): the one file a page includes
+#   lead_qualifier.js      the wasm-bindgen glue (--target web)
+#   lead_qualifier_bg.wasm the engine, after one wasm-opt -Oz pass
+#   *.d.ts                 types for bundler users (not loaded by pages)
+# then prints raw / gzip / brotli sizes and fails when the gzip total of what a page
+# loads exceeds the budget (60 KB; LQ_GZIP_BUDGET overrides, in bytes).
+#
+# wasm-pack runs with --no-opt: its own wasm-opt pass would run without the feature flags
+# Debian's wasm-opt 108 needs for what rustc emits (TOOLCHAIN.md). Stripping happens in
+# wasm-opt too (`strip = true` in Cargo would hide the target features from wasm-bindgen).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+budget=${LQ_GZIP_BUDGET:-61440}
+out=dist
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+wasm-pack build --target web --release --no-opt --no-pack --out-dir "$tmp/pkg" --out-name lead_qualifier . >&2
+
+# --low-memory-unused: Rust places its stack and data at 1 MiB and above, so the low 1 KiB
+# is never addressed; binaryen may then fold constant offsets into loads (-0.6 KB gzip).
+wasm-opt -Oz --low-memory-unused \
+  --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  --strip-debug --strip-producers \
+  "$tmp/pkg/lead_qualifier_bg.wasm" -o "$tmp/opt.wasm"
+
+# Binaryen 108 (Debian's) writes the export of wasm-bindgen's externref table with the
+# index of the function table (WebAssembly/binaryen#4711, fixed in 109): the page then
+# fails with "WebAssembly.Table.set(): Argument 1 is invalid for table". Point the export
+# back at the externref table; a no-op with a fixed wasm-opt.
+python3 - "$tmp/opt.wasm" <<'PY'
+import sys
+
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]
+        i += 1
+        r |= (x & 0x7F) << s
+        s += 7
+        if x < 0x80:
+            return r, i
+
+def limits(b, k):
+    flags = b[k]
+    _, k = leb(b, k + 1)
+    if flags & 1:
+        _, k = leb(b, k)
+    return k
+
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+tables, export = [], None
+i = 8
+while i < len(b):
+    sid = b[i]
+    size, j = leb(b, i + 1)
+    n, k = leb(b, j) if sid in (2, 4, 7) else (0, j)
+    for _ in range(n):
+        if sid == 2:  # imports: imported tables come first in the index space
+            for _ in range(2):
+                l, k = leb(b, k)
+                k += l
+            kind = b[k]
+            k += 1
+            if kind == 0:
+                _, k = leb(b, k)
+            elif kind == 1:
+                tables.append(b[k])
+                k = limits(b, k + 1)
+            elif kind == 2:
+                k = limits(b, k)
+            else:
+                k += 2
+        elif sid == 4:
+            tables.append(b[k])
+            k = limits(b, k + 1)
+        else:
+            l, k = leb(b, k)
+            name = bytes(b[k : k + l])
+            k += l
+            kind = b[k]
+            at = k + 1
+            idx, k = leb(b, at)
+            if kind == 1 and name == b"__wbindgen_externrefs":
+                export = (at, idx, k - at)
+    i = j + size
+if export is None or 0x6F not in tables:
+    sys.exit(0)
+at, idx, width = export
+want = tables.index(0x6F)
+if idx != want:
+    if width != 1 or want > 0x7F:
+        sys.exit("dist: cannot repair the externref table export")
+    b[at] = want
+    open(path, "wb").write(b)
+    print("dist: repaired the externref table export (binaryen 108)", file=sys.stderr)
+PY
+
+rm -rf "$out"
+mkdir -p "$out"
+# JavaScript without its comment lines and indentation (about 1 KB less gzipped); the .d.ts
+# files keep the documentation. wasm-bindgen's glue and the loader put comments on lines
+# of their own and have no multi-line strings, so dropping whole comment lines is safe.
+strip_js() {
+  awk '
+    /^[ \t]*\/\* @ts-self-types/ { print; next }
+    inblock { if ($0 ~ /\*\//) inblock = 0; next }
+    /^[ \t]*\/\*/ { if ($0 !~ /\*\//) inblock = 1; next }
+    /^[ \t]*\/\// { next }
+    /^[ \t]*$/ { next }
+    { sub(/^[ \t]+/, ""); print }
+  ' "$1" >"$2"
+}
+strip_js src/web/loader.js "$out/lead-qualifier.js"
+strip_js "$tmp/pkg/lead_qualifier.js" "$out/lead_qualifier.js"
+cp src/web/loader.d.ts "$out/lead-qualifier.d.ts"
+cp "$tmp/pkg/lead_qualifier.d.ts" "$out/"
+cp "$tmp/opt.wasm" "$out/lead_qualifier_bg.wasm"
+
+# Sizes. Brotli through the brotli CLI or Node's zlib, whichever exists.
+brotli_size() {
+  if command -v brotli >/dev/null; then
+    brotli -q 11 -c "$1" | wc -c
+  elif command -v node >/dev/null; then
+    node -e 'const z=require("zlib");process.stdout.write(String(z.brotliCompressSync(require("fs").readFileSync(process.argv[1]),{params:{[z.constants.BROTLI_PARAM_QUALITY]:11}}).length))' "$1"
+  else
+    echo -
+  fi
+}
+printf '%-28s %9s %9s %9s\n' file raw gzip brotli
+raw_t=0 gz_t=0 br_t=0
+for f in "$out"/*; do
+  name=$(basename "$f")
+  raw=$(wc -c <"$f")
+  gz=$(gzip -9c "$f" | wc -c)
+  br=$(brotli_size "$f")
+  case "$name" in
+    *.d.ts) printf '%-28s %9d %9d %9s  (types, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
+  esac
+  printf '%-28s %9d %9d %9s\n' "$name" "$raw" "$gz" "$br"
+  raw_t=$((raw_t + raw)) gz_t=$((gz_t + gz))
+  [ "$br" != - ] && br_t=$((br_t + br))
+done
+printf '%-28s %9d %9d %9s\n' 'total (what a page loads)' "$raw_t" "$gz_t" "$br_t"
+if [ "$gz_t" -gt "$budget" ]; then
+  echo "dist: gzip total $gz_t bytes is over the budget of $budget bytes" >&2
+  exit 1
+fi
+echo "dist: gzip total $gz_t bytes, within the budget of $budget bytes"

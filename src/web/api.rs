@@ -1,0 +1,100 @@
+//! What the exports do, apart from the `#[wasm_bindgen]` glue in `mod.rs` (so the browser
+//! tests in `tests/web.rs` can call it): configuring a widget from an element's attributes
+//! or from `mount()`'s arguments, and `check`.
+
+use super::convert::{from_js, get};
+use super::fetch::LoadError;
+use super::names::*;
+use super::page;
+use super::widget::{self, Options, Shared, Source};
+use crate::error::{Problem, Severity};
+use crate::flow::answer::parse_number;
+use crate::playbook::{lint, Playbook};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+/// Gated links start working (once per page).
+pub fn start() {
+    if let Some(doc) = page::document() {
+        super::gate::install(&doc);
+    }
+}
+
+/// A `<lead-qualifier>` connected: the widget already on it, or a new one from its
+/// attributes: `playbook` (a URL) or an inline `<script type="application/json">` child;
+/// `locale`, `min-fill-ms`, `data-no-redirect`. `early` is the loader's `fetch()` of the
+/// `playbook` URL, started while the engine downloaded (anything else is ignored).
+pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
+    if let Some(w) = widget::find(el) {
+        return Some(w);
+    }
+    let attr = |name: &str| el.get_attribute(name).filter(|v| !v.trim().is_empty());
+    let opts = Options {
+        locale: attr(ATTR_LOCALE),
+        min_fill_ms: attr(ATTR_MIN_FILL_MS)
+            .and_then(|v| parse_number(&v))
+            .filter(|n| *n >= 0.0)
+            .unwrap_or(DEFAULT_MIN_FILL_MS),
+        no_redirect: el.has_attribute(ATTR_NO_REDIRECT),
+        download: attr(ATTR_GATE_FILE),
+    };
+    let source = match (super::gate::take(el), attr(ATTR_PLAYBOOK)) {
+        (Some(loaded), _) => Source::Loaded(loaded),
+        (None, Some(url)) => match early.dyn_ref::<js_sys::Promise>() {
+            Some(pending) => Source::Fetching(url, pending.clone()),
+            None => Source::Url(url),
+        },
+        (None, None) => Source::Inline,
+    };
+    widget::mount(el, source, opts)
+}
+
+/// `mount(element, playbookObjectOrUrl, options)`; `None` (an inert handle) when
+/// `element` is not an element.
+pub fn mount(element: &JsValue, playbook: &JsValue, options: &JsValue) -> Option<Shared> {
+    let Some(el) = element.dyn_ref::<Element>() else {
+        page::console_error("lead-qualifier: mount() needs an element");
+        return None;
+    };
+    let source = match playbook.as_string() {
+        Some(url) => Source::Url(url),
+        None => Source::Loaded(page::value_of(playbook).ok_or(LoadError::NotJson)),
+    };
+    let text = |key: &str| get(options, key).as_string();
+    let opts = Options {
+        locale: text(OPT_LOCALE),
+        min_fill_ms: get(options, OPT_MIN_FILL_MS)
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .unwrap_or(DEFAULT_MIN_FILL_MS),
+        no_redirect: get(options, OPT_NO_REDIRECT).as_bool().unwrap_or(false),
+        download: text(OPT_DOWNLOAD),
+    };
+    widget::mount(el, source, opts)
+}
+
+/// A playbook's problems as lines (`path: message`), lint warnings prefixed with
+/// `warning: `; empty when the playbook is valid and clean.
+pub fn check(json: &str) -> Vec<String> {
+    let parsed = match js_sys::JSON::parse(json) {
+        Ok(v) => v,
+        Err(e) => {
+            let why = get(&e, "message").as_string().unwrap_or_default();
+            return vec![["(playbook): not valid JSON: ", &why].concat()];
+        }
+    };
+    let Ok(value) = from_js(&parsed) else {
+        return vec![String::from("(playbook): nested too deeply")];
+    };
+    match Playbook::from_value(&value) {
+        Err(problems) => problems.0.iter().map(line).collect(),
+        Ok(pb) => lint(&pb).iter().map(line).collect(),
+    }
+}
+
+fn line(p: &Problem) -> String {
+    match p.severity {
+        Severity::Error => p.to_string(),
+        Severity::Warning => ["warning: ", &p.to_string()].concat(),
+    }
+}

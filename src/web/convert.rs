@@ -1,0 +1,116 @@
+//! Moving `Value`s across the JavaScript boundary, by hand.
+//!
+//! Playbooks arrive as whatever the browser's own `JSON.parse` (or `response.json()`) made;
+//! leads and event details leave as plain JS objects and arrays. There is no JSON parser in
+//! the wasm, and no serde-wasm-bindgen either: these two functions do the same job in a few
+//! hundred bytes, always make plain objects (never `Map`s), and stop at `MAX_DEPTH`, so a
+//! cyclic or absurdly deep object handed to `mount()` is refused instead of overflowing the
+//! wasm stack (which, with `panic = "abort"`, would kill every widget on the page).
+
+use super::names::MAX_DEPTH;
+use crate::value::Value;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Why a JS value could not become a `Value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvertError {
+    /// nested deeper than `MAX_DEPTH` (or cyclic)
+    TooDeep,
+}
+
+/// A JS value as a `Value`. Meant for JSON data (what `JSON.parse` makes): objects from
+/// elsewhere go through `json_data` first, so no getter or Proxy trap runs here.
+/// `undefined` and anything JSON has no word for become `null`.
+pub fn from_js(v: &JsValue) -> Result<Value, ConvertError> {
+    from_js_at(v, 0)
+}
+
+fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
+    if depth > MAX_DEPTH {
+        return Err(ConvertError::TooDeep);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(if n.is_finite() {
+            Value::Number(n)
+        } else {
+            Value::Null
+        });
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if Array::is_array(v) {
+        let a: &Array = v.unchecked_ref();
+        let mut out = Vec::with_capacity(a.length() as usize);
+        for x in a.iter() {
+            out.push(from_js_at(&x, depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if v.is_object() && !v.is_function() {
+        let o: &Object = v.unchecked_ref();
+        let keys = Object::keys(o);
+        let mut out = Vec::with_capacity(keys.length() as usize);
+        for k in keys.iter() {
+            let Some(name) = k.as_string() else { continue };
+            let x = Reflect::get(o, &k).unwrap_or(JsValue::NULL);
+            out.push((name, from_js_at(&x, depth + 1)?));
+        }
+        return Ok(Value::Object(out));
+    }
+    Ok(Value::Null)
+}
+
+/// A `Value` as a plain JS value (objects as plain objects, numbers as numbers; a
+/// non-finite number becomes `null`, as in JSON).
+pub fn to_js(v: &Value) -> JsValue {
+    match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) if n.is_finite() => JsValue::from_f64(*n),
+        Value::Number(_) => JsValue::NULL,
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(a) => a.iter().map(to_js).collect::<Array>().into(),
+        Value::Object(m) => {
+            let o = Object::new();
+            for (k, x) in m {
+                set(&o, k, &to_js(x));
+            }
+            o.into()
+        }
+    }
+}
+
+/// Plain JSON data equal to `v`: `JSON.parse(JSON.stringify(v))`. Runs the page's
+/// `toJSON`s and getters once, inside the catching bindings; a cycle is an error.
+pub fn json_data(v: &JsValue) -> Option<JsValue> {
+    let text = js_sys::JSON::stringify(v).ok()?.as_string()?;
+    js_sys::JSON::parse(&text).ok()
+}
+
+/// `o[key] = value`, ignoring the (impossible for a fresh plain object) failure.
+pub fn set(o: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(key), value);
+}
+
+/// A plain object from `(key, value)` pairs.
+pub fn object(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        set(&o, k, v);
+    }
+    o
+}
+
+/// `o[key]` when `o` is an object, else `undefined`; never throws.
+pub fn get(o: &JsValue, key: &str) -> JsValue {
+    if o.is_object() {
+        Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}

@@ -1,0 +1,110 @@
+//! Events in and out. `Listener` owns one `addEventListener` registration and removes it on
+//! drop, so a widget that holds its listeners in a `Vec` unhooks everything on `destroy()`
+//! (gloo-events' design, in thirty lines without the dependency). `emit` raises the
+//! `lq:*` CustomEvents, bubbling and composed so they cross the shadow root and reach
+//! `document`; `lq:outcome` and `lq:submitted` also go to `window.dataLayer` when the page
+//! has one. Details are plain objects built with `Reflect.set`, numbers as numbers.
+
+use super::convert::{object, set};
+use super::names::{
+    DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
+};
+use super::page;
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CustomEvent, CustomEventInit, Event, EventTarget};
+
+/// One event listener, removed when dropped.
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    callback: Closure<dyn FnMut(Event)>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Listener(")?;
+        f.write_str(self.kind)?;
+        f.write_str(")")
+    }
+}
+
+impl Listener {
+    /// Listens for `kind` on `target` until dropped. `None` if the target refused.
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        f: impl FnMut(Event) + 'static,
+    ) -> Option<Listener> {
+        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        target
+            .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
+            .ok()?;
+        Some(Listener {
+            target: target.clone(),
+            kind,
+            callback,
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Raises `name` on `target` with `detail`: bubbling and composed, so a listener on the
+/// element, on an ancestor or on `document` sees it. A throwing page listener is reported
+/// by the browser and does not reach the widget.
+pub fn emit(target: &EventTarget, name: &str, detail: &Object) {
+    let init = CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(detail);
+    if let Ok(ev) = CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = target.dispatch_event(&ev);
+    }
+    if name == EV_OUTCOME || name == EV_SUBMITTED {
+        push_data_layer(name, detail);
+    }
+}
+
+/// `dataLayer.push({event: name, ...detail})` when the page has a `dataLayer` array (or
+/// anything with a `push` method, as Google Tag Manager installs).
+fn push_data_layer(name: &str, detail: &Object) {
+    let layer = page::global(DATA_LAYER);
+    if !layer.is_object() {
+        return;
+    }
+    let Ok(push) = Reflect::get(&layer, &JsValue::from_str("push")) else {
+        return;
+    };
+    let Some(push) = push.dyn_ref::<Function>() else {
+        return;
+    };
+    let entry = Object::new();
+    set(&entry, KEY_EVENT, &JsValue::from_str(name));
+    let entry = Object::assign(&entry, detail);
+    let _ = push.call1(&layer, &entry);
+}
+
+/// Raises `lq:error {code, message}` (plus any extra pairs).
+pub fn error(target: &EventTarget, code: &str, message: &str, extra: &[(&str, JsValue)]) {
+    let detail = object(&[
+        (KEY_CODE, JsValue::from_str(code)),
+        (KEY_MESSAGE, JsValue::from_str(message)),
+    ]);
+    for (k, v) in extra {
+        set(&detail, k, v);
+    }
+    emit(target, EV_ERROR, &detail);
+}
+
+/// A JS array of strings.
+pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Array {
+    items.into_iter().map(JsValue::from_str).collect()
+}

@@ -1,0 +1,194 @@
+//! Gated content: `<a href="/files/guide.pdf" data-lead-gate="/playbooks/guide.json">`.
+//!
+//! One click listener on `document` (installed once by `start()` and deliberately kept for
+//! the page's lifetime, so links added later are gated too) catches clicks on gated links,
+//! stops the navigation and fetches the playbook. A visitor the profile remembers as
+//! having completed it gets the file at once; anyone else gets a modal `<dialog>` (named
+//! after the link, a Close button, Escape closes) holding a `<lead-qualifier>` for the
+//! playbook, which downloads the file after an outcome that collects the lead. The
+//! playbook fetched for the check is handed to that widget (`take`), not fetched twice.
+
+use super::fetch::{self, LoadError};
+use super::names::*;
+use super::page;
+use super::render;
+use super::widget;
+use crate::playbook::text;
+use crate::profile::{Profile, PROFILE_KEY};
+use crate::value::Value;
+use js_sys::{Array, Function, Reflect};
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlDialogElement};
+
+/// Styles of the dialog, which lives in the page (a `<dialog>` cannot host a shadow root).
+/// Zero specificity (`:where`), so any rule of the page wins.
+const GATE_CSS: &str = ":where(dialog.lq-gate){width:min(560px,calc(100vw - 24px));max-width:none;max-height:calc(100vh - 24px);padding:0;border:0;border-radius:14px;background:#fff;color:#111;box-shadow:0 24px 64px rgba(0,0,0,.35);overflow:auto}\
+:where(dialog.lq-gate)::backdrop{background:rgba(17,24,39,.55)}\
+:where(.lq-gate-bar){display:flex;justify-content:flex-end;margin:0;padding:8px 8px 0}\
+:where(.lq-gate-close){min-height:40px;padding:6px 14px;font:inherit;font-size:.9375rem;color:#111;background:#fff;border:1px solid #858b94;border-radius:8px;cursor:pointer}\
+:where(.lq-gate-close):focus-visible{outline:3px solid #1a56db;outline-offset:2px}\
+:where(dialog.lq-gate) lead-qualifier::part(container){border:0}";
+
+thread_local! {
+    static INSTALLED: Cell<bool> = const { Cell::new(false) };
+    /// Playbooks the gate fetched, waiting for the widget it created to connect.
+    static STASH: RefCell<Vec<(Element, Result<Value, LoadError>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Installs the document's gate listener (idempotent).
+pub fn install(doc: &Document) {
+    if INSTALLED.with(|i| i.replace(true)) {
+        return;
+    }
+    let on_click = Closure::<dyn FnMut(Event)>::new(on_click);
+    if doc
+        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        // Deliberately leaked: the listener serves the page for its whole lifetime.
+        on_click.forget();
+    }
+}
+
+/// The playbook the gate fetched for `el`, if it did.
+pub fn take(el: &Element) -> Option<Result<Value, LoadError>> {
+    STASH.with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        let i = s.iter().position(|(e, _)| e == el)?;
+        Some(s.remove(i).1)
+    })
+}
+
+fn on_click(e: Event) {
+    if e.default_prevented() {
+        return;
+    }
+    // The real target, also inside another component's shadow root.
+    let target = e.composed_path().get(0);
+    let Some(target) = target.dyn_ref::<Element>() else {
+        return;
+    };
+    let Some(link) = target.closest(SEL_GATE).ok().flatten() else {
+        return;
+    };
+    let (Some(url), Some(file)) = (link.get_attribute(ATTR_GATE), link.get_attribute(A_HREF))
+    else {
+        return;
+    };
+    e.prevent_default();
+    let name = link.text_content().unwrap_or_default().trim().to_owned();
+    wasm_bindgen_futures::spawn_local(async move {
+        open(url, file, name).await;
+    });
+}
+
+async fn open(url: String, file: String, name: String) {
+    let Some(doc) = page::document() else {
+        return;
+    };
+    if doc.query_selector(SEL_GATE_OPEN).ok().flatten().is_some() {
+        return;
+    }
+    let loaded = fetch::load(&url).await;
+    if let Ok(v) = &loaded {
+        let id = v.get("id").and_then(Value::as_str).unwrap_or("");
+        let profile = Profile::from_value(&page::load(true, PROFILE_KEY), page::now_ms());
+        if !id.is_empty() && profile.completed(id) {
+            widget::save_file(&doc, &file);
+            return;
+        }
+    }
+    let _ = show(&doc, &url, &file, &name, loaded);
+}
+
+/// Opens the dialog with a widget for the playbook.
+fn show(
+    doc: &Document,
+    url: &str,
+    file: &str,
+    name: &str,
+    loaded: Result<Value, LoadError>,
+) -> render::Result<()> {
+    style(doc);
+    let locale = page::page_locale();
+    let dialog: HtmlDialogElement =
+        render::make(doc, "dialog", &[(A_CLASS, CLASS_GATE)])?.unchecked_into();
+    let label = if name.is_empty() {
+        text::builtin("download", &locale)
+    } else {
+        name
+    };
+    dialog.set_attribute(A_ARIA_LABEL, label)?;
+    // `method="dialog"`: the button closes the dialog without script.
+    let bar = render::make(
+        doc,
+        "form",
+        &[("method", "dialog"), (A_CLASS, CLASS_GATE_BAR)],
+    )?;
+    bar.append_child(&*render::text(
+        doc,
+        "button",
+        &[(A_CLASS, CLASS_GATE_CLOSE)],
+        text::builtin("close", &locale),
+    )?)?;
+    dialog.append_child(&bar)?;
+    let body = doc.body().ok_or(JsValue::NULL)?;
+    body.append_child(&dialog)?;
+    // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
+    // its element disconnects.
+    let gone = dialog.clone();
+    let on_close = Closure::once_into_js(move || gone.remove());
+    let once = web_sys::AddEventListenerOptions::new();
+    once.set_once(true);
+    dialog.add_event_listener_with_callback_and_add_event_listener_options(
+        "close",
+        on_close.unchecked_ref(),
+        &once,
+    )?;
+    dialog.show_modal()?;
+    let host = render::make(doc, TAG, &[(ATTR_PLAYBOOK, url), (ATTR_GATE_FILE, file)])?;
+    STASH.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.push((host.clone(), loaded));
+        }
+    });
+    // Connecting runs the element's connectedCallback, which mounts with the stash.
+    dialog.append_child(&host)?;
+    if let Some(w) = widget::find(&host) {
+        widget::refocus(&w);
+    }
+    // Not connected (the loader is not in charge of the element): leave nothing behind.
+    let _ = take(&host);
+    Ok(())
+}
+
+/// Adds the dialog's stylesheet to the document once: a constructed sheet where
+/// supported, else a `<style>` in `<head>`.
+fn style(doc: &Document) {
+    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
+    if DONE.with(|d| d.replace(true)) {
+        return;
+    }
+    let adopted = (|| {
+        let ctor = page::global("CSSStyleSheet");
+        let ctor: &Function = ctor.dyn_ref()?;
+        let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
+        let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
+        replace
+            .dyn_ref::<Function>()?
+            .call1(&sheet, &JsValue::from_str(GATE_CSS))
+            .ok()?;
+        let key = JsValue::from_str("adoptedStyleSheets");
+        let list: Array = Reflect::get(doc, &key).ok()?.dyn_into().ok()?;
+        let list = list.concat(&Array::of1(&sheet));
+        Reflect::set(doc, &key, &list).ok().filter(|ok| *ok)
+    })();
+    if adopted.is_none() {
+        if let (Ok(s), Ok(Some(head))) = (doc.create_element("style"), doc.query_selector("head")) {
+            s.set_text_content(Some(GATE_CSS));
+            let _ = head.append_child(&s);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+// lead-qualifier: the one file a page includes.
+//
+//   <script type="module" src="/lead-qualifier/lead-qualifier.js"></script>
+//   <lead-qualifier playbook="/playbooks/demo.json"></lead-qualifier>
+//
+// It loads the engine (the wasm-bindgen glue and the wasm, fetched in parallel) relative
+// to its own URL, defines <lead-qualifier>, turns on data-lead-gate links, and offers the
+// JS API: window.LeadQualifier.mount(element, playbookObjectOrUrl, options) -> handle
+// with reset(), destroy() and trace(); the same is exported for bundlers. Everything else
+// (rendering, events, the flow) is Rust in src/web: this file only ties the element's
+// lifecycle to it. Never throws into the page: a failed load is one console line.
+const TAG = 'lead-qualifier';
+
+// The page's playbooks start downloading now, beside the engine, not after it: each
+// element's connect takes its pending response (once; a second element with the same
+// URL fetches its own).
+const early = new Map();
+for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
+  const url = el.getAttribute('playbook');
+  if (url && !early.has(url)) {
+    const pending = fetch(url);
+    pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
+    early.set(url, pending);
+  }
+}
+const take = (url) => {
+  const pending = early.get(url);
+  early.delete(url);
+  return pending;
+};
+
+let glue = null;
+try {
+  const wasm = fetch(new URL('lead_qualifier_bg.wasm', import.meta.url));
+  wasm.catch(() => {}); // awaited below; a failure lands in the catch
+  const js = await import('./lead_qualifier.js');
+  await js.default({ module_or_path: wasm });
+  js.start();
+  glue = js;
+} catch (e) {
+  console.error('lead-qualifier: the engine could not be loaded', e);
+}
+
+const inert = { reset() {}, destroy() {}, trace() { return null; } };
+
+/** Mounts the widget in `element` (see lead-qualifier.d.ts). */
+export function mount(element, playbook, options) {
+  return glue ? glue.mount(element, playbook, options) : inert;
+}
+
+/** Checks a playbook's JSON text; returns its problems as lines. */
+export function check(json) {
+  return glue ? glue.check(String(json)) : ['(playbook): the engine could not be loaded'];
+}
+
+if (glue && !customElements.get(TAG)) {
+  customElements.define(TAG, class extends HTMLElement {
+    static observedAttributes = ['playbook', 'locale'];
+    #handle = null;
+    connectedCallback() {
+      this.#handle ??= glue.connect(this, take(this.getAttribute('playbook')));
+    }
+    disconnectedCallback() {
+      // Moved within the page (disconnected, then connected at once): keep the widget.
+      queueMicrotask(() => {
+        if (!this.isConnected && this.#handle) this.#drop();
+      });
+    }
+    attributeChangedCallback(name, old, value) {
+      if (this.#handle && old !== value) {
+        this.#drop();
+        this.#handle = glue.connect(this, undefined);
+      }
+    }
+    #drop() {
+      this.#handle.destroy();
+      this.#handle.free?.();
+      this.#handle = null;
+    }
+  });
+}
+
+window.LeadQualifier = Object.freeze({ mount, check });

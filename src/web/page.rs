@@ -1,0 +1,199 @@
+//! What the shell reads from the page: the clock, a lead id, the URL and its campaign
+//! parameters, the referrer, the visitor's language, and a number as text.
+//!
+//! Every read tolerates a hostile or unusual page: no `window` (a worker), storage that
+//! throws (sandboxed iframes, blocked cookies), no `crypto.randomUUID` (plain-HTTP pages).
+//! The decisions (which parameters count, how the campaign survives navigation) are the
+//! core's (`profile`); this file only fetches the inputs.
+
+use super::convert::{from_js, get, json_data, to_js};
+use crate::profile::{self, CAMPAIGN_KEY};
+use crate::value::{integer_text, Value};
+use js_sys::{Function, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Storage, Window};
+
+/// The window, if there is one.
+pub fn window() -> Option<Window> {
+    web_sys::window()
+}
+
+/// The document, if there is one.
+pub fn document() -> Option<Document> {
+    window()?.document()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A UUID v4: `crypto.randomUUID()` where the page is a secure context, else 16 bytes
+/// from `crypto.getRandomValues` (available everywhere), else `Math.random` (very old
+/// browsers only; the id is then unique, not unguessable, which is all it needs to be).
+pub fn uuid() -> String {
+    let crypto = window().and_then(|w| w.crypto().ok());
+    if let Some(c) = &crypto {
+        let f = get(c, "randomUUID");
+        if let Some(f) = f.dyn_ref::<Function>() {
+            if let Some(s) = f.call0(c).ok().and_then(|v| v.as_string()) {
+                return s;
+            }
+        }
+    }
+    let mut bytes = [0u8; 16];
+    let filled = crypto.is_some_and(|c| {
+        let a = Uint8Array::new_with_length(16);
+        let ok = c.get_random_values_with_js_u8_array(&a).is_ok();
+        a.copy_to(&mut bytes);
+        ok
+    });
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// `location.href`.
+pub fn href() -> String {
+    window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// The query string of the page URL, parsed (`?a=1&b=2`).
+pub fn query() -> Vec<(String, String)> {
+    let search = window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    profile::parse_query(&search)
+}
+
+/// `document.referrer`.
+pub fn referrer() -> String {
+    document().map(|d| d.referrer()).unwrap_or_default()
+}
+
+/// `document.title`.
+pub fn title() -> String {
+    document().map(|d| d.title()).unwrap_or_default()
+}
+
+/// The value of a cookie, e.g. `hubspotutk`.
+pub fn cookie(name: &str) -> Option<String> {
+    let doc: JsValue = document()?.into();
+    let all = get(&doc, "cookie").as_string()?;
+    all.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
+
+/// The visitor's language when the element names none: `<html lang>`, else the browser's.
+/// Empty when neither says (the playbook's `locale` then applies).
+pub fn page_locale() -> String {
+    let lang = document()
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .unwrap_or_default();
+    if !lang.trim().is_empty() {
+        return lang.trim().to_owned();
+    }
+    window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default()
+}
+
+fn storage(local: bool) -> Option<Storage> {
+    let w = window()?;
+    let s = if local {
+        w.local_storage()
+    } else {
+        w.session_storage()
+    };
+    s.ok().flatten()
+}
+
+/// A stored JSON value (`null` when absent, unreadable or storage is blocked).
+pub fn load(local: bool, key: &str) -> Value {
+    storage(local)
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .and_then(|v| from_js(&v).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Stores a JSON value; false when storage refused (quota, private mode, blocked).
+pub fn save(local: bool, key: &str, v: &Value) -> bool {
+    let Some(text) = js_sys::JSON::stringify(&to_js(v))
+        .ok()
+        .and_then(|t| t.as_string())
+    else {
+        return false;
+    };
+    storage(local).is_some_and(|s| s.set_item(key, &text).is_ok())
+}
+
+/// The lead's context for this page view: `{page_url, referrer, utm}`. The campaign
+/// (UTM parameters, click ids, first referrer) is kept for the browser session, so a
+/// visitor who lands with `?utm_source=x` and converts two pages later still carries it.
+pub fn context() -> Value {
+    let stored = load(false, CAMPAIGN_KEY);
+    let campaign = profile::campaign(&query(), &referrer(), &stored);
+    if campaign != stored {
+        save(false, CAMPAIGN_KEY, &campaign);
+    }
+    let mut ctx = Value::Object(vec![("page_url".into(), Value::String(href()))]);
+    for key in ["referrer", "utm"] {
+        if let Some(v) = campaign.get(key) {
+            ctx.set(key, v.clone());
+        }
+    }
+    ctx
+}
+
+/// A number as text without `core::fmt`'s float machinery: integers exactly, anything
+/// else as JavaScript's `String(n)`.
+pub fn number_text(n: f64) -> String {
+    integer_text(n).unwrap_or_else(|| {
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    })
+}
+
+/// `console.error` of one line.
+pub fn console_error(line: &str) {
+    web_sys::console::error_1(&JsValue::from_str(line));
+}
+
+/// Reads `globalThis[name]` (e.g. `dataLayer`) without throwing.
+pub fn global(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `JSON.parse(text)` as a `Value`, or `None` when the text is not JSON.
+pub fn parse_json(text: &str) -> Option<Value> {
+    let v = js_sys::JSON::parse(text).ok()?;
+    from_js(&v).ok()
+}
+
+/// Plain JSON data from any JS value (an object handed to `mount()`).
+pub fn value_of(v: &JsValue) -> Option<Value> {
+    from_js(&json_data(v)?).ok()
+}

@@ -1,0 +1,28 @@
+//! The `Patterns` port over the browser's own RegExp engine, so the wasm carries no regex
+//! engine. A pattern is compiled with the `u` flag and anchored as `^(?:pattern)$`, the
+//! semantics `validate.pattern` promises. `new RegExp` throws on a bad pattern; it is
+//! called through `Reflect.construct`, a catching binding, and a bad pattern answers
+//! `None` (the core then refuses the answer with the `pattern` message).
+
+use crate::flow::answer::Patterns;
+use js_sys::{Array, Function, Reflect, RegExp};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Full-match patterns with JavaScript's RegExp.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct JsPatterns;
+
+impl Patterns for JsPatterns {
+    fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
+        let ctor = Reflect::get(&js_sys::global(), &JsValue::from_str("RegExp")).ok()?;
+        let ctor: &Function = ctor.dyn_ref()?;
+        let mut anchored = String::with_capacity(pattern.len() + 6);
+        anchored.push_str("^(?:");
+        anchored.push_str(pattern);
+        anchored.push_str(")$");
+        let args = Array::of2(&JsValue::from_str(&anchored), &JsValue::from_str("u"));
+        let re = Reflect::construct(ctor, &args).ok()?;
+        let re: &RegExp = re.dyn_ref()?;
+        Some(re.test(text))
+    }
+}

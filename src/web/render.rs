@@ -1,0 +1,552 @@
+//! View → DOM. The renderer is dumb on purpose: `flow::View` already holds every text in
+//! the visitor's language, and this file maps it to elements with `create_element`,
+//! `set_attribute` and `set_text_content` only. Nothing here parses HTML (no
+//! `innerHTML`, no `insertAdjacentHTML`), so playbook and visitor text can only ever be
+//! text. URLs (already refused by the core when `javascript:` or `data:`) go through
+//! `set_attribute` like everything else.
+//!
+//! The markup follows SPEC §3's accessibility contract: one question per `<form
+//! novalidate>`; choices are radio or checkbox groups in a `<fieldset>` with a `<legend>`;
+//! every input has a label; help and error texts are tied to their input by
+//! `aria-describedby`, errors also by `aria-invalid`; each step says where focus goes
+//! (`Shown`).
+
+use super::names::*;
+use super::page::number_text;
+use crate::flow::{OptionView, OutcomeView, QuestionView};
+use crate::playbook::{Kind, Playbook, Then};
+use crate::value::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement};
+
+/// DOM calls report failure as a `JsValue` (they practically never fail).
+pub type Result<T> = std::result::Result<T, JsValue>;
+
+/// The widget's own strings for one playbook and language.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts<'a> {
+    /// the playbook (its `texts` override the built-in strings)
+    pub pb: &'a Playbook,
+    /// the visitor's language
+    pub locale: &'a str,
+}
+
+impl Texts<'_> {
+    /// A widget string (`next`, `back`, ...).
+    pub fn get(&self, key: &str) -> String {
+        self.pb.text(key, self.locale)
+    }
+
+    /// "Question {n} of {total}".
+    pub fn progress(&self, step: usize, total: usize) -> String {
+        self.get("progress")
+            .replace("{n}", &number_text(step as f64))
+            .replace("{total}", &number_text(total as f64))
+    }
+}
+
+/// Creates `<tag>` with attributes.
+pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Result<Element> {
+    let e = doc.create_element(tag)?;
+    for (k, v) in attrs {
+        e.set_attribute(k, v)?;
+    }
+    Ok(e)
+}
+
+/// Creates `<tag>` with attributes and a text child (text, never markup).
+pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Result<Element> {
+    let e = make(doc, tag, attrs)?;
+    e.set_text_content(Some(content));
+    Ok(e)
+}
+
+fn html(e: Element) -> Result<HtmlElement> {
+    e.dyn_into::<HtmlElement>().map_err(JsValue::from)
+}
+
+/// The value a text-like input shows: the answer as text.
+fn answer_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => number_text(*n),
+        _ => String::new(),
+    }
+}
+
+/// Whether option `o` shows as chosen: from what the visitor just typed (`keep`, when the
+/// same step shows again with an error) or else from the view.
+fn chosen(o: &OptionView, keep: Option<&Value>) -> bool {
+    match keep {
+        Some(Value::String(s)) => *s == o.value,
+        Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(o.value.as_str())),
+        Some(_) => false,
+        None => o.selected,
+    }
+}
+
+/// The `autocomplete` token for an input, from its kind and id (contact fields named as
+/// people usually name them), so browsers can fill them.
+pub fn autocomplete(kind: Kind, id: &str) -> Option<&'static str> {
+    match kind {
+        Kind::Email => return Some("email"),
+        Kind::Phone => return Some("tel"),
+        Kind::Text => {}
+        _ => return None,
+    }
+    const TABLE: &[(&str, &str)] = &[
+        ("company", "organization"),
+        ("organi", "organization"),
+        ("first_name", "given-name"),
+        ("given", "given-name"),
+        ("last_name", "family-name"),
+        ("family", "family-name"),
+        ("surname", "family-name"),
+        ("job", "organization-title"),
+        ("title", "organization-title"),
+        ("website", "url"),
+        ("country", "country-name"),
+        ("postal", "postal-code"),
+        ("zip", "postal-code"),
+        ("city", "address-level2"),
+        ("name", "name"),
+    ];
+    TABLE.iter().find(|(k, _)| id.contains(k)).map(|(_, v)| *v)
+}
+
+/// Ids for `aria-describedby`, space-separated.
+fn described_by(help: bool, error: bool) -> String {
+    let mut s = String::new();
+    if help {
+        s.push_str(ID_HELP);
+    }
+    if error {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(ID_ERROR);
+    }
+    s
+}
+
+/// The question text with "(optional)" after it when an answer is not required.
+fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) -> Result<()> {
+    e.set_text_content(Some(&q.label));
+    if !q.required && q.kind != Kind::Consent {
+        let mut note = String::from(" ");
+        note.push_str(&t.get("optional"));
+        e.append_child(&*text(doc, "span", &[(A_CLASS, CLASS_OPTIONAL)], &note)?)?;
+    }
+    Ok(())
+}
+
+/// A step as drawn.
+#[derive(Debug)]
+pub struct Shown {
+    /// the step's root element
+    pub node: Element,
+    /// where focus goes when the visitor moves to this step: the chosen or first option,
+    /// the input (the invalid one when the step shows an error), the outcome's heading
+    pub focus: HtmlElement,
+    /// the question's legend or label (`tabindex=-1`), or the outcome's heading: where
+    /// focus goes when the widget first appears, so nothing looks chosen before the
+    /// visitor acts
+    pub heading: HtmlElement,
+}
+
+/// One question step.
+pub fn question(
+    doc: &Document,
+    q: &QuestionView,
+    keep: Option<&Value>,
+    restart: bool,
+    t: &Texts,
+) -> Result<Shown> {
+    let form = make(doc, "form", &[(A_NOVALIDATE, ""), (A_PART, PART_FORM)])?;
+    let help = q.help.as_deref().filter(|h| !h.is_empty());
+    let error = q.error.as_deref().filter(|e| !e.is_empty());
+    let help_el = match help {
+        Some(h) => Some(text(
+            doc,
+            "p",
+            &[(A_ID, ID_HELP), (A_CLASS, CLASS_HELP), (A_PART, PART_HELP)],
+            h,
+        )?),
+        None => None,
+    };
+    let error_el = match error {
+        Some(e) => Some(text(
+            doc,
+            "p",
+            &[
+                (A_ID, ID_ERROR),
+                (A_CLASS, CLASS_ERROR),
+                (A_PART, PART_ERROR),
+            ],
+            e,
+        )?),
+        None => None,
+    };
+    let invalid = if error.is_some() { "true" } else { "false" };
+
+    let (focus, heading): (HtmlElement, HtmlElement) = if q.kind.has_options() {
+        let set = make(doc, "fieldset", &[(A_CLASS, CLASS_FIELD)])?;
+        if help.is_some() {
+            set.set_attribute(A_ARIA_DESCRIBEDBY, ID_HELP)?;
+        }
+        let legend = make(
+            doc,
+            "legend",
+            &[
+                (A_ID, ID_QUESTION),
+                (A_CLASS, CLASS_QUESTION),
+                (A_PART, PART_LEGEND),
+                (A_TABINDEX, "-1"),
+            ],
+        )?;
+        label_into(doc, &legend, q, t)?;
+        set.append_child(&legend)?;
+        if let Some(h) = &help_el {
+            set.append_child(h)?;
+        }
+        let list = make(doc, "div", &[(A_CLASS, CLASS_OPTIONS)])?;
+        let kind = if q.kind == Kind::Multi {
+            "checkbox"
+        } else {
+            "radio"
+        };
+        let mut first: Option<Element> = None;
+        let mut checked: Option<Element> = None;
+        for o in &q.options {
+            let label = make(
+                doc,
+                "label",
+                &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
+            )?;
+            let input = make(
+                doc,
+                "input",
+                &[
+                    (A_TYPE, kind),
+                    (A_NAME, FIELD_ANSWER),
+                    (A_VALUE, &o.value),
+                    (A_PART, PART_INPUT),
+                ],
+            )?;
+            if q.required && q.kind == Kind::Choice {
+                input.set_attribute(A_REQUIRED, "")?;
+            }
+            if error.is_some() {
+                // Read with the option the visitor lands on (the fieldset's description
+                // is not announced reliably on focus).
+                input.set_attribute(A_ARIA_DESCRIBEDBY, ID_ERROR)?;
+                if q.kind == Kind::Multi {
+                    input.set_attribute(A_ARIA_INVALID, invalid)?;
+                }
+            }
+            if chosen(o, keep) {
+                input.set_attribute(A_CHECKED, "")?;
+                if checked.is_none() {
+                    checked = Some(input.clone());
+                }
+            }
+            if first.is_none() {
+                first = Some(input.clone());
+            }
+            label.append_child(&input)?;
+            label.append_child(&*text(doc, "span", &[], &o.label)?)?;
+            list.append_child(&label)?;
+        }
+        set.append_child(&list)?;
+        if let Some(e) = &error_el {
+            set.append_child(e)?;
+        }
+        form.append_child(&set)?;
+        // A radio group is entered at its checked radio; otherwise at the first option.
+        let target = if q.kind == Kind::Choice {
+            checked.or(first)
+        } else {
+            first
+        };
+        let heading = html(legend)?;
+        match target {
+            Some(e) => (html(e)?, heading),
+            None => (heading.clone(), heading),
+        }
+    } else {
+        let consent = q.kind == Kind::Consent;
+        let field = make(
+            doc,
+            "div",
+            &[(A_CLASS, if consent { CLASS_CONSENT } else { CLASS_FIELD })],
+        )?;
+        let label = make(
+            doc,
+            "label",
+            &[
+                (A_ID, ID_QUESTION),
+                (A_FOR, ID_INPUT),
+                (A_CLASS, CLASS_QUESTION),
+                (A_PART, PART_LABEL),
+                (A_TABINDEX, "-1"),
+            ],
+        )?;
+        label_into(doc, &label, q, t)?;
+        let input = make(
+            doc,
+            "input",
+            &[
+                (A_ID, ID_INPUT),
+                (A_NAME, FIELD_ANSWER),
+                (A_PART, PART_INPUT),
+                (A_ARIA_INVALID, invalid),
+            ],
+        )?;
+        let described = described_by(help.is_some(), error.is_some());
+        if !described.is_empty() {
+            input.set_attribute(A_ARIA_DESCRIBEDBY, &described)?;
+        }
+        if q.required {
+            input.set_attribute(A_REQUIRED, "")?;
+        }
+        if consent {
+            input.set_attribute(A_TYPE, "checkbox")?;
+            let on = match keep {
+                Some(v) => *v == Value::Bool(true),
+                None => q.value == Value::Bool(true),
+            };
+            if on {
+                input.set_attribute(A_CHECKED, "")?;
+            }
+            field.append_child(&input)?;
+            let words = make(doc, "div", &[])?;
+            words.append_child(&label)?;
+            if let Some(h) = &help_el {
+                words.append_child(h)?;
+            }
+            if let Some(e) = &error_el {
+                words.append_child(e)?;
+            }
+            field.append_child(&words)?;
+        } else {
+            let (kind, mode) = match q.kind {
+                Kind::Email => ("email", None),
+                Kind::Phone => ("tel", None),
+                Kind::Number => ("number", Some("decimal")),
+                _ => ("text", None),
+            };
+            input.set_attribute(A_TYPE, kind)?;
+            input.set_attribute(A_CLASS, CLASS_INPUT)?;
+            if let Some(m) = mode {
+                input.set_attribute(A_INPUTMODE, m)?;
+                input.set_attribute(A_STEP, "any")?;
+            }
+            if let Some(a) = autocomplete(q.kind, &q.id) {
+                input.set_attribute(A_AUTOCOMPLETE, a)?;
+            }
+            if let Some(p) = q.placeholder.as_deref().filter(|p| !p.is_empty()) {
+                input.set_attribute(A_PLACEHOLDER, p)?;
+            }
+            if q.kind == Kind::Number {
+                if let Some(m) = q.min {
+                    input.set_attribute(A_MIN, &number_text(m))?;
+                }
+                if let Some(m) = q.max {
+                    input.set_attribute(A_MAX, &number_text(m))?;
+                }
+            } else if let Some(n) = q.max_length {
+                input.set_attribute(A_MAXLENGTH, &number_text(n as f64))?;
+            }
+            let shown = match keep {
+                Some(v) => answer_text(v),
+                None => answer_text(&q.value),
+            };
+            if !shown.is_empty() {
+                input.set_attribute(A_VALUE, &shown)?;
+            }
+            field.append_child(&label)?;
+            if let Some(h) = &help_el {
+                field.append_child(h)?;
+            }
+            field.append_child(&input)?;
+            if let Some(e) = &error_el {
+                field.append_child(e)?;
+            }
+        }
+        form.append_child(&field)?;
+        (html(input)?, html(label)?)
+    };
+
+    form.append_child(&*trap(doc)?)?;
+    let actions = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
+    if q.can_back {
+        actions.append_child(&*text(
+            doc,
+            "button",
+            &[
+                (A_TYPE, "button"),
+                (A_CLASS, CLASS_SECONDARY),
+                (A_PART, PART_BACK),
+                (DATA_ACTION, ACTION_BACK),
+            ],
+            &t.get("back"),
+        )?)?;
+    }
+    actions.append_child(&*text(
+        doc,
+        "button",
+        &[
+            (A_TYPE, "submit"),
+            (A_CLASS, CLASS_PRIMARY),
+            (A_PART, PART_NEXT),
+        ],
+        &t.get(if q.last { "submit" } else { "next" }),
+    )?)?;
+    form.append_child(&actions)?;
+    if restart {
+        form.append_child(&*restart_button(doc, t)?)?;
+    }
+    Ok(Shown {
+        node: form,
+        focus,
+        heading,
+    })
+}
+
+/// "Not you? Start over": forget the remembered answers and ask again.
+fn restart_button(doc: &Document, t: &Texts) -> Result<Element> {
+    text(
+        doc,
+        "button",
+        &[
+            (A_TYPE, "button"),
+            (A_CLASS, CLASS_LINK),
+            (DATA_ACTION, ACTION_RESTART),
+        ],
+        &t.get("start_over"),
+    )
+}
+
+/// The honeypot: a text field no person sees or reaches (visually hidden, `aria-hidden`,
+/// out of the tab order, no autofill) and that simple bots fill like any other.
+fn trap(doc: &Document) -> Result<Element> {
+    let wrap = make(
+        doc,
+        "div",
+        &[(A_CLASS, CLASS_TRAP), (A_ARIA_HIDDEN, "true")],
+    )?;
+    wrap.append_child(&*text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL)?)?;
+    wrap.append_child(&*make(
+        doc,
+        "input",
+        &[
+            (A_ID, ID_TRAP),
+            (A_TYPE, "text"),
+            (A_NAME, FIELD_TRAP),
+            (A_TABINDEX, "-1"),
+            (A_AUTOCOMPLETE, "off"),
+        ],
+    )?)?;
+    Ok(wrap)
+}
+
+/// The outcome screen; focus goes to its heading. `restart` adds "Not you? Start over"
+/// (the outcome came from answers remembered from an earlier visit).
+pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Result<Shown> {
+    let section = make(
+        doc,
+        "section",
+        &[(A_CLASS, CLASS_OUTCOME), (A_PART, PART_OUTCOME)],
+    )?;
+    let title = o.title.as_deref().filter(|s| !s.is_empty());
+    let focus = match title {
+        Some(title) => {
+            section.set_attribute(A_ARIA_LABELLEDBY, ID_TITLE)?;
+            let h = text(
+                doc,
+                "h2",
+                &[(A_ID, ID_TITLE), (A_TABINDEX, "-1"), (A_PART, PART_TITLE)],
+                title,
+            )?;
+            section.append_child(&h)?;
+            h
+        }
+        None => {
+            section.set_attribute(A_TABINDEX, "-1")?;
+            section.clone()
+        }
+    };
+    if let Some(m) = o.message.as_deref().filter(|s| !s.is_empty()) {
+        section.append_child(&*text(doc, "p", &[(A_PART, PART_MESSAGE)], m)?)?;
+    }
+    match &o.then {
+        Some(Then::Redirect(url)) => {
+            section.append_child(&*actions(doc, &link(doc, url, &t.get("continue"), false)?)?)?;
+        }
+        Some(Then::Download(url)) => {
+            section.append_child(&*actions(doc, &link(doc, url, &t.get("download"), true)?)?)?;
+        }
+        Some(Then::Booking(url)) => {
+            let book = t.get("book");
+            section.append_child(&*make(
+                doc,
+                "iframe",
+                &[
+                    (A_SRC, url),
+                    (A_TITLE, &book),
+                    (A_CLASS, CLASS_BOOKING),
+                    (A_PART, PART_BOOKING),
+                    (A_LOADING, "lazy"),
+                ],
+            )?)?;
+        }
+        None => {}
+    }
+    if restart {
+        section.append_child(&*restart_button(doc, t)?)?;
+    }
+    let focus = html(focus)?;
+    Ok(Shown {
+        node: section,
+        heading: focus.clone(),
+        focus,
+    })
+}
+
+fn actions(doc: &Document, child: &Element) -> Result<Element> {
+    let row = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
+    row.append_child(child)?;
+    Ok(row)
+}
+
+/// A link styled as the primary button; `download` makes the browser save the file.
+fn link(doc: &Document, url: &str, label: &str, download: bool) -> Result<Element> {
+    let a = text(
+        doc,
+        "a",
+        &[
+            (A_HREF, url),
+            (A_CLASS, CLASS_PRIMARY),
+            (A_PART, PART_ACTION),
+        ],
+        label,
+    )?;
+    if download {
+        a.set_attribute(A_DOWNLOAD, "")?;
+    }
+    Ok(a)
+}
+
+/// A loading or failure line shown in place of the form.
+pub fn status(doc: &Document, message: &str, failed: bool) -> Result<Element> {
+    text(
+        doc,
+        "p",
+        &[
+            (A_CLASS, if failed { CLASS_FAILED } else { CLASS_STATUS }),
+            (A_PART, PART_STATUS),
+            (A_ROLE, if failed { "alert" } else { "status" }),
+        ],
+        message,
+    )
+}
