@@ -144,7 +144,7 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
 pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
     let t = h.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.parse::<f64>().ok().map(|s| s * 1000.0);
+        return crate::value::decimal(t).map(|s| s * 1000.0);
     }
     http_date_ms(t).map(|at| (at - now_ms).max(0.0))
 }

@@ -162,9 +162,13 @@ pub fn integer_text(n: f64) -> Option<String> {
     String::from_utf8(buf).ok()
 }
 
-/// The text of a number as JavaScript's `String(n)` would give for the common cases:
-/// integers exactly; other values with Rust's shortest round-trip formatting (which
-/// agrees with JavaScript for the magnitudes playbooks use).
+/// The text of a number as JavaScript's `String(n)`: integers exactly (no float
+/// machinery), `NaN`/`Infinity` by name, anything else with the shortest round-trip digits.
+///
+/// In the wasm build the non-integer case asks the JavaScript engine (`String(n)`, a pure
+/// function): Rust's float formatting would add about 25 KB of code and tables to what every
+/// page downloads, and the engine's answer is JavaScript's by definition. Natively Rust's
+/// shortest round-trip formatting gives the same digits for the magnitudes playbooks use.
 pub fn number_text(n: f64) -> String {
     if let Some(s) = integer_text(n) {
         return s;
@@ -175,9 +179,65 @@ pub fn number_text(n: f64) -> String {
     if n.is_infinite() {
         return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
-    let mut s = String::new();
-    let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", n));
-    s
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut s = String::new();
+        let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", n));
+        s
+    }
+}
+
+/// A decimal literal (`[+-]digits[.digits][e[+-]digits]`, at least one digit) as a number;
+/// `None` for anything else, including `inf`, `NaN`, hex, white space and the empty string.
+/// Like `number_text`, the wasm build lets the JavaScript engine do the conversion
+/// (`parseFloat` of a string already checked to be a decimal literal is exact and agrees
+/// with Rust's `str::parse`), so the page does not download Rust's float parser.
+pub fn decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut mantissa = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Some(js_sys::parse_float(s))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.parse::<f64>().ok()
+    }
 }
 
 struct ValueVisitor;
@@ -288,6 +348,20 @@ mod tests {
         assert_eq!(integer_text(1.5), None);
         assert_eq!(number_text(2.75), "2.75");
         assert_eq!(number_text(-0.5), "-0.5");
+    }
+
+    #[test]
+    fn decimal_accepts_literals_only() {
+        assert_eq!(decimal("12"), Some(12.0));
+        assert_eq!(decimal("-1.5e3"), Some(-1500.0));
+        assert_eq!(decimal("+.5"), Some(0.5));
+        assert_eq!(decimal("5."), Some(5.0));
+        assert_eq!(decimal("1E-2"), Some(0.01));
+        for bad in [
+            "", "+", ".", "e5", "1e", "1e+", "inf", "NaN", "0x10", " 1", "1 ", "1.2.3",
+        ] {
+            assert_eq!(decimal(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -248,7 +248,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
     {
         return None;
     }
-    t.parse::<f64>().ok().filter(|n| n.is_finite())
+    crate::value::decimal(&t).filter(|n| n.is_finite())
 }
 
 #[cfg(test)]

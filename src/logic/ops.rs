@@ -22,7 +22,7 @@
 
 use super::eval::truthy;
 use super::Op;
-use crate::value::{number_text, Value};
+use crate::value::{decimal, number_text, Value};
 
 /// Resolves an operator name (`"=="`, `"var"`, `"?:"` ...); `None` for unknown names.
 pub(crate) fn op_from_name(name: &str) -> Option<Op> {
@@ -152,7 +152,7 @@ fn string_to_number(s: &str) -> f64 {
     if n == 0 || n != body.len() {
         return f64::NAN;
     }
-    body.parse::<f64>().map_or(f64::NAN, |x| sign * x)
+    decimal(body).map_or(f64::NAN, |x| sign * x)
 }
 
 /// Digits in `radix` (at least one, nothing else) as a number; `NaN` otherwise.
@@ -229,7 +229,7 @@ fn parse_float(v: &Value) -> f64 {
     }
     let n = decimal_prefix_len(body);
     match body.get(..n) {
-        Some(prefix) if n > 0 => prefix.parse::<f64>().map_or(f64::NAN, |x| sign * x),
+        Some(prefix) if n > 0 => decimal(prefix).map_or(f64::NAN, |x| sign * x),
         _ => f64::NAN,
     }
 }

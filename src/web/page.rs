@@ -8,7 +8,7 @@
 
 use super::convert::{from_js, get, json_data, to_js};
 use crate::profile::{self, CAMPAIGN_KEY};
-use crate::value::{integer_text, Value};
+use crate::value::Value;
 use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Storage, Window};
@@ -165,17 +165,7 @@ pub fn context() -> Value {
     ctx
 }
 
-/// A number as text without `core::fmt`'s float machinery: integers exactly, anything
-/// else as JavaScript's `String(n)`.
-pub fn number_text(n: f64) -> String {
-    integer_text(n).unwrap_or_else(|| {
-        js_sys::Number::from(n)
-            .to_string_with_radix(10)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default()
-    })
-}
+pub use crate::value::number_text;
 
 /// `console.error` of one line.
 pub fn console_error(line: &str) {
