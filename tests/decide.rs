@@ -87,6 +87,15 @@ impl Gen {
                 "{{\"some\": [{{\"var\": \"{id}\"}}, {{\"==\": [{{\"var\": \"\"}}, \"{}\"]}}]}}",
                 VALUES[self.rng.below(3) as usize]
             ),
+            // Arithmetic on an answer that may be missing: `+` and `*` read it with
+            // parseFloat (null gives null), `-` with Number() (null is 0).
+            (3, Some((id, "number"))) => format!(
+                "{{\"{}\": [{{\"{}\": [{{\"var\": \"{id}\"}}, {}]}}, {}]}}",
+                [">", "<=", "=="][self.rng.below(3) as usize],
+                ["+", "*", "-"][self.rng.below(3) as usize],
+                self.rng.below(3) as i64 - 1,
+                self.rng.below(12) as i64 - 2
+            ),
             (3, Some((id, _))) => format!("{{\"!\": {{\"var\": \"{id}\"}}}}"),
             (4, _) => format!(
                 "{{\">=\": [{{\"+\": [{{\"var\": \"score.fit\"}}, {{\"var\": \"score.intent\"}}]}}, {}]}}",
@@ -349,4 +358,45 @@ fn examples_decide_where_expected() {
         decide::decided(&pb, &a, &open, &ctx),
         pb.first_disqualified()
     );
+}
+
+/// `+` and `*` read their arguments with parseFloat, so a missing answer makes the result
+/// null (which a comparison then reads as 0: `null + 1 > 0.5` is false, `1 + 1 > 0.5`
+/// true), while `-` reads it with Number() (null is 0). Early decision must not treat a
+/// possibly-missing answer as 0 inside `+` and `*`; for `*` the two readings happen to agree
+/// (0 × k is 0) and the outcome is fixed either way.
+#[test]
+fn arithmetic_on_a_missing_answer_is_not_zero() {
+    for (op, k, threshold, decides) in [
+        ("+", 1, "0.5", false),
+        ("*", 2, "-0.5", true),
+        ("-", 1, "-5", true),
+    ] {
+        let text = format!(
+            r#"{{"id": "arith", "questions": [
+                {{"id": "n", "type": "number", "label": "N", "required": false,
+                  "validate": {{"min": 0, "max": 10}}}}],
+              "outcomes": [
+                {{"id": "big", "class": "sales_ready", "title": "Big",
+                  "if": {{">": [{{"{op}": [{{"var": "n"}}, {k}]}}, {threshold}]}}}},
+                {{"id": "rest", "class": "content_only", "title": "Rest"}}]}}"#
+        );
+        let v: Value = serde_json::from_str(&text).expect("test playbook is JSON");
+        let pb = Playbook::from_value(&v).expect("test playbook is valid");
+        let ctx = Value::Object(vec![]);
+        let verdict = decide::decided(&pb, &vec![Value::Null], &[true], &ctx);
+        let truth = brute_force(&pb, &[Value::Null], &[true], &ctx);
+        assert_eq!(
+            truth.len() == 1,
+            decides,
+            "{op}: completions give {truth:?}"
+        );
+        if let Some(o) = verdict {
+            assert_eq!(
+                truth,
+                vec![o],
+                "{op}: decided {o} but completions give {truth:?}"
+            );
+        }
+    }
 }

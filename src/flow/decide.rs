@@ -139,6 +139,19 @@ impl Abs {
         }
     }
 
+    /// The range of a value that is surely a number (no null, no boolean, no string).
+    fn strict_number_range(&self) -> Option<(f64, f64)> {
+        match self {
+            Abs::Num {
+                lo,
+                hi,
+                null: false,
+            } => Some((*lo, *hi)),
+            Abs::Set(vs) if vs.iter().all(|v| matches!(v, Value::Number(_))) => self.number_range(),
+            _ => None,
+        }
+    }
+
     /// The numeric range `to_number` can give, when known (`null` counts as 0).
     fn number_range(&self) -> Option<(f64, f64)> {
         match self {
@@ -435,7 +448,17 @@ fn strict(op: Op, parts: &[Abs]) -> Abs {
         }
         Op::Lt | Op::Le | Op::Gt | Op::Ge => compare(op, parts),
         Op::Add | Op::Sub | Op::Mul if parts.len() == 2 => {
-            match (parts[0].number_range(), parts[1].number_range()) {
+            // `-` reads its arguments with Number() (null is 0, booleans 0/1); `+` and `*`
+            // with parseFloat, where null and booleans are NaN and the result null: their
+            // ranges only hold for arguments that are surely numbers.
+            let range = |a: &Abs| {
+                if op == Op::Sub {
+                    a.number_range()
+                } else {
+                    a.strict_number_range()
+                }
+            };
+            match (range(&parts[0]), range(&parts[1])) {
                 (Some((a, b)), Some((c, d))) => {
                     let (lo, hi) = match op {
                         Op::Add => (a + c, b + d),
@@ -448,7 +471,8 @@ fn strict(op: Op, parts: &[Abs]) -> Abs {
                             )
                         }
                     };
-                    Abs::num(lo, hi, false)
+                    // An overflow to ±Infinity is null in the result (`num`).
+                    Abs::num(lo, hi, !(lo.is_finite() && hi.is_finite()))
                 }
                 _ => Abs::Any,
             }
