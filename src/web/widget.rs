@@ -537,40 +537,43 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                 match plan {
                     Send::Skip => {}
                     Send::Bot(reason) => events::error(&host, ERR_BOT, reason, &[]),
-                    Send::Yes(submit) => {
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let (code, message) = match fetch::deliver(&submit, &lead).await {
-                                Delivery::Delivered => {
-                                    let detail = object(&[
-                                        (KEY_LEAD_ID, JsValue::from_str(&lead.id)),
-                                        (KEY_PLAYBOOK_ID, JsValue::from_str(&lead.playbook_id)),
-                                    ]);
-                                    return emit(&host, EV_SUBMITTED, &detail);
-                                }
-                                Delivery::Rejected(n) => (
-                                    ERR_SUBMIT_REJECTED,
-                                    join(&[
-                                        "the lead endpoint answered HTTP ",
-                                        &number_text(f64::from(n)),
-                                    ]),
-                                ),
-                                Delivery::Network => (
-                                    ERR_SUBMIT_NETWORK,
-                                    String::from("the lead could not be sent"),
-                                ),
-                            };
-                            events::error(
-                                &host,
-                                code,
-                                &message,
-                                &[(KEY_LEAD_ID, JsValue::from_str(&lead.id))],
-                            );
-                        });
-                    }
+                    Send::Yes(submit) => send(host, submit, lead),
                 }
             }
         }
     }
+}
+
+/// Delivers a lead; `lq:submitted` or `lq:error` on `host` when it is done.
+pub fn send(host: Element, submit: Submit, lead: crate::lead::Lead) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let (code, message) = match fetch::deliver(&submit, &lead).await {
+            Delivery::Delivered => {
+                let detail = object(&[
+                    (KEY_LEAD_ID, JsValue::from_str(&lead.id)),
+                    (KEY_PLAYBOOK_ID, JsValue::from_str(&lead.playbook_id)),
+                ]);
+                return emit(&host, EV_SUBMITTED, &detail);
+            }
+            Delivery::Rejected(n) => (
+                ERR_SUBMIT_REJECTED,
+                join(&[
+                    "the lead endpoint answered HTTP ",
+                    &number_text(f64::from(n)),
+                ]),
+            ),
+            Delivery::Network => (
+                ERR_SUBMIT_NETWORK,
+                String::from("the lead could not be sent"),
+            ),
+        };
+        events::error(
+            &host,
+            code,
+            &message,
+            &[(KEY_LEAD_ID, JsValue::from_str(&lead.id))],
+        );
+    });
 }
 
 /// Moves focus to a new step. The first step of a mount takes focus only when nothing
