@@ -208,3 +208,27 @@ fn a_repeat_download_reports_a_lead_from_what_is_remembered() {
     let mut s = Session::new(quiet.clone(), Start::default(), Rc::new(AnyPattern));
     assert_eq!(s.conclude(0.0), None, "no submit: nothing to send");
 }
+
+#[test]
+fn widget_strings_follow_the_visitor_language_unless_the_playbook_speaks_it() {
+    let pb = playbook(
+        r#"{"id":"t","locale":"en","texts":{"next":{"en":"Go on","de":"Los"},"back":{"en":"Previous"},"submit":"Send it"},
+        "questions":[{"id":"a","type":"text","label":{"en":"Name","de":"Name","ar":"الاسم"}}],
+        "outcomes":[{"id":"o","class":"content_only"}]}"#,
+    );
+    assert_eq!(pb.text("next", "de-AT"), "Los");
+    assert_eq!(pb.text("next", "en"), "Go on");
+    // An English-only override yields to the built-in German and French.
+    assert_eq!(pb.text("back", "de"), "Zurück");
+    assert_eq!(pb.text("back", "fr-CA"), "Retour");
+    assert_eq!(pb.text("back", "en-GB"), "Previous");
+    // No built-in translation (Arabic): the override in the playbook's language.
+    assert_eq!(pb.text("back", "ar"), "Previous");
+    // A plain override applies in every language.
+    assert_eq!(pb.text("submit", "es"), "Send it");
+    // Untouched keys are the built-in translations.
+    assert_eq!(
+        pb.text("start_over", "es"),
+        "¿No es usted? Empezar de nuevo"
+    );
+}

@@ -326,3 +326,19 @@ test('a repeat gated download is immediate and its lead says context.repeat: tru
   clean(log); clean(again.log);
   await context.close();
 });
+
+test('locale resolution: without <html lang> the browser’s language applies', async () => {
+  for (const [locale, label, next] of [
+    ['de-DE', 'Wie viele Menschen arbeiten in Ihrem Unternehmen?', 'Weiter'],
+    // Spanish widget strings; the playbook has no Spanish texts: its own locale (en).
+    ['es-ES', 'How many people work at your company?', 'Siguiente'],
+  ]) {
+    const context = await browser.newContext({ locale });
+    const { page, log } = await openPage(browser, server.url('/tests/e2e/pages/nolang.html'), { context });
+    await waitForEvent(page, 'lq:ready');
+    assert.equal(await current(page), label);
+    await page.getByRole('button', { name: next }).waitFor();
+    clean(log);
+    await context.close();
+  }
+});
