@@ -885,12 +885,13 @@ impl Widget {
     /// Whether the finished lead goes out. Not when the honeypot was filled or the flow
     /// was faster than a person (SPEC "Safety"): the outcome shows, `lq:error` says why.
     /// Not, silently, when this visit asked nothing: every answer was remembered, the
-    /// lead was sent on the visit that gave them, and a reload must not send it again.
+    /// lead was sent on the visit that gave them, and a reload must not send it again;
+    /// unless the visitor asked for a gated file, which always reports a lead.
     fn may_send(&self) -> Send {
         let Some(run) = self.run.as_ref() else {
             return Send::Skip;
         };
-        if run.session.asked().is_empty() {
+        if run.session.asked().is_empty() && self.opts.download.is_none() {
             return Send::Skip;
         }
         if run.trapped {

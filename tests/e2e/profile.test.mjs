@@ -342,3 +342,29 @@ test('locale resolution: without <html lang> the browser’s language applies', 
     await context.close();
   }
 });
+
+test('a gated link whose questions are all known from another playbook downloads and still sends its lead', async () => {
+  const first = await openPage(browser, server.url(PROFILE));
+  await firstVisit(first.page, { consent: true });
+  const gated = await openPage(browser, server.url('/tests/e2e/pages/gated-profile.html'), { context: first.context });
+  const download = gated.page.waitForEvent('download', { timeout: 10000 });
+  await gated.page.getByRole('link', { name: 'Get the checklist' }).click();
+  await download;
+  // Nothing to ask: the dialog shows the outcome, the lead of this playbook goes out.
+  await gated.page.getByRole('heading', { name: 'Your checklist is downloading' }).waitFor();
+  const l = await lead(gated.page);
+  assert.equal(l.playbook.id, 'gated-profile');
+  assert.deepEqual(l.asked, []);
+  assert.deepEqual(l.answers, { company_size: '201+', email: 'ana@acme.com' });
+  assert.equal(l.context.repeat, undefined, 'a first download of this file');
+  // The next click is a repeat download.
+  const again = await openPage(browser, server.url('/tests/e2e/pages/gated-profile.html'), { context: first.context });
+  const d2 = again.page.waitForEvent('download', { timeout: 5000 });
+  await again.page.getByRole('link', { name: 'Get the checklist' }).click();
+  await d2;
+  const repeat = await lead(again.page);
+  assert.equal(repeat.context.repeat, true);
+  assert.equal(await again.page.locator('dialog').count(), 0);
+  clean(first.log); clean(gated.log); clean(again.log);
+  await first.context.close();
+});
