@@ -173,13 +173,21 @@ impl Profile {
         };
         let expires_ms = now_ms + f64::from(days) * DAY_MS;
         let consent = consent_given(pb, answers);
+        let refused = pb
+            .questions
+            .iter()
+            .zip(answers)
+            .any(|(q, a)| q.kind == Kind::Consent && *a == Value::Bool(false));
         for (q, a) in pb.questions.iter().zip(answers) {
             if a.is_null() || q.kind == Kind::Hidden {
                 continue;
             }
             if q.contact && !consent {
-                // Without consent nothing personal is kept, and an old copy goes too.
-                self.answers.retain(|k| k.id != q.id);
+                // Without consent nothing personal is kept. Refused consent also deletes an
+                // old copy; a playbook that asks for none leaves one kept with consent.
+                if refused {
+                    self.answers.retain(|k| k.id != q.id);
+                }
                 continue;
             }
             self.answers.retain(|k| k.id != q.id);

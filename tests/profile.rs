@@ -57,6 +57,22 @@ fn contact_answers_are_kept_only_with_consent() {
 
     p.remember(&pb, &with, None, 0.0);
     assert!(p.answers.iter().any(|k| k.id == "email"));
+    // A playbook without a consent question keeps no contact answer of its own, and
+    // leaves the one kept with consent alone.
+    let guide = example("gated-guide");
+    p.remember(
+        &guide,
+        &answers(&guide, &[("email", r#""other@acme.com""#)]),
+        None,
+        0.0,
+    );
+    let email: Vec<&Value> = p
+        .answers
+        .iter()
+        .filter(|k| k.id == "email")
+        .map(|k| &k.value)
+        .collect();
+    assert_eq!(email, [&Value::str("ana@acme.com")]);
     // Withdrawing consent later forgets the email again.
     p.remember(&pb, &without, None, 0.0);
     assert!(!p.answers.iter().any(|k| k.id == "email"));

@@ -357,6 +357,9 @@ test('a gated link whose questions are all known from another playbook downloads
   assert.deepEqual(l.asked, []);
   assert.deepEqual(l.answers, { company_size: '201+', email: 'ana@acme.com' });
   assert.equal(l.context.repeat, undefined, 'a first download of this file');
+  // This playbook asks no consent: it keeps no email itself, and leaves the one kept with
+  // the other playbook's consent alone.
+  assert.equal((await stored(gated.page)).answers.email?.v, 'ana@acme.com');
   // The next click is a repeat download.
   const again = await openPage(browser, server.url('/tests/e2e/pages/gated-profile.html'), { context: first.context });
   const d2 = again.page.waitForEvent('download', { timeout: 5000 });
