@@ -12,6 +12,7 @@
 //!
 //! Pure: the shell reads and writes the stored `Value` (localStorage / sessionStorage).
 
+use crate::flow::Start;
 use crate::playbook::{Kind, Playbook};
 use crate::score::Answers;
 use crate::value::Value;
@@ -172,13 +173,21 @@ impl Profile {
         };
         let expires_ms = now_ms + f64::from(days) * DAY_MS;
         let consent = consent_given(pb, answers);
+        let refused = pb
+            .questions
+            .iter()
+            .zip(answers)
+            .any(|(q, a)| q.kind == Kind::Consent && *a == Value::Bool(false));
         for (q, a) in pb.questions.iter().zip(answers) {
             if a.is_null() || q.kind == Kind::Hidden {
                 continue;
             }
             if q.contact && !consent {
-                // Without consent nothing personal is kept, and an old copy goes too.
-                self.answers.retain(|k| k.id != q.id);
+                // Without consent nothing personal is kept. Refused consent also deletes an
+                // old copy; a playbook that asks for none leaves one kept with consent.
+                if refused {
+                    self.answers.retain(|k| k.id != q.id);
+                }
                 continue;
             }
             self.answers.retain(|k| k.id != q.id);
@@ -210,6 +219,25 @@ impl Profile {
         self.answers.clear();
         self.completed.clear();
     }
+}
+
+/// How a repeat download starts: a visitor who completed the playbook before downloads at
+/// once, and the lead still goes out, built from what is remembered (and this page's
+/// prefill), its context marked `repeat: true`. Finish it with `Session::conclude`.
+pub fn repeat_start(
+    pb: &Playbook,
+    profile: &Profile,
+    query: &[(String, String)],
+    mut start: Start,
+) -> Start {
+    let mut known = profile.known_for(pb);
+    known.extend(prefill(pb, query));
+    start.known = known;
+    if !matches!(start.context, Value::Object(_)) {
+        start.context = Value::Object(Vec::new());
+    }
+    start.context.set("repeat", Value::Bool(true));
+    start
 }
 
 /// True when the playbook's consent question(s) were accepted: at least one consent
@@ -252,32 +280,38 @@ pub fn prefill(pb: &Playbook, query: &[(String, String)]) -> Vec<(String, Value)
 /// session captured on an earlier page (the landing page). Returns `{utm: {...}, referrer}`
 /// to store for the session and merge into the lead's context.
 pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> Value {
-    let fresh: Vec<(String, Value)> = CAMPAIGN_PARAMS
-        .iter()
-        .filter_map(|p| {
-            query
-                .iter()
-                .find(|(k, v)| k == p && !v.is_empty())
-                .map(|(k, v)| (k.clone(), Value::str(v)))
-        })
-        .collect();
-    let utm = if fresh.is_empty() {
-        stored
-            .get("utm")
-            .cloned()
-            .unwrap_or(Value::Object(Vec::new()))
-    } else {
-        Value::Object(fresh)
+    let fresh = pick(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    // What the session stored may have been tampered with: only campaign strings count.
+    let kept = match stored.get("utm") {
+        Some(Value::Object(m)) => pick(
+            m.iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+        ),
+        _ => Vec::new(),
     };
-    // The first referrer of the session is the one that brought the visitor.
-    let referrer = match stored.get("referrer").and_then(Value::as_str) {
-        Some(r) if !r.is_empty() => r.to_owned(),
-        _ => referrer.to_owned(),
-    };
+    let utm = Value::Object(if fresh.is_empty() { kept } else { fresh });
+    // The first referrer of the session is the one that brought the visitor (none for a
+    // direct visit): a later page's referrer is only the site's own previous page.
+    let referrer = stored
+        .get("referrer")
+        .and_then(Value::as_str)
+        .unwrap_or(referrer)
+        .to_owned();
     Value::Object(vec![
         ("utm".into(), utm),
         ("referrer".into(), Value::String(referrer)),
     ])
+}
+
+/// The campaign parameters among `pairs`, in `CAMPAIGN_PARAMS` order, non-empty only.
+fn pick<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Vec<(String, Value)> {
+    CAMPAIGN_PARAMS
+        .iter()
+        .filter_map(|p| {
+            let (_, v) = pairs.clone().find(|(k, v)| k == p && !v.is_empty())?;
+            Some((p.to_string(), Value::str(v)))
+        })
+        .collect()
 }
 
 /// Parses a query string (`?a=1&b=x%20y`) into pairs, percent-decoding `+` and `%XX`.
@@ -344,5 +378,29 @@ mod tests {
         // The form page has no campaign in its URL: the landing page's one stays.
         let form = campaign(&[], "https://site.example/landing", &landing);
         assert_eq!(form, landing);
+        // A direct visit stays direct: the landing page is not the form page's referrer.
+        let direct = campaign(&parse_query("utm_source=x"), "", &Value::Null);
+        let form = campaign(&[], "https://site.example/landing", &direct);
+        assert_eq!(form.get("referrer"), Some(&Value::str("")));
+        // Garbage in session storage is replaced, never trusted for its shape.
+        let odd = campaign(&[], "https://r.example/", &Value::str("junk"));
+        assert_eq!(odd.get("referrer"), Some(&Value::str("https://r.example/")));
+        let tampered = Value::Object(vec![
+            (
+                "utm".into(),
+                Value::Object(vec![
+                    ("utm_source".into(), Value::Number(1.0)),
+                    ("evil".into(), Value::str("x")),
+                    ("gclid".into(), Value::str("g")),
+                ]),
+            ),
+            ("referrer".into(), Value::Number(2.0)),
+        ]);
+        let fixed = campaign(&[], "", &tampered);
+        assert_eq!(
+            fixed.get("utm"),
+            Some(&Value::Object(vec![("gclid".into(), Value::str("g"))]))
+        );
+        assert_eq!(fixed.get("referrer"), Some(&Value::str("")));
     }
 }

@@ -4,7 +4,7 @@
 use crate::common::{example, json, playbook};
 use lead_qualifier::flow::answer::AnyPattern;
 use lead_qualifier::flow::{Event, Session, Start};
-use lead_qualifier::profile::{consent_given, parse_query, prefill, Profile};
+use lead_qualifier::profile::{consent_given, parse_query, prefill, repeat_start, Profile};
 use lead_qualifier::Value;
 use std::rc::Rc;
 
@@ -57,6 +57,22 @@ fn contact_answers_are_kept_only_with_consent() {
 
     p.remember(&pb, &with, None, 0.0);
     assert!(p.answers.iter().any(|k| k.id == "email"));
+    // A playbook without a consent question keeps no contact answer of its own, and
+    // leaves the one kept with consent alone.
+    let guide = example("gated-guide");
+    p.remember(
+        &guide,
+        &answers(&guide, &[("email", r#""other@acme.com""#)]),
+        None,
+        0.0,
+    );
+    let email: Vec<&Value> = p
+        .answers
+        .iter()
+        .filter(|k| k.id == "email")
+        .map(|k| &k.value)
+        .collect();
+    assert_eq!(email, [&Value::str("ana@acme.com")]);
     // Withdrawing consent later forgets the email again.
     p.remember(&pb, &without, None, 0.0);
     assert!(!p.answers.iter().any(|k| k.id == "email"));
@@ -152,5 +168,83 @@ fn prefill_reads_the_query_string() {
             ("plan".to_string(), Value::str("pro")),
             ("tags".to_string(), json(r#"["a","b"]"#)),
         ]
+    );
+}
+
+#[test]
+fn a_repeat_download_reports_a_lead_from_what_is_remembered() {
+    let pb = example("gated-guide");
+    let given = answers(
+        &pb,
+        &[
+            ("company_size", r#""201+""#),
+            ("challenge", r#""quality""#),
+            ("evaluating", r#""yes""#),
+            ("email", r#""ana@acme.com""#),
+        ],
+    );
+    let mut p = Profile::default();
+    p.remember(&pb, &given, Some(0), 0.0);
+    assert!(p.completed("gated-guide"));
+    let start = Start {
+        lead_id: "repeat-1".into(),
+        locale: "en".into(),
+        context: json(r#"{"page_url":"https://site.example/guide"}"#),
+        known: vec![],
+    };
+    let start = repeat_start(&pb, &p, &parse_query("utm_source=x"), start);
+    assert_eq!(start.context.get("repeat"), Some(&Value::Bool(true)));
+    let mut s = Session::new(pb.clone(), start, Rc::new(AnyPattern));
+    let lead = s.conclude(5.0).expect("guide_and_call sends");
+    assert_eq!(lead.outcome_id, "guide_and_call");
+    assert!(lead.asked.is_empty());
+    assert_eq!(lead.context.get("repeat"), Some(&Value::Bool(true)));
+    assert_eq!(
+        lead.context.get("page_url"),
+        Some(&json(r#""https://site.example/guide""#))
+    );
+    // No consent question in this playbook: the email was never kept, so not reported.
+    assert!(lead.answers.iter().all(|(k, _)| k != "email"));
+    assert_eq!(s.outcome(), Some(0));
+
+    // A context that is not an object still gets the marker; an outcome that does not
+    // send gives no lead.
+    let odd = Start {
+        context: Value::Null,
+        ..Start::default()
+    };
+    assert_eq!(
+        repeat_start(&pb, &p, &[], odd).context,
+        json(r#"{"repeat":true}"#)
+    );
+    let quiet = playbook(
+        r#"{"id":"q","remember":{"days":1},"questions":[{"id":"a","type":"choice","label":"?","options":[{"value":"x"}]}],
+        "outcomes":[{"id":"o","class":"content_only"}]}"#,
+    );
+    let mut s = Session::new(quiet.clone(), Start::default(), Rc::new(AnyPattern));
+    assert_eq!(s.conclude(0.0), None, "no submit: nothing to send");
+}
+
+#[test]
+fn widget_strings_follow_the_visitor_language_unless_the_playbook_speaks_it() {
+    let pb = playbook(
+        r#"{"id":"t","locale":"en","texts":{"next":{"en":"Go on","de":"Los"},"back":{"en":"Previous"},"submit":"Send it"},
+        "questions":[{"id":"a","type":"text","label":{"en":"Name","de":"Name","ar":"الاسم"}}],
+        "outcomes":[{"id":"o","class":"content_only"}]}"#,
+    );
+    assert_eq!(pb.text("next", "de-AT"), "Los");
+    assert_eq!(pb.text("next", "en"), "Go on");
+    // An English-only override yields to the built-in German and French.
+    assert_eq!(pb.text("back", "de"), "Zurück");
+    assert_eq!(pb.text("back", "fr-CA"), "Retour");
+    assert_eq!(pb.text("back", "en-GB"), "Previous");
+    // No built-in translation (Arabic): the override in the playbook's language.
+    assert_eq!(pb.text("back", "ar"), "Previous");
+    // A plain override applies in every language.
+    assert_eq!(pb.text("submit", "es"), "Send it");
+    // Untouched keys are the built-in translations.
+    assert_eq!(
+        pb.text("start_over", "es"),
+        "¿No es usted? Empezar de nuevo"
     );
 }

@@ -447,6 +447,20 @@ impl Session {
         }
     }
 
+    /// Ends the session now, asking nothing more: the outcome the answers known so far get
+    /// (what a remembered visitor's repeat download reports). The lead, when that outcome
+    /// sends one; its `asked` is empty.
+    pub fn conclude(&mut self, now_ms: f64) -> Option<Lead> {
+        self.started_ms.get_or_insert(now_ms);
+        let verdict = outcome::decide(&self.pb, &self.answers, &self.start.context);
+        let o = verdict.outcome;
+        self.cursor = Cursor::Done(o);
+        self.asked.clear();
+        self.pb
+            .sends(o)
+            .then(|| self.lead(o, &verdict.scored, now_ms))
+    }
+
     /// The lead record of a finished session (whether or not its outcome sends it).
     pub fn finished_lead(&self, now_ms: f64) -> Option<Lead> {
         let o = self.outcome()?;

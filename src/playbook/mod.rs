@@ -278,11 +278,15 @@ impl Playbook {
             .position(|o| o.class == Class::Disqualified)
     }
 
-    /// A widget string: the playbook's override, else the built-in one.
+    /// A widget string: the playbook's override, else the built-in one. An override not
+    /// given in the visitor's language yields to a built-in translation into it (an
+    /// English-only `next` must not turn a German page's button English).
     pub fn text(&self, key: &str, locale: &str) -> String {
         match self.texts.iter().find(|(k, _)| k == key) {
-            Some((_, t)) => t.get(locale, &self.locale).to_owned(),
-            None => text::builtin(key, locale).to_owned(),
+            Some((_, t)) if t.speaks(locale) || !text::translated(locale) => {
+                t.get(locale, &self.locale).to_owned()
+            }
+            _ => text::builtin(key, locale).to_owned(),
         }
     }
 

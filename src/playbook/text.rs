@@ -42,6 +42,14 @@ impl Text {
             .unwrap_or("")
     }
 
+    /// True when this text is plain or given in `locale`'s language.
+    pub fn speaks(&self, locale: &str) -> bool {
+        let lang = primary(locale);
+        self.0
+            .iter()
+            .any(|(l, _)| l.is_empty() || primary(l).eq_ignore_ascii_case(lang))
+    }
+
     /// Every language this text is given in (empty for a plain text).
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.0
@@ -91,15 +99,26 @@ pub const WIDGET_KEYS: &[&str] = &[
     "optional",
 ];
 
+/// The widget's own strings in `locale`'s language, if they are translated into it.
+fn table(locale: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    match primary(locale).to_ascii_lowercase().as_str() {
+        "en" => Some(EN),
+        "de" => Some(DE),
+        "fr" => Some(FR),
+        "es" => Some(ES),
+        _ => None,
+    }
+}
+
+/// True when the widget's own strings are translated into `locale`'s language.
+pub fn translated(locale: &str) -> bool {
+    table(locale).is_some()
+}
+
 /// The built-in value of a widget string in a language (English when the language has
 /// no translation).
 pub fn builtin(key: &str, locale: &str) -> &'static str {
-    let table: &[(&str, &str)] = match primary(locale).to_ascii_lowercase().as_str() {
-        "de" => DE,
-        "fr" => FR,
-        "es" => ES,
-        _ => EN,
-    };
+    let table = table(locale).unwrap_or(EN);
     table
         .iter()
         .find(|(k, _)| *k == key)

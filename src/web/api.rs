@@ -13,11 +13,13 @@ use crate::playbook::{lint, Playbook};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
-/// Gated links start working (once per page).
+/// Once per page: gated links start working, and the campaign of this page's URL is
+/// captured for the session (a landing page without a widget still counts).
 pub fn start() {
     if let Some(doc) = page::document() {
         super::gate::install(&doc);
     }
+    page::context();
 }
 
 /// A `<lead-qualifier>` connected: the widget already on it, or a new one from its

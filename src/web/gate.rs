@@ -11,13 +11,16 @@
 use super::fetch::{self, LoadError};
 use super::names::*;
 use super::page;
+use super::patterns::JsPatterns;
 use super::render;
 use super::widget;
-use crate::playbook::text;
-use crate::profile::{Profile, PROFILE_KEY};
+use crate::flow::{Session, Start};
+use crate::playbook::{text, Playbook};
+use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
 use js_sys::{Array, Function, Reflect};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlDialogElement};
@@ -80,11 +83,11 @@ fn on_click(e: Event) {
     e.prevent_default();
     let name = link.text_content().unwrap_or_default().trim().to_owned();
     wasm_bindgen_futures::spawn_local(async move {
-        open(url, file, name).await;
+        open(link, url, file, name).await;
     });
 }
 
-async fn open(url: String, file: String, name: String) {
+async fn open(link: Element, url: String, file: String, name: String) {
     let Some(doc) = page::document() else {
         return;
     };
@@ -92,15 +95,41 @@ async fn open(url: String, file: String, name: String) {
         return;
     }
     let loaded = fetch::load(&url).await;
-    if let Ok(v) = &loaded {
-        let id = v.get("id").and_then(Value::as_str).unwrap_or("");
-        let profile = Profile::from_value(&page::load(true, PROFILE_KEY), page::now_ms());
-        if !id.is_empty() && profile.completed(id) {
+    if let Some(pb) = loaded
+        .as_ref()
+        .ok()
+        .and_then(|v| Playbook::from_value(v).ok())
+    {
+        let now = page::now_ms();
+        let profile = Profile::from_value(&page::load(true, PROFILE_KEY), now);
+        if profile.completed(&pb.id) {
             widget::save_file(&doc, &file);
+            repeat(link, pb, &profile, now);
             return;
         }
     }
     let _ = show(&doc, &url, &file, &name, loaded);
+}
+
+/// A repeat download still reports the lead (`context.repeat: true`), built from what the
+/// profile remembers; `lq:submitted` / `lq:error` go to the link.
+fn repeat(link: Element, pb: Playbook, profile: &Profile, now: f64) {
+    let mut locale = page::page_locale();
+    if locale.is_empty() {
+        locale = pb.locale.clone();
+    }
+    let start = Start {
+        lead_id: page::uuid(),
+        locale,
+        context: page::context(),
+        known: Vec::new(),
+    };
+    let start = profile::repeat_start(&pb, profile, &page::query(), start);
+    let submit = pb.submit.clone();
+    let lead = Session::new(pb, start, Rc::new(JsPatterns)).conclude(now);
+    if let (Some(submit), Some(lead)) = (submit, lead) {
+        widget::send(link, submit, lead);
+    }
 }
 
 /// Opens the dialog with a widget for the playbook.

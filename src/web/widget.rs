@@ -537,40 +537,43 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                 match plan {
                     Send::Skip => {}
                     Send::Bot(reason) => events::error(&host, ERR_BOT, reason, &[]),
-                    Send::Yes(submit) => {
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let (code, message) = match fetch::deliver(&submit, &lead).await {
-                                Delivery::Delivered => {
-                                    let detail = object(&[
-                                        (KEY_LEAD_ID, JsValue::from_str(&lead.id)),
-                                        (KEY_PLAYBOOK_ID, JsValue::from_str(&lead.playbook_id)),
-                                    ]);
-                                    return emit(&host, EV_SUBMITTED, &detail);
-                                }
-                                Delivery::Rejected(n) => (
-                                    ERR_SUBMIT_REJECTED,
-                                    join(&[
-                                        "the lead endpoint answered HTTP ",
-                                        &number_text(f64::from(n)),
-                                    ]),
-                                ),
-                                Delivery::Network => (
-                                    ERR_SUBMIT_NETWORK,
-                                    String::from("the lead could not be sent"),
-                                ),
-                            };
-                            events::error(
-                                &host,
-                                code,
-                                &message,
-                                &[(KEY_LEAD_ID, JsValue::from_str(&lead.id))],
-                            );
-                        });
-                    }
+                    Send::Yes(submit) => send(host, submit, lead),
                 }
             }
         }
     }
+}
+
+/// Delivers a lead; `lq:submitted` or `lq:error` on `host` when it is done.
+pub fn send(host: Element, submit: Submit, lead: crate::lead::Lead) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let (code, message) = match fetch::deliver(&submit, &lead).await {
+            Delivery::Delivered => {
+                let detail = object(&[
+                    (KEY_LEAD_ID, JsValue::from_str(&lead.id)),
+                    (KEY_PLAYBOOK_ID, JsValue::from_str(&lead.playbook_id)),
+                ]);
+                return emit(&host, EV_SUBMITTED, &detail);
+            }
+            Delivery::Rejected(n) => (
+                ERR_SUBMIT_REJECTED,
+                join(&[
+                    "the lead endpoint answered HTTP ",
+                    &number_text(f64::from(n)),
+                ]),
+            ),
+            Delivery::Network => (
+                ERR_SUBMIT_NETWORK,
+                String::from("the lead could not be sent"),
+            ),
+        };
+        events::error(
+            &host,
+            code,
+            &message,
+            &[(KEY_LEAD_ID, JsValue::from_str(&lead.id))],
+        );
+    });
 }
 
 /// Moves focus to a new step. The first step of a mount takes focus only when nothing
@@ -882,12 +885,13 @@ impl Widget {
     /// Whether the finished lead goes out. Not when the honeypot was filled or the flow
     /// was faster than a person (SPEC "Safety"): the outcome shows, `lq:error` says why.
     /// Not, silently, when this visit asked nothing: every answer was remembered, the
-    /// lead was sent on the visit that gave them, and a reload must not send it again.
+    /// lead was sent on the visit that gave them, and a reload must not send it again;
+    /// unless the visitor asked for a gated file, which always reports a lead.
     fn may_send(&self) -> Send {
         let Some(run) = self.run.as_ref() else {
             return Send::Skip;
         };
-        if run.session.asked().is_empty() {
+        if run.session.asked().is_empty() && self.opts.download.is_none() {
             return Send::Skip;
         }
         if run.trapped {
