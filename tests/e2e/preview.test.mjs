@@ -1,0 +1,123 @@
+// The preview as a user runs it: the real `lead-qualifier serve` (the same binary as
+// `make preview`) on a free loopback port with a fresh SQLite file, the demo landing page
+// completed in headless Chromium, and the lead read back from GET /api/leads, verified by
+// the server's own engine. Also: a lead edited on its way (the class changed) is stored as
+// not verified, with its differences.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, launch, openPage, waitForEvent } from './harness.mjs';
+
+const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
+let server;
+let base;
+let dir;
+let browser;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUp(url, ms = 20000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`server did not come up at ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `${BIN} is built (make test builds it before the e2e suite)`);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lq-preview-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(dir, 'leads.sqlite'), '--root', ROOT], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', () => {});
+  await waitUp(`${base}/api/leads`);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('make preview: completing the demo stores the lead, verified by the server', async () => {
+  const { page, log, context } = await openPage(browser, `${base}/`);
+  await waitForEvent(page, 'lq:ready');
+  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
+  // Bots finish in milliseconds; a person takes longer than min-fill-ms (1.5 s by default).
+  await page.waitForTimeout(1600);
+  await page.getByRole('radio', { name: '201 or more', exact: true }).check();
+  await next();
+  await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
+  await next();
+  await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
+  await next();
+  await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
+  await next();
+  await page.getByRole('checkbox', { name: /I agree/ }).check();
+  await next();
+  const outcome = await waitForEvent(page, 'lq:outcome');
+  assert.equal(outcome.detail.class, 'sales_ready');
+  const submitted = await waitForEvent(page, 'lq:submitted', 20000);
+
+  const list = await (await fetch(`${base}/api/leads`)).json();
+  assert.equal(list.total, 1, JSON.stringify(list).slice(0, 300));
+  const [row] = list.leads;
+  assert.equal(row.id, submitted.detail.lead_id);
+  assert.equal(row.playbook_id, 'demo-request');
+  assert.equal(row.class, 'sales_ready');
+  assert.equal(row.verified, true, JSON.stringify(row.differences));
+  assert.deepEqual(row.differences, []);
+  assert.equal(row.lead.answers.email, 'ana@acme.com');
+  assert.deepEqual(log.pageErrors, []);
+  await context.close();
+});
+
+test('a lead whose class was edited on the wire is stored as not verified', async () => {
+  const list = await (await fetch(`${base}/api/leads`)).json();
+  const honest = list.leads.find((r) => r.class === 'sales_ready');
+  assert.ok(honest, 'the previous test stored a sales_ready lead');
+  const forged = structuredClone(honest.lead);
+  forged.id = crypto.randomUUID();
+  forged.outcome.class = 'content_only';
+  const res = await fetch(`${base}/api/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': forged.id },
+    body: JSON.stringify(forged),
+  });
+  assert.equal(res.status, 201, await res.text());
+  const row = await (await fetch(`${base}/api/leads/${forged.id}`)).json();
+  assert.equal(row.verified, false);
+  assert.ok(row.differences.some((d) => d.path === 'outcome.class'), JSON.stringify(row.differences));
+  // The same id again: 200, nothing written twice.
+  const again = await fetch(`${base}/api/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': forged.id },
+    body: JSON.stringify(forged),
+  });
+  assert.equal(again.status, 200);
+  assert.equal((await (await fetch(`${base}/api/leads`)).json()).total, 2);
+});
