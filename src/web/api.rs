@@ -13,11 +13,13 @@ use crate::playbook::{lint, Playbook};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
-/// Gated links start working (once per page).
+/// Once per page: gated links start working, and the outbox sends what earlier pages
+/// left (whether or not this page has a widget).
 pub fn start() {
     if let Some(doc) = page::document() {
         super::gate::install(&doc);
     }
+    super::delivery::start();
 }
 
 /// A `<lead-qualifier>` connected: the widget already on it, or a new one from its

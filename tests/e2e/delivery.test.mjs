@@ -69,6 +69,10 @@ test('collector down while visitors finish, back after a reload: all leads arriv
   const server = await startServer();
   try {
     const context = await browser.newContext();
+    // Three visitors on one browser: demo-request remembers answers for 90 days, and a
+    // returning visitor's lead is (by design) not sent again, so each tab starts as a
+    // new visitor. The outbox is left alone.
+    await context.addInitScript(() => localStorage.removeItem('lq:profile'));
     server.state.down = true;
     const ids = [];
     for (let i = 0; i < 3; i++) {
@@ -93,6 +97,10 @@ test('collector down while visitors finish, back after a reload: all leads arriv
     assert.deepEqual([...server.state.stored.keys()].sort(), [...ids].sort());
     // Exactly once: no id stored twice, however many attempts were made.
     assert.equal(server.state.stored.size, 3);
+    // Leads from earlier pages confirm on this page's document, once each.
+    const confirmed = (await events(page, 'lq:submitted')).map((e) => e.detail.lead_id).sort();
+    assert.deepEqual(confirmed, [...ids].sort());
+    assert.ok((await events(page, 'lq:submitted')).every((e) => e.detail.playbook_id === 'demo-request'));
     assert.deepEqual(log.pageErrors, []);
     await context.close();
   } finally {
