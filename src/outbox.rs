@@ -185,31 +185,38 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
 pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
     let t = h.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.parse::<f64>().ok().map(|s| s * 1000.0);
+        // Integer arithmetic, no float parser in the wasm; absurd values saturate (and
+        // `classify` caps them at `RETRY_AFTER_MAX_MS`).
+        let secs = t.bytes().fold(0u64, |a, b| {
+            a.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        });
+        return Some(secs as f64 * 1000.0);
     }
     http_date_ms(t).map(|at| (at - now_ms).max(0.0))
 }
 
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into ms since the epoch.
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate: fixed width after the comma)
+/// into ms since the epoch, byte by byte (no string-to-number machinery in the wasm).
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let rest = s.split_once(", ").map(|(_, r)| r)?;
-    let parts: Vec<&str> = rest.split_whitespace().collect();
-    let [day, mon, year, time, zone] = parts.as_slice() else {
-        return None;
-    };
-    if *zone != "GMT" {
+    let b = s.split_once(", ")?.1.as_bytes();
+    if b.len() != 24 || !b.ends_with(b" GMT") {
         return None;
     }
-    let d: i64 = day.parse().ok()?;
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = months.iter().position(|x| x == mon)? as i64 + 1;
-    let y: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
-    let [hh, mm, ss] = hms.as_slice() else {
+    let seps = [(2, b' '), (6, b' '), (11, b' '), (14, b':'), (17, b':')];
+    if seps.iter().any(|&(i, c)| b[i] != c) {
         return None;
+    }
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0i64, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0'))
+        })
     };
+    let d = num(0, 2)?;
+    let m = b"JanFebMarAprMayJunJulAugSepOctNovDec"
+        .chunks(3)
+        .position(|x| x == &b[3..6])? as i64
+        + 1;
+    let (y, hh, mm, ss) = (num(7, 11)?, num(12, 14)?, num(15, 17)?, num(18, 20)?);
     // Howard Hinnant's days_from_civil.
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);

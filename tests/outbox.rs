@@ -6,7 +6,8 @@ use crate::common::{answer, example, session};
 use lead_qualifier::flow::Effect;
 use lead_qualifier::lead::Lead;
 use lead_qualifier::outbox::{
-    content_type, Entry, MemoryStore, Outbox, Store, Verdict, LEASE_MS, OUTBOX_CAP, OUTBOX_KEY,
+    classify, content_type, http_date_ms, parse_retry_after, Entry, MemoryStore, Outbox, Store,
+    Verdict, LEASE_MS, OUTBOX_CAP, OUTBOX_KEY,
 };
 use lead_qualifier::playbook::Format;
 use lead_qualifier::Value;
@@ -282,4 +283,57 @@ fn the_oldest_entries_drop_first_when_full() {
     assert_eq!(ob.push(entry(OUTBOX_CAP, 0.0)), ["lead-0"]);
     assert_eq!(ob.entries[0].id, "lead-1");
     assert_eq!(ob.entries[OUTBOX_CAP - 1].id, ["lead-", "50"].concat());
+}
+
+#[test]
+fn retry_after_seconds_are_read_without_a_float_parser() {
+    assert_eq!(parse_retry_after("120", 0.0), Some(120_000.0));
+    assert_eq!(parse_retry_after(" 7 ", 0.0), Some(7_000.0));
+    assert_eq!(parse_retry_after("0", 0.0), Some(0.0));
+    assert_eq!(parse_retry_after("1.5", 0.0), None);
+    assert_eq!(parse_retry_after("-1", 0.0), None);
+    assert_eq!(parse_retry_after("soon", 0.0), None);
+    assert_eq!(parse_retry_after("", 0.0), None);
+    // An absurd delay saturates and is capped; an unreadable one falls back to the backoff.
+    let huge = "99999999999999999999999999";
+    assert!(parse_retry_after(huge, 0.0).is_some_and(|ms| ms > 1e18));
+    assert_eq!(
+        classify(Some(503), Some(huge), 1, 0.0, 1.0),
+        Verdict::Retry { at_ms: 3_600_000.0 }
+    );
+    assert_eq!(
+        classify(Some(503), Some("soon"), 1, 0.0, 1.0),
+        Verdict::Retry { at_ms: 1_000.0 }
+    );
+}
+
+#[test]
+fn retry_after_http_dates_are_imf_fixdates() {
+    assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
+    assert_eq!(
+        http_date_ms("Thu, 29 Feb 2024 12:00:00 GMT"),
+        Some(1_709_208_000_000.0)
+    );
+    assert_eq!(
+        http_date_ms("Fri, 31 Dec 1999 23:59:59 GMT"),
+        Some(946_684_799_000.0)
+    );
+    for bad in [
+        "Sun, 6 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 06 Nov 1994 08-49-37 GMT",
+        "Sun, 06 Nov 19x4 08:49:37 GMT",
+        "Sun 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Növ 199 08:49:37 GMT",
+        "Sun, ",
+        "",
+    ] {
+        assert_eq!(http_date_ms(bad), None, "{bad}");
+    }
+    // A date in the past means now.
+    assert_eq!(
+        parse_retry_after("Thu, 01 Jan 1970 00:00:01 GMT", 5_000.0),
+        Some(0.0)
+    );
 }

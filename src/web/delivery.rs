@@ -37,8 +37,6 @@ use web_sys::{Element, EventTarget, Storage};
 const MAX_WAIT_MS: f64 = 3_600_000.0;
 
 thread_local! {
-    /// The outbox in memory, once `localStorage` is missing or has refused a write.
-    static MEMORY: RefCell<Option<MemoryStore>> = const { RefCell::new(None) };
     static PUMP: RefCell<Pump> = RefCell::new(Pump::default());
 }
 
@@ -53,6 +51,8 @@ struct Pump {
     hosts: Vec<(String, Element)>,
     /// `pagehide` and `visibilitychange`, for the page's life
     listeners: Vec<Listener>,
+    /// the outbox in memory, once `localStorage` is missing or has refused a write
+    memory: Option<MemoryStore>,
 }
 
 /// The core's `Store` port over `localStorage`. Where storage is missing or refuses a
@@ -65,7 +65,7 @@ fn local() -> Option<Storage> {
 }
 
 fn memory<R>(f: impl FnOnce(&mut Option<MemoryStore>) -> R) -> R {
-    MEMORY.with(|m| f(&mut m.borrow_mut()))
+    pump(|p| f(&mut p.memory))
 }
 
 impl Store for Browser {
