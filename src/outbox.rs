@@ -6,6 +6,10 @@
 //! shells own the ports: `Store` (localStorage in the browser, a map in tests) keeps the
 //! outbox across reloads and closed tabs; they send each due entry with
 //! `Idempotency-Key: <lead id>`, so a retry after a lost response is never stored twice.
+//! An entry holds its rendered body, so any later page can send it again as it was. A tab
+//! about to send an entry leases it (`lease`, `LEASE_MS`) in the stored outbox, so other
+//! tabs leave it alone meanwhile; exactly-once still rests on the Idempotency-Key and the
+//! receiver's dedupe, the lease only saves duplicate requests.
 //! Time and jitter are inputs, so the whole policy is tested natively.
 
 use crate::lead::Lead;
@@ -65,23 +69,60 @@ pub const RETRY_AFTER_MAX_MS: f64 = 3_600_000.0;
 /// How long a request may take before it counts as a network error.
 pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
 
-/// One lead waiting for delivery.
+/// How long a tab holds an entry it is sending before another tab may send it: the
+/// request timeout plus a margin. A tab that dies mid-send holds it no longer than this.
+pub const LEASE_MS: f64 = REQUEST_TIMEOUT_MS as f64 + 2_000.0;
+
+/// One lead waiting for delivery: everything needed to send it again from any page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// lead id (the Idempotency-Key)
     pub id: String,
-    /// endpoint, as resolved against the page
+    /// the lead's playbook (for `lq:submitted`)
+    pub playbook_id: String,
+    /// endpoint, as resolved against the page the lead was made on
     pub url: String,
-    /// wire format
+    /// wire format (gives the Content-Type, `content_type`)
     pub format: Format,
-    /// the lead record (`Lead::to_value`)
-    pub lead: Value,
-    /// HubSpot portal and form (format hubspot)
-    pub hubspot: Option<(String, String)>,
+    /// the request body exactly as sent, rendered once on the page the lead was made on
+    /// (HubSpot's `pageUri`, `pageName` and `hutk` belong to that page), so every retry,
+    /// from any page, sends the same bytes
+    pub body: String,
     /// attempts made so far
     pub attempts: u32,
     /// not to be sent before this time (ms since the epoch)
     pub next_at_ms: f64,
+    /// a tab is sending it until this time (ms since the epoch; 0: nobody)
+    pub lease_until_ms: f64,
+}
+
+impl Entry {
+    /// A new entry for `lead`, due at once.
+    pub fn new(lead: &Lead, url: &str, format: Format, body: String, now_ms: f64) -> Entry {
+        Entry {
+            id: lead.id.clone(),
+            playbook_id: lead.playbook_id.clone(),
+            url: url.to_owned(),
+            format,
+            body,
+            attempts: 0,
+            next_at_ms: now_ms,
+            lease_until_ms: 0.0,
+        }
+    }
+
+    /// When it may be sent: its retry time, and not while another tab holds it.
+    pub fn ready_at(&self) -> f64 {
+        self.next_at_ms.max(self.lease_until_ms)
+    }
+}
+
+/// The `Content-Type` of a wire format.
+pub fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Form => "application/x-www-form-urlencoded;charset=UTF-8",
+        Format::Json | Format::Hubspot => "application/json",
+    }
 }
 
 /// What to do after an attempt.
@@ -144,31 +185,38 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
 pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
     let t = h.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return crate::value::decimal(t).map(|s| s * 1000.0);
+        // Integer arithmetic, no float parser in the wasm; absurd values saturate (and
+        // `classify` caps them at `RETRY_AFTER_MAX_MS`).
+        let secs = t.bytes().fold(0u64, |a, b| {
+            a.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        });
+        return Some(secs as f64 * 1000.0);
     }
     http_date_ms(t).map(|at| (at - now_ms).max(0.0))
 }
 
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into ms since the epoch.
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate: fixed width after the comma)
+/// into ms since the epoch, byte by byte (no string-to-number machinery in the wasm).
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let rest = s.split_once(", ").map(|(_, r)| r)?;
-    let parts: Vec<&str> = rest.split_whitespace().collect();
-    let [day, mon, year, time, zone] = parts.as_slice() else {
-        return None;
-    };
-    if *zone != "GMT" {
+    let b = s.split_once(", ")?.1.as_bytes();
+    if b.len() != 24 || !b.ends_with(b" GMT") {
         return None;
     }
-    let d: i64 = day.parse().ok()?;
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = months.iter().position(|x| x == mon)? as i64 + 1;
-    let y: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
-    let [hh, mm, ss] = hms.as_slice() else {
+    let seps = [(2, b' '), (6, b' '), (11, b' '), (14, b':'), (17, b':')];
+    if seps.iter().any(|&(i, c)| b[i] != c) {
         return None;
+    }
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0i64, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + i64::from(c - b'0'))
+        })
     };
+    let d = num(0, 2)?;
+    let m = b"JanFebMarAprMayJunJulAugSepOctNovDec"
+        .chunks(3)
+        .position(|x| x == &b[3..6])? as i64
+        + 1;
+    let (y, hh, mm, ss) = (num(7, 11)?, num(12, 14)?, num(15, 17)?, num(18, 20)?);
     // Howard Hinnant's days_from_civil.
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
@@ -191,42 +239,38 @@ impl Outbox {
     /// Loads the outbox from its stored JSON (already parsed by the shell); anything
     /// unreadable is skipped rather than trusted.
     pub fn from_value(v: &Value) -> Outbox {
-        let mut entries = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for e in v.as_array().unwrap_or(&[]) {
-            let id = e.get("id").and_then(Value::as_str);
-            let url = e.get("url").and_then(Value::as_str);
-            let format = match e.get("format").and_then(Value::as_str) {
+            let text = |k: &str| e.get(k).and_then(Value::as_str);
+            let num = |k: &str| {
+                e.get(k)
+                    .and_then(Value::as_f64)
+                    .filter(|n| n.is_finite())
+                    .unwrap_or(0.0)
+            };
+            let format = match text("format") {
                 Some("json") => Some(Format::Json),
                 Some("form") => Some(Format::Form),
                 Some("hubspot") => Some(Format::Hubspot),
                 _ => None,
             };
-            let (Some(id), Some(url), Some(format), Some(lead)) = (id, url, format, e.get("lead"))
+            let (Some(id), Some(url), Some(format), Some(body)) =
+                (text("id"), text("url"), format, text("body"))
             else {
                 continue;
             };
-            let hubspot = match (
-                e.get("portal_id").and_then(Value::as_str),
-                e.get("form_guid").and_then(Value::as_str),
-            ) {
-                (Some(p), Some(f)) => Some((p.to_owned(), f.to_owned())),
-                _ => None,
-            };
-            if entries.iter().any(|x: &Entry| x.id == id) {
+            if entries.iter().any(|x| x.id == id) {
                 continue;
             }
             entries.push(Entry {
                 id: id.to_owned(),
+                playbook_id: text("playbook_id").unwrap_or_default().to_owned(),
                 url: url.to_owned(),
                 format,
-                lead: lead.clone(),
-                hubspot,
-                attempts: e
-                    .get("attempts")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0)
-                    .clamp(0.0, 1e6) as u32,
-                next_at_ms: e.get("next_at_ms").and_then(Value::as_f64).unwrap_or(0.0),
+                body: body.to_owned(),
+                attempts: num("attempts").clamp(0.0, 1e6) as u32,
+                next_at_ms: num("next_at_ms"),
+                lease_until_ms: num("lease_until_ms"),
             });
         }
         Outbox { entries }
@@ -238,75 +282,86 @@ impl Outbox {
             self.entries
                 .iter()
                 .map(|e| {
-                    let mut m = vec![
+                    let format = match e.format {
+                        Format::Json => "json",
+                        Format::Form => "form",
+                        Format::Hubspot => "hubspot",
+                    };
+                    Value::Object(vec![
                         ("id".to_owned(), Value::str(&e.id)),
+                        ("playbook_id".to_owned(), Value::str(&e.playbook_id)),
                         ("url".to_owned(), Value::str(&e.url)),
-                        (
-                            "format".to_owned(),
-                            Value::str(match e.format {
-                                Format::Json => "json",
-                                Format::Form => "form",
-                                Format::Hubspot => "hubspot",
-                            }),
-                        ),
-                        ("lead".to_owned(), e.lead.clone()),
+                        ("format".to_owned(), Value::str(format)),
+                        ("body".to_owned(), Value::str(&e.body)),
                         ("attempts".to_owned(), Value::Number(e.attempts as f64)),
                         ("next_at_ms".to_owned(), Value::Number(e.next_at_ms)),
-                    ];
-                    if let Some((p, f)) = &e.hubspot {
-                        m.push(("portal_id".to_owned(), Value::str(p)));
-                        m.push(("form_guid".to_owned(), Value::str(f)));
-                    }
-                    Value::Object(m)
+                        ("lease_until_ms".to_owned(), Value::Number(e.lease_until_ms)),
+                    ])
                 })
                 .collect(),
         )
     }
 
-    /// Adds a lead (once per id). Returns the ids dropped to stay within `OUTBOX_CAP`.
-    pub fn push(
-        &mut self,
-        lead: &Lead,
-        url: &str,
-        format: Format,
-        hubspot: Option<(String, String)>,
-        now_ms: f64,
-    ) -> Vec<String> {
-        if self.entries.iter().any(|e| e.id == lead.id) {
+    /// Reads the outbox from `store` (`parse`: JSON text to a `Value`); empty when absent
+    /// or unreadable.
+    pub fn load(store: &dyn Store, parse: impl Fn(&str) -> Option<Value>) -> Outbox {
+        store
+            .get(OUTBOX_KEY)
+            .and_then(|t| parse(&t))
+            .map_or_else(Outbox::default, |v| Outbox::from_value(&v))
+    }
+
+    /// Writes the outbox to `store` (`write`: a `Value` to JSON text), removing the key
+    /// when nothing waits. False when the store refused.
+    pub fn save(&self, store: &mut dyn Store, write: impl Fn(&Value) -> Option<String>) -> bool {
+        if self.entries.is_empty() {
+            store.remove(OUTBOX_KEY);
+            return true;
+        }
+        write(&self.to_value()).is_some_and(|t| store.put(OUTBOX_KEY, &t))
+    }
+
+    /// Adds an entry (once per id). Returns the ids dropped, oldest first, to stay within
+    /// `OUTBOX_CAP`.
+    pub fn push(&mut self, entry: Entry) -> Vec<String> {
+        if self.entries.iter().any(|e| e.id == entry.id) {
             return Vec::new();
         }
-        self.entries.push(Entry {
-            id: lead.id.clone(),
-            url: url.to_owned(),
-            format,
-            lead: lead.to_value(),
-            hubspot,
-            attempts: 0,
-            next_at_ms: now_ms,
-        });
-        let mut dropped = Vec::new();
-        while self.entries.len() > OUTBOX_CAP {
-            dropped.push(self.entries.remove(0).id);
+        self.entries.push(entry);
+        let over = self.entries.len().saturating_sub(OUTBOX_CAP);
+        self.entries.drain(..over).map(|e| e.id).collect()
+    }
+
+    /// Takes the entries due at `now_ms` for sending, oldest first: each is leased to
+    /// the caller for `LEASE_MS`, so another tab that reads the stored outbox meanwhile
+    /// leaves it alone (the caller stores the outbox before sending).
+    pub fn lease(&mut self, now_ms: f64) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for e in self.entries.iter_mut().filter(|e| e.ready_at() <= now_ms) {
+            e.lease_until_ms = now_ms + LEASE_MS;
+            out.push(e.clone());
         }
-        dropped
+        out
     }
 
     /// Entries due at `now_ms`, oldest first.
     pub fn due(&self, now_ms: f64) -> Vec<Entry> {
         self.entries
             .iter()
-            .filter(|e| e.next_at_ms <= now_ms)
+            .filter(|e| e.ready_at() <= now_ms)
             .cloned()
             .collect()
     }
 
-    /// The earliest time an entry is due, if any waits.
+    /// The earliest time an entry is due (or its lease ends), if any waits.
     pub fn next_due(&self) -> Option<f64> {
-        self.entries.iter().map(|e| e.next_at_ms).reduce(f64::min)
+        self.entries.iter().map(Entry::ready_at).reduce(f64::min)
     }
 
     /// Records an attempt's result; returns the verdict (the entry is removed on
-    /// `Delivered` and `Failed`, rescheduled on `Retry`).
+    /// `Delivered` and `Failed`, rescheduled and released on `Retry`). `None` when the
+    /// entry is no longer there (another tab settled it): the caller raises nothing, so
+    /// `lq:submitted` fires once per lead.
     pub fn settle(
         &mut self,
         id: &str,
@@ -322,6 +377,7 @@ impl Outbox {
             Verdict::Retry { at_ms } => {
                 self.entries[i].attempts = attempts;
                 self.entries[i].next_at_ms = *at_ms;
+                self.entries[i].lease_until_ms = 0.0;
             }
             _ => {
                 self.entries.remove(i);

@@ -13,12 +13,16 @@
 // The shell's functions the tests do not call (the gate's listener, ...).
 #![allow(dead_code)]
 
-pub use lead_qualifier::{error, flow, lead, logic, outcome, playbook, profile, score, value};
+pub use lead_qualifier::{
+    error, flow, lead, logic, outbox, outcome, playbook, profile, score, value,
+};
 
 #[path = "../src/web/api.rs"]
 mod api;
 #[path = "../src/web/convert.rs"]
 mod convert;
+#[path = "../src/web/delivery.rs"]
+mod delivery;
 #[path = "../src/web/events.rs"]
 mod events;
 #[path = "../src/web/fetch.rs"]
@@ -676,6 +680,9 @@ async fn a_refused_lead_raises_lq_error_with_its_id() {
         field(&d, KEY_LEAD_ID).as_string().map(|s| s.len()),
         Some(36)
     );
+    // Not retried, so a 4xx other than 408 and 429, carried in the detail.
+    let status = field(&d, KEY_STATUS).as_f64().unwrap_or(0.0);
+    assert!((400.0..500.0).contains(&status) && status != 408.0 && status != 429.0);
     assert!(!kinds(&log).iter().any(|k| k == EV_SUBMITTED));
 }
 

@@ -13,13 +13,15 @@ use crate::playbook::{lint, Playbook};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
-/// Once per page: gated links start working, and the campaign of this page's URL is
-/// captured for the session (a landing page without a widget still counts).
+/// Once per page: gated links start working, the campaign of this page's URL is captured
+/// for the session (a landing page without a widget still counts), and the outbox sends
+/// what earlier pages left (whether or not this page has a widget).
 pub fn start() {
     if let Some(doc) = page::document() {
         super::gate::install(&doc);
     }
     page::context();
+    super::delivery::start();
 }
 
 /// A `<lead-qualifier>` connected: the widget already on it, or a new one from its

@@ -1,21 +1,22 @@
 //! The network: fetching a playbook by URL, and posting a lead.
 //!
 //! A playbook comes through `fetch` → `response.json()` (the browser's parser) →
-//! `convert::from_js`. A lead goes out in the playbook's `submit.format` with the header
-//! `Idempotency-Key: <lead id>` and `keepalive`, so a redirect outcome navigating away does
-//! not cancel it. `deliver` is the one function that sends; the outbox (retries with
-//! backoff, replay on the next page load — `crate::outbox`) replaces its body later
-//! without touching its callers.
+//! `convert::from_js`. A lead is rendered once in the playbook's `submit.format` (`body`)
+//! and kept in the outbox (`delivery.rs`); `post` makes one attempt at sending an entry,
+//! with the header `Idempotency-Key: <lead id>`, and reports what came back. What the
+//! answer means (retry, when, give up) is the core's (`crate::outbox`).
 
-use super::convert::{from_js, object, to_js};
+use super::convert::{from_js, object, set, to_js};
 use super::page;
 use crate::lead::Lead;
-use crate::playbook::{Format, Submit};
+use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
+use crate::playbook::Format;
 use crate::value::Value;
 use js_sys::{Object, Promise};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
+use web_sys::{AbortController, RequestInit, Response};
 
 /// Why a playbook could not be loaded.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,49 +52,69 @@ pub async fn load_from(pending: Promise) -> Result<Value, LoadError> {
     from_js(&json).map_err(|_| LoadError::TooDeep)
 }
 
-/// How a delivery ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Delivery {
-    /// 2xx
-    Delivered,
-    /// the endpoint answered with this status
-    Rejected(u16),
-    /// no answer (network, CORS, blocked)
-    Network,
+/// The request body of `lead` in `format`, rendered once when the lead is made: HubSpot's
+/// `context` is this page's (its URL, title and `hubspotutk` cookie), whichever page later
+/// sends it.
+pub fn body(format: Format, lead: &Lead) -> String {
+    match format {
+        Format::Json => json_text(&lead.to_value()),
+        Format::Form => form_text(&lead.form_fields()),
+        Format::Hubspot => json_text(&hubspot_body(lead)),
+    }
 }
 
-/// Posts `lead` to `submit.url` in `submit.format`, once.
-pub async fn deliver(submit: &Submit, lead: &Lead) -> Delivery {
+/// One attempt at sending an outbox entry: its status (`None` for a network error, a
+/// CORS refusal or the `REQUEST_TIMEOUT_MS` abort) and its `Retry-After` header, which a
+/// cross-origin response shows only when the server lists it in
+/// `Access-Control-Expose-Headers` (without it the core falls back to its backoff).
+///
+/// Every attempt is `fetch(url, {keepalive: true})`, not `navigator.sendBeacon`: a
+/// keepalive request outlives the page (a redirect outcome, a closed tab, the
+/// `pagehide` flush) as a beacon does, but keeps the `Idempotency-Key` header and the
+/// playbook's Content-Type, which a beacon cannot send (its only headers are the
+/// CORS-safelisted ones), and its response is read when the page is still there. Bodies
+/// are far below the 64 KiB keepalive budget; a request over it fails like a network
+/// error and is retried.
+pub async fn post(e: &Entry) -> (Option<u16>, Option<String>) {
     let Some(window) = page::window() else {
-        return Delivery::Network;
+        return (None, None);
     };
     let headers = Object::new();
-    let (content_type, body) = match submit.format {
-        Format::Json => ("application/json", json_text(&lead.to_value())),
-        Format::Form => (
-            "application/x-www-form-urlencoded;charset=UTF-8",
-            form_text(&lead.form_fields()),
-        ),
-        Format::Hubspot => ("application/json", json_text(&hubspot_body(lead))),
-    };
-    super::convert::set(&headers, "Content-Type", &JsValue::from_str(content_type));
-    super::convert::set(&headers, "Idempotency-Key", &JsValue::from_str(&lead.id));
+    set(&headers, "Content-Type", &content_type(e.format).into());
+    set(&headers, "Idempotency-Key", &e.id.as_str().into());
     let init = object(&[
-        ("method", JsValue::from_str("POST")),
+        ("method", "POST".into()),
         ("headers", headers.into()),
-        ("body", JsValue::from_str(&body)),
-        // Survives the page unloading (a redirect outcome); bodies are far below the
-        // 64 KiB keepalive limit.
+        ("body", e.body.as_str().into()),
         ("keepalive", JsValue::TRUE),
     ]);
-    let init: &RequestInit = init.unchecked_ref();
-    let Ok(resp) = JsFuture::from(window.fetch_with_str_and_init(&submit.url, init)).await else {
-        return Delivery::Network;
-    };
-    match resp.dyn_into::<Response>() {
-        Ok(r) if r.ok() => Delivery::Delivered,
-        Ok(r) => Delivery::Rejected(r.status()),
-        Err(_) => Delivery::Network,
+    // The timeout: an AbortController aborted by a timer (AbortSignal.timeout() is
+    // missing from older browsers, and calling it there would throw).
+    let abort = AbortController::new().ok().map(|c| {
+        set(&init, "signal", &c.signal());
+        Closure::once(move || c.abort())
+    });
+    let timer = abort.as_ref().and_then(|f| {
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                f.as_ref().unchecked_ref(),
+                REQUEST_TIMEOUT_MS as i32,
+            )
+            .ok()
+    });
+    let sent =
+        JsFuture::from(window.fetch_with_str_and_init(&e.url, init.unchecked_ref::<RequestInit>()))
+            .await;
+    if let Some(t) = timer {
+        window.clear_timeout_with_handle(t);
+    }
+    drop(abort);
+    match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
+        Some(r) => (
+            Some(r.status()),
+            r.headers().get("Retry-After").ok().flatten(),
+        ),
+        None => (None, None),
     }
 }
 

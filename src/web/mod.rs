@@ -10,7 +10,8 @@
 //! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
 //! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
 //! - `gate.rs`     — `data-lead-gate` links and their dialog
-//! - `fetch.rs`    — playbook fetch and lead POST
+//! - `fetch.rs`    — playbook fetch, lead bodies, one POST attempt
+//! - `delivery.rs` — the outbox in localStorage: send, retry, replay on the next load
 //! - `page.rs`     — clock, ids, URL, campaign, language, storage
 //! - `patterns.rs` — `validate.pattern` over the browser's RegExp
 //! - `convert.rs`  — `Value` ⇄ JS values, by hand and depth-limited
@@ -31,6 +32,7 @@
 
 mod api;
 mod convert;
+mod delivery;
 mod events;
 mod fetch;
 mod gate;
@@ -90,9 +92,11 @@ export interface LqOutcomeDetail extends LqDetail {
 export interface LqSubmittedDetail extends LqDetail { lead_id: string }
 export interface LqErrorDetail {
   code: "playbook_fetch" | "playbook_invalid" | "playbook_missing" | "bot_suspected"
-    | "submit_rejected" | "submit_network";
+    | "submit_rejected" | "outbox_full";
   message: string;
   lead_id?: string;
+  /** `submit_rejected`: the HTTP status (a 4xx other than 408 and 429). */
+  status?: number;
 }
 
 declare global {
@@ -148,7 +152,7 @@ impl Handle {
     }
 }
 
-/// Once per page, called by the loader: gated links start working.
+/// Once per page, called by the loader: gated links start working; the outbox flushes.
 #[wasm_bindgen(skip_typescript)]
 pub fn start() {
     api::start();

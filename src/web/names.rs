@@ -72,6 +72,8 @@ pub const KEY_LEAD_ID: &str = "lead_id";
 pub const KEY_CODE: &str = "code";
 /// detail key
 pub const KEY_MESSAGE: &str = "message";
+/// `lq:error` detail: the HTTP status of a refused lead
+pub const KEY_STATUS: &str = "status";
 /// detail key (an addition: which playbook raised the event)
 pub const KEY_PLAYBOOK_ID: &str = "playbook_id";
 /// dataLayer key of the event name (Google Tag Manager's convention)
@@ -89,10 +91,11 @@ pub const ERR_PLAYBOOK_INVALID: &str = "playbook_invalid";
 pub const ERR_PLAYBOOK_MISSING: &str = "playbook_missing";
 /// The honeypot was filled or the flow was too fast: the lead was not sent.
 pub const ERR_BOT: &str = "bot_suspected";
-/// The lead endpoint answered with a non-2xx status.
+/// The lead endpoint refused the lead for good (a 4xx other than 408 and 429): it left
+/// the outbox; the detail carries `status` and `lead_id`.
 pub const ERR_SUBMIT_REJECTED: &str = "submit_rejected";
-/// The lead could not be sent (network error, CORS, offline).
-pub const ERR_SUBMIT_NETWORK: &str = "submit_network";
+/// The outbox was full: its oldest waiting lead (`lead_id`) was dropped, unsent.
+pub const ERR_OUTBOX_FULL: &str = "outbox_full";
 
 // ---- parts (`::part()`), space-separated where an element has two
 

@@ -14,8 +14,9 @@
 //! aborts the wasm instance and with it every widget on the page).
 
 use super::convert::{object, to_js};
+use super::delivery;
 use super::events::{self, emit, Listener};
-use super::fetch::{self, Delivery, LoadError};
+use super::fetch::{self, LoadError};
 use super::names::*;
 use super::page::{self, number_text};
 use super::patterns::JsPatterns;
@@ -546,34 +547,7 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
 
 /// Delivers a lead; `lq:submitted` or `lq:error` on `host` when it is done.
 pub fn send(host: Element, submit: Submit, lead: crate::lead::Lead) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let (code, message) = match fetch::deliver(&submit, &lead).await {
-            Delivery::Delivered => {
-                let detail = object(&[
-                    (KEY_LEAD_ID, JsValue::from_str(&lead.id)),
-                    (KEY_PLAYBOOK_ID, JsValue::from_str(&lead.playbook_id)),
-                ]);
-                return emit(&host, EV_SUBMITTED, &detail);
-            }
-            Delivery::Rejected(n) => (
-                ERR_SUBMIT_REJECTED,
-                join(&[
-                    "the lead endpoint answered HTTP ",
-                    &number_text(f64::from(n)),
-                ]),
-            ),
-            Delivery::Network => (
-                ERR_SUBMIT_NETWORK,
-                String::from("the lead could not be sent"),
-            ),
-        };
-        events::error(
-            &host,
-            code,
-            &message,
-            &[(KEY_LEAD_ID, JsValue::from_str(&lead.id))],
-        );
-    });
+    delivery::enqueue(&submit, &lead, &host);
 }
 
 /// Moves focus to a new step. The first step of a mount takes focus only when nothing

@@ -23,8 +23,9 @@ const TYPES = {
 
 /**
  * Starts the server. `collector(req, body, state)` may return
- * `{status, headers, body}` to answer a POST /api/leads, or `'drop'` to destroy the
- * connection; by default leads are stored by id (201 new, 200 known).
+ * `{status, headers, body}` to answer a POST /api/leads, `'drop'` to destroy the
+ * connection, or `'hang'` never to answer; by default leads are stored by id (201 new,
+ * 200 known).
  */
 export async function startServer({ collector } = {}) {
   const state = { posts: [], stored: new Map(), down: false };
@@ -46,6 +47,7 @@ export async function startServer({ collector } = {}) {
         const post = { headers: req.headers, body, at: Date.now() };
         state.posts.push(post);
         let answer = collector ? collector(req, body, state) : undefined;
+        if (answer === 'hang') return;
         if (answer === 'drop' || state.down) {
           req.socket.destroy();
           return;

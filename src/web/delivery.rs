@@ -1,0 +1,245 @@
+//! Lead delivery: the core's outbox (`crate::outbox`) kept in `localStorage`, sent behind
+//! the visitor's back. The visitor sees the outcome at once; the lead is stored before
+//! the first attempt, so a closed tab, a crash or an outage loses nothing.
+//!
+//! - `enqueue` (a submitting outcome): render the body, store the entry, then `flush`.
+//! - `flush`: lease what is due (stored before sending, so other tabs leave it alone),
+//!   send each entry (`fetch::post`), and set one timer for the next due time.
+//! - after each attempt the stored outbox is read again and `Outbox::settle` says what
+//!   the answer means: 2xx → gone, `lq:submitted`; other 4xx → gone, `lq:error` with
+//!   the status; network error, timeout, 408, 429, 5xx → retried at the core's time.
+//!   A lead another tab already settled raises nothing here, so `lq:submitted` fires
+//!   once per lead.
+//! - `start` (every page load where the script runs, widget or not): flush what earlier
+//!   pages left, and flush again on `pagehide` and when the page is hidden (background
+//!   tabs' timers are throttled; every attempt is a keepalive fetch, see `fetch::post`).
+//!
+//! Events go to the widget that made the lead while it is in the page, else to
+//! `document` (a lead from an earlier page).
+
+use super::convert::{object, to_js};
+use super::events::{self, emit, Listener};
+use super::fetch;
+use super::names::{
+    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID, KEY_STATUS,
+};
+use super::page;
+use crate::lead::Lead;
+use crate::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
+use crate::playbook::Submit;
+use crate::value::Value;
+use std::cell::RefCell;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, EventTarget, Storage};
+
+/// Longest timer the pump sets (browsers fire longer ones at once).
+const MAX_WAIT_MS: f64 = 3_600_000.0;
+
+thread_local! {
+    static PUMP: RefCell<Pump> = RefCell::new(Pump::default());
+}
+
+/// This page's side of delivery.
+#[derive(Default)]
+struct Pump {
+    /// the timer's callback (one, reused)
+    tick: Option<Closure<dyn FnMut()>>,
+    /// the pending timer
+    timer: Option<i32>,
+    /// the widgets that made leads on this page, by lead id
+    hosts: Vec<(String, Element)>,
+    /// `pagehide` and `visibilitychange`, for the page's life
+    listeners: Vec<Listener>,
+    /// the outbox in memory, once `localStorage` is missing or has refused a write
+    memory: Option<MemoryStore>,
+}
+
+/// The core's `Store` port over `localStorage`. Where storage is missing or refuses a
+/// write (private mode, quota, a sandboxed frame) the outbox lives on in memory for the
+/// rest of the page, so this page still retries it.
+struct Browser;
+
+fn local() -> Option<Storage> {
+    page::window()?.local_storage().ok().flatten()
+}
+
+fn memory<R>(f: impl FnOnce(&mut Option<MemoryStore>) -> R) -> R {
+    pump(|p| f(&mut p.memory))
+}
+
+impl Store for Browser {
+    fn get(&self, key: &str) -> Option<String> {
+        match memory(|m| m.as_ref().map(|m| m.get(key))) {
+            Some(v) => v,
+            None => local()?.get_item(key).ok().flatten(),
+        }
+    }
+    fn put(&mut self, key: &str, value: &str) -> bool {
+        if memory(|m| m.is_none()) && local().is_some_and(|s| s.set_item(key, value).is_ok()) {
+            return true;
+        }
+        memory(|m| m.get_or_insert_with(MemoryStore::default).put(key, value))
+    }
+    fn remove(&mut self, key: &str) {
+        let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
+        if let (false, Some(s)) = (in_memory, local()) {
+            let _ = s.remove_item(key);
+        }
+    }
+}
+
+fn load() -> Outbox {
+    Outbox::load(&Browser, page::parse_json)
+}
+
+fn save(ob: &Outbox) {
+    ob.save(&mut Browser, |v: &Value| {
+        js_sys::JSON::stringify(&to_js(v)).ok()?.as_string()
+    });
+}
+
+fn pump<R>(f: impl FnOnce(&mut Pump) -> R) -> R {
+    PUMP.with(|p| f(&mut p.borrow_mut()))
+}
+
+/// Once per page: flush what earlier pages left, and again whenever the page is hidden
+/// or unloaded.
+pub fn start() {
+    let (Some(w), Some(doc)) = (page::window(), page::document()) else {
+        return;
+    };
+    if pump(|p| p.listeners.is_empty()) {
+        let hidden = doc.clone();
+        let listeners = [
+            Listener::new(w.as_ref(), "pagehide", |_| flush()),
+            Listener::new(doc.as_ref(), "visibilitychange", move |_| {
+                if hidden.hidden() {
+                    flush();
+                }
+            }),
+        ];
+        pump(|p| p.listeners.extend(listeners.into_iter().flatten()));
+    }
+    flush();
+}
+
+/// A submitting outcome: the lead goes into the stored outbox first, then out.
+pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
+    // Resolved now: a later page may sit at another path.
+    let url = web_sys::Url::new_with_base(&submit.url, &page::href())
+        .map(|u| u.href())
+        .unwrap_or_else(|_| submit.url.clone());
+    let body = fetch::body(submit.format, lead);
+    let mut ob = load();
+    let dropped = ob.push(Entry::new(lead, &url, submit.format, body, page::now_ms()));
+    save(&ob);
+    pump(|p| p.hosts.push((lead.id.clone(), host.clone())));
+    for id in dropped {
+        let _ = take_host(&id);
+        events::error(
+            host,
+            ERR_OUTBOX_FULL,
+            "the outbox was full: its oldest waiting lead was dropped unsent",
+            &[(KEY_LEAD_ID, id.as_str().into())],
+        );
+    }
+    flush();
+}
+
+/// Sends what is due now; sets the timer for what is due later.
+pub fn flush() {
+    let now = page::now_ms();
+    let mut ob = load();
+    let batch = ob.lease(now);
+    if !batch.is_empty() {
+        save(&ob);
+    }
+    for e in batch {
+        wasm_bindgen_futures::spawn_local(send(e));
+    }
+    schedule(ob.next_due(), now);
+}
+
+/// One attempt, then what the core says it means.
+async fn send(e: Entry) {
+    let (status, retry_after) = fetch::post(&e).await;
+    let mut ob = load();
+    let verdict = ob.settle(
+        &e.id,
+        status,
+        retry_after.as_deref(),
+        page::now_ms(),
+        js_sys::Math::random(),
+    );
+    if verdict.is_some() {
+        save(&ob);
+    }
+    let lead_id: JsValue = e.id.as_str().into();
+    match verdict {
+        Some(Verdict::Delivered) => {
+            if let Some(target) = take_host(&e.id) {
+                let detail = object(&[
+                    (KEY_LEAD_ID, lead_id),
+                    (KEY_PLAYBOOK_ID, e.playbook_id.as_str().into()),
+                ]);
+                emit(&target, EV_SUBMITTED, &detail);
+            }
+        }
+        Some(Verdict::Failed { status }) => {
+            if let Some(target) = take_host(&e.id) {
+                let n = f64::from(status);
+                let message = ["the lead endpoint answered HTTP ", &page::number_text(n)];
+                events::error(
+                    &target,
+                    ERR_SUBMIT_REJECTED,
+                    &message.concat(),
+                    &[(KEY_LEAD_ID, lead_id), (KEY_STATUS, n.into())],
+                );
+            }
+        }
+        Some(Verdict::Retry { .. }) | None => {}
+    }
+    flush();
+}
+
+/// Where a lead's events go: the widget that made it while it is in the page, else
+/// `document`.
+fn take_host(id: &str) -> Option<EventTarget> {
+    let host = pump(|p| {
+        let i = p.hosts.iter().position(|(k, _)| k == id)?;
+        Some(p.hosts.remove(i).1)
+    });
+    match host.filter(|h| h.is_connected()) {
+        Some(h) => Some(h.into()),
+        None => page::document().map(Into::into),
+    }
+}
+
+/// One timer for the earliest due entry (none when nothing waits).
+fn schedule(next: Option<f64>, now: f64) {
+    let Some(w) = page::window() else {
+        return;
+    };
+    pump(|p| {
+        if let Some(id) = p.timer.take() {
+            w.clear_timeout_with_handle(id);
+        }
+        let Some(at) = next else {
+            return;
+        };
+        let tick = p.tick.get_or_insert_with(|| {
+            Closure::new(|| {
+                pump(|p| p.timer = None);
+                flush();
+            })
+        });
+        let wait = (at - now).clamp(10.0, MAX_WAIT_MS) as i32;
+        p.timer = w
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                wait,
+            )
+            .ok();
+    });
+}
