@@ -3,7 +3,9 @@
 //! errors tied to their inputs, the `lq:*` events, the honeypot and the minimum fill time,
 //! bad playbooks, `reset`/`destroy`, right-to-left languages, `check`.
 //!
-//! Run: `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web`
+//! Run: `make test-wasm` (`cargo test --target wasm32-unknown-unknown --test web` with
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` and
+//! `CHROMEDRIVER=/usr/bin/chromedriver`; webdriver.json holds the Chromium flags).
 //!
 //! `src/web` is a private module of the library, so this file compiles the shell's sources
 //! itself (`#[path]`) against the library's public core, re-exported below under the
