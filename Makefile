@@ -8,7 +8,7 @@ CARGO ?= cargo
 BIN := target/cli/lead-qualifier
 PORT ?= 8080
 
-.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench clean
+.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget clean
 
 # test-wasm and test-e2e join this list when the widget lands (issue 3).
 test: deps-core lint test-native test-cli
@@ -59,8 +59,13 @@ test-wasm: deps-wasm deps-browser
 test-e2e: dist deps-browser
 	cd tests/e2e && npm test
 
-bench: dist deps-browser $(BIN)
+# Engine step time (native), then the widget in headless Chromium.
+bench: bench-widget
 	$(CARGO) bench --bench step
+
+# Gzip/brotli bytes of what a page loads from dist/, time to the first question (median
+# of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
+bench-widget: dist deps-browser
 	node tests/e2e/bench-widget.mjs
 
 preview: dist $(BIN)
