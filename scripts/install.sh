@@ -67,7 +67,8 @@ install_wasm() {
     say "cannot find wasm-bindgen in Cargo.lock"
     exit 1
   fi
-  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ] ||
+    [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
     say "cargo install wasm-bindgen-cli --version $want"
     # Exactly the library's version (the CLI refuses a module from another one); it also
     # brings wasm-bindgen-test-runner (make test-wasm). No --locked: the CLI's own lock
