@@ -8,11 +8,15 @@ CARGO ?= cargo
 BIN := target/cli/lead-qualifier
 PORT ?= 8080
 
-.PHONY: test test-native test-cli test-wasm test-e2e lint deps-wasm deps-browser dist preview bench clean
+.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget clean
 
 # test-wasm and test-e2e join this list when the widget lands (issue 3).
-test: lint test-native test-cli
+test: deps-core lint test-native test-cli
 	@echo "make test: every suite passed"
+
+# rustfmt, clippy, the wasm32 target, python3 (scripts/install.sh; silent when present).
+deps-core:
+	@scripts/install.sh core
 
 deps-wasm:
 	@scripts/install.sh wasm
@@ -20,9 +24,11 @@ deps-wasm:
 deps-browser:
 	@scripts/install.sh browser
 
-lint:
+# Native and browser code alike: src/web only compiles for wasm32.
+lint: deps-core
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -q -- -D warnings
+	$(CARGO) clippy --target wasm32-unknown-unknown --all-targets -q -- -D warnings
 
 # Native unit, integration and property tests: JsonLogic suite, playbook errors, flow
 # journeys, early decision vs brute force, leads, the delivery policy, the server.
@@ -40,16 +46,26 @@ test-cli: $(BIN)
 dist: deps-wasm
 	scripts/dist.sh
 
-# Rendering and state code in headless Chromium (wasm-bindgen-test).
+# Rendering and state code in headless Chromium (wasm-bindgen-test): tests/web.rs only
+# (tests/lib.rs and tests/server.rs are native). wasm-bindgen-test-runner comes with
+# wasm-bindgen-cli at the Cargo.lock version; webdriver.json beside Cargo.toml holds the
+# Chromium flags (headless, no sandbox as root).
 test-wasm: deps-wasm deps-browser
-	CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web
+	CHROMEDRIVER=$${CHROMEDRIVER:-/usr/bin/chromedriver} \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	$(CARGO) test --target wasm32-unknown-unknown --test web
 
 # End-to-end journeys with playwright-core + axe-core against pages with only the two tags.
 test-e2e: dist deps-browser
 	cd tests/e2e && npm test
 
-bench: dist deps-browser $(BIN)
+# Engine step time (native), then the widget in headless Chromium.
+bench: bench-widget
 	$(CARGO) bench --bench step
+
+# Gzip/brotli bytes of what a page loads from dist/, time to the first question (median
+# of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
+bench-widget: dist deps-browser
 	node tests/e2e/bench-widget.mjs
 
 preview: dist $(BIN)

@@ -9,6 +9,9 @@
 //! group commit) before its answer, so these are durable-write figures.
 //!
 //! Run: `cargo bench --bench server_load`.
+//! Native only: on wasm32 (`clippy --all-targets`) it compiles to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use lead_qualifier::flow::answer::AnyPattern;
 use lead_qualifier::flow::{Event, Session, Start};

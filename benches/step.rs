@@ -1,6 +1,9 @@
 //! Benchmark: time to evaluate one answer (flow step + scoring + early decision) on a
 //! 30-question playbook. A plain bench binary that prints figures (`make bench`); no
 //! assertions, no timing in tests.
+//! Native only: on wasm32 (`clippy --all-targets`) it compiles to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 
 use lead_qualifier::flow::answer::AnyPattern;
 use lead_qualifier::flow::{Event, Session, Start};

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, idempotently: a warm machine skips every step.
-# Sources: rustup (wasm target), Debian (chromium, chromedriver, binaryen's wasm-opt),
-# crates.io (wasm-bindgen-cli at exactly the Cargo.lock version, wasm-pack), npm
-# (playwright-core, axe-core for the end-to-end tests). See shared/TOOLCHAIN.md.
+# Sources: rustup (rustfmt, clippy, the wasm target), Debian (python3, chromium,
+# chromedriver, binaryen's wasm-opt, nodejs/npm when node is missing), crates.io
+# (wasm-bindgen-cli at exactly the Cargo.lock version, wasm-pack), npm (playwright-core,
+# axe-core for the end-to-end tests, from tests/e2e/package-lock.json). See
+# shared/TOOLCHAIN.md. Prints nothing when everything is already there.
 #
 # Usage: scripts/install.sh [core|wasm|browser|all]   (default all)
+#   core     rustfmt, clippy, the wasm32 target (lint checks the shell too), python3
+#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), wasm-pack: make dist, test-wasm
+#   browser  chromium, chromedriver, node + npm, tests/e2e/node_modules: test-wasm, test-e2e
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -32,11 +37,29 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
-install_wasm() {
+install_core() {
+  if ! command -v rustup >/dev/null 2>&1; then
+    say "rustup is missing: install the Rust toolchain with rustup first"
+    exit 1
+  fi
+  local have
+  have="$(rustup component list --installed 2>/dev/null)"
+  for c in rustfmt clippy; do
+    if ! grep -q "^$c" <<<"$have"; then
+      say "rustup component add $c"
+      rustup component add "$c" >/dev/null
+    fi
+  done
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     say "rustup target add wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
+    rustup target add wasm32-unknown-unknown >/dev/null
   fi
+  # scripts/dist.sh repairs the optimised wasm with a few lines of Python.
+  command -v python3 >/dev/null 2>&1 || need_apt python3
+}
+
+install_wasm() {
+  install_core
   need_apt binaryen
   local want
   want="$(wasm_bindgen_version)"
@@ -44,9 +67,12 @@ install_wasm() {
     say "cannot find wasm-bindgen in Cargo.lock"
     exit 1
   fi
-  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ] ||
+    [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
     say "cargo install wasm-bindgen-cli --version $want"
-    # No --locked: its lock names a crate version the registry here lacks (TOOLCHAIN.md).
+    # Exactly the library's version (the CLI refuses a module from another one); it also
+    # brings wasm-bindgen-test-runner (make test-wasm). No --locked: the CLI's own lock
+    # names a crate version the registry here lacks (TOOLCHAIN.md).
     cargo install -q wasm-bindgen-cli --version "$want" --force
   fi
   if ! command -v wasm-pack >/dev/null 2>&1; then
@@ -57,17 +83,23 @@ install_wasm() {
 
 install_browser() {
   need_apt chromium chromium-driver
-  if ! command -v node >/dev/null 2>&1; then
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     need_apt nodejs npm
   fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -lt 20 ]; then
+    say "warning: node $(node --version 2>/dev/null) is older than playwright-core wants (20+)"
+  fi
   if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
-    say "npm install (tests/e2e)"
-    (cd tests/e2e && npm install --no-audit --no-fund --silent)
+    # npm ci: exactly the versions in package-lock.json.
+    say "npm ci (tests/e2e)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }
 
 case "$what" in
-  core) ;;
+  core) install_core ;;
   wasm) install_wasm ;;
   browser) install_browser ;;
   all) install_wasm; install_browser ;;

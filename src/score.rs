@@ -68,6 +68,8 @@ pub struct Scored {
     pub reasons: Vec<String>,
     /// the first disqualify reason among the chosen options, if any
     pub disqualified: Option<String>,
+    /// indices into `rules` of the rules whose condition holds, in order
+    pub fired: Vec<usize>,
 }
 
 /// The values an answer chose, for choice and multi questions.
@@ -122,8 +124,9 @@ pub fn score(pb: &Playbook, answers: &Answers, context: &Value) -> Scored {
     let mut out = option_points(pb, answers);
     let seen = data(pb, answers, &out.scores, context);
     let mut total = out.scores.clone();
-    for rule in &pb.rules {
+    for (i, rule) in pb.rules.iter().enumerate() {
         if truthy(&eval(&rule.cond, &seen)) {
+            out.fired.push(i);
             total.add(&rule.points);
             if let Some(r) = &rule.reason {
                 out.reasons.push(r.clone());

@@ -1,4 +1,6 @@
 //! One integration test binary (links once): a module per concept.
+//! Native only: the browser shell's tests are tests/web.rs.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 mod decide;

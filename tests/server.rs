@@ -5,6 +5,8 @@
 //! every error answer, paging, static files and path traversal, and a bounded load test
 //! (5,000 leads from 50 concurrent clients with 500 racing duplicates: 0 lost, 0 twice).
 //! Every server is killed when its test ends, pass or fail.
+//! Native only (a process and sockets).
+#![cfg(not(target_arch = "wasm32"))]
 
 use lead_qualifier::flow::answer::AnyPattern;
 use lead_qualifier::flow::{Event, Session, Start};

@@ -3,7 +3,9 @@
 //! errors tied to their inputs, the `lq:*` events, the honeypot and the minimum fill time,
 //! bad playbooks, `reset`/`destroy`, right-to-left languages, `check`.
 //!
-//! Run: `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web`
+//! Run: `make test-wasm` (`cargo test --target wasm32-unknown-unknown --test web` with
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` and
+//! `CHROMEDRIVER=/usr/bin/chromedriver`; webdriver.json holds the Chromium flags).
 //!
 //! `src/web` is a private module of the library, so this file compiles the shell's sources
 //! itself (`#[path]`) against the library's public core, re-exported below under the
@@ -400,6 +402,73 @@ fn events_fire_in_order_with_their_details() {
     let t = widget::trace(&w);
     assert_eq!(field(&t, "outcome").as_string().as_deref(), Some("big"));
     assert_eq!(field(&field(&t, "score"), "total").as_f64(), Some(30.0));
+}
+
+/// The trace numbers of a JS array (`rules`), for comparing.
+fn numbers(v: &JsValue) -> Vec<f64> {
+    js_sys::Array::from(v)
+        .iter()
+        .filter_map(|x| x.as_f64())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn the_trace_follows_every_answer() {
+    let pb = r#"{ "id": "tr", "stop_when_decided": false,
+      "questions": [
+        { "id": "size", "type": "choice", "label": "How big?",
+          "options": [ { "value": "s", "label": "Small", "points": 0 },
+                       { "value": "l", "label": "Large", "points": { "fit": 20 } } ] },
+        { "id": "when", "type": "choice", "label": "When?",
+          "options": [ { "value": "now", "label": "Now", "points": 0 },
+                       { "value": "later", "label": "Later", "points": 0 } ] }
+      ],
+      "rules": [
+        { "if": { "==": [{ "var": "when" }, "now"] }, "points": { "intent": 20 }, "reason": "Buying now" },
+        { "if": { ">=": [{ "var": "score.fit" }, 20] }, "points": { "fit": 5 } }
+      ],
+      "outcomes": [
+        { "id": "hot", "class": "sales_ready", "if": { ">=": [{ "var": "score.total" }, 40] } },
+        { "id": "cold", "class": "content_only" }
+      ] }"#;
+    let el = host();
+    let w = mount_json(&el, pb, opts());
+    let t = widget::trace(&w);
+    assert_eq!(field(&t, "playbook_id").as_string().as_deref(), Some("tr"));
+    assert_eq!(field(&field(&t, "score"), "total").as_f64(), Some(0.0));
+    assert!(numbers(&field(&t, "rules")).is_empty());
+    assert_eq!(field(&t, "winning").as_string().as_deref(), Some("cold"));
+    assert!(field(&t, "outcome").is_null());
+
+    // Option points, then the reason-less rule on score.fit (rules see option points).
+    choose(&el, "l");
+    let t = widget::trace(&w);
+    assert_eq!(field(&field(&t, "score"), "fit").as_f64(), Some(25.0));
+    assert_eq!(field(&field(&t, "score"), "total").as_f64(), Some(25.0));
+    assert_eq!(numbers(&field(&t, "rules")), [1.0]);
+    assert_eq!(js_sys::Array::from(&field(&t, "reasons")).length(), 0);
+    assert_eq!(field(&t, "winning").as_string().as_deref(), Some("cold"));
+    assert!(field(&t, "outcome").is_null());
+    assert_eq!(
+        field(&field(&t, "answers"), "size").as_string().as_deref(),
+        Some("l")
+    );
+
+    // Both rules fire; the total crosses the first outcome's threshold.
+    choose(&el, "now");
+    let t = widget::trace(&w);
+    assert_eq!(field(&field(&t, "score"), "intent").as_f64(), Some(20.0));
+    assert_eq!(field(&field(&t, "score"), "total").as_f64(), Some(45.0));
+    assert_eq!(numbers(&field(&t, "rules")), [0.0, 1.0]);
+    let reasons = js_sys::Array::from(&field(&t, "reasons"));
+    assert_eq!(reasons.get(0).as_string().as_deref(), Some("Buying now"));
+    assert_eq!(field(&t, "winning").as_string().as_deref(), Some("hot"));
+    assert_eq!(field(&t, "outcome").as_string().as_deref(), Some("hot"));
+    let asked: Vec<String> = js_sys::Array::from(&field(&t, "asked"))
+        .iter()
+        .filter_map(|x| x.as_string())
+        .collect();
+    assert_eq!(asked, ["size", "when"]);
 }
 
 #[wasm_bindgen_test]

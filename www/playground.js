@@ -11,6 +11,7 @@ const EVENTS = ['lq:ready', 'lq:step', 'lq:answer', 'lq:outcome', 'lq:submitted'
 
 let handle = null;
 let mounted = null; // the JSON text the widget runs
+let running = null; // that playbook, parsed (to name the rules the trace lists)
 let timer = 0;
 
 function el(tag, text, cls) {
@@ -23,6 +24,7 @@ function el(tag, text, cls) {
 async function loadExample() {
   try {
     const r = await fetch($('example').value);
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
     source.value = await r.text();
   } catch (e) {
     source.value = '';
@@ -72,8 +74,12 @@ function remount() {
     delete playbook.submit;
     delete playbook.remember;
   }
+  running = playbook;
+  // Dropped before the new mount: its first events call showTrace(), which must not
+  // reach a freed handle.
   handle?.destroy();
   handle?.free?.();
+  handle = null;
   $('t-log').replaceChildren();
   handle = mount(widget, playbook, {
     minFillMs: 0,
@@ -95,9 +101,26 @@ function showTrace() {
     tr.firstChild.scope = 'row';
     return tr;
   }));
+  const fired = t?.rules ?? [];
+  $('t-rules').replaceChildren(...(fired.length ? fired.map(ruleItem) : [el('li', 'none yet', 'none')]));
   const reasons = t?.reasons ?? [];
   $('t-reasons').replaceChildren(...(reasons.length ? reasons.map((r) => el('li', r)) : [el('li', 'none yet', 'none')]));
   $('t-answers').textContent = t ? JSON.stringify(t.answers, null, 2) : '';
+}
+
+// One fired rule: its path in the playbook, its points and its reason (all as text).
+function ruleItem(i) {
+  const rule = running?.rules?.[i] ?? {};
+  const p = rule.points;
+  const points = typeof p === 'number' ? `${p >= 0 ? '+' : ''}${p}`
+    : p && typeof p === 'object'
+      ? Object.entries(p).map(([dim, n]) => `${n >= 0 ? '+' : ''}${n} ${dim}`).join(', ')
+      : '';
+  const li = el('li');
+  li.append(el('code', `rules[${i}]`));
+  if (points) li.append(document.createTextNode(` ${points}`));
+  if (typeof rule.reason === 'string') li.append(document.createTextNode(` — ${rule.reason}`));
+  return li;
 }
 
 for (const name of EVENTS) {

@@ -29,6 +29,18 @@ const take = (url) => {
   return pending;
 };
 
+// A gated link clicked while the engine still loads would download ungated: hold that
+// click and replay it once the gate listens (or, if the engine fails, let it through).
+let held = null;
+const hold = (e) => {
+  const link = e.composedPath()[0]?.closest?.('a[data-lead-gate]');
+  if (link && !e.defaultPrevented) {
+    e.preventDefault();
+    held = link;
+  }
+};
+document.addEventListener('click', hold, true);
+
 let glue = null;
 try {
   const wasm = fetch(new URL('lead_qualifier_bg.wasm', import.meta.url));
@@ -39,6 +51,9 @@ try {
   glue = js;
 } catch (e) {
   console.error('lead-qualifier: the engine could not be loaded', e);
+} finally {
+  document.removeEventListener('click', hold, true);
+  held?.click();
 }
 
 const inert = { reset() {}, destroy() {}, trace() { return null; } };

@@ -71,6 +71,8 @@ export interface Trace {
   score: Record<string, number>;
   /** Reasons of chosen options and of rules that fire. */
   reasons: string[];
+  /** Indices into the playbook's `rules` of the rules that fire, in order. */
+  rules: number[];
   /** The outcome the answers so far would get. */
   winning: string;
   /** The outcome early decision proved certain, if any. */

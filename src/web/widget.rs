@@ -913,6 +913,16 @@ impl Widget {
                     "reasons",
                     events::strings(scored.reasons.iter().map(String::as_str)).into(),
                 ),
+                (
+                    "rules",
+                    to_js(&Value::Array(
+                        scored
+                            .fired
+                            .iter()
+                            .map(|&i| Value::Number(i as f64))
+                            .collect(),
+                    )),
+                ),
                 ("winning", id(Some(winning))),
                 ("decided", id(run.session.decided())),
                 ("outcome", id(run.session.outcome())),
