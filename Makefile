@@ -10,8 +10,9 @@ PORT ?= 8080
 
 .PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget clean
 
-# test-wasm and test-e2e join this list when the widget lands (issue 3).
-test: deps-core lint test-native test-cli
+# Everything: lint, native (unit, property, server, load), the CLI, wasm in headless
+# Chromium, then dist/ (size printed, ratchet enforced) and the end-to-end suites.
+test: deps-core lint test-native test-cli test-wasm test-e2e
 	@echo "make test: every suite passed"
 
 # rustfmt, clippy, the wasm32 target, python3 (scripts/install.sh; silent when present).
@@ -56,8 +57,8 @@ test-wasm: deps-wasm deps-browser
 	$(CARGO) test --target wasm32-unknown-unknown --test web
 
 # End-to-end journeys with playwright-core + axe-core against pages with only the two tags.
-test-e2e: dist deps-browser
-	cd tests/e2e && npm test
+test-e2e: dist deps-browser $(BIN)
+	cd tests/e2e && LQ_BIN=$(CURDIR)/$(BIN) npm test
 
 # Engine step time (native), then the widget in headless Chromium.
 bench: bench-widget

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-110000}
+budget=${LQ_GZIP_BUDGET:-116000}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
