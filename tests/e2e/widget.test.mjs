@@ -108,6 +108,35 @@ test('content_only: small company gets the guide', async () => {
   await context.close();
 });
 
+test('Google Tag Manager: lq:outcome and lq:submitted reach window.dataLayer', async () => {
+  const context = await browser.newContext();
+  // GTM's snippet defines dataLayer before anything else runs.
+  await context.addInitScript(() => { window.dataLayer = [{ event: 'gtm.js' }]; });
+  const { page, log } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'), { context });
+  await waitForEvent(page, 'lq:ready');
+  await choose(page, '1–10');
+  await choose(page, 'Individual contributor');
+  await page.getByRole('textbox', { name: /work email/i }).fill('bo@small.io');
+  await next(page);
+  await page.getByRole('checkbox', { name: /I agree/ }).check();
+  await next(page);
+  const submitted = await waitForEvent(page, 'lq:submitted');
+  const layer = await page.evaluate(() => JSON.parse(JSON.stringify(window.dataLayer)));
+  assert.equal(layer[0].event, 'gtm.js', 'the page\'s own entries are kept');
+  const outcome = layer.filter((e) => e.event === 'lq:outcome');
+  assert.equal(outcome.length, 1, JSON.stringify(layer));
+  assert.equal(outcome[0].class, 'content_only');
+  assert.equal(outcome[0].playbook_id, 'demo-request');
+  assert.equal(typeof outcome[0].score.total, 'number');
+  const sent = layer.filter((e) => e.event === 'lq:submitted');
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].lead_id, submitted.detail.lead_id);
+  // Answers (the email above all) never go to the tag manager.
+  assert.doesNotMatch(JSON.stringify(layer), /bo@small\.io/);
+  await assertClean(log, page);
+  await context.close();
+});
+
 test('disqualified: ends at once, nothing is sent', async () => {
   const before = server.state.posts.length;
   const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'));
