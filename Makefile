@@ -60,9 +60,11 @@ test-wasm: deps-wasm deps-browser
 test-e2e: dist deps-browser $(BIN)
 	cd tests/e2e && LQ_BIN=$(CURDIR)/$(BIN) npm test
 
-# Engine step time (native), then the widget in headless Chromium.
+# The widget in headless Chromium, the engine step time (native), the collector's
+# throughput and p99 latency on loopback. Benchmarks print figures; they assert nothing.
 bench: bench-widget
 	$(CARGO) bench --bench step
+	$(CARGO) bench --bench server_load
 
 # Gzip/brotli bytes of what a page loads from dist/, time to the first question (median
 # of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
