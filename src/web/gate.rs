@@ -82,19 +82,33 @@ fn on_click(e: Event) {
     };
     e.prevent_default();
     let name = link.text_content().unwrap_or_default().trim().to_owned();
-    wasm_bindgen_futures::spawn_local(async move {
-        open(link, url, file, name).await;
-    });
+    open(link, url, file, name);
 }
 
-async fn open(link: Element, url: String, file: String, name: String) {
+fn open(link: Element, url: String, file: String, name: String) {
     let Some(doc) = page::document() else {
         return;
     };
     if doc.query_selector(SEL_GATE_OPEN).ok().flatten().is_some() {
         return;
     }
-    let loaded = fetch::load(&url).await;
+    let target = url.clone();
+    fetch::load(
+        &target,
+        Box::new(move |loaded| opened(&doc, link, &url, &file, &name, loaded)),
+    );
+}
+
+/// The gate's playbook arrived (or failed): the file at once for a visitor who completed
+/// it, else the dialog.
+fn opened(
+    doc: &Document,
+    link: Element,
+    url: &str,
+    file: &str,
+    name: &str,
+    loaded: Result<Value, LoadError>,
+) {
     if let Some(pb) = loaded
         .as_ref()
         .ok()
@@ -103,12 +117,12 @@ async fn open(link: Element, url: String, file: String, name: String) {
         let now = page::now_ms();
         let profile = Profile::from_value(&page::load(true, PROFILE_KEY), now);
         if profile.completed(&pb.id) {
-            widget::save_file(&doc, &file);
+            widget::save_file(doc, file);
             repeat(link, pb, &profile, now);
             return;
         }
     }
-    let _ = show(&doc, &url, &file, &name, loaded);
+    let _ = show(doc, url, file, name, loaded);
 }
 
 /// A repeat download still reports the lead (`context.repeat: true`), built from what the

@@ -3,7 +3,7 @@
 //!
 //! Ownership: a live widget is held by the `LIVE` registry (so a page that drops the handle
 //! `mount()` returned does not lose the widget to the garbage collector) and by its
-//! handles; its listeners and async tasks hold only `Weak` references. `destroy()` removes
+//! handles; its listeners and pending callbacks hold only `Weak` references. `destroy()` removes
 //! it from the registry and drops every listener and the timer, which unregisters them.
 //!
 //! Re-entrancy: the page's code runs inside our calls (an `lq:*` listener, a focus
@@ -356,27 +356,26 @@ fn load(s: &Shared, source: Source) {
         Source::Url(_) | Source::Fetching(..) => {
             status(s, false);
             let weak = Rc::downgrade(s);
-            wasm_bindgen_futures::spawn_local(async move {
-                let loaded = match source {
-                    Source::Fetching(_, pending) => fetch::load_from(pending).await,
-                    Source::Url(url) => fetch::load(&url).await,
-                    _ => return,
-                };
+            let done: fetch::Loaded = Box::new(move |loaded| {
                 if let Some(s) = weak.upgrade() {
                     start(&s, loaded);
                 }
             });
+            match source {
+                Source::Fetching(_, pending) => fetch::load_from(pending, done),
+                Source::Url(url) => fetch::load(&url, done),
+                _ => {}
+            }
         }
         Source::Inline => {
             if let Some(v) = with(s, |w| inline(&w.host)).flatten() {
                 return start(s, v);
             }
             // An element created by script may get its JSON child after it connects:
-            // look again once the current task is over.
+            // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            wasm_bindgen_futures::spawn_local(async move {
-                next_task().await;
+            let again = Closure::once_into_js(move || {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -388,6 +387,12 @@ fn load(s: &Shared, source: Source) {
                     ),
                 }
             });
+            if let Some(w) = page::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    again.unchecked_ref(),
+                    0,
+                );
+            }
         }
     }
 }
@@ -397,16 +402,6 @@ fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
     let script = host.query_selector(SEL_INLINE).ok().flatten()?;
     let text = script.text_content().unwrap_or_default();
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
-}
-
-/// Resolves after the current task (a `setTimeout(0)`).
-async fn next_task() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = page::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Shows "Loading…" (or the load error) in place of the form.
