@@ -202,9 +202,9 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             "div",
             &[(A_CLASS, CLASS_BAR), (A_ARIA_HIDDEN, "true")],
         )?;
-        bar.set_attribute("hidden", "")?;
-        let fill: HtmlElement = doc.create_element("span")?.unchecked_into();
-        bar.append_child(&fill)?;
+        render::attr(&bar, "hidden", "");
+        let fill: HtmlElement = doc.create_element("span").ok()?.unchecked_into();
+        render::add(&bar, &fill);
         let progress = render::make(
             &doc,
             "p",
@@ -215,13 +215,13 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             ],
         )?;
         let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)])?;
-        frame.append_child(&bar)?;
-        frame.append_child(&progress)?;
-        frame.append_child(&body)?;
-        root.append_child(&frame)?;
-        Ok((frame, bar, fill, progress, body))
+        render::add(&frame, &bar);
+        render::add(&frame, &progress);
+        render::add(&frame, &body);
+        render::add(&root, &frame);
+        Some((frame, bar, fill, progress, body))
     };
-    let (frame, bar, fill, progress, body) = build().ok()?;
+    let (frame, bar, fill, progress, body) = build()?;
     let origin = match &source {
         Source::Url(u) | Source::Fetching(u, _) => u.clone(),
         Source::Loaded(_) => String::from("(playbook object)"),
@@ -281,7 +281,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     if let Some(inner) = host.query_selector(SEL_INNER_HOST).ok().flatten() {
         return inner.shadow_root().map(Into::into);
     }
-    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]).ok()?;
+    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")])?;
     host.append_child(&inner).ok()?;
     inner.attach_shadow(&init).ok().map(Into::into)
 }
@@ -293,13 +293,13 @@ fn style(doc: &Document, root: &Node) -> render::Result<()> {
     if let Some(sheet) = shared_sheet() {
         let adopted = Array::of1(&sheet);
         if Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &adopted).unwrap_or(false) {
-            return Ok(());
+            return Some(());
         }
     }
-    let el = doc.create_element("style")?;
+    let el = doc.create_element("style").ok()?;
     el.set_text_content(Some(CSS));
-    root.append_child(&el)?;
-    Ok(())
+    render::add(root, &el);
+    Some(())
 }
 
 fn shared_sheet() -> Option<JsValue> {
@@ -409,7 +409,7 @@ fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        if let Ok(p) = render::status(&w.doc, message, failed) {
+        if let Some(p) = render::status(&w.doc, message, failed) {
             w.body.replace_children_with_node_1(&p);
         }
         if !locale.is_empty() {
@@ -571,7 +571,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
 /// the visitor's own click or keypress, so the browser lets it through.
 pub fn save_file(doc: &Document, file: &str) {
-    if let Ok(a) = render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]) {
+    if let Some(a) = render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]) {
         if let Ok(a) = a.dyn_into::<HtmlElement>() {
             a.click();
         }
@@ -656,7 +656,8 @@ impl Widget {
             locale = pb.locale.clone();
         }
         let _ = self.frame.set_attribute(A_LANG, &locale);
-        let _ = self.frame.set_attribute(
+        render::attr(
+            &self.frame,
             A_DIR,
             if text::is_rtl(&locale) {
                 DIR_RTL
@@ -712,7 +713,7 @@ impl Widget {
                     .as_ref()
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
-                let shown = render::question(&self.doc, q, keep, run.remembered, &t).ok()?;
+                let shown = render::question(&self.doc, q, keep, run.remembered, &t)?;
                 let _ = self.bar.remove_attribute("hidden");
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
@@ -728,7 +729,7 @@ impl Widget {
                 shown
             }
             View::Outcome(o) => {
-                let shown = render::outcome(&self.doc, o, run.remembered, &t).ok()?;
+                let shown = render::outcome(&self.doc, o, run.remembered, &t)?;
                 let _ = self.bar.set_attribute("hidden", "");
                 self.progress.set_text_content(None);
                 if let Some(crate::playbook::Then::Redirect(url)) = &o.then {
