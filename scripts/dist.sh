@@ -19,12 +19,113 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-116000}
+budget=${LQ_GZIP_BUDGET:-101600}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 wasm-pack build --target web --release --no-opt --no-pack --out-dir "$tmp/pkg" --out-name lead_qualifier . >&2
+
+# Rust's panic entry points become a bare trap before wasm-opt runs. With `panic = "abort"`
+# a panic already ends in a trap, and on wasm32-unknown-unknown std's hook prints nowhere
+# (the shell sets none), so only the message formatting goes: core's panic functions, std's
+# panic handler, the `unwrap`/`expect`/slice/borrow/allocation failure paths (-2 KB gzip).
+# Found by name in the name section wasm-bindgen keeps; each one never returns (`-> !`), so
+# a body of `unreachable` is exactly what it ended in. No name section: nothing is snipped.
+snip='^(core(\[[0-9a-f]+\])?::(panicking::|option::(unwrap|expect)_failed|result::unwrap_failed|str::slice_error_fail|slice::index::slice_\w*fail|cell::panic_already|cell::lazy::panic_poisoned)|std(\[[0-9a-f]+\])?::thread::local::panic_access_error|alloc(\[[0-9a-f]+\])?::(raw_vec::capacity_overflow|raw_vec::handle_error|alloc::handle_alloc_error)|__rustc(\[[0-9a-f]+\])?::rust_begin_unwind$)'
+python3 - "$tmp/pkg/lead_qualifier_bg.wasm" "$tmp/snipped.wasm" "$snip" <<'PY'
+import re, sys
+
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]
+        i += 1
+        r |= (x & 0x7F) << s
+        s += 7
+        if x < 0x80:
+            return r, i
+
+def uleb(n):
+    out = bytearray()
+    while True:
+        x = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(x | 0x80)
+        else:
+            out.append(x)
+            return bytes(out)
+
+path, out = sys.argv[1], sys.argv[2]
+pat = re.compile(sys.argv[3])
+b = open(path, "rb").read()
+secs = []
+i = 8
+while i < len(b):
+    sid = b[i]
+    size, j = leb(b, i + 1)
+    secs.append((sid, j, j + size))
+    i = j + size
+imported = 0
+names = {}
+for sid, s, e in secs:
+    if sid == 2:
+        n, k = leb(b, s)
+        for _ in range(n):
+            for _ in range(2):
+                l, k = leb(b, k)
+                k += l
+            kind = b[k]; k += 1
+            if kind == 0:
+                _, k = leb(b, k); imported += 1
+            elif kind == 1:
+                k += 1
+                fl = b[k]; _, k = leb(b, k + 1)
+                if fl & 1: _, k = leb(b, k)
+            elif kind == 2:
+                fl = b[k]; _, k = leb(b, k + 1)
+                if fl & 1: _, k = leb(b, k)
+            else:
+                k += 2
+    if sid == 0:
+        l, k = leb(b, s)
+        if b[k:k + l] != b"name":
+            continue
+        k += l
+        while k < e:
+            sub = b[k]; sz, k = leb(b, k + 1)
+            if sub == 1:
+                n, m = leb(b, k)
+                for _ in range(n):
+                    idx, m = leb(b, m)
+                    l, m = leb(b, m)
+                    names[idx] = b[m:m + l].decode("utf-8", "replace")
+                    m += l
+            k += sz
+res = bytearray(b[:8])
+snipped = []
+for sid, s, e in secs:
+    body = b[s:e]
+    if sid == 10 and names:
+        n, k = leb(b, s)
+        new = bytearray(uleb(n))
+        for f in range(n):
+            sz, k2 = leb(b, k)
+            name = names.get(imported + f, "")
+            if pat.search(name):
+                new += b"\x03\x00\x00\x0b"  # size 3: no locals, unreachable, end
+                snipped.append(name)
+            else:
+                new += b[k:k2 + sz]
+            k = k2 + sz
+        body = bytes(new)
+    res.append(sid)
+    res += uleb(len(body))
+    res += body
+open(out, "wb").write(res)
+print("dist: %d panic functions snipped" % len(snipped), file=sys.stderr)
+PY
 
 # --low-memory-unused: Rust places its stack and data at 1 MiB and above, so the low 1 KiB
 # is never addressed; binaryen may then fold constant offsets into loads (-0.6 KB gzip).
@@ -32,7 +133,7 @@ wasm-opt -Oz --low-memory-unused \
   --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   --strip-debug --strip-producers \
-  "$tmp/pkg/lead_qualifier_bg.wasm" -o "$tmp/opt.wasm"
+  "$tmp/snipped.wasm" -o "$tmp/opt.wasm"
 
 # Binaryen 108 (Debian's) writes the export of wasm-bindgen's externref table with the
 # index of the function table (WebAssembly/binaryen#4711, fixed in 109): the page then
@@ -107,6 +208,122 @@ if idx != want:
     print("dist: repaired the externref table export (binaryen 108)", file=sys.stderr)
 PY
 
+# Short import names. wasm-bindgen names each import of the glue `__wbg_<name>_<16 hex>`
+# (130-odd of them); the random hex compresses badly, and each name is written twice,
+# in the wasm's import section and as a key of the glue's import object (-3.6 KB gzip).
+# Every import of the glue's module whose name is a key of that object exactly once (and
+# appears nowhere else) becomes `a`, `b`, ..., in both files; the module name itself
+# becomes `a` when the glue writes it once, as that object's key. Anything unexpected
+# leaves a name as it was.
+python3 - "$tmp/opt.wasm" "$tmp/pkg/lead_qualifier.js" <<'PY'
+import re, sys
+
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]
+        i += 1
+        r |= (x & 0x7F) << s
+        s += 7
+        if x < 0x80:
+            return r, i
+
+def uleb(n):
+    out = bytearray()
+    while True:
+        x = n & 0x7F
+        n >>= 7
+        out.append(x | 0x80 if n else x)
+        if not n:
+            return bytes(out)
+
+def name(s):
+    b = s.encode()
+    return uleb(len(b)) + b
+
+def limits(b, k):
+    flags = b[k]
+    _, k = leb(b, k + 1)
+    if flags & 1:
+        _, k = leb(b, k)
+    return k
+
+wasm_path, js_path = sys.argv[1], sys.argv[2]
+b = open(wasm_path, "rb").read()
+js = open(js_path).read()
+MODULE = "./lead_qualifier_bg.js"
+ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+def short(i):
+    s = ALPHA[i % 52]
+    i //= 52
+    while i:
+        s += ALPHA[i % 52]
+        i //= 52
+    return s
+
+def key_pattern(field):
+    # the field as a key of the import object: `name:` not preceded by a name character
+    return re.compile(r"(?<![\w$])" + re.escape(field) + r"(?=\s*:)")
+
+# The module name can go short too when the glue names it exactly once, as that key.
+module_key = '"' + MODULE + '"'
+new_module = MODULE
+if js.count(MODULE) == 1 and js.count(module_key + ":") == 1:
+    new_module = "a"
+
+out = bytearray(b[:8])
+i = 8
+renamed = 0
+while i < len(b):
+    sid = b[i]
+    size, j = leb(b, i + 1)
+    body = b[j:j + size]
+    if sid == 2:
+        n, k = leb(b, j)
+        new = bytearray(uleb(n))
+        for _ in range(n):
+            l, k2 = leb(b, k)
+            mod = b[k2:k2 + l].decode()
+            k = k2 + l
+            l, k2 = leb(b, k)
+            field = b[k2:k2 + l].decode()
+            k = k2 + l
+            d0 = k
+            kind = b[k]
+            k += 1
+            if kind == 0:
+                _, k = leb(b, k)
+            elif kind == 1:
+                k = limits(b, k + 1)
+            elif kind == 2:
+                k = limits(b, k)
+            elif kind == 3:
+                k += 2
+            else:
+                sys.exit("dist: unknown import kind %d" % kind)
+            desc = b[d0:k]
+            if mod == MODULE:
+                pat = key_pattern(field)
+                if len(re.findall(r"(?<![\w$])" + re.escape(field) + r"(?![\w$])", js)) == 1 and len(pat.findall(js)) == 1:
+                    s = short(renamed)
+                    js = pat.sub(s, js)
+                    field = s
+                    renamed += 1
+                mod = new_module
+            new += name(mod) + name(field) + desc
+        body = bytes(new)
+    out.append(sid)
+    out += uleb(len(body))
+    out += body
+    i = j + size
+if new_module != MODULE:
+    js = js.replace(module_key + ":", new_module + ":")
+open(wasm_path, "wb").write(out)
+open(js_path, "w").write(js)
+print("dist: %d imports renamed" % renamed, file=sys.stderr)
+PY
+
 rm -rf "$out"
 mkdir -p "$out"
 # JavaScript without its comment lines and indentation (about 1 KB less gzipped); the .d.ts
@@ -122,8 +339,20 @@ strip_js() {
     { sub(/^[ \t]+/, ""); print }
   ' "$1" >"$2"
 }
-strip_js src/web/loader.js "$out/lead-qualifier.js"
-strip_js "$tmp/pkg/lead_qualifier.js" "$out/lead_qualifier.js"
+# Minified with terser (tests/e2e's devDependency, installed by scripts/install.sh wasm)
+# when present: about 1 KB less gzipped than the comment strip alone. --module keeps the
+# exports' names and `import.meta.url`; property names (the wasm's import object) are
+# never mangled. Without terser the comment strip above is the fallback.
+terser=tests/e2e/node_modules/.bin/terser
+min_js() {
+  if [ -x "$terser" ] && command -v node >/dev/null; then
+    "$terser" "$1" --module --ecma 2020 --compress passes=2 --mangle --comments /@ts-self-types/ -o "$2"
+  else
+    strip_js "$1" "$2"
+  fi
+}
+min_js src/web/loader.js "$out/lead-qualifier.js"
+min_js "$tmp/pkg/lead_qualifier.js" "$out/lead_qualifier.js"
 cp src/web/loader.d.ts "$out/lead-qualifier.d.ts"
 cp "$tmp/pkg/lead_qualifier.d.ts" "$out/"
 cp "$tmp/opt.wasm" "$out/lead_qualifier_bg.wasm"

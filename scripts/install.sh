@@ -3,12 +3,13 @@
 # Sources: rustup (rustfmt, clippy, the wasm target), Debian (python3, chromium,
 # chromedriver, binaryen's wasm-opt, nodejs/npm when node is missing), crates.io
 # (wasm-bindgen-cli at exactly the Cargo.lock version, wasm-pack), npm (playwright-core,
-# axe-core for the end-to-end tests, from tests/e2e/package-lock.json). See
+# axe-core for the end-to-end tests, terser for dist/, from tests/e2e/package-lock.json). See
 # shared/TOOLCHAIN.md. Prints nothing when everything is already there.
 #
 # Usage: scripts/install.sh [core|wasm|browser|all]   (default all)
 #   core     rustfmt, clippy, the wasm32 target (lint checks the shell too), python3
-#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), wasm-pack: make dist, test-wasm
+#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), wasm-pack, node + terser:
+#            make dist, test-wasm
 #   browser  chromium, chromedriver, node + npm, tests/e2e/node_modules: test-wasm, test-e2e
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,22 +80,31 @@ install_wasm() {
     say "cargo install wasm-pack"
     cargo install -q wasm-pack
   fi
+  # terser for scripts/dist.sh (the page's JavaScript, minified).
+  install_node_modules
+}
+
+# node + npm, and tests/e2e/node_modules: playwright-core and axe-core (the end-to-end
+# tests), terser (scripts/dist.sh minifies the page's JavaScript with it).
+install_node_modules() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    need_apt nodejs npm
+  fi
+  if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ] ||
+    [ ! -x tests/e2e/node_modules/.bin/terser ]; then
+    # npm ci: exactly the versions in package-lock.json.
+    say "npm ci (tests/e2e)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 }
 
 install_browser() {
   need_apt chromium chromium-driver
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    need_apt nodejs npm
-  fi
+  install_node_modules
   local major
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -lt 20 ]; then
     say "warning: node $(node --version 2>/dev/null) is older than playwright-core wants (20+)"
-  fi
-  if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
-    # npm ci: exactly the versions in package-lock.json.
-    say "npm ci (tests/e2e)"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }
 

@@ -800,3 +800,110 @@ fn ids_and_numbers_need_no_float_formatting() {
         None
     );
 }
+
+// ---------------------------------------------------------------- allocator
+
+// The library's global allocator (src/web/alloc.rs) serves this test binary too.
+
+/// Wasm memory now, in 64 KiB pages.
+fn wasm_pages() -> usize {
+    core::arch::wasm32::memory_size(0)
+}
+
+/// A small deterministic generator (xorshift32).
+fn xorshift(seed: &mut u32) -> u32 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    *seed
+}
+
+/// One burst of a session's allocation pattern: many small strings and vectors, a few
+/// large buffers, freed in scrambled order while others grow (realloc); every byte is
+/// checked before it is freed.
+fn churn(seed: &mut u32) {
+    let mut live: Vec<Vec<u8>> = Vec::new();
+    for i in 0..600u32 {
+        let r = xorshift(seed);
+        let len = match r % 16 {
+            0 => 70_000 + (r as usize % 100_000), // larger than a page
+            1..=3 => 1_000 + (r as usize % 8_000),
+            _ => 1 + (r as usize % 120),
+        };
+        let byte = (i % 251) as u8;
+        live.push(vec![byte; len]);
+        if r.is_multiple_of(3) {
+            // Free one in the middle.
+            let at = xorshift(seed) as usize % live.len();
+            let v = live.swap_remove(at);
+            assert!(
+                v.iter().all(|&b| b == v[0]),
+                "a freed block was overwritten"
+            );
+        }
+        if r.is_multiple_of(5) && !live.is_empty() {
+            // Grow one in place or by moving it (realloc), then shrink it.
+            let at = xorshift(seed) as usize % live.len();
+            let v = &mut live[at];
+            let b = v[0];
+            let extra = 1 + xorshift(seed) as usize % 3_000;
+            v.extend(std::iter::repeat_n(b, extra));
+            v.truncate(v.len() / 2 + 1);
+            v.shrink_to_fit();
+            assert!(v.iter().all(|&x| x == b), "realloc lost bytes");
+        }
+    }
+    for v in &live {
+        assert!(v.iter().all(|&b| b == v[0]), "a live block was overwritten");
+    }
+}
+
+#[wasm_bindgen_test]
+fn allocator_reuses_freed_memory_over_a_long_session() {
+    let mut seed = 0x9E37_79B9;
+    churn(&mut seed);
+    churn(&mut seed);
+    let warm = wasm_pages();
+    // Each burst allocates about 10 MB; 60 bursts would need 600 MB from a leaking
+    // allocator. Freed memory must be reused: at most a little fragmentation.
+    for _ in 0..60 {
+        churn(&mut seed);
+    }
+    assert!(
+        wasm_pages() <= warm + 32,
+        "memory grew from {warm} to {} pages",
+        wasm_pages()
+    );
+}
+
+#[wasm_bindgen_test]
+fn allocator_keeps_interleaved_growth_and_alignment() {
+    // Two strings growing in turns cannot both grow in place: each realloc moves one.
+    let (mut a, mut b) = (String::new(), String::new());
+    for i in 0..20_000u32 {
+        a.push(char::from(b'a' + (i % 26) as u8));
+        b.push_str(if i % 2 == 0 { "xy" } else { "z" });
+    }
+    assert_eq!(a.len(), 20_000);
+    assert!(a
+        .bytes()
+        .enumerate()
+        .all(|(i, c)| c == b'a' + (i % 26) as u8));
+    assert_eq!(b.len(), 30_000);
+    assert_eq!(&b[..6], "xyzxyz");
+    // Over-aligned values land aligned, small and large.
+    #[repr(align(64))]
+    struct A64([u8; 3]);
+    #[repr(align(4096))]
+    struct A4k([u8; 5000]);
+    let small: Vec<Box<A64>> = (0..100).map(|i| Box::new(A64([i as u8; 3]))).collect();
+    let big: Vec<Box<A4k>> = (0..8).map(|i| Box::new(A4k([i as u8; 5000]))).collect();
+    for (i, x) in small.iter().enumerate() {
+        assert_eq!(&**x as *const A64 as usize % 64, 0);
+        assert_eq!(x.0, [i as u8; 3]);
+    }
+    for (i, x) in big.iter().enumerate() {
+        assert_eq!(&**x as *const A4k as usize % 4096, 0);
+        assert!(x.0.iter().all(|&b| b == i as u8));
+    }
+}

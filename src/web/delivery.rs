@@ -156,14 +156,13 @@ pub fn flush() {
         save(&ob);
     }
     for e in batch {
-        wasm_bindgen_futures::spawn_local(send(e));
+        fetch::post(e, Box::new(settled));
     }
     schedule(ob.next_due(), now);
 }
 
-/// One attempt, then what the core says it means.
-async fn send(e: Entry) {
-    let (status, retry_after) = fetch::post(&e).await;
+/// What the core says an attempt's answer means.
+fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
     let mut ob = load();
     let verdict = ob.settle(
         &e.id,

@@ -4,7 +4,8 @@
 //! `convert::from_js`. A lead is rendered once in the playbook's `submit.format` (`body`)
 //! and kept in the outbox (`delivery.rs`); `post` makes one attempt at sending an entry,
 //! with the header `Idempotency-Key: <lead id>`, and reports what came back. What the
-//! answer means (retry, when, give up) is the core's (`crate::outbox`).
+//! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
+//! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
 use super::convert::{from_js, object, set, to_js};
 use super::page;
@@ -12,10 +13,9 @@ use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
 use crate::playbook::Format;
 use crate::value::Value;
-use js_sys::{Object, Promise};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit, Response};
 
 /// Why a playbook could not be loaded.
@@ -31,25 +31,74 @@ pub enum LoadError {
     TooDeep,
 }
 
-/// Fetches and parses JSON from `url` (resolved against the page).
-pub async fn load(url: &str) -> Result<Value, LoadError> {
-    let window = page::window().ok_or(LoadError::Network)?;
-    load_from(window.fetch_with_str(url)).await
+/// What a settled promise gave: its value, or why it was rejected.
+pub type Settled = Result<JsValue, JsValue>;
+
+/// What receives a loaded playbook.
+pub type Loaded = Box<dyn FnOnce(Result<Value, LoadError>)>;
+
+/// What receives an attempt's answer: the entry, its status, its `Retry-After`.
+pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
+
+/// Calls `f` once `promise` settles, with its value or its rejection. No futures
+/// executor: `Promise.allSettled([promise])` always fulfills, so one JavaScript function,
+/// freed when it runs, always runs. Boxed, so every caller shares one instantiation.
+/// `then` is called as a plain function (js-sys's `then` takes a `Closure` that would have
+/// to be kept alive; a binding of our own would clash with tests/web.rs's copy of this
+/// file).
+pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
+    let cb = Closure::once_into_js(move |list: JsValue| {
+        let state = Reflect::get_u32(&list, 0).unwrap_or_default();
+        let field = |k: &str| Reflect::get(&state, &JsValue::from_str(k)).unwrap_or_default();
+        let fulfilled = field("status").as_string().as_deref() == Some("fulfilled");
+        f(if fulfilled {
+            Ok(field("value"))
+        } else {
+            Err(field("reason"))
+        })
+    });
+    let all = Promise::all_settled(&Array::of1(promise));
+    if let Ok(then) = Reflect::get(&all, &JsValue::from_str("then")) {
+        if let Some(then) = then.dyn_ref::<Function>() {
+            let _ = then.call1(&all, &cb);
+        }
+    }
+}
+
+/// Fetches and parses JSON from `url` (resolved against the page); `done` gets it.
+pub fn load(url: &str, done: Loaded) {
+    match page::window() {
+        Some(window) => load_from(window.fetch_with_str(url), done),
+        None => done(Err(LoadError::Network)),
+    }
 }
 
 /// Parses JSON from a pending `fetch()` (the loader starts the playbooks of the page's
-/// elements while the engine is still downloading).
-pub async fn load_from(pending: Promise) -> Result<Value, LoadError> {
-    let resp = JsFuture::from(pending)
-        .await
-        .map_err(|_| LoadError::Network)?;
-    let resp: Response = resp.dyn_into().map_err(|_| LoadError::Network)?;
-    if !resp.ok() {
-        return Err(LoadError::Status(resp.status()));
-    }
-    let json = resp.json().map_err(|_| LoadError::NotJson)?;
-    let json = JsFuture::from(json).await.map_err(|_| LoadError::NotJson)?;
-    from_js(&json).map_err(|_| LoadError::TooDeep)
+/// elements while the engine is still downloading); `done` gets it.
+pub fn load_from(pending: Promise, done: Loaded) {
+    when(
+        &pending,
+        Box::new(move |resp| {
+            let Some(resp) = resp.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
+                return done(Err(LoadError::Network));
+            };
+            if !resp.ok() {
+                return done(Err(LoadError::Status(resp.status())));
+            }
+            let Ok(json) = resp.json() else {
+                return done(Err(LoadError::NotJson));
+            };
+            when(
+                &json,
+                Box::new(move |json| {
+                    done(match json {
+                        Ok(j) => from_js(&j).map_err(|_| LoadError::TooDeep),
+                        Err(_) => Err(LoadError::NotJson),
+                    })
+                }),
+            );
+        }),
+    );
 }
 
 /// The request body of `lead` in `format`, rendered once when the lead is made: HubSpot's
@@ -63,10 +112,10 @@ pub fn body(format: Format, lead: &Lead) -> String {
     }
 }
 
-/// One attempt at sending an outbox entry: its status (`None` for a network error, a
-/// CORS refusal or the `REQUEST_TIMEOUT_MS` abort) and its `Retry-After` header, which a
-/// cross-origin response shows only when the server lists it in
-/// `Access-Control-Expose-Headers` (without it the core falls back to its backoff).
+/// One attempt at sending an outbox entry; `done` gets the entry back with its status
+/// (`None` for a network error, a CORS refusal or the `REQUEST_TIMEOUT_MS` abort) and its
+/// `Retry-After` header, which a cross-origin response shows only when the server lists
+/// it in `Access-Control-Expose-Headers` (without it the core falls back to its backoff).
 ///
 /// Every attempt is `fetch(url, {keepalive: true})`, not `navigator.sendBeacon`: a
 /// keepalive request outlives the page (a redirect outcome, a closed tab, the
@@ -75,9 +124,9 @@ pub fn body(format: Format, lead: &Lead) -> String {
 /// CORS-safelisted ones), and its response is read when the page is still there. Bodies
 /// are far below the 64 KiB keepalive budget; a request over it fails like a network
 /// error and is retried.
-pub async fn post(e: &Entry) -> (Option<u16>, Option<String>) {
+pub fn post(e: Entry, done: Attempted) {
     let Some(window) = page::window() else {
-        return (None, None);
+        return done(e, None, None);
     };
     let headers = Object::new();
     set(&headers, "Content-Type", &content_type(e.format).into());
@@ -102,20 +151,23 @@ pub async fn post(e: &Entry) -> (Option<u16>, Option<String>) {
             )
             .ok()
     });
-    let sent =
-        JsFuture::from(window.fetch_with_str_and_init(&e.url, init.unchecked_ref::<RequestInit>()))
-            .await;
-    if let Some(t) = timer {
-        window.clear_timeout_with_handle(t);
-    }
-    drop(abort);
-    match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
-        Some(r) => (
-            Some(r.status()),
-            r.headers().get("Retry-After").ok().flatten(),
-        ),
-        None => (None, None),
-    }
+    let sent = window.fetch_with_str_and_init(&e.url, init.unchecked_ref::<RequestInit>());
+    when(
+        &sent,
+        Box::new(move |sent| {
+            if let Some(t) = timer {
+                window.clear_timeout_with_handle(t);
+            }
+            drop(abort);
+            match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
+                Some(r) => {
+                    let retry_after = r.headers().get("Retry-After").ok().flatten();
+                    done(e, Some(r.status()), retry_after)
+                }
+                None => done(e, None, None),
+            }
+        }),
+    );
 }
 
 /// `JSON.stringify` of a `Value`.

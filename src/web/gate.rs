@@ -82,19 +82,33 @@ fn on_click(e: Event) {
     };
     e.prevent_default();
     let name = link.text_content().unwrap_or_default().trim().to_owned();
-    wasm_bindgen_futures::spawn_local(async move {
-        open(link, url, file, name).await;
-    });
+    open(link, url, file, name);
 }
 
-async fn open(link: Element, url: String, file: String, name: String) {
+fn open(link: Element, url: String, file: String, name: String) {
     let Some(doc) = page::document() else {
         return;
     };
     if doc.query_selector(SEL_GATE_OPEN).ok().flatten().is_some() {
         return;
     }
-    let loaded = fetch::load(&url).await;
+    let target = url.clone();
+    fetch::load(
+        &target,
+        Box::new(move |loaded| opened(&doc, link, &url, &file, &name, loaded)),
+    );
+}
+
+/// The gate's playbook arrived (or failed): the file at once for a visitor who completed
+/// it, else the dialog.
+fn opened(
+    doc: &Document,
+    link: Element,
+    url: &str,
+    file: &str,
+    name: &str,
+    loaded: Result<Value, LoadError>,
+) {
     if let Some(pb) = loaded
         .as_ref()
         .ok()
@@ -103,12 +117,12 @@ async fn open(link: Element, url: String, file: String, name: String) {
         let now = page::now_ms();
         let profile = Profile::from_value(&page::load(true, PROFILE_KEY), now);
         if profile.completed(&pb.id) {
-            widget::save_file(&doc, &file);
+            widget::save_file(doc, file);
             repeat(link, pb, &profile, now);
             return;
         }
     }
-    let _ = show(&doc, &url, &file, &name, loaded);
+    let _ = show(doc, url, file, name, loaded);
 }
 
 /// A repeat download still reports the lead (`context.repeat: true`), built from what the
@@ -149,34 +163,39 @@ fn show(
     } else {
         name
     };
-    dialog.set_attribute(A_ARIA_LABEL, label)?;
+    render::attr(&dialog, A_ARIA_LABEL, label);
     // `method="dialog"`: the button closes the dialog without script.
     let bar = render::make(
         doc,
         "form",
         &[("method", "dialog"), (A_CLASS, CLASS_GATE_BAR)],
     )?;
-    bar.append_child(&*render::text(
-        doc,
-        "button",
-        &[(A_CLASS, CLASS_GATE_CLOSE)],
-        text::builtin("close", &locale),
-    )?)?;
-    dialog.append_child(&bar)?;
-    let body = doc.body().ok_or(JsValue::NULL)?;
-    body.append_child(&dialog)?;
+    render::add(
+        &bar,
+        &*render::text(
+            doc,
+            "button",
+            &[(A_CLASS, CLASS_GATE_CLOSE)],
+            text::builtin("close", &locale),
+        )?,
+    );
+    render::add(&dialog, &bar);
+    let body = doc.body()?;
+    render::add(&body, &dialog);
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
     // its element disconnects.
     let gone = dialog.clone();
     let on_close = Closure::once_into_js(move || gone.remove());
     let once = web_sys::AddEventListenerOptions::new();
     once.set_once(true);
-    dialog.add_event_listener_with_callback_and_add_event_listener_options(
-        "close",
-        on_close.unchecked_ref(),
-        &once,
-    )?;
-    dialog.show_modal()?;
+    dialog
+        .add_event_listener_with_callback_and_add_event_listener_options(
+            "close",
+            on_close.unchecked_ref(),
+            &once,
+        )
+        .ok()?;
+    dialog.show_modal().ok()?;
     let host = render::make(doc, TAG, &[(ATTR_PLAYBOOK, url), (ATTR_GATE_FILE, file)])?;
     STASH.with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
@@ -184,13 +203,13 @@ fn show(
         }
     });
     // Connecting runs the element's connectedCallback, which mounts with the stash.
-    dialog.append_child(&host)?;
+    render::add(&dialog, &host);
     if let Some(w) = widget::find(&host) {
         widget::refocus(&w);
     }
     // Not connected (the loader is not in charge of the element): leave nothing behind.
     let _ = take(&host);
-    Ok(())
+    Some(())
 }
 
 /// Adds the dialog's stylesheet to the document once: a constructed sheet where

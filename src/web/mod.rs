@@ -16,6 +16,7 @@
 //! - `patterns.rs` — `validate.pattern` over the browser's RegExp
 //! - `convert.rs`  — `Value` ⇄ JS values, by hand and depth-limited
 //! - `names.rs`    — every shared name as a constant
+//! - `alloc.rs`    — the global allocator (a small free list instead of dlmalloc)
 //! - `widget.css`  — the look, themed by `--lq-*` custom properties and `::part()`
 //!
 //! The page-facing contract (SPEC §3): no exported function throws into the page. Bad
@@ -30,6 +31,7 @@
 //! shared by every widget, so it applies even under a `style-src` without
 //! `'unsafe-inline'`.
 
+mod alloc;
 mod api;
 mod convert;
 mod delivery;

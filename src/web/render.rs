@@ -16,11 +16,11 @@ use super::page::number_text;
 use crate::flow::{OptionView, OutcomeView, QuestionView};
 use crate::playbook::{Kind, Playbook, Then};
 use crate::value::Value;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, Node};
 
-/// DOM calls report failure as a `JsValue` (they practically never fail).
-pub type Result<T> = std::result::Result<T, JsValue>;
+/// `None` when the DOM refused to create an element (it practically never does).
+pub type Result<T> = Option<T>;
 
 /// The widget's own strings for one playbook and language.
 #[derive(Debug, Clone, Copy)]
@@ -45,24 +45,37 @@ impl Texts<'_> {
     }
 }
 
+/// Appends `child` to `parent`. Not a `?`: the trees built here cannot fail a DOM
+/// hierarchy check, and one shared call keeps error-path cleanup out of every caller.
+#[inline(never)]
+pub fn add(parent: &Node, child: &Node) {
+    let _ = parent.append_child(child);
+}
+
+/// Sets an attribute (every name is a constant, valid for `setAttribute`).
+#[inline(never)]
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
 /// Creates `<tag>` with attributes.
 pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Result<Element> {
-    let e = doc.create_element(tag)?;
+    let e = doc.create_element(tag).ok()?;
     for (k, v) in attrs {
-        e.set_attribute(k, v)?;
+        attr(&e, k, v);
     }
-    Ok(e)
+    Some(e)
 }
 
 /// Creates `<tag>` with attributes and a text child (text, never markup).
 pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Result<Element> {
     let e = make(doc, tag, attrs)?;
     e.set_text_content(Some(content));
-    Ok(e)
+    Some(e)
 }
 
 fn html(e: Element) -> Result<HtmlElement> {
-    e.dyn_into::<HtmlElement>().map_err(JsValue::from)
+    e.dyn_into::<HtmlElement>().ok()
 }
 
 /// The value a text-like input shows: the answer as text.
@@ -135,9 +148,9 @@ fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) -> Resul
     if !q.required && q.kind != Kind::Consent {
         let mut note = String::from(" ");
         note.push_str(&t.get("optional"));
-        e.append_child(&*text(doc, "span", &[(A_CLASS, CLASS_OPTIONAL)], &note)?)?;
+        add(e, &*text(doc, "span", &[(A_CLASS, CLASS_OPTIONAL)], &note)?);
     }
-    Ok(())
+    Some(())
 }
 
 /// A step as drawn.
@@ -192,7 +205,7 @@ pub fn question(
     let (focus, heading): (HtmlElement, HtmlElement) = if q.kind.has_options() {
         let set = make(doc, "fieldset", &[(A_CLASS, CLASS_FIELD)])?;
         if help.is_some() {
-            set.set_attribute(A_ARIA_DESCRIBEDBY, ID_HELP)?;
+            attr(&set, A_ARIA_DESCRIBEDBY, ID_HELP);
         }
         let legend = make(
             doc,
@@ -205,9 +218,9 @@ pub fn question(
             ],
         )?;
         label_into(doc, &legend, q, t)?;
-        set.append_child(&legend)?;
+        add(&set, &legend);
         if let Some(h) = &help_el {
-            set.append_child(h)?;
+            add(&set, h);
         }
         let list = make(doc, "div", &[(A_CLASS, CLASS_OPTIONS)])?;
         let kind = if q.kind == Kind::Multi {
@@ -234,18 +247,18 @@ pub fn question(
                 ],
             )?;
             if q.required && q.kind == Kind::Choice {
-                input.set_attribute(A_REQUIRED, "")?;
+                attr(&input, A_REQUIRED, "");
             }
             if error.is_some() {
                 // Read with the option the visitor lands on (the fieldset's description
                 // is not announced reliably on focus).
-                input.set_attribute(A_ARIA_DESCRIBEDBY, ID_ERROR)?;
+                attr(&input, A_ARIA_DESCRIBEDBY, ID_ERROR);
                 if q.kind == Kind::Multi {
-                    input.set_attribute(A_ARIA_INVALID, invalid)?;
+                    attr(&input, A_ARIA_INVALID, invalid);
                 }
             }
             if chosen(o, keep) {
-                input.set_attribute(A_CHECKED, "")?;
+                attr(&input, A_CHECKED, "");
                 if checked.is_none() {
                     checked = Some(input.clone());
                 }
@@ -253,15 +266,15 @@ pub fn question(
             if first.is_none() {
                 first = Some(input.clone());
             }
-            label.append_child(&input)?;
-            label.append_child(&*text(doc, "span", &[], &o.label)?)?;
-            list.append_child(&label)?;
+            add(&label, &input);
+            add(&label, &*text(doc, "span", &[], &o.label)?);
+            add(&list, &label);
         }
-        set.append_child(&list)?;
+        add(&set, &list);
         if let Some(e) = &error_el {
-            set.append_child(e)?;
+            add(&set, e);
         }
-        form.append_child(&set)?;
+        add(&form, &set);
         // A radio group is entered at its checked radio; otherwise at the first option.
         let target = if q.kind == Kind::Choice {
             checked.or(first)
@@ -304,30 +317,30 @@ pub fn question(
         )?;
         let described = described_by(help.is_some(), error.is_some());
         if !described.is_empty() {
-            input.set_attribute(A_ARIA_DESCRIBEDBY, &described)?;
+            attr(&input, A_ARIA_DESCRIBEDBY, &described);
         }
         if q.required {
-            input.set_attribute(A_REQUIRED, "")?;
+            attr(&input, A_REQUIRED, "");
         }
         if consent {
-            input.set_attribute(A_TYPE, "checkbox")?;
+            attr(&input, A_TYPE, "checkbox");
             let on = match keep {
                 Some(v) => *v == Value::Bool(true),
                 None => q.value == Value::Bool(true),
             };
             if on {
-                input.set_attribute(A_CHECKED, "")?;
+                attr(&input, A_CHECKED, "");
             }
-            field.append_child(&input)?;
+            add(&field, &input);
             let words = make(doc, "div", &[])?;
-            words.append_child(&label)?;
+            add(&words, &label);
             if let Some(h) = &help_el {
-                words.append_child(h)?;
+                add(&words, h);
             }
             if let Some(e) = &error_el {
-                words.append_child(e)?;
+                add(&words, e);
             }
-            field.append_child(&words)?;
+            add(&field, &words);
         } else {
             let (kind, mode) = match q.kind {
                 Kind::Email => ("email", None),
@@ -335,78 +348,84 @@ pub fn question(
                 Kind::Number => ("number", Some("decimal")),
                 _ => ("text", None),
             };
-            input.set_attribute(A_TYPE, kind)?;
-            input.set_attribute(A_CLASS, CLASS_INPUT)?;
+            attr(&input, A_TYPE, kind);
+            attr(&input, A_CLASS, CLASS_INPUT);
             if let Some(m) = mode {
-                input.set_attribute(A_INPUTMODE, m)?;
-                input.set_attribute(A_STEP, "any")?;
+                attr(&input, A_INPUTMODE, m);
+                attr(&input, A_STEP, "any");
             }
             if let Some(a) = autocomplete(q.kind, &q.id) {
-                input.set_attribute(A_AUTOCOMPLETE, a)?;
+                attr(&input, A_AUTOCOMPLETE, a);
             }
             if let Some(p) = q.placeholder.as_deref().filter(|p| !p.is_empty()) {
-                input.set_attribute(A_PLACEHOLDER, p)?;
+                attr(&input, A_PLACEHOLDER, p);
             }
             if q.kind == Kind::Number {
                 if let Some(m) = q.min {
-                    input.set_attribute(A_MIN, &number_text(m))?;
+                    attr(&input, A_MIN, &number_text(m));
                 }
                 if let Some(m) = q.max {
-                    input.set_attribute(A_MAX, &number_text(m))?;
+                    attr(&input, A_MAX, &number_text(m));
                 }
             } else if let Some(n) = q.max_length {
-                input.set_attribute(A_MAXLENGTH, &number_text(n as f64))?;
+                attr(&input, A_MAXLENGTH, &number_text(n as f64));
             }
             let shown = match keep {
                 Some(v) => answer_text(v),
                 None => answer_text(&q.value),
             };
             if !shown.is_empty() {
-                input.set_attribute(A_VALUE, &shown)?;
+                attr(&input, A_VALUE, &shown);
             }
-            field.append_child(&label)?;
+            add(&field, &label);
             if let Some(h) = &help_el {
-                field.append_child(h)?;
+                add(&field, h);
             }
-            field.append_child(&input)?;
+            add(&field, &input);
             if let Some(e) = &error_el {
-                field.append_child(e)?;
+                add(&field, e);
             }
         }
-        form.append_child(&field)?;
+        add(&form, &field);
         (html(input)?, html(label)?)
     };
 
-    form.append_child(&*trap(doc)?)?;
+    add(&form, &*trap(doc)?);
     let actions = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
     if q.can_back {
-        actions.append_child(&*text(
+        add(
+            &actions,
+            &*text(
+                doc,
+                "button",
+                &[
+                    (A_TYPE, "button"),
+                    (A_CLASS, CLASS_SECONDARY),
+                    (A_PART, PART_BACK),
+                    (DATA_ACTION, ACTION_BACK),
+                ],
+                &t.get("back"),
+            )?,
+        );
+    }
+    add(
+        &actions,
+        &*text(
             doc,
             "button",
             &[
-                (A_TYPE, "button"),
-                (A_CLASS, CLASS_SECONDARY),
-                (A_PART, PART_BACK),
-                (DATA_ACTION, ACTION_BACK),
+                (A_TYPE, "submit"),
+                (A_CLASS, CLASS_PRIMARY),
+                (A_PART, PART_NEXT),
             ],
-            &t.get("back"),
-        )?)?;
-    }
-    actions.append_child(&*text(
-        doc,
-        "button",
-        &[
-            (A_TYPE, "submit"),
-            (A_CLASS, CLASS_PRIMARY),
-            (A_PART, PART_NEXT),
-        ],
-        &t.get(if q.last { "submit" } else { "next" }),
-    )?)?;
-    form.append_child(&actions)?;
+            &t.get(if q.last { "submit" } else { "next" }),
+        )?,
+    );
+    add(&form, &actions);
     if restart {
-        form.append_child(&*restart_button(doc, t)?)?;
+        add(&form, &*restart_button(doc, t)?);
     }
-    Ok(Shown {
+    Some(Shown {
         node: form,
         focus,
         heading,
@@ -435,19 +454,25 @@ fn trap(doc: &Document) -> Result<Element> {
         "div",
         &[(A_CLASS, CLASS_TRAP), (A_ARIA_HIDDEN, "true")],
     )?;
-    wrap.append_child(&*text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL)?)?;
-    wrap.append_child(&*make(
-        doc,
-        "input",
-        &[
-            (A_ID, ID_TRAP),
-            (A_TYPE, "text"),
-            (A_NAME, FIELD_TRAP),
-            (A_TABINDEX, "-1"),
-            (A_AUTOCOMPLETE, "off"),
-        ],
-    )?)?;
-    Ok(wrap)
+    add(
+        &wrap,
+        &*text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL)?,
+    );
+    add(
+        &wrap,
+        &*make(
+            doc,
+            "input",
+            &[
+                (A_ID, ID_TRAP),
+                (A_TYPE, "text"),
+                (A_NAME, FIELD_TRAP),
+                (A_TABINDEX, "-1"),
+                (A_AUTOCOMPLETE, "off"),
+            ],
+        )?,
+    );
+    Some(wrap)
 }
 
 /// The outcome screen; focus goes to its heading. `restart` adds "Not you? Start over"
@@ -461,52 +486,61 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Res
     let title = o.title.as_deref().filter(|s| !s.is_empty());
     let focus = match title {
         Some(title) => {
-            section.set_attribute(A_ARIA_LABELLEDBY, ID_TITLE)?;
+            attr(&section, A_ARIA_LABELLEDBY, ID_TITLE);
             let h = text(
                 doc,
                 "h2",
                 &[(A_ID, ID_TITLE), (A_TABINDEX, "-1"), (A_PART, PART_TITLE)],
                 title,
             )?;
-            section.append_child(&h)?;
+            add(&section, &h);
             h
         }
         None => {
-            section.set_attribute(A_TABINDEX, "-1")?;
+            attr(&section, A_TABINDEX, "-1");
             section.clone()
         }
     };
     if let Some(m) = o.message.as_deref().filter(|s| !s.is_empty()) {
-        section.append_child(&*text(doc, "p", &[(A_PART, PART_MESSAGE)], m)?)?;
+        add(&section, &*text(doc, "p", &[(A_PART, PART_MESSAGE)], m)?);
     }
     match &o.then {
         Some(Then::Redirect(url)) => {
-            section.append_child(&*actions(doc, &link(doc, url, &t.get("continue"), false)?)?)?;
+            add(
+                &section,
+                &*actions(doc, &link(doc, url, &t.get("continue"), false)?)?,
+            );
         }
         Some(Then::Download(url)) => {
-            section.append_child(&*actions(doc, &link(doc, url, &t.get("download"), true)?)?)?;
+            add(
+                &section,
+                &*actions(doc, &link(doc, url, &t.get("download"), true)?)?,
+            );
         }
         Some(Then::Booking(url)) => {
             let book = t.get("book");
-            section.append_child(&*make(
-                doc,
-                "iframe",
-                &[
-                    (A_SRC, url),
-                    (A_TITLE, &book),
-                    (A_CLASS, CLASS_BOOKING),
-                    (A_PART, PART_BOOKING),
-                    (A_LOADING, "lazy"),
-                ],
-            )?)?;
+            add(
+                &section,
+                &*make(
+                    doc,
+                    "iframe",
+                    &[
+                        (A_SRC, url),
+                        (A_TITLE, &book),
+                        (A_CLASS, CLASS_BOOKING),
+                        (A_PART, PART_BOOKING),
+                        (A_LOADING, "lazy"),
+                    ],
+                )?,
+            );
         }
         None => {}
     }
     if restart {
-        section.append_child(&*restart_button(doc, t)?)?;
+        add(&section, &*restart_button(doc, t)?);
     }
     let focus = html(focus)?;
-    Ok(Shown {
+    Some(Shown {
         node: section,
         heading: focus.clone(),
         focus,
@@ -515,8 +549,8 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Res
 
 fn actions(doc: &Document, child: &Element) -> Result<Element> {
     let row = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
-    row.append_child(child)?;
-    Ok(row)
+    add(&row, child);
+    Some(row)
 }
 
 /// A link styled as the primary button; `download` makes the browser save the file.
@@ -532,9 +566,9 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Result<Elemen
         label,
     )?;
     if download {
-        a.set_attribute(A_DOWNLOAD, "")?;
+        attr(&a, A_DOWNLOAD, "");
     }
-    Ok(a)
+    Some(a)
 }
 
 /// A loading or failure line shown in place of the form.

@@ -3,7 +3,7 @@
 //!
 //! Ownership: a live widget is held by the `LIVE` registry (so a page that drops the handle
 //! `mount()` returned does not lose the widget to the garbage collector) and by its
-//! handles; its listeners and async tasks hold only `Weak` references. `destroy()` removes
+//! handles; its listeners and pending callbacks hold only `Weak` references. `destroy()` removes
 //! it from the registry and drops every listener and the timer, which unregisters them.
 //!
 //! Re-entrancy: the page's code runs inside our calls (an `lq:*` listener, a focus
@@ -202,9 +202,9 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             "div",
             &[(A_CLASS, CLASS_BAR), (A_ARIA_HIDDEN, "true")],
         )?;
-        bar.set_attribute("hidden", "")?;
-        let fill: HtmlElement = doc.create_element("span")?.unchecked_into();
-        bar.append_child(&fill)?;
+        render::attr(&bar, "hidden", "");
+        let fill: HtmlElement = doc.create_element("span").ok()?.unchecked_into();
+        render::add(&bar, &fill);
         let progress = render::make(
             &doc,
             "p",
@@ -215,13 +215,13 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             ],
         )?;
         let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)])?;
-        frame.append_child(&bar)?;
-        frame.append_child(&progress)?;
-        frame.append_child(&body)?;
-        root.append_child(&frame)?;
-        Ok((frame, bar, fill, progress, body))
+        render::add(&frame, &bar);
+        render::add(&frame, &progress);
+        render::add(&frame, &body);
+        render::add(&root, &frame);
+        Some((frame, bar, fill, progress, body))
     };
-    let (frame, bar, fill, progress, body) = build().ok()?;
+    let (frame, bar, fill, progress, body) = build()?;
     let origin = match &source {
         Source::Url(u) | Source::Fetching(u, _) => u.clone(),
         Source::Loaded(_) => String::from("(playbook object)"),
@@ -281,7 +281,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     if let Some(inner) = host.query_selector(SEL_INNER_HOST).ok().flatten() {
         return inner.shadow_root().map(Into::into);
     }
-    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]).ok()?;
+    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")])?;
     host.append_child(&inner).ok()?;
     inner.attach_shadow(&init).ok().map(Into::into)
 }
@@ -293,13 +293,13 @@ fn style(doc: &Document, root: &Node) -> render::Result<()> {
     if let Some(sheet) = shared_sheet() {
         let adopted = Array::of1(&sheet);
         if Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &adopted).unwrap_or(false) {
-            return Ok(());
+            return Some(());
         }
     }
-    let el = doc.create_element("style")?;
+    let el = doc.create_element("style").ok()?;
     el.set_text_content(Some(CSS));
-    root.append_child(&el)?;
-    Ok(())
+    render::add(root, &el);
+    Some(())
 }
 
 fn shared_sheet() -> Option<JsValue> {
@@ -356,27 +356,26 @@ fn load(s: &Shared, source: Source) {
         Source::Url(_) | Source::Fetching(..) => {
             status(s, false);
             let weak = Rc::downgrade(s);
-            wasm_bindgen_futures::spawn_local(async move {
-                let loaded = match source {
-                    Source::Fetching(_, pending) => fetch::load_from(pending).await,
-                    Source::Url(url) => fetch::load(&url).await,
-                    _ => return,
-                };
+            let done: fetch::Loaded = Box::new(move |loaded| {
                 if let Some(s) = weak.upgrade() {
                     start(&s, loaded);
                 }
             });
+            match source {
+                Source::Fetching(_, pending) => fetch::load_from(pending, done),
+                Source::Url(url) => fetch::load(&url, done),
+                _ => {}
+            }
         }
         Source::Inline => {
             if let Some(v) = with(s, |w| inline(&w.host)).flatten() {
                 return start(s, v);
             }
             // An element created by script may get its JSON child after it connects:
-            // look again once the current task is over.
+            // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            wasm_bindgen_futures::spawn_local(async move {
-                next_task().await;
+            let again = Closure::once_into_js(move || {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -388,6 +387,12 @@ fn load(s: &Shared, source: Source) {
                     ),
                 }
             });
+            if let Some(w) = page::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    again.unchecked_ref(),
+                    0,
+                );
+            }
         }
     }
 }
@@ -399,22 +404,12 @@ fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
 }
 
-/// Resolves after the current task (a `setTimeout(0)`).
-async fn next_task() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = page::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 /// Shows "Loading…" (or the load error) in place of the form.
 fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        if let Ok(p) = render::status(&w.doc, message, failed) {
+        if let Some(p) = render::status(&w.doc, message, failed) {
             w.body.replace_children_with_node_1(&p);
         }
         if !locale.is_empty() {
@@ -576,7 +571,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
 /// the visitor's own click or keypress, so the browser lets it through.
 pub fn save_file(doc: &Document, file: &str) {
-    if let Ok(a) = render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]) {
+    if let Some(a) = render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]) {
         if let Ok(a) = a.dyn_into::<HtmlElement>() {
             a.click();
         }
@@ -661,7 +656,8 @@ impl Widget {
             locale = pb.locale.clone();
         }
         let _ = self.frame.set_attribute(A_LANG, &locale);
-        let _ = self.frame.set_attribute(
+        render::attr(
+            &self.frame,
             A_DIR,
             if text::is_rtl(&locale) {
                 DIR_RTL
@@ -717,7 +713,7 @@ impl Widget {
                     .as_ref()
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
-                let shown = render::question(&self.doc, q, keep, run.remembered, &t).ok()?;
+                let shown = render::question(&self.doc, q, keep, run.remembered, &t)?;
                 let _ = self.bar.remove_attribute("hidden");
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
@@ -733,7 +729,7 @@ impl Widget {
                 shown
             }
             View::Outcome(o) => {
-                let shown = render::outcome(&self.doc, o, run.remembered, &t).ok()?;
+                let shown = render::outcome(&self.doc, o, run.remembered, &t)?;
                 let _ = self.bar.set_attribute("hidden", "");
                 self.progress.set_text_content(None);
                 if let Some(crate::playbook::Then::Redirect(url)) = &o.then {
