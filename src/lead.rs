@@ -8,7 +8,7 @@ use crate::flow::answer::{self, Patterns};
 use crate::logic::to_text;
 use crate::outcome;
 use crate::playbook::{Class, Playbook};
-use crate::value::{integer_text, Value};
+use crate::value::{push_digits, Value};
 
 /// A qualified lead.
 #[derive(Clone, Debug, PartialEq)]
@@ -245,32 +245,27 @@ pub fn iso_time(ms: f64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let two = |n: i64| {
-        let s = integer_text(n as f64).unwrap_or_default();
-        if s.len() < 2 {
-            let mut p = String::from("0");
-            p.push_str(&s);
-            p
-        } else {
-            s
-        }
-    };
+    // The year's text (a sign for years before 0), padded to four characters.
+    let mut year = String::new();
+    if y < 0 {
+        year.push('-');
+    }
+    push_digits(&mut year, y.unsigned_abs(), 1);
     let mut out = String::with_capacity(20);
-    let year = integer_text(y as f64).unwrap_or_default();
     for _ in year.len()..4 {
         out.push('0');
     }
     out.push_str(&year);
-    out.push('-');
-    out.push_str(&two(m));
-    out.push('-');
-    out.push_str(&two(d));
-    out.push('T');
-    out.push_str(&two(rem / 3600));
-    out.push(':');
-    out.push_str(&two(rem % 3600 / 60));
-    out.push(':');
-    out.push_str(&two(rem % 60));
+    for (sep, n) in [
+        ('-', m),
+        ('-', d),
+        ('T', rem / 3600),
+        (':', rem % 3600 / 60),
+        (':', rem % 60),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n as u64, 2);
+    }
     out.push('Z');
     out
 }

@@ -59,9 +59,11 @@ struct Reader {
 }
 
 impl Reader {
+    #[inline(never)]
     fn err(&mut self, path: Path, m: Msg) {
         self.problems.push(Problem::new(path, m));
     }
+    #[inline(never)]
     fn err_with(&mut self, path: Path, m: Msg, detail: impl Into<String>) {
         self.problems.push(Problem::new(path, m).with(detail));
     }
@@ -99,6 +101,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn string(&mut self, m: &Map, key: &str, path: &Path, required: bool) -> Option<String> {
         match get(m, key) {
             Some(Value::String(s)) => Some(s.clone()),
@@ -115,6 +118,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn boolean(&mut self, m: &Map, key: &str, path: &Path) -> Option<bool> {
         match get(m, key) {
             Some(Value::Bool(b)) => Some(*b),
@@ -126,6 +130,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn number(&mut self, m: &Map, key: &str, path: &Path) -> Option<f64> {
         match get(m, key) {
             Some(Value::Number(n)) if n.is_finite() => Some(*n),
@@ -137,6 +142,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn text(&mut self, v: &Value, path: &Path) -> Option<Text> {
         match v {
             Value::String(s) => Some(Text::plain(s)),
@@ -160,11 +166,13 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn opt_text(&mut self, m: &Map, key: &str, path: &Path) -> Option<Text> {
         get(m, key).and_then(|v| self.text(v, &path.key(key)))
     }
 
     /// Points: a number, or an object of numbers by dimension name.
+    #[inline(never)]
     fn points(&mut self, v: &Value, path: &Path) -> Points {
         match v {
             Value::Number(n) if n.is_finite() => vec![(None, *n)],
@@ -192,6 +200,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn dimension(&mut self, name: &str) -> usize {
         match self.dimensions.iter().position(|d| d == name) {
             Some(i) => i,
@@ -203,6 +212,7 @@ impl Reader {
     }
 
     /// Compiles a condition; its vars are checked once every id is known.
+    #[inline(never)]
     fn cond(&mut self, v: &Value, path: &Path) -> Option<Node> {
         match logic::compile(v) {
             Ok(node) => {
@@ -223,6 +233,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn url(&mut self, v: &Value, path: &Path) -> Option<String> {
         match v {
             Value::String(s) if safe_url(s) => Some(s.clone()),
@@ -498,6 +509,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     })
 }
 
+#[inline(never)]
 fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Question)]) {
     let mut bad: Vec<(Msg, String)> = Vec::new();
     let dims = r.dimensions.clone();
@@ -539,6 +551,7 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Que
     }
 }
 
+#[inline(never)]
 fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     let m = r.object(v, path)?;
     r.known_fields(m, QUESTION_FIELDS, path);
@@ -746,6 +759,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     })
 }
 
+#[inline(never)]
 fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome> {
     let m = r.object(v, path)?;
     r.known_fields(m, OUTCOME_FIELDS, path);
@@ -824,6 +838,7 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
     })
 }
 
+#[inline(never)]
 fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
     let m = r.object(v, path)?;
     r.known_fields(m, SUBMIT_FIELDS, path);
