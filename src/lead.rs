@@ -183,7 +183,14 @@ impl Lead {
             .map(|(k, v)| {
                 let v = match v {
                     Value::Array(a) => {
-                        Value::String(a.iter().map(to_text).collect::<Vec<_>>().join(";"))
+                        let mut s = String::new();
+                        for (i, x) in a.iter().enumerate() {
+                            if i > 0 {
+                                s.push(';');
+                            }
+                            s.push_str(&to_text(x));
+                        }
+                        Value::String(s)
                     }
                     Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
                     other => other.clone(),

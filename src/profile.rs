@@ -347,12 +347,54 @@ fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy(&out)
+}
+
+/// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, with the same
+/// "maximal subpart" rule, through `str::from_utf8`'s error (the wasm already has that
+/// validator; the lossy iterator would be extra code).
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{fffd}');
+                match e.error_len() {
+                    Some(n) => rest = bad.get(n..).unwrap_or_default(),
+                    None => return out,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_matches_std() {
+        let cases: &[&[u8]] = &[
+            b"plain",
+            b"",
+            b"a\xffb",
+            b"\xe2\x82",
+            b"\xe2\x82x\xf0\x9f\x98",
+            b"\xc3\xa9\x80\x80",
+            b"\xed\xa0\x80z",
+            b"\xf4\x90\x80\x80",
+        ];
+        for c in cases {
+            assert_eq!(lossy(c), String::from_utf8_lossy(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn query_decoding() {

@@ -18,7 +18,7 @@
 //! "not decided", and the flow asks on. The property test in `tests/decide.rs` checks this
 //! against brute-force enumeration of every completion.
 
-use crate::logic::{apply, eval, truthy, Node, Op};
+use crate::logic::{apply, eval, iterate, truthy, Node, Op};
 use crate::playbook::{Kind, Playbook, Points, Question};
 use crate::score::{chosen, Answers};
 use crate::value::Value;
@@ -287,7 +287,7 @@ impl Env<'_> {
             Node::Lit(v) => Abs::one(v.clone()),
             Node::Array(items) => {
                 let parts: Vec<Abs> = items.iter().map(|n| self.eval(n)).collect();
-                product(&parts, |vals| Value::Array(vals.to_vec()))
+                product(&parts, &|vals| Value::Array(vals.to_vec()))
             }
             Node::Op(op, args) => self.op(node, *op, args),
         }
@@ -351,17 +351,9 @@ impl Env<'_> {
                     _ => Abs::one(Value::Null),
                 };
                 let parts = [arr, init];
-                let r = product(&parts, |vals| {
-                    let mut lit_args: Vec<Node> = args.to_vec();
-                    if let Some(first) = lit_args.first_mut() {
-                        *first = Node::Lit(vals[0].clone());
-                    }
-                    if op == Op::Reduce {
-                        if let Some(i) = lit_args.get_mut(2) {
-                            *i = Node::Lit(vals[1].clone());
-                        }
-                    }
-                    eval(&Node::Op(op, lit_args), &Value::Null)
+                let body = args.get(1);
+                let r = product(&parts, &|vals| {
+                    iterate(op, vals[0].clone(), body, vals[1].clone())
                 });
                 match (r, op) {
                     (Abs::Any, Op::All | Op::None | Op::Some) => Abs::bools(),
@@ -385,7 +377,7 @@ fn join(acc: Option<Abs>, a: Abs) -> Abs {
 
 /// Applies `f` to every combination of the parts' values when all parts are finite sets
 /// and the product is small; otherwise `Any`.
-fn product(parts: &[Abs], f: impl Fn(&[Value]) -> Value) -> Abs {
+fn product(parts: &[Abs], f: &dyn Fn(&[Value]) -> Value) -> Abs {
     let mut sets: Vec<&[Value]> = Vec::with_capacity(parts.len());
     let mut size: usize = 1;
     for p in parts {
@@ -432,7 +424,7 @@ fn product(parts: &[Abs], f: impl Fn(&[Value]) -> Value) -> Abs {
 
 /// A strict operator on abstract arguments.
 fn strict(op: Op, parts: &[Abs]) -> Abs {
-    let exact = product(parts, |vals| apply(op, vals));
+    let exact = product(parts, &|vals| apply(op, vals));
     if exact != Abs::Any || parts.iter().all(|p| matches!(p, Abs::Set(_))) {
         return exact;
     }

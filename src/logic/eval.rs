@@ -121,15 +121,6 @@ fn key_list(mut args: Vec<Value>) -> Vec<Value> {
     }
 }
 
-/// The array an iteration walks: its first argument evaluated, or nothing when that is not
-/// an array.
-fn items_of(args: &[Node], data: &Value) -> Vec<Value> {
-    match args.first().map(|n| eval(n, data)) {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    }
-}
-
 fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
     match op {
         // `var`, `missing` and `missing_some` evaluate all their arguments (json-logic-js
@@ -198,35 +189,46 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             }
             last
         }
+        Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
+            let arr = args.first().map_or(Value::Null, |n| eval(n, data));
+            // Only reduce reads a third argument (its initial accumulator).
+            let initial = match args.get(2) {
+                Some(n) if op == Op::Reduce => eval(n, data),
+                _ => Value::Null,
+            };
+            iterate(op, arr, args.get(1), initial)
+        }
+        strict => apply(strict, &eval_all(args, data)),
+    }
+}
+
+/// An iteration (`map`, `filter`, `reduce`, `all`, `none`, `some`) over the evaluated array
+/// `arr` with `body` (`reduce`: from `initial`). Something that is not an array iterates over
+/// nothing. Also used by `flow::decide` on arrays it knows concretely.
+pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -> Value {
+    let items = match arr {
+        Value::Array(items) => items,
+        // `reduce` of something that is not an array is its initial value.
+        _ if op == Op::Reduce => return initial,
+        _ => Vec::new(),
+    };
+    match op {
         Op::Map => {
             // No body: every element maps to null (json-logic-js maps to undefined).
-            let items = items_of(args, data);
-            Value::Array(match args.get(1) {
+            Value::Array(match body {
                 Some(body) => items.iter().map(|x| eval(body, x)).collect(),
                 None => vec![Value::Null; items.len()],
             })
         }
-        Op::Filter => {
-            let items = items_of(args, data);
-            Value::Array(match args.get(1) {
-                Some(body) => items
-                    .into_iter()
-                    .filter(|x| truthy(&eval(body, x)))
-                    .collect(),
-                None => Vec::new(),
-            })
-        }
+        Op::Filter => Value::Array(match body {
+            Some(body) => items
+                .into_iter()
+                .filter(|x| truthy(&eval(body, x)))
+                .collect(),
+            None => Vec::new(),
+        }),
         Op::Reduce => {
-            // `[array, body, initial]`; initial defaults to null. Not an array: initial.
-            let items = match args.first().map(|n| eval(n, data)) {
-                Some(Value::Array(items)) => Some(items),
-                _ => None,
-            };
-            let initial = args.get(2).map_or(Value::Null, |n| eval(n, data));
-            let Some(items) = items else {
-                return initial;
-            };
-            let body = args.get(1);
+            // `[array, body, initial]`; initial defaults to null.
             items.into_iter().fold(initial, |acc, cur| match body {
                 Some(body) => {
                     let scope = Value::Object(vec![
@@ -240,21 +242,19 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
         }
         Op::All => {
             // An empty array is not "all true" (the suite says false).
-            let items = items_of(args, data);
-            let all = match args.get(1) {
+            let all = match body {
                 Some(body) => items.iter().all(|x| truthy(&eval(body, x))),
                 None => false,
             };
             Value::Bool(!items.is_empty() && all)
         }
-        Op::Some | Op::None => {
-            let items = items_of(args, data);
-            let any = match args.get(1) {
+        _ => {
+            // `some` and `none`
+            let any = match body {
                 Some(body) => items.iter().any(|x| truthy(&eval(body, x))),
                 None => false,
             };
             Value::Bool(if op == Op::Some { any } else { !any })
         }
-        strict => apply(strict, &eval_all(args, data)),
     }
 }

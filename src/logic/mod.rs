@@ -18,6 +18,7 @@
 mod eval;
 mod ops;
 
+pub(crate) use eval::iterate;
 pub use eval::{eval, truthy};
 pub use ops::{apply, loose_eq, strict_eq, to_number, to_text};
 

@@ -64,8 +64,17 @@ impl Reader {
         self.problems.push(Problem::new(path, m));
     }
     #[inline(never)]
-    fn err_with(&mut self, path: Path, m: Msg, detail: impl Into<String>) {
+    fn err_with(&mut self, path: Path, m: Msg, detail: &str) {
         self.problems.push(Problem::new(path, m).with(detail));
+    }
+    /// `err` at `path.key`: one call at each site instead of building the path there.
+    #[inline(never)]
+    fn err_at(&mut self, path: &Path, key: &str, m: Msg) {
+        self.err(path.key(key), m);
+    }
+    #[inline(never)]
+    fn err_with_at(&mut self, path: &Path, key: &str, m: Msg, detail: &str) {
+        self.err_with(path.key(key), m, detail);
     }
 
     /// The object at `path`, or a problem.
@@ -92,11 +101,16 @@ impl Reader {
                     }
                     None => {
                         let mut h = String::from("allowed are ");
-                        h.push_str(&allowed.join(", "));
+                        for (i, a) in allowed.iter().enumerate() {
+                            if i > 0 {
+                                h.push_str(", ");
+                            }
+                            h.push_str(a);
+                        }
                         h
                     }
                 };
-                self.err_with(path.key(k), msg::UNKNOWN_FIELD, hint);
+                self.err_with_at(path, k, msg::UNKNOWN_FIELD, &hint);
             }
         }
     }
@@ -106,12 +120,12 @@ impl Reader {
         match get(m, key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_STRING, other.kind());
+                self.err_with_at(path, key, msg::NOT_STRING, other.kind());
                 None
             }
             None => {
                 if required {
-                    self.err(path.key(key), msg::MISSING);
+                    self.err_at(path, key, msg::MISSING);
                 }
                 None
             }
@@ -123,7 +137,7 @@ impl Reader {
         match get(m, key) {
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_BOOL, other.kind());
+                self.err_with_at(path, key, msg::NOT_BOOL, other.kind());
                 None
             }
             None => None,
@@ -135,7 +149,7 @@ impl Reader {
         match get(m, key) {
             Some(Value::Number(n)) if n.is_finite() => Some(*n),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_NUMBER, other.kind());
+                self.err_with_at(path, key, msg::NOT_NUMBER, other.kind());
                 None
             }
             None => None,
@@ -150,11 +164,11 @@ impl Reader {
                 let mut out = Vec::new();
                 for (lang, t) in m {
                     if !valid_locale(lang) {
-                        self.err_with(path.key(lang), msg::LOCALE, lang.clone());
+                        self.err_with_at(path, lang, msg::LOCALE, lang);
                     }
                     match t {
                         Value::String(s) => out.push((lang.clone(), s.clone())),
-                        other => self.err_with(path.key(lang), msg::NOT_STRING, other.kind()),
+                        other => self.err_with_at(path, lang, msg::NOT_STRING, other.kind()),
                     }
                 }
                 Some(Text(out))
@@ -180,7 +194,7 @@ impl Reader {
                 let mut out = Vec::new();
                 for (dim, p) in m {
                     if !valid_question_id(dim) || dim == "total" {
-                        self.err_with(path.key(dim), msg::DIMENSION_NAME, dim.clone());
+                        self.err_with_at(path, dim, msg::DIMENSION_NAME, dim);
                         continue;
                     }
                     match p {
@@ -188,7 +202,7 @@ impl Reader {
                             let i = self.dimension(dim);
                             out.push((Some(i), *n));
                         }
-                        other => self.err_with(path.key(dim), msg::POINTS_TYPE, other.kind()),
+                        other => self.err_with_at(path, dim, msg::POINTS_TYPE, other.kind()),
                     }
                 }
                 out
@@ -238,7 +252,7 @@ impl Reader {
         match v {
             Value::String(s) if safe_url(s) => Some(s.clone()),
             Value::String(s) => {
-                self.err_with(path.clone(), msg::BAD_URL, s.clone());
+                self.err_with(path.clone(), msg::BAD_URL, s);
                 None
             }
             other => {
@@ -331,7 +345,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 
     let id = r.string(top, "id", &root, true).unwrap_or_default();
     if get(top, "id").is_some_and(|v| v.as_str().is_some()) && !valid_playbook_id(&id) {
-        r.err_with(root.key("id"), msg::PLAYBOOK_ID, id.clone());
+        r.err_with_at(&root, "id", msg::PLAYBOOK_ID, &id);
     }
     let version = match get(top, "version") {
         Some(Value::Number(n)) => Some(crate::value::number_text(*n)),
@@ -341,7 +355,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         .string(top, "locale", &root, false)
         .unwrap_or_else(|| "en".into());
     if !valid_locale(&locale) {
-        r.err_with(root.key("locale"), msg::LOCALE, locale.clone());
+        r.err_with_at(&root, "locale", msg::LOCALE, &locale);
     }
     let stop_when_decided = r.boolean(top, "stop_when_decided", &root).unwrap_or(true);
 
@@ -365,7 +379,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     // duplicate question ids
     for (n, (i, q)) in questions.iter().enumerate() {
         if questions[..n].iter().any(|(_, p)| p.id == q.id) {
-            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, q.id.clone());
+            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, &q.id);
         }
     }
 
@@ -383,14 +397,14 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
                 let cond = match get(m, "if") {
                     Some(c) => r.cond(c, &p.key("if")),
                     None => {
-                        r.err(p.key("if"), msg::RULE_NEEDS_IF);
+                        r.err_at(&p, "if", msg::RULE_NEEDS_IF);
                         None
                     }
                 };
                 let points = match get(m, "points") {
                     Some(pv) => r.points(pv, &p.key("points")),
                     None => {
-                        r.err(p.key("points"), msg::MISSING);
+                        r.err_at(&p, "points", msg::MISSING);
                         Vec::new()
                     }
                 };
@@ -428,7 +442,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     }
     for (n, (i, o)) in outcomes.iter().enumerate() {
         if outcomes[..n].iter().any(|(_, p)| p.id == o.id) {
-            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, o.id.clone());
+            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, &o.id);
         }
     }
     let has_disqualified = outcomes.iter().any(|(_, o)| o.class == Class::Disqualified);
@@ -458,11 +472,11 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
                             Some(*n as u32)
                         }
                         Some(other) => {
-                            r.err_with(p.key("days"), msg::NOT_INTEGER, other.kind());
+                            r.err_with_at(&p, "days", msg::NOT_INTEGER, other.kind());
                             None
                         }
                         None => {
-                            r.err(p.key("days"), msg::MISSING);
+                            r.err_at(&p, "days", msg::MISSING);
                             None
                         }
                     }
@@ -546,7 +560,7 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Que
         if d.is_empty() {
             r.err(path.clone(), m);
         } else {
-            r.err_with(path.clone(), m, d);
+            r.err_with(path.clone(), m, &d);
         }
     }
 }
@@ -558,25 +572,25 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     let id = r.string(m, "id", path, true);
     if let Some(id) = &id {
         if !valid_question_id(id) {
-            r.err_with(path.key("id"), msg::QUESTION_ID, id.clone());
+            r.err_with_at(path, "id", msg::QUESTION_ID, id);
         } else if id == "score" || id == "context" {
-            r.err_with(path.key("id"), msg::RESERVED_ID, id.clone());
+            r.err_with_at(path, "id", msg::RESERVED_ID, id);
         }
     }
     let kind = match get(m, "type") {
         Some(Value::String(s)) => match Kind::from_name(s) {
             Some(k) => Some(k),
             None => {
-                r.err_with(path.key("type"), msg::QUESTION_TYPE, s.clone());
+                r.err_with_at(path, "type", msg::QUESTION_TYPE, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("type"), msg::NOT_STRING, other.kind());
+            r.err_with_at(path, "type", msg::NOT_STRING, other.kind());
             None
         }
         None => {
-            r.err(path.key("type"), msg::MISSING);
+            r.err_at(path, "type", msg::MISSING);
             None
         }
     };
@@ -584,7 +598,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         Some(l) => r.text(l, &path.key("label")),
         None => {
             if kind.is_some() && kind != Some(Kind::Hidden) {
-                r.err(path.key("label"), msg::NO_LABEL);
+                r.err_at(path, "label", msg::NO_LABEL);
             }
             None
         }
@@ -596,7 +610,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         .unwrap_or(kind != Some(Kind::Hidden));
     let contact = r.boolean(m, "contact", path).unwrap_or(false);
     if contact && matches!(kind, Some(Kind::Choice | Kind::Multi)) {
-        r.err(path.key("contact"), msg::CONTACT_TYPE);
+        r.err_at(path, "contact", msg::CONTACT_TYPE);
     }
     let ask_if = get(m, "ask_if").and_then(|c| r.cond(c, &path.key("ask_if")));
 
@@ -617,23 +631,23 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 let value = match get(om, "value") {
                     Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
                     Some(other) => {
-                        r.err_with(p.key("value"), msg::OPTION_VALUE, other.kind());
+                        r.err_with_at(&p, "value", msg::OPTION_VALUE, other.kind());
                         continue;
                     }
                     None => {
-                        r.err(p.key("value"), msg::MISSING);
+                        r.err_at(&p, "value", msg::MISSING);
                         continue;
                     }
                 };
                 if options.iter().any(|o| o.value == value) {
-                    r.err(p.key("value"), msg::DUPLICATE_VALUE);
+                    r.err_at(&p, "value", msg::DUPLICATE_VALUE);
                 }
                 let label = match get(om, "label") {
                     Some(l) => r.text(l, &p.key("label")).unwrap_or_default(),
                     None => match &value {
                         Value::String(s) => Text::plain(s),
                         _ => {
-                            r.err(p.key("label"), msg::MISSING);
+                            r.err_at(&p, "label", msg::MISSING);
                             Text::default()
                         }
                     },
@@ -645,7 +659,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 let disqualify = match get(om, "disqualify") {
                     Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
                     Some(_) => {
-                        r.err(p.key("disqualify"), msg::DISQUALIFY_TYPE);
+                        r.err_at(&p, "disqualify", msg::DISQUALIFY_TYPE);
                         None
                     }
                     None => None,
@@ -684,14 +698,14 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                     Some(*n as usize)
                 }
                 Some(other) => {
-                    r.err_with(vp.key("max_length"), msg::NOT_INTEGER, other.kind());
+                    r.err_with_at(&vp, "max_length", msg::NOT_INTEGER, other.kind());
                     None
                 }
                 None => None,
             };
             if let (Some(lo), Some(hi)) = (validate.min, validate.max) {
                 if lo > hi {
-                    r.err(vp.key("min"), msg::MIN_OVER_MAX);
+                    r.err_at(&vp, "min", msg::MIN_OVER_MAX);
                 }
             }
             if let Some(k) = kind {
@@ -705,13 +719,13 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 };
                 for (f, _) in vm {
                     if VALIDATE_FIELDS.contains(&f.as_str()) && not_for(f) {
-                        r.err_with(vp.key(f), msg::VALIDATE_NOT_FOR_TYPE, k.name());
+                        r.err_with_at(&vp, f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
                     }
                 }
             }
             if let Some(p) = &validate.pattern {
                 if !crate::flow::answer::pattern_is_supported(p) {
-                    r.err_with(vp.key("pattern"), msg::BAD_PATTERN, p.clone());
+                    r.err_with_at(&vp, "pattern", msg::BAD_PATTERN, p);
                 }
             }
         }
@@ -727,7 +741,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                     match get(pm, "query") {
                         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
                         _ => {
-                            r.err(pp.key("query"), msg::PREFILL_QUERY);
+                            r.err_at(&pp, "query", msg::PREFILL_QUERY);
                             None
                         }
                     }
@@ -741,7 +755,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         None => None,
     };
     if kind == Some(Kind::Hidden) && prefill_query.is_none() {
-        r.err(path.key("prefill"), msg::HIDDEN_NEEDS_PREFILL);
+        r.err_at(path, "prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
     Some(Question {
@@ -766,36 +780,36 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
     let id = r.string(m, "id", path, true);
     if let Some(id) = &id {
         if id.trim().is_empty() {
-            r.err(path.key("id"), msg::EMPTY);
+            r.err_at(path, "id", msg::EMPTY);
         }
     }
     let class = match get(m, "class") {
         Some(Value::String(s)) => match Class::from_name(s) {
             Some(c) => Some(c),
             None => {
-                r.err_with(path.key("class"), msg::OUTCOME_CLASS, s.clone());
+                r.err_with_at(path, "class", msg::OUTCOME_CLASS, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("class"), msg::OUTCOME_CLASS, other.kind());
+            r.err_with_at(path, "class", msg::OUTCOME_CLASS, other.kind());
             None
         }
         None => {
-            r.err(path.key("class"), msg::MISSING);
+            r.err_at(path, "class", msg::MISSING);
             None
         }
     };
     let cond = get(m, "if").and_then(|c| r.cond(c, &path.key("if")));
     let has_if = get(m, "if").is_some();
     if last && has_if {
-        r.err(path.key("if"), msg::LAST_OUTCOME_IF);
+        r.err_at(path, "if", msg::LAST_OUTCOME_IF);
     }
     if last && class == Some(Class::Disqualified) {
-        r.err(path.key("class"), msg::LAST_OUTCOME_DISQUALIFIED);
+        r.err_at(path, "class", msg::LAST_OUTCOME_DISQUALIFIED);
     }
     if !last && !has_if && class.is_some() && class != Some(Class::Disqualified) {
-        r.err(path.key("if"), msg::OUTCOME_NEEDS_IF);
+        r.err_at(path, "if", msg::OUTCOME_NEEDS_IF);
     }
     let title = r.opt_text(m, "title", path);
     let message = r.opt_text(m, "message", path);
@@ -811,7 +825,7 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
                         "download" => url.map(Then::Download),
                         "booking" => url.map(Then::Booking),
                         _ => {
-                            r.err_with(tp.key(k), msg::THEN_SHAPE, k.clone());
+                            r.err_with_at(&tp, k, msg::THEN_SHAPE, k);
                             None
                         }
                     }
@@ -845,7 +859,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
     let url = match get(m, "url") {
         Some(u) => r.url(u, &path.key("url")),
         None => {
-            r.err(path.key("url"), msg::MISSING);
+            r.err_at(path, "url", msg::MISSING);
             None
         }
     };
@@ -856,12 +870,12 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             "form" => Some(Format::Form),
             "hubspot" => Some(Format::Hubspot),
             _ => {
-                r.err_with(path.key("format"), msg::SUBMIT_FORMAT, s.clone());
+                r.err_with_at(path, "format", msg::SUBMIT_FORMAT, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("format"), msg::SUBMIT_FORMAT, other.kind());
+            r.err_with_at(path, "format", msg::SUBMIT_FORMAT, other.kind());
             None
         }
     };
@@ -878,7 +892,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             out
         }
         Some(_) => {
-            r.err(path.key("classes"), msg::SUBMIT_CLASS);
+            r.err_at(path, "classes", msg::SUBMIT_CLASS);
             Vec::new()
         }
     };
@@ -898,7 +912,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         None => None,
     };
     if format == Some(Format::Hubspot) && hubspot.is_none() && get(m, "hubspot").is_none() {
-        r.err(path.key("hubspot"), msg::HUBSPOT_IDS);
+        r.err_at(path, "hubspot", msg::HUBSPOT_IDS);
     }
     Some(Submit {
         url: url?,
