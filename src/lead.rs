@@ -41,32 +41,26 @@ impl Lead {
     /// The JSON body of `format: "json"`.
     pub fn to_value(&self) -> Value {
         let s = |t: &str| Value::str(t);
-        let mut playbook = vec![("id".to_owned(), s(&self.playbook_id))];
+        let mut playbook = vec![("id", s(&self.playbook_id))];
         if let Some(v) = &self.playbook_version {
-            playbook.push(("version".to_owned(), s(v)));
+            playbook.push(("version", s(v)));
         }
-        Value::Object(vec![
-            ("id".into(), s(&self.id)),
-            ("playbook".into(), Value::Object(playbook)),
-            ("created_at".into(), s(&self.created_at)),
+        Value::object(vec![
+            ("id", s(&self.id)),
+            ("playbook", Value::object(playbook)),
+            ("created_at", s(&self.created_at)),
             (
-                "outcome".into(),
-                Value::Object(vec![
-                    ("id".into(), s(&self.outcome_id)),
-                    ("class".into(), s(self.class.name())),
-                    (
-                        "reasons".into(),
-                        Value::Array(self.reasons.iter().map(|r| s(r)).collect()),
-                    ),
+                "outcome",
+                Value::object(vec![
+                    ("id", s(&self.outcome_id)),
+                    ("class", s(self.class.name())),
+                    ("reasons", strings(&self.reasons)),
                 ]),
             ),
-            ("score".into(), self.score.clone()),
-            ("answers".into(), Value::Object(self.answers.clone())),
-            (
-                "asked".into(),
-                Value::Array(self.asked.iter().map(|a| s(a)).collect()),
-            ),
-            ("context".into(), self.context.clone()),
+            ("score", self.score.clone()),
+            ("answers", Value::Object(self.answers.clone())),
+            ("asked", strings(&self.asked)),
+            ("context", self.context.clone()),
         ])
     }
 
@@ -199,6 +193,15 @@ impl Lead {
             })
             .collect()
     }
+}
+
+/// An array of strings.
+fn strings(items: &[String]) -> Value {
+    let mut out = Vec::with_capacity(items.len());
+    for t in items {
+        out.push(Value::str(t));
+    }
+    Value::Array(out)
 }
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
@@ -352,11 +355,10 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
     lr.sort();
     er.sort();
     if lr != er {
-        let arr = |v: &[String]| Value::Array(v.iter().map(|s| Value::str(s)).collect());
         diff(
             "outcome.reasons",
-            arr(&lead.reasons),
-            arr(&verdict.scored.reasons),
+            strings(&lead.reasons),
+            strings(&verdict.scored.reasons),
         );
     }
     let engine_score = verdict.scored.scores.to_value(pb);

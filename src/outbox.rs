@@ -278,28 +278,25 @@ impl Outbox {
 
     /// The stored form.
     pub fn to_value(&self) -> Value {
-        Value::Array(
-            self.entries
-                .iter()
-                .map(|e| {
-                    let format = match e.format {
-                        Format::Json => "json",
-                        Format::Form => "form",
-                        Format::Hubspot => "hubspot",
-                    };
-                    Value::Object(vec![
-                        ("id".to_owned(), Value::str(&e.id)),
-                        ("playbook_id".to_owned(), Value::str(&e.playbook_id)),
-                        ("url".to_owned(), Value::str(&e.url)),
-                        ("format".to_owned(), Value::str(format)),
-                        ("body".to_owned(), Value::str(&e.body)),
-                        ("attempts".to_owned(), Value::Number(e.attempts as f64)),
-                        ("next_at_ms".to_owned(), Value::Number(e.next_at_ms)),
-                        ("lease_until_ms".to_owned(), Value::Number(e.lease_until_ms)),
-                    ])
-                })
-                .collect(),
-        )
+        let mut out = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let format = match e.format {
+                Format::Json => "json",
+                Format::Form => "form",
+                Format::Hubspot => "hubspot",
+            };
+            out.push(Value::object(vec![
+                ("id", Value::str(&e.id)),
+                ("playbook_id", Value::str(&e.playbook_id)),
+                ("url", Value::str(&e.url)),
+                ("format", Value::str(format)),
+                ("body", Value::str(&e.body)),
+                ("attempts", Value::Number(e.attempts as f64)),
+                ("next_at_ms", Value::Number(e.next_at_ms)),
+                ("lease_until_ms", Value::Number(e.lease_until_ms)),
+            ]));
+        }
+        Value::Array(out)
     }
 
     /// Reads the outbox from `store` (`parse`: JSON text to a `Value`); empty when absent

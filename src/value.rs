@@ -37,6 +37,17 @@ impl Value {
         Value::String(s.to_owned())
     }
 
+    /// An object of `pairs` with borrowed keys (one out-of-line loop builds the key
+    /// strings, instead of code at every site).
+    #[inline(never)]
+    pub fn object(pairs: Vec<(&str, Value)>) -> Value {
+        let mut m = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            m.push((k.to_owned(), v));
+        }
+        Value::Object(m)
+    }
+
     /// The value of `key` when this is an object holding it.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {

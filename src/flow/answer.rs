@@ -152,12 +152,12 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 chosen.push(option_value(q, item).ok_or("invalid_choice")?);
             }
             // Canonical order: the options' order, each once.
-            let out: Vec<Value> = q
-                .options
-                .iter()
-                .filter(|o| chosen.contains(&o.value))
-                .map(|o| o.value.clone())
-                .collect();
+            let mut out = Vec::new();
+            for o in &q.options {
+                if chosen.contains(&o.value) {
+                    out.push(o.value.clone());
+                }
+            }
             Ok(Value::Array(out))
         }
         Kind::Consent => {

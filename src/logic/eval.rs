@@ -51,7 +51,11 @@ pub fn eval(node: &Node, data: &Value) -> Value {
 }
 
 fn eval_all(nodes: &[Node], data: &Value) -> Vec<Value> {
-    nodes.iter().map(|n| eval(n, data)).collect()
+    let mut out = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        out.push(eval(n, data));
+    }
+    out
 }
 
 /// `{"var": [name, default]}` on evaluated arguments. No name, `null`, `""` or `[]` is the
@@ -96,20 +100,22 @@ fn array_index(seg: &str) -> Option<usize> {
 /// The keys whose value in `data` is `null`, absent or `""`. A key that is itself an array
 /// is read as `[name, default]`, as json-logic-js's `{"var": key}` would.
 fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
-    keys.iter()
-        .filter(|key| {
-            let found = match key {
-                Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
-                other => var(Some(other), None, data),
-            };
-            match found {
-                Value::Null => true,
-                Value::String(s) => s.is_empty(),
-                _ => false,
-            }
-        })
-        .cloned()
-        .collect()
+    let mut out = Vec::new();
+    for key in keys {
+        let found = match key {
+            Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
+            other => var(Some(other), None, data),
+        };
+        let absent = match found {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if absent {
+            out.push(key.clone());
+        }
+    }
+    out
 }
 
 /// `missing`'s keys from its arguments: either the keys themselves, or, when the first is
@@ -215,46 +221,47 @@ pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -
     match op {
         Op::Map => {
             // No body: every element maps to null (json-logic-js maps to undefined).
-            Value::Array(match body {
-                Some(body) => items.iter().map(|x| eval(body, x)).collect(),
-                None => vec![Value::Null; items.len()],
-            })
+            let mut out = Vec::with_capacity(items.len());
+            for x in &items {
+                out.push(body.map_or(Value::Null, |b| eval(b, x)));
+            }
+            Value::Array(out)
         }
-        Op::Filter => Value::Array(match body {
-            Some(body) => items
-                .into_iter()
-                .filter(|x| truthy(&eval(body, x)))
-                .collect(),
-            None => Vec::new(),
-        }),
         Op::Reduce => {
             // `[array, body, initial]`; initial defaults to null.
-            items.into_iter().fold(initial, |acc, cur| match body {
-                Some(body) => {
-                    let scope = Value::Object(vec![
-                        ("current".to_owned(), cur),
-                        ("accumulator".to_owned(), acc),
-                    ]);
-                    eval(body, &scope)
-                }
-                None => Value::Null,
-            })
-        }
-        Op::All => {
-            // An empty array is not "all true" (the suite says false).
-            let all = match body {
-                Some(body) => items.iter().all(|x| truthy(&eval(body, x))),
-                None => false,
-            };
-            Value::Bool(!items.is_empty() && all)
+            let mut acc = initial;
+            for cur in items {
+                acc = match body {
+                    Some(b) => eval(
+                        b,
+                        &Value::object(vec![("current", cur), ("accumulator", acc)]),
+                    ),
+                    None => Value::Null,
+                };
+            }
+            acc
         }
         _ => {
-            // `some` and `none`
-            let any = match body {
-                Some(body) => items.iter().any(|x| truthy(&eval(body, x))),
-                None => false,
-            };
-            Value::Bool(if op == Op::Some { any } else { !any })
+            // `filter` keeps the elements the body holds for; `all`, `some` and `none` stop
+            // at the first element that decides them. No body holds for nothing.
+            let n = items.len();
+            let mut kept = Vec::new();
+            for x in items {
+                let holds = body.is_some_and(|b| truthy(&eval(b, &x)));
+                if op == Op::Filter {
+                    if holds {
+                        kept.push(x);
+                    }
+                } else if holds != (op == Op::All) {
+                    return Value::Bool(op == Op::Some);
+                }
+            }
+            match op {
+                Op::Filter => Value::Array(kept),
+                // An empty array is not "all true" (the suite says false).
+                Op::All => Value::Bool(n > 0),
+                _ => Value::Bool(op == Op::None),
+            }
         }
     }
 }

@@ -345,7 +345,17 @@ fn substr(s: &str, start: f64, len: Option<f64>) -> String {
         Some(l) => l.trunc().max(0.0).min(count - from),
     };
     // Both are whole numbers within 0..=count here, so the casts are exact.
-    s.chars().skip(from as usize).take(take as usize).collect()
+    let (from, take) = (from as usize, take as usize);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= from + take {
+            break;
+        }
+        if i >= from {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Applies a strict operator to its evaluated arguments, as json-logic-js does (see the
