@@ -172,26 +172,25 @@ impl Lead {
     /// multiple-checkbox properties expect; consent as `true`/`false`). Numbers stay
     /// numbers for the shell to format.
     pub fn hubspot_fields(&self) -> Vec<(String, Value)> {
-        self.answers
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::Array(a) => {
-                        let mut s = String::new();
-                        for (i, x) in a.iter().enumerate() {
-                            if i > 0 {
-                                s.push(';');
-                            }
-                            s.push_str(&to_text(x));
+        let mut out = Vec::with_capacity(self.answers.len());
+        for (k, v) in &self.answers {
+            let v = match v {
+                Value::Array(a) => {
+                    let mut s = String::new();
+                    for (i, x) in a.iter().enumerate() {
+                        if i > 0 {
+                            s.push(';');
                         }
-                        Value::String(s)
+                        s.push_str(&to_text(x));
                     }
-                    Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
-                    other => other.clone(),
-                };
-                (k.clone(), v)
-            })
-            .collect()
+                    Value::String(s)
+                }
+                Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
+                other => other.clone(),
+            };
+            out.push((k.clone(), v));
+        }
+        out
     }
 }
 

@@ -326,7 +326,11 @@ impl Outbox {
         }
         self.entries.push(entry);
         let over = self.entries.len().saturating_sub(OUTBOX_CAP);
-        self.entries.drain(..over).map(|e| e.id).collect()
+        let mut dropped = Vec::with_capacity(over);
+        for e in self.entries.drain(..over) {
+            dropped.push(e.id);
+        }
+        dropped
     }
 
     /// Takes the entries due at `now_ms` for sending, oldest first: each is leased to
@@ -343,11 +347,13 @@ impl Outbox {
 
     /// Entries due at `now_ms`, oldest first.
     pub fn due(&self, now_ms: f64) -> Vec<Entry> {
-        self.entries
-            .iter()
-            .filter(|e| e.ready_at() <= now_ms)
-            .cloned()
-            .collect()
+        let mut out = Vec::new();
+        for e in &self.entries {
+            if e.ready_at() <= now_ms {
+                out.push(e.clone());
+            }
+        }
+        out
     }
 
     /// The earliest time an entry is due (or its lease ends), if any waits.

@@ -71,12 +71,7 @@ impl Profile {
     /// Reads a stored profile, dropping what expired or is unreadable.
     pub fn from_value(v: &Value, now_ms: f64) -> Profile {
         let mut p = Profile::default();
-        for (id, e) in v
-            .get("answers")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (id, e) in entries(v, "answers") {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             if let Some(value) = e.get("v") {
                 if exp > now_ms && !value.is_null() {
@@ -88,12 +83,7 @@ impl Profile {
                 }
             }
         }
-        for (id, e) in v
-            .get("completed")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (id, e) in entries(v, "completed") {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             let outcome = e.get("o").and_then(Value::as_str).unwrap_or("");
             if exp > now_ms {
@@ -208,6 +198,14 @@ impl Profile {
     pub fn forget(&mut self) {
         self.answers.clear();
         self.completed.clear();
+    }
+}
+
+/// The pairs of the object at `key`; none when it is absent or not an object.
+fn entries<'a>(v: &'a Value, key: &str) -> &'a [(String, Value)] {
+    match v.get(key) {
+        Some(Value::Object(m)) => m,
+        _ => &[],
     }
 }
 

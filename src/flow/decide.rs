@@ -584,12 +584,13 @@ fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
                 let mut lo = f64::INFINITY;
                 let mut hi = f64::NEG_INFINITY;
                 for o in &q.options {
-                    let p: f64 = o
-                        .points
-                        .iter()
-                        .filter(|(dim, _)| slot(*dim) == d)
-                        .map(|(_, p)| p)
-                        .sum();
+                    // As `Iterator::sum` of floats: from -0.0.
+                    let mut p = -0.0;
+                    for (dim, x) in &o.points {
+                        if slot(*dim) == d {
+                            p += x;
+                        }
+                    }
                     lo = lo.min(p);
                     hi = hi.max(p);
                 }

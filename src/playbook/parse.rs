@@ -309,24 +309,35 @@ pub(crate) fn safe_url(s: &str) -> bool {
 
 /// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
 fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (edit_distance(s, a), *a))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
+    // The first of the nearest, as `min_by_key` would pick.
+    let mut best = None;
+    let mut best_d = 3;
+    for a in allowed {
+        let d = edit_distance(s, a);
+        if d < best_d {
+            best_d = d;
+            best = Some(*a);
+        }
+    }
+    best
 }
 
+/// Levenshtein distance in characters from `a` to `b`, an allowed name (ASCII, so its
+/// bytes are its characters), with two rows.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let b = b.as_bytes();
+    let mut prev = Vec::with_capacity(b.len() + 1);
+    for j in 0..=b.len() {
+        prev.push(j);
+    }
+    let mut cur = prev.clone();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != char::from(cb));
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -512,15 +523,25 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         id,
         version,
         locale,
-        questions: questions.into_iter().map(|(_, q)| q).collect(),
+        questions: unindex(questions),
         rules,
-        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+        outcomes: unindex(outcomes),
         submit,
         remember_days,
         stop_when_decided,
         texts,
         dimensions: r.dimensions,
     })
+}
+
+#[inline(never)]
+/// The items of `(index, item)` pairs.
+fn unindex<T>(pairs: Vec<(usize, T)>) -> Vec<T> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for (_, x) in pairs {
+        out.push(x);
+    }
+    out
 }
 
 #[inline(never)]
