@@ -8,7 +8,7 @@ use crate::flow::answer::{self, Patterns};
 use crate::logic::to_text;
 use crate::outcome;
 use crate::playbook::{Class, Playbook};
-use crate::value::{integer_text, Value};
+use crate::value::{push_digits, Value};
 
 /// A qualified lead.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,32 +41,26 @@ impl Lead {
     /// The JSON body of `format: "json"`.
     pub fn to_value(&self) -> Value {
         let s = |t: &str| Value::str(t);
-        let mut playbook = vec![("id".to_owned(), s(&self.playbook_id))];
+        let mut playbook = vec![("id", s(&self.playbook_id))];
         if let Some(v) = &self.playbook_version {
-            playbook.push(("version".to_owned(), s(v)));
+            playbook.push(("version", s(v)));
         }
-        Value::Object(vec![
-            ("id".into(), s(&self.id)),
-            ("playbook".into(), Value::Object(playbook)),
-            ("created_at".into(), s(&self.created_at)),
+        Value::object(vec![
+            ("id", s(&self.id)),
+            ("playbook", Value::object(playbook)),
+            ("created_at", s(&self.created_at)),
             (
-                "outcome".into(),
-                Value::Object(vec![
-                    ("id".into(), s(&self.outcome_id)),
-                    ("class".into(), s(self.class.name())),
-                    (
-                        "reasons".into(),
-                        Value::Array(self.reasons.iter().map(|r| s(r)).collect()),
-                    ),
+                "outcome",
+                Value::object(vec![
+                    ("id", s(&self.outcome_id)),
+                    ("class", s(self.class.name())),
+                    ("reasons", strings(&self.reasons)),
                 ]),
             ),
-            ("score".into(), self.score.clone()),
-            ("answers".into(), Value::Object(self.answers.clone())),
-            (
-                "asked".into(),
-                Value::Array(self.asked.iter().map(|a| s(a)).collect()),
-            ),
-            ("context".into(), self.context.clone()),
+            ("score", self.score.clone()),
+            ("answers", Value::Object(self.answers.clone())),
+            ("asked", strings(&self.asked)),
+            ("context", self.context.clone()),
         ])
     }
 
@@ -178,20 +172,35 @@ impl Lead {
     /// multiple-checkbox properties expect; consent as `true`/`false`). Numbers stay
     /// numbers for the shell to format.
     pub fn hubspot_fields(&self) -> Vec<(String, Value)> {
-        self.answers
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::Array(a) => {
-                        Value::String(a.iter().map(to_text).collect::<Vec<_>>().join(";"))
+        let mut out = Vec::with_capacity(self.answers.len());
+        for (k, v) in &self.answers {
+            let v = match v {
+                Value::Array(a) => {
+                    let mut s = String::new();
+                    for (i, x) in a.iter().enumerate() {
+                        if i > 0 {
+                            s.push(';');
+                        }
+                        s.push_str(&to_text(x));
                     }
-                    Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
-                    other => other.clone(),
-                };
-                (k.clone(), v)
-            })
-            .collect()
+                    Value::String(s)
+                }
+                Value::Bool(b) => Value::str(if *b { "true" } else { "false" }),
+                other => other.clone(),
+            };
+            out.push((k.clone(), v));
+        }
+        out
     }
+}
+
+/// An array of strings.
+fn strings(items: &[String]) -> Value {
+    let mut out = Vec::with_capacity(items.len());
+    for t in items {
+        out.push(Value::str(t));
+    }
+    Value::Array(out)
 }
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
@@ -245,32 +254,27 @@ pub fn iso_time(ms: f64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let two = |n: i64| {
-        let s = integer_text(n as f64).unwrap_or_default();
-        if s.len() < 2 {
-            let mut p = String::from("0");
-            p.push_str(&s);
-            p
-        } else {
-            s
-        }
-    };
+    // The year's text (a sign for years before 0), padded to four characters.
+    let mut year = String::new();
+    if y < 0 {
+        year.push('-');
+    }
+    push_digits(&mut year, y.unsigned_abs(), 1);
     let mut out = String::with_capacity(20);
-    let year = integer_text(y as f64).unwrap_or_default();
     for _ in year.len()..4 {
         out.push('0');
     }
     out.push_str(&year);
-    out.push('-');
-    out.push_str(&two(m));
-    out.push('-');
-    out.push_str(&two(d));
-    out.push('T');
-    out.push_str(&two(rem / 3600));
-    out.push(':');
-    out.push_str(&two(rem % 3600 / 60));
-    out.push(':');
-    out.push_str(&two(rem % 60));
+    for (sep, n) in [
+        ('-', m),
+        ('-', d),
+        ('T', rem / 3600),
+        (':', rem % 3600 / 60),
+        (':', rem % 60),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n as u64, 2);
+    }
     out.push('Z');
     out
 }
@@ -350,11 +354,10 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
     lr.sort();
     er.sort();
     if lr != er {
-        let arr = |v: &[String]| Value::Array(v.iter().map(|s| Value::str(s)).collect());
         diff(
             "outcome.reasons",
-            arr(&lead.reasons),
-            arr(&verdict.scored.reasons),
+            strings(&lead.reasons),
+            strings(&verdict.scored.reasons),
         );
     }
     let engine_score = verdict.scored.scores.to_value(pb);

@@ -278,28 +278,25 @@ impl Outbox {
 
     /// The stored form.
     pub fn to_value(&self) -> Value {
-        Value::Array(
-            self.entries
-                .iter()
-                .map(|e| {
-                    let format = match e.format {
-                        Format::Json => "json",
-                        Format::Form => "form",
-                        Format::Hubspot => "hubspot",
-                    };
-                    Value::Object(vec![
-                        ("id".to_owned(), Value::str(&e.id)),
-                        ("playbook_id".to_owned(), Value::str(&e.playbook_id)),
-                        ("url".to_owned(), Value::str(&e.url)),
-                        ("format".to_owned(), Value::str(format)),
-                        ("body".to_owned(), Value::str(&e.body)),
-                        ("attempts".to_owned(), Value::Number(e.attempts as f64)),
-                        ("next_at_ms".to_owned(), Value::Number(e.next_at_ms)),
-                        ("lease_until_ms".to_owned(), Value::Number(e.lease_until_ms)),
-                    ])
-                })
-                .collect(),
-        )
+        let mut out = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let format = match e.format {
+                Format::Json => "json",
+                Format::Form => "form",
+                Format::Hubspot => "hubspot",
+            };
+            out.push(Value::object(vec![
+                ("id", Value::str(&e.id)),
+                ("playbook_id", Value::str(&e.playbook_id)),
+                ("url", Value::str(&e.url)),
+                ("format", Value::str(format)),
+                ("body", Value::str(&e.body)),
+                ("attempts", Value::Number(e.attempts as f64)),
+                ("next_at_ms", Value::Number(e.next_at_ms)),
+                ("lease_until_ms", Value::Number(e.lease_until_ms)),
+            ]));
+        }
+        Value::Array(out)
     }
 
     /// Reads the outbox from `store` (`parse`: JSON text to a `Value`); empty when absent
@@ -329,7 +326,11 @@ impl Outbox {
         }
         self.entries.push(entry);
         let over = self.entries.len().saturating_sub(OUTBOX_CAP);
-        self.entries.drain(..over).map(|e| e.id).collect()
+        let mut dropped = Vec::with_capacity(over);
+        for e in self.entries.drain(..over) {
+            dropped.push(e.id);
+        }
+        dropped
     }
 
     /// Takes the entries due at `now_ms` for sending, oldest first: each is leased to
@@ -346,11 +347,13 @@ impl Outbox {
 
     /// Entries due at `now_ms`, oldest first.
     pub fn due(&self, now_ms: f64) -> Vec<Entry> {
-        self.entries
-            .iter()
-            .filter(|e| e.ready_at() <= now_ms)
-            .cloned()
-            .collect()
+        let mut out = Vec::new();
+        for e in &self.entries {
+            if e.ready_at() <= now_ms {
+                out.push(e.clone());
+            }
+        }
+        out
     }
 
     /// The earliest time an entry is due (or its lease ends), if any waits.

@@ -71,12 +71,7 @@ impl Profile {
     /// Reads a stored profile, dropping what expired or is unreadable.
     pub fn from_value(v: &Value, now_ms: f64) -> Profile {
         let mut p = Profile::default();
-        for (id, e) in v
-            .get("answers")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (id, e) in entries(v, "answers") {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             if let Some(value) = e.get("v") {
                 if exp > now_ms && !value.is_null() {
@@ -88,12 +83,7 @@ impl Profile {
                 }
             }
         }
-        for (id, e) in v
-            .get("completed")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (id, e) in entries(v, "completed") {
             let exp = e.get("x").and_then(Value::as_f64).unwrap_or(0.0);
             let outcome = e.get("o").and_then(Value::as_str).unwrap_or("");
             if exp > now_ms {
@@ -109,35 +99,25 @@ impl Profile {
 
     /// The stored form.
     pub fn to_value(&self) -> Value {
-        let answers = self
-            .answers
-            .iter()
-            .map(|k| {
-                (
-                    k.id.clone(),
-                    Value::Object(vec![
-                        ("v".into(), k.value.clone()),
-                        ("x".into(), Value::Number(k.expires_ms)),
-                    ]),
-                )
-            })
-            .collect();
-        let completed = self
-            .completed
-            .iter()
-            .map(|c| {
-                (
-                    c.playbook.clone(),
-                    Value::Object(vec![
-                        ("o".into(), Value::str(&c.outcome)),
-                        ("x".into(), Value::Number(c.expires_ms)),
-                    ]),
-                )
-            })
-            .collect();
-        Value::Object(vec![
-            ("answers".into(), Value::Object(answers)),
-            ("completed".into(), Value::Object(completed)),
+        let mut answers = Vec::with_capacity(self.answers.len());
+        for k in &self.answers {
+            let entry = Value::object(vec![
+                ("v", k.value.clone()),
+                ("x", Value::Number(k.expires_ms)),
+            ]);
+            answers.push((k.id.clone(), entry));
+        }
+        let mut completed = Vec::with_capacity(self.completed.len());
+        for c in &self.completed {
+            let entry = Value::object(vec![
+                ("o", Value::str(&c.outcome)),
+                ("x", Value::Number(c.expires_ms)),
+            ]);
+            completed.push((c.playbook.clone(), entry));
+        }
+        Value::object(vec![
+            ("answers", Value::Object(answers)),
+            ("completed", Value::Object(completed)),
         ])
     }
 
@@ -147,16 +127,16 @@ impl Profile {
         if pb.remember_days.is_none() {
             return Vec::new();
         }
-        pb.questions
-            .iter()
-            .filter(|q| q.kind != Kind::Hidden)
-            .filter_map(|q| {
-                self.answers
-                    .iter()
-                    .find(|k| k.id == q.id)
-                    .map(|k| (q.id.clone(), k.value.clone()))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for q in &pb.questions {
+            if q.kind == Kind::Hidden {
+                continue;
+            }
+            if let Some(k) = self.answers.iter().find(|k| k.id == q.id) {
+                out.push((q.id.clone(), k.value.clone()));
+            }
+        }
+        out
     }
 
     /// Keeps a finished visit's answers (contact ones only with consent) and, when the
@@ -221,6 +201,14 @@ impl Profile {
     }
 }
 
+/// The pairs of the object at `key`; none when it is absent or not an object.
+fn entries<'a>(v: &'a Value, key: &str) -> &'a [(String, Value)] {
+    match v.get(key) {
+        Some(Value::Object(m)) => m,
+        _ => &[],
+    }
+}
+
 /// How a repeat download starts: a visitor who completed the playbook before downloads at
 /// once, and the lead still goes out, built from what is remembered (and this page's
 /// prefill), its context marked `repeat: true`. Finish it with `Session::conclude`.
@@ -258,37 +246,52 @@ pub fn consent_given(pb: &Playbook, answers: &Answers) -> bool {
 
 /// Answers from the page URL's query string for questions with `prefill.query`.
 pub fn prefill(pb: &Playbook, query: &[(String, String)]) -> Vec<(String, Value)> {
-    pb.questions
-        .iter()
-        .filter_map(|q| {
-            let name = q.prefill_query.as_deref()?;
-            let (_, v) = query.iter().find(|(k, _)| k == name)?;
-            if v.is_empty() {
-                return None;
+    let mut out = Vec::new();
+    for q in &pb.questions {
+        let Some(name) = q.prefill_query.as_deref() else {
+            continue;
+        };
+        let Some((_, v)) = query.iter().find(|(k, _)| k == name) else {
+            continue;
+        };
+        if v.is_empty() {
+            continue;
+        }
+        let value = match q.kind {
+            Kind::Multi => {
+                let mut items = Vec::new();
+                for part in v.split(',') {
+                    items.push(Value::str(part));
+                }
+                Value::Array(items)
             }
-            let value = match q.kind {
-                Kind::Multi => Value::Array(v.split(',').map(Value::str).collect()),
-                Kind::Consent => Value::Bool(matches!(v.as_str(), "true" | "1" | "yes" | "on")),
-                _ => Value::str(v),
-            };
-            Some((q.id.clone(), value))
-        })
-        .collect()
+            Kind::Consent => Value::Bool(matches!(v.as_str(), "true" | "1" | "yes" | "on")),
+            _ => Value::str(v),
+        };
+        out.push((q.id.clone(), value));
+    }
+    out
 }
 
 /// The campaign of this session: parameters in the current URL win; otherwise what the
 /// session captured on an earlier page (the landing page). Returns `{utm: {...}, referrer}`
 /// to store for the session and merge into the lead's context.
 pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> Value {
-    let fresh = pick(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut pairs = Vec::with_capacity(query.len());
+    for (k, v) in query {
+        pairs.push((k.as_str(), v.as_str()));
+    }
+    let fresh = pick(&pairs);
     // What the session stored may have been tampered with: only campaign strings count.
-    let kept = match stored.get("utm") {
-        Some(Value::Object(m)) => pick(
-            m.iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
-        ),
-        _ => Vec::new(),
-    };
+    pairs.clear();
+    if let Some(Value::Object(m)) = stored.get("utm") {
+        for (k, v) in m {
+            if let Some(v) = v.as_str() {
+                pairs.push((k.as_str(), v));
+            }
+        }
+    }
+    let kept = pick(&pairs);
     let utm = Value::Object(if fresh.is_empty() { kept } else { fresh });
     // The first referrer of the session is the one that brought the visitor (none for a
     // direct visit): a later page's referrer is only the site's own previous page.
@@ -297,33 +300,30 @@ pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> V
         .and_then(Value::as_str)
         .unwrap_or(referrer)
         .to_owned();
-    Value::Object(vec![
-        ("utm".into(), utm),
-        ("referrer".into(), Value::String(referrer)),
-    ])
+    Value::object(vec![("utm", utm), ("referrer", Value::String(referrer))])
 }
 
 /// The campaign parameters among `pairs`, in `CAMPAIGN_PARAMS` order, non-empty only.
-fn pick<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Vec<(String, Value)> {
-    CAMPAIGN_PARAMS
-        .iter()
-        .filter_map(|p| {
-            let (_, v) = pairs.clone().find(|(k, v)| k == p && !v.is_empty())?;
-            Some((p.to_string(), Value::str(v)))
-        })
-        .collect()
+fn pick(pairs: &[(&str, &str)]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for p in CAMPAIGN_PARAMS {
+        if let Some((_, v)) = pairs.iter().find(|(k, v)| k == p && !v.is_empty()) {
+            out.push((p.to_string(), Value::str(v)));
+        }
+    }
+    out
 }
 
 /// Parses a query string (`?a=1&b=x%20y`) into pairs, percent-decoding `+` and `%XX`.
 pub fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.trim_start_matches('?')
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
+    let mut out = Vec::new();
+    for pair in q.trim_start_matches('?').split('&') {
+        if !pair.is_empty() {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+            out.push((decode(k), decode(v)));
+        }
+    }
+    out
 }
 
 fn decode(s: &str) -> String {
@@ -347,12 +347,54 @@ fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy(&out)
+}
+
+/// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, with the same
+/// "maximal subpart" rule, through `str::from_utf8`'s error (the wasm already has that
+/// validator; the lossy iterator would be extra code).
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{fffd}');
+                match e.error_len() {
+                    Some(n) => rest = bad.get(n..).unwrap_or_default(),
+                    None => return out,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_matches_std() {
+        let cases: &[&[u8]] = &[
+            b"plain",
+            b"",
+            b"a\xffb",
+            b"\xe2\x82",
+            b"\xe2\x82x\xf0\x9f\x98",
+            b"\xc3\xa9\x80\x80",
+            b"\xed\xa0\x80z",
+            b"\xf4\x90\x80\x80",
+        ];
+        for c in cases {
+            assert_eq!(lossy(c), String::from_utf8_lossy(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn query_decoding() {

@@ -48,13 +48,11 @@ impl Scores {
     }
     /// `{ <dim>: n, ..., "total": n }`
     pub fn to_value(&self, pb: &Playbook) -> Value {
-        let mut m: Vec<(String, Value)> = pb
-            .dimensions
-            .iter()
-            .zip(&self.dims)
-            .map(|(d, n)| (d.clone(), Value::Number(*n)))
-            .collect();
-        m.push(("total".into(), Value::Number(self.total())));
+        let mut m = Vec::with_capacity(pb.dimensions.len() + 1);
+        for (d, n) in pb.dimensions.iter().zip(&self.dims) {
+            m.push((d.clone(), Value::Number(*n)));
+        }
+        m.push(("total".to_owned(), Value::Number(self.total())));
         Value::Object(m)
     }
 }
@@ -108,14 +106,12 @@ pub fn option_points(pb: &Playbook, answers: &Answers) -> Scored {
 
 /// The data object conditions see.
 pub fn data(pb: &Playbook, answers: &Answers, scores: &Scores, context: &Value) -> Value {
-    let mut m: Vec<(String, Value)> = pb
-        .questions
-        .iter()
-        .zip(answers)
-        .map(|(q, a)| (q.id.clone(), a.clone()))
-        .collect();
-    m.push(("score".into(), scores.to_value(pb)));
-    m.push(("context".into(), context.clone()));
+    let mut m = Vec::with_capacity(pb.questions.len() + 2);
+    for (q, a) in pb.questions.iter().zip(answers) {
+        m.push((q.id.clone(), a.clone()));
+    }
+    m.push(("score".to_owned(), scores.to_value(pb)));
+    m.push(("context".to_owned(), context.clone()));
     Value::Object(m)
 }
 

@@ -37,6 +37,17 @@ impl Value {
         Value::String(s.to_owned())
     }
 
+    /// An object of `pairs` with borrowed keys (one out-of-line loop builds the key
+    /// strings, instead of code at every site).
+    #[inline(never)]
+    pub fn object(pairs: Vec<(&str, Value)>) -> Value {
+        let mut m = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            m.push((k.to_owned(), v));
+        }
+        Value::Object(m)
+    }
+
     /// The value of `key` when this is an object holding it.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
@@ -146,20 +157,28 @@ pub fn integer_text(n: f64) -> Option<String> {
     if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_992.0 || !n.is_finite() {
         return None;
     }
-    let mut i = n.abs() as u64;
-    let mut buf = Vec::with_capacity(20);
-    loop {
-        buf.push(b'0' + (i % 10) as u8);
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
+    let mut out = String::new();
     if n < 0.0 {
-        buf.push(b'-');
+        out.push('-');
     }
-    buf.reverse();
-    String::from_utf8(buf).ok()
+    push_digits(&mut out, n.abs() as u64, 1);
+    Some(out)
+}
+
+/// Appends the decimal digits of `i`, left-padded with zeros to at least `width` digits.
+#[inline(never)]
+pub(crate) fn push_digits(out: &mut String, mut i: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut n = 0;
+    while (i > 0 || n < width) && n < buf.len() {
+        buf[n] = b'0' + (i % 10) as u8;
+        i /= 10;
+        n += 1;
+    }
+    while n > 0 {
+        n -= 1;
+        out.push(char::from(buf[n]));
+    }
 }
 
 /// The text of a number as JavaScript's `String(n)`: integers exactly (no float

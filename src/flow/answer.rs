@@ -91,15 +91,20 @@ pub fn is_email(s: &str) -> bool {
     if local.is_empty() || local.len() > 64 || local.contains('@') {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.chars().count() >= 2)
+    let mut labels = 0;
+    let mut tld = "";
+    for l in domain.split('.') {
+        let ok = !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        tld = l;
+    }
+    labels >= 2 && tld.chars().count() >= 2
 }
 
 /// True when the email's domain is not a free mail provider.
@@ -147,12 +152,12 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 chosen.push(option_value(q, item).ok_or("invalid_choice")?);
             }
             // Canonical order: the options' order, each once.
-            let out: Vec<Value> = q
-                .options
-                .iter()
-                .filter(|o| chosen.contains(&o.value))
-                .map(|o| o.value.clone())
-                .collect();
+            let mut out = Vec::new();
+            for o in &q.options {
+                if chosen.contains(&o.value) {
+                    out.push(o.value.clone());
+                }
+            }
             Ok(Value::Array(out))
         }
         Kind::Consent => {
@@ -237,11 +242,17 @@ pub fn parse_number(s: &str) -> Option<f64> {
     if t.is_empty() || t.len() > 40 {
         return None;
     }
-    let t = if t.contains(',') && !t.contains('.') {
-        t.replace(',', ".")
-    } else {
-        t.replace(',', "")
-    };
+    // Without a `.`, a `,` is the decimal mark; beside a `.` it groups thousands.
+    let comma_is_decimal = t.contains(',') && !t.contains('.');
+    let mut u = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            ',' if comma_is_decimal => u.push('.'),
+            ',' => {}
+            c => u.push(c),
+        }
+    }
+    let t = u;
     if !t
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))

@@ -18,7 +18,7 @@
 //! "not decided", and the flow asks on. The property test in `tests/decide.rs` checks this
 //! against brute-force enumeration of every completion.
 
-use crate::logic::{apply, eval, truthy, Node, Op};
+use crate::logic::{apply, eval, iterate, truthy, Node, Op};
 use crate::playbook::{Kind, Playbook, Points, Question};
 use crate::score::{chosen, Answers};
 use crate::value::Value;
@@ -236,7 +236,7 @@ impl Env<'_> {
         let head = name.split('.').next().unwrap_or("");
         if head == "context" {
             // Known for the whole session: evaluate concretely.
-            let data = Value::Object(vec![("context".into(), self.context.clone())]);
+            let data = Value::object(vec![("context", self.context.clone())]);
             return Abs::one(eval(node, &data));
         }
         if head == "score" {
@@ -286,8 +286,7 @@ impl Env<'_> {
         match node {
             Node::Lit(v) => Abs::one(v.clone()),
             Node::Array(items) => {
-                let parts: Vec<Abs> = items.iter().map(|n| self.eval(n)).collect();
-                product(&parts, |vals| Value::Array(vals.to_vec()))
+                product(&self.eval_all(items), &|vals| Value::Array(vals.to_vec()))
             }
             Node::Op(op, args) => self.op(node, *op, args),
         }
@@ -351,28 +350,26 @@ impl Env<'_> {
                     _ => Abs::one(Value::Null),
                 };
                 let parts = [arr, init];
-                let r = product(&parts, |vals| {
-                    let mut lit_args: Vec<Node> = args.to_vec();
-                    if let Some(first) = lit_args.first_mut() {
-                        *first = Node::Lit(vals[0].clone());
-                    }
-                    if op == Op::Reduce {
-                        if let Some(i) = lit_args.get_mut(2) {
-                            *i = Node::Lit(vals[1].clone());
-                        }
-                    }
-                    eval(&Node::Op(op, lit_args), &Value::Null)
+                let body = args.get(1);
+                let r = product(&parts, &|vals| {
+                    iterate(op, vals[0].clone(), body, vals[1].clone())
                 });
                 match (r, op) {
                     (Abs::Any, Op::All | Op::None | Op::Some) => Abs::bools(),
                     (r, _) => r,
                 }
             }
-            _ => {
-                let parts: Vec<Abs> = args.iter().map(|n| self.eval(n)).collect();
-                strict(op, &parts)
-            }
+            _ => strict(op, &self.eval_all(args)),
         }
+    }
+
+    /// Abstract evaluation of each node.
+    fn eval_all(&self, nodes: &[Node]) -> Vec<Abs> {
+        let mut out = Vec::with_capacity(nodes.len());
+        for n in nodes {
+            out.push(self.eval(n));
+        }
+        out
     }
 }
 
@@ -385,7 +382,7 @@ fn join(acc: Option<Abs>, a: Abs) -> Abs {
 
 /// Applies `f` to every combination of the parts' values when all parts are finite sets
 /// and the product is small; otherwise `Any`.
-fn product(parts: &[Abs], f: impl Fn(&[Value]) -> Value) -> Abs {
+fn product(parts: &[Abs], f: &dyn Fn(&[Value]) -> Value) -> Abs {
     let mut sets: Vec<&[Value]> = Vec::with_capacity(parts.len());
     let mut size: usize = 1;
     for p in parts {
@@ -432,7 +429,7 @@ fn product(parts: &[Abs], f: impl Fn(&[Value]) -> Value) -> Abs {
 
 /// A strict operator on abstract arguments.
 fn strict(op: Op, parts: &[Abs]) -> Abs {
-    let exact = product(parts, |vals| apply(op, vals));
+    let exact = product(parts, &|vals| apply(op, vals));
     if exact != Abs::Any || parts.iter().all(|p| matches!(p, Abs::Set(_))) {
         return exact;
     }
@@ -485,10 +482,13 @@ fn strict(op: Op, parts: &[Abs]) -> Abs {
 
 /// `<`, `<=`, `>`, `>=` (two arguments, or three for "between") over intervals.
 fn compare(op: Op, parts: &[Abs]) -> Abs {
-    let ranges: Option<Vec<(f64, f64)>> = parts.iter().map(Abs::number_range).collect();
-    let Some(r) = ranges else {
-        return Abs::bools();
-    };
+    let mut r = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p.number_range() {
+            Some(range) => r.push(range),
+            None => return Abs::bools(),
+        }
+    }
     if r.len() < 2 || r.len() > 3 || r.iter().any(|(l, h)| l.is_nan() || h.is_nan()) {
         return Abs::bools();
     }
@@ -528,42 +528,50 @@ fn compare(op: Op, parts: &[Abs]) -> Abs {
 /// (`verify`), so the decided outcome must also hold when every open question stays
 /// unanswered.
 fn domain(q: &Question) -> Abs {
-    let with_null = |mut vs: Vec<Value>| {
-        vs.push(Value::Null);
-        Abs::Set(vs)
-    };
+    let mut vs = Vec::new();
     match q.kind {
-        Kind::Choice => with_null(q.options.iter().map(|o| o.value.clone()).collect()),
+        Kind::Choice => {
+            for o in &q.options {
+                vs.push(o.value.clone());
+            }
+        }
         Kind::Multi if q.options.len() <= MULTI_EXACT => {
-            let n = q.options.len();
-            let subsets = (1u32..(1 << n))
-                .map(|mask| {
-                    Value::Array(
-                        q.options
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| mask & (1 << i) != 0)
-                            .map(|(_, o)| o.value.clone())
-                            .collect(),
-                    )
-                })
-                .collect();
-            with_null(subsets)
+            for mask in 1u32..(1 << q.options.len()) {
+                let mut subset = Vec::new();
+                for (i, o) in q.options.iter().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        subset.push(o.value.clone());
+                    }
+                }
+                vs.push(Value::Array(subset));
+            }
         }
         Kind::Consent => {
-            let mut vs = vec![Value::Bool(true)];
+            vs.push(Value::Bool(true));
             if !q.required {
                 vs.push(Value::Bool(false));
             }
-            with_null(vs)
         }
-        Kind::Number => Abs::num(
-            q.validate.min.unwrap_or(f64::NEG_INFINITY),
-            q.validate.max.unwrap_or(f64::INFINITY),
-            true,
-        ),
-        _ => Abs::Any,
+        Kind::Number => {
+            return Abs::num(
+                q.validate.min.unwrap_or(f64::NEG_INFINITY),
+                q.validate.max.unwrap_or(f64::INFINITY),
+                true,
+            )
+        }
+        _ => return Abs::Any,
     }
+    vs.push(Value::Null);
+    Abs::Set(vs)
+}
+
+/// Every question's abstract answer before any is answered.
+fn domains(pb: &Playbook) -> Vec<Abs> {
+    let mut out = Vec::with_capacity(pb.questions.len());
+    for q in &pb.questions {
+        out.push(domain(q));
+    }
+    out
 }
 
 /// Least and most a question's answer can add to each dimension (named ones, then the
@@ -576,12 +584,13 @@ fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
                 let mut lo = f64::INFINITY;
                 let mut hi = f64::NEG_INFINITY;
                 for o in &q.options {
-                    let p: f64 = o
-                        .points
-                        .iter()
-                        .filter(|(dim, _)| slot(*dim) == d)
-                        .map(|(_, p)| p)
-                        .sum();
+                    // As `Iterator::sum` of floats: from -0.0.
+                    let mut p = -0.0;
+                    for (dim, x) in &o.points {
+                        if slot(*dim) == d {
+                            p += x;
+                        }
+                    }
                     lo = lo.min(p);
                     hi = hi.max(p);
                 }
@@ -721,7 +730,7 @@ pub fn decided(pb: &Playbook, answers: &Answers, open: &[bool], context: &Value)
 /// The truth of a condition before any question is answered (for lint: a `False` ask_if
 /// means the question is never asked).
 pub fn truth_before_any_answer(pb: &Playbook, cond: &Node, context: &Value) -> Truth {
-    let abs_answers: Vec<Abs> = pb.questions.iter().map(domain).collect();
+    let abs_answers = domains(pb);
     let scores = score_ranges_raw(pb, &abs_answers, context);
     let env = Env {
         pb,
@@ -757,7 +766,7 @@ fn score_ranges_raw(pb: &Playbook, abs_answers: &[Abs], context: &Value) -> Vec<
 
 /// The range each named dimension, then `total`, can reach (an over-approximation).
 pub fn score_ranges(pb: &Playbook) -> Vec<(String, f64, f64)> {
-    let abs_answers: Vec<Abs> = pb.questions.iter().map(domain).collect();
+    let abs_answers = domains(pb);
     let ctx = Value::Object(Vec::new());
     let scores = score_ranges_raw(pb, &abs_answers, &ctx);
     let mut out: Vec<(String, f64, f64)> = pb

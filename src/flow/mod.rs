@@ -259,9 +259,10 @@ impl Session {
 
     /// The outcome already certain (early decision), if any.
     pub fn decided(&self) -> Option<usize> {
-        let open: Vec<bool> = (0..self.pb.questions.len())
-            .map(|i| self.is_open(i))
-            .collect();
+        let mut open = Vec::with_capacity(self.pb.questions.len());
+        for i in 0..self.pb.questions.len() {
+            open.push(self.is_open(i));
+        }
         decide::decided(&self.pb, &self.answers, &open, &self.start.context)
     }
 
@@ -312,9 +313,12 @@ impl Session {
     fn drop_stale(&mut self) {
         loop {
             let data = self.data();
-            let stale: Vec<usize> = (0..self.pb.questions.len())
-                .filter(|&i| self.answered[i] && !self.applies(i, &data))
-                .collect();
+            let mut stale = Vec::new();
+            for i in 0..self.pb.questions.len() {
+                if self.answered[i] && !self.applies(i, &data) {
+                    stale.push(i);
+                }
+            }
             if stale.is_empty() {
                 return;
             }
@@ -470,14 +474,16 @@ impl Session {
 
     /// The lead record for outcome `o`.
     fn lead(&self, o: usize, scored: &score::Scored, now_ms: f64) -> Lead {
-        let answers: Vec<(String, Value)> = self
-            .pb
-            .questions
-            .iter()
-            .zip(&self.answers)
-            .filter(|(_, a)| !a.is_null())
-            .map(|(q, a)| (q.id.clone(), a.clone()))
-            .collect();
+        let mut answers = Vec::new();
+        for (q, a) in self.pb.questions.iter().zip(&self.answers) {
+            if !a.is_null() {
+                answers.push((q.id.clone(), a.clone()));
+            }
+        }
+        let mut asked = Vec::with_capacity(self.asked.len());
+        for &i in &self.asked {
+            asked.push(self.pb.questions[i].id.clone());
+        }
         let mut context = match &self.start.context {
             Value::Object(m) => Value::Object(m.clone()),
             _ => Value::Object(Vec::new()),
@@ -499,11 +505,7 @@ impl Session {
             reasons: scored.reasons.clone(),
             score: scored.scores.to_value(&self.pb),
             answers,
-            asked: self
-                .asked
-                .iter()
-                .map(|&i| self.pb.questions[i].id.clone())
-                .collect(),
+            asked,
             context,
         }
     }
@@ -518,11 +520,8 @@ impl Session {
                 View::Outcome(OutcomeView {
                     id: out.id.clone(),
                     class: out.class,
-                    title: out.title.as_ref().map(|t| t.get(loc, fallback).to_owned()),
-                    message: out
-                        .message
-                        .as_ref()
-                        .map(|t| t.get(loc, fallback).to_owned()),
+                    title: text_in(&out.title, loc, fallback),
+                    message: text_in(&out.message, loc, fallback),
                     then: out.then.clone(),
                 })
             }
@@ -532,25 +531,22 @@ impl Session {
                 let chosen = score::chosen(q.kind, &value);
                 let step = self.asked.iter().position(|&a| a == i).map_or(1, |p| p + 1);
                 let remaining = self.remaining_after(i);
+                let mut options = Vec::with_capacity(q.options.len());
+                for o in &q.options {
+                    options.push(OptionView {
+                        value: crate::logic::to_text(&o.value),
+                        label: o.label.get(loc, fallback).to_owned(),
+                        selected: chosen.contains(&o.value),
+                    });
+                }
                 QuestionView {
                     id: q.id.clone(),
                     kind: q.kind,
                     label: q.label.get(loc, fallback).to_owned(),
-                    help: q.help.as_ref().map(|t| t.get(loc, fallback).to_owned()),
-                    placeholder: q
-                        .placeholder
-                        .as_ref()
-                        .map(|t| t.get(loc, fallback).to_owned()),
+                    help: text_in(&q.help, loc, fallback),
+                    placeholder: text_in(&q.placeholder, loc, fallback),
                     required: q.required,
-                    options: q
-                        .options
-                        .iter()
-                        .map(|o| OptionView {
-                            value: crate::logic::to_text(&o.value),
-                            label: o.label.get(loc, fallback).to_owned(),
-                            selected: chosen.contains(&o.value),
-                        })
-                        .collect(),
+                    options,
                     value,
                     error: self.error.map(|k| self.pb.text(k, loc)),
                     step,
@@ -576,14 +572,23 @@ impl Session {
         } else {
             None
         };
-        (i + 1..self.pb.questions.len())
-            .filter(|&j| self.is_open(j) && self.applies(j, &data))
-            .filter(|&j| match decided {
+        let mut n = 0;
+        for j in i + 1..self.pb.questions.len() {
+            let still = match decided {
                 None => true,
                 Some(o) => self.pb.questions[j].contact && self.pb.outcomes[o].submit,
-            })
-            .count()
+            };
+            if still && self.is_open(j) && self.applies(j, &data) {
+                n += 1;
+            }
+        }
+        n
     }
+}
+
+/// An optional text in the visitor's language.
+fn text_in(t: &Option<crate::playbook::Text>, locale: &str, fallback: &str) -> Option<String> {
+    t.as_ref().map(|t| t.get(locale, fallback).to_owned())
 }
 
 impl From<QuestionView> for View {

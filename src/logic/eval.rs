@@ -51,7 +51,11 @@ pub fn eval(node: &Node, data: &Value) -> Value {
 }
 
 fn eval_all(nodes: &[Node], data: &Value) -> Vec<Value> {
-    nodes.iter().map(|n| eval(n, data)).collect()
+    let mut out = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        out.push(eval(n, data));
+    }
+    out
 }
 
 /// `{"var": [name, default]}` on evaluated arguments. No name, `null`, `""` or `[]` is the
@@ -96,20 +100,22 @@ fn array_index(seg: &str) -> Option<usize> {
 /// The keys whose value in `data` is `null`, absent or `""`. A key that is itself an array
 /// is read as `[name, default]`, as json-logic-js's `{"var": key}` would.
 fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
-    keys.iter()
-        .filter(|key| {
-            let found = match key {
-                Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
-                other => var(Some(other), None, data),
-            };
-            match found {
-                Value::Null => true,
-                Value::String(s) => s.is_empty(),
-                _ => false,
-            }
-        })
-        .cloned()
-        .collect()
+    let mut out = Vec::new();
+    for key in keys {
+        let found = match key {
+            Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
+            other => var(Some(other), None, data),
+        };
+        let absent = match found {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if absent {
+            out.push(key.clone());
+        }
+    }
+    out
 }
 
 /// `missing`'s keys from its arguments: either the keys themselves, or, when the first is
@@ -118,15 +124,6 @@ fn key_list(mut args: Vec<Value>) -> Vec<Value> {
     match args.first_mut() {
         Some(Value::Array(a)) => std::mem::take(a),
         _ => args,
-    }
-}
-
-/// The array an iteration walks: its first argument evaluated, or nothing when that is not
-/// an array.
-fn items_of(args: &[Node], data: &Value) -> Vec<Value> {
-    match args.first().map(|n| eval(n, data)) {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
     }
 }
 
@@ -198,63 +195,73 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             }
             last
         }
-        Op::Map => {
-            // No body: every element maps to null (json-logic-js maps to undefined).
-            let items = items_of(args, data);
-            Value::Array(match args.get(1) {
-                Some(body) => items.iter().map(|x| eval(body, x)).collect(),
-                None => vec![Value::Null; items.len()],
-            })
-        }
-        Op::Filter => {
-            let items = items_of(args, data);
-            Value::Array(match args.get(1) {
-                Some(body) => items
-                    .into_iter()
-                    .filter(|x| truthy(&eval(body, x)))
-                    .collect(),
-                None => Vec::new(),
-            })
-        }
-        Op::Reduce => {
-            // `[array, body, initial]`; initial defaults to null. Not an array: initial.
-            let items = match args.first().map(|n| eval(n, data)) {
-                Some(Value::Array(items)) => Some(items),
-                _ => None,
+        Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
+            let arr = args.first().map_or(Value::Null, |n| eval(n, data));
+            // Only reduce reads a third argument (its initial accumulator).
+            let initial = match args.get(2) {
+                Some(n) if op == Op::Reduce => eval(n, data),
+                _ => Value::Null,
             };
-            let initial = args.get(2).map_or(Value::Null, |n| eval(n, data));
-            let Some(items) = items else {
-                return initial;
-            };
-            let body = args.get(1);
-            items.into_iter().fold(initial, |acc, cur| match body {
-                Some(body) => {
-                    let scope = Value::Object(vec![
-                        ("current".to_owned(), cur),
-                        ("accumulator".to_owned(), acc),
-                    ]);
-                    eval(body, &scope)
-                }
-                None => Value::Null,
-            })
-        }
-        Op::All => {
-            // An empty array is not "all true" (the suite says false).
-            let items = items_of(args, data);
-            let all = match args.get(1) {
-                Some(body) => items.iter().all(|x| truthy(&eval(body, x))),
-                None => false,
-            };
-            Value::Bool(!items.is_empty() && all)
-        }
-        Op::Some | Op::None => {
-            let items = items_of(args, data);
-            let any = match args.get(1) {
-                Some(body) => items.iter().any(|x| truthy(&eval(body, x))),
-                None => false,
-            };
-            Value::Bool(if op == Op::Some { any } else { !any })
+            iterate(op, arr, args.get(1), initial)
         }
         strict => apply(strict, &eval_all(args, data)),
+    }
+}
+
+/// An iteration (`map`, `filter`, `reduce`, `all`, `none`, `some`) over the evaluated array
+/// `arr` with `body` (`reduce`: from `initial`). Something that is not an array iterates over
+/// nothing. Also used by `flow::decide` on arrays it knows concretely.
+pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -> Value {
+    let items = match arr {
+        Value::Array(items) => items,
+        // `reduce` of something that is not an array is its initial value.
+        _ if op == Op::Reduce => return initial,
+        _ => Vec::new(),
+    };
+    match op {
+        Op::Map => {
+            // No body: every element maps to null (json-logic-js maps to undefined).
+            let mut out = Vec::with_capacity(items.len());
+            for x in &items {
+                out.push(body.map_or(Value::Null, |b| eval(b, x)));
+            }
+            Value::Array(out)
+        }
+        Op::Reduce => {
+            // `[array, body, initial]`; initial defaults to null.
+            let mut acc = initial;
+            for cur in items {
+                acc = match body {
+                    Some(b) => eval(
+                        b,
+                        &Value::object(vec![("current", cur), ("accumulator", acc)]),
+                    ),
+                    None => Value::Null,
+                };
+            }
+            acc
+        }
+        _ => {
+            // `filter` keeps the elements the body holds for; `all`, `some` and `none` stop
+            // at the first element that decides them. No body holds for nothing.
+            let n = items.len();
+            let mut kept = Vec::new();
+            for x in items {
+                let holds = body.is_some_and(|b| truthy(&eval(b, &x)));
+                if op == Op::Filter {
+                    if holds {
+                        kept.push(x);
+                    }
+                } else if holds != (op == Op::All) {
+                    return Value::Bool(op == Op::Some);
+                }
+            }
+            match op {
+                Op::Filter => Value::Array(kept),
+                // An empty array is not "all true" (the suite says false).
+                Op::All => Value::Bool(n > 0),
+                _ => Value::Bool(op == Op::None),
+            }
+        }
     }
 }

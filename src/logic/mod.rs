@@ -18,6 +18,7 @@
 mod eval;
 mod ops;
 
+pub(crate) use eval::iterate;
 pub use eval::{eval, truthy};
 pub use ops::{apply, loose_eq, strict_eq, to_number, to_text};
 
@@ -139,11 +140,7 @@ fn compile_at(v: &Value, path: &Path, depth: usize, problems: &mut Vec<Problem>)
     }
     match v {
         Value::Array(items) => {
-            let nodes: Vec<Node> = items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| compile_at(x, &path.index(i), depth + 1, problems))
-                .collect();
+            let nodes = compile_items(items, path, depth, problems);
             if nodes.iter().all(|n| matches!(n, Node::Lit(_))) {
                 Node::Lit(v.clone())
             } else {
@@ -159,11 +156,7 @@ fn compile_at(v: &Value, path: &Path, depth: usize, problems: &mut Vec<Problem>)
             };
             let here = path.key(name);
             let args = match arg {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| compile_at(x, &here.index(i), depth + 1, problems))
-                    .collect(),
+                Value::Array(items) => compile_items(items, &here, depth, problems),
                 other => vec![compile_at(other, &here, depth + 1, problems)],
             };
             Node::Op(op, args)
@@ -175,6 +168,20 @@ fn compile_at(v: &Value, path: &Path, depth: usize, problems: &mut Vec<Problem>)
         // `{}` and scalars are literals.
         other => Node::Lit(other.clone()),
     }
+}
+
+/// Compiles the elements of an array at `path`.
+fn compile_items(
+    items: &[Value],
+    path: &Path,
+    depth: usize,
+    problems: &mut Vec<Problem>,
+) -> Vec<Node> {
+    let mut nodes = Vec::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        nodes.push(compile_at(x, &path.index(i), depth + 1, problems));
+    }
+    nodes
 }
 
 /// Calls `f` with every `var` name used outside an iteration, with its path relative to the

@@ -59,11 +59,22 @@ struct Reader {
 }
 
 impl Reader {
+    #[inline(never)]
     fn err(&mut self, path: Path, m: Msg) {
         self.problems.push(Problem::new(path, m));
     }
-    fn err_with(&mut self, path: Path, m: Msg, detail: impl Into<String>) {
+    #[inline(never)]
+    fn err_with(&mut self, path: Path, m: Msg, detail: &str) {
         self.problems.push(Problem::new(path, m).with(detail));
+    }
+    /// `err` at `path.key`: one call at each site instead of building the path there.
+    #[inline(never)]
+    fn err_at(&mut self, path: &Path, key: &str, m: Msg) {
+        self.err(path.key(key), m);
+    }
+    #[inline(never)]
+    fn err_with_at(&mut self, path: &Path, key: &str, m: Msg, detail: &str) {
+        self.err_with(path.key(key), m, detail);
     }
 
     /// The object at `path`, or a problem.
@@ -90,53 +101,62 @@ impl Reader {
                     }
                     None => {
                         let mut h = String::from("allowed are ");
-                        h.push_str(&allowed.join(", "));
+                        for (i, a) in allowed.iter().enumerate() {
+                            if i > 0 {
+                                h.push_str(", ");
+                            }
+                            h.push_str(a);
+                        }
                         h
                     }
                 };
-                self.err_with(path.key(k), msg::UNKNOWN_FIELD, hint);
+                self.err_with_at(path, k, msg::UNKNOWN_FIELD, &hint);
             }
         }
     }
 
+    #[inline(never)]
     fn string(&mut self, m: &Map, key: &str, path: &Path, required: bool) -> Option<String> {
         match get(m, key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_STRING, other.kind());
+                self.err_with_at(path, key, msg::NOT_STRING, other.kind());
                 None
             }
             None => {
                 if required {
-                    self.err(path.key(key), msg::MISSING);
+                    self.err_at(path, key, msg::MISSING);
                 }
                 None
             }
         }
     }
 
+    #[inline(never)]
     fn boolean(&mut self, m: &Map, key: &str, path: &Path) -> Option<bool> {
         match get(m, key) {
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_BOOL, other.kind());
+                self.err_with_at(path, key, msg::NOT_BOOL, other.kind());
                 None
             }
             None => None,
         }
     }
 
+    #[inline(never)]
     fn number(&mut self, m: &Map, key: &str, path: &Path) -> Option<f64> {
         match get(m, key) {
             Some(Value::Number(n)) if n.is_finite() => Some(*n),
             Some(other) => {
-                self.err_with(path.key(key), msg::NOT_NUMBER, other.kind());
+                self.err_with_at(path, key, msg::NOT_NUMBER, other.kind());
                 None
             }
             None => None,
         }
     }
 
+    #[inline(never)]
     fn text(&mut self, v: &Value, path: &Path) -> Option<Text> {
         match v {
             Value::String(s) => Some(Text::plain(s)),
@@ -144,11 +164,11 @@ impl Reader {
                 let mut out = Vec::new();
                 for (lang, t) in m {
                     if !valid_locale(lang) {
-                        self.err_with(path.key(lang), msg::LOCALE, lang.clone());
+                        self.err_with_at(path, lang, msg::LOCALE, lang);
                     }
                     match t {
                         Value::String(s) => out.push((lang.clone(), s.clone())),
-                        other => self.err_with(path.key(lang), msg::NOT_STRING, other.kind()),
+                        other => self.err_with_at(path, lang, msg::NOT_STRING, other.kind()),
                     }
                 }
                 Some(Text(out))
@@ -160,11 +180,13 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn opt_text(&mut self, m: &Map, key: &str, path: &Path) -> Option<Text> {
         get(m, key).and_then(|v| self.text(v, &path.key(key)))
     }
 
     /// Points: a number, or an object of numbers by dimension name.
+    #[inline(never)]
     fn points(&mut self, v: &Value, path: &Path) -> Points {
         match v {
             Value::Number(n) if n.is_finite() => vec![(None, *n)],
@@ -172,7 +194,7 @@ impl Reader {
                 let mut out = Vec::new();
                 for (dim, p) in m {
                     if !valid_question_id(dim) || dim == "total" {
-                        self.err_with(path.key(dim), msg::DIMENSION_NAME, dim.clone());
+                        self.err_with_at(path, dim, msg::DIMENSION_NAME, dim);
                         continue;
                     }
                     match p {
@@ -180,7 +202,7 @@ impl Reader {
                             let i = self.dimension(dim);
                             out.push((Some(i), *n));
                         }
-                        other => self.err_with(path.key(dim), msg::POINTS_TYPE, other.kind()),
+                        other => self.err_with_at(path, dim, msg::POINTS_TYPE, other.kind()),
                     }
                 }
                 out
@@ -192,6 +214,7 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn dimension(&mut self, name: &str) -> usize {
         match self.dimensions.iter().position(|d| d == name) {
             Some(i) => i,
@@ -203,6 +226,7 @@ impl Reader {
     }
 
     /// Compiles a condition; its vars are checked once every id is known.
+    #[inline(never)]
     fn cond(&mut self, v: &Value, path: &Path) -> Option<Node> {
         match logic::compile(v) {
             Ok(node) => {
@@ -223,11 +247,12 @@ impl Reader {
         }
     }
 
+    #[inline(never)]
     fn url(&mut self, v: &Value, path: &Path) -> Option<String> {
         match v {
             Value::String(s) if safe_url(s) => Some(s.clone()),
             Value::String(s) => {
-                self.err_with(path.clone(), msg::BAD_URL, s.clone());
+                self.err_with(path.clone(), msg::BAD_URL, s);
                 None
             }
             other => {
@@ -284,24 +309,35 @@ pub(crate) fn safe_url(s: &str) -> bool {
 
 /// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
 fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (edit_distance(s, a), *a))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
+    // The first of the nearest, as `min_by_key` would pick.
+    let mut best = None;
+    let mut best_d = 3;
+    for a in allowed {
+        let d = edit_distance(s, a);
+        if d < best_d {
+            best_d = d;
+            best = Some(*a);
+        }
+    }
+    best
 }
 
+/// Levenshtein distance in characters from `a` to `b`, an allowed name (ASCII, so its
+/// bytes are its characters), with two rows.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let b = b.as_bytes();
+    let mut prev = Vec::with_capacity(b.len() + 1);
+    for j in 0..=b.len() {
+        prev.push(j);
+    }
+    let mut cur = prev.clone();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != char::from(cb));
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -320,7 +356,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 
     let id = r.string(top, "id", &root, true).unwrap_or_default();
     if get(top, "id").is_some_and(|v| v.as_str().is_some()) && !valid_playbook_id(&id) {
-        r.err_with(root.key("id"), msg::PLAYBOOK_ID, id.clone());
+        r.err_with_at(&root, "id", msg::PLAYBOOK_ID, &id);
     }
     let version = match get(top, "version") {
         Some(Value::Number(n)) => Some(crate::value::number_text(*n)),
@@ -330,7 +366,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         .string(top, "locale", &root, false)
         .unwrap_or_else(|| "en".into());
     if !valid_locale(&locale) {
-        r.err_with(root.key("locale"), msg::LOCALE, locale.clone());
+        r.err_with_at(&root, "locale", msg::LOCALE, &locale);
     }
     let stop_when_decided = r.boolean(top, "stop_when_decided", &root).unwrap_or(true);
 
@@ -354,7 +390,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     // duplicate question ids
     for (n, (i, q)) in questions.iter().enumerate() {
         if questions[..n].iter().any(|(_, p)| p.id == q.id) {
-            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, q.id.clone());
+            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, &q.id);
         }
     }
 
@@ -372,14 +408,14 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
                 let cond = match get(m, "if") {
                     Some(c) => r.cond(c, &p.key("if")),
                     None => {
-                        r.err(p.key("if"), msg::RULE_NEEDS_IF);
+                        r.err_at(&p, "if", msg::RULE_NEEDS_IF);
                         None
                     }
                 };
                 let points = match get(m, "points") {
                     Some(pv) => r.points(pv, &p.key("points")),
                     None => {
-                        r.err(p.key("points"), msg::MISSING);
+                        r.err_at(&p, "points", msg::MISSING);
                         Vec::new()
                     }
                 };
@@ -417,7 +453,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     }
     for (n, (i, o)) in outcomes.iter().enumerate() {
         if outcomes[..n].iter().any(|(_, p)| p.id == o.id) {
-            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, o.id.clone());
+            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, &o.id);
         }
     }
     let has_disqualified = outcomes.iter().any(|(_, o)| o.class == Class::Disqualified);
@@ -447,11 +483,11 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
                             Some(*n as u32)
                         }
                         Some(other) => {
-                            r.err_with(p.key("days"), msg::NOT_INTEGER, other.kind());
+                            r.err_with_at(&p, "days", msg::NOT_INTEGER, other.kind());
                             None
                         }
                         None => {
-                            r.err(p.key("days"), msg::MISSING);
+                            r.err_at(&p, "days", msg::MISSING);
                             None
                         }
                     }
@@ -487,9 +523,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         id,
         version,
         locale,
-        questions: questions.into_iter().map(|(_, q)| q).collect(),
+        questions: unindex(questions),
         rules,
-        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+        outcomes: unindex(outcomes),
         submit,
         remember_days,
         stop_when_decided,
@@ -498,6 +534,17 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     })
 }
 
+#[inline(never)]
+/// The items of `(index, item)` pairs.
+fn unindex<T>(pairs: Vec<(usize, T)>) -> Vec<T> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for (_, x) in pairs {
+        out.push(x);
+    }
+    out
+}
+
+#[inline(never)]
 fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Question)]) {
     let mut bad: Vec<(Msg, String)> = Vec::new();
     let dims = r.dimensions.clone();
@@ -534,36 +581,37 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Que
         if d.is_empty() {
             r.err(path.clone(), m);
         } else {
-            r.err_with(path.clone(), m, d);
+            r.err_with(path.clone(), m, &d);
         }
     }
 }
 
+#[inline(never)]
 fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     let m = r.object(v, path)?;
     r.known_fields(m, QUESTION_FIELDS, path);
     let id = r.string(m, "id", path, true);
     if let Some(id) = &id {
         if !valid_question_id(id) {
-            r.err_with(path.key("id"), msg::QUESTION_ID, id.clone());
+            r.err_with_at(path, "id", msg::QUESTION_ID, id);
         } else if id == "score" || id == "context" {
-            r.err_with(path.key("id"), msg::RESERVED_ID, id.clone());
+            r.err_with_at(path, "id", msg::RESERVED_ID, id);
         }
     }
     let kind = match get(m, "type") {
         Some(Value::String(s)) => match Kind::from_name(s) {
             Some(k) => Some(k),
             None => {
-                r.err_with(path.key("type"), msg::QUESTION_TYPE, s.clone());
+                r.err_with_at(path, "type", msg::QUESTION_TYPE, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("type"), msg::NOT_STRING, other.kind());
+            r.err_with_at(path, "type", msg::NOT_STRING, other.kind());
             None
         }
         None => {
-            r.err(path.key("type"), msg::MISSING);
+            r.err_at(path, "type", msg::MISSING);
             None
         }
     };
@@ -571,7 +619,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         Some(l) => r.text(l, &path.key("label")),
         None => {
             if kind.is_some() && kind != Some(Kind::Hidden) {
-                r.err(path.key("label"), msg::NO_LABEL);
+                r.err_at(path, "label", msg::NO_LABEL);
             }
             None
         }
@@ -583,7 +631,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         .unwrap_or(kind != Some(Kind::Hidden));
     let contact = r.boolean(m, "contact", path).unwrap_or(false);
     if contact && matches!(kind, Some(Kind::Choice | Kind::Multi)) {
-        r.err(path.key("contact"), msg::CONTACT_TYPE);
+        r.err_at(path, "contact", msg::CONTACT_TYPE);
     }
     let ask_if = get(m, "ask_if").and_then(|c| r.cond(c, &path.key("ask_if")));
 
@@ -604,23 +652,23 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 let value = match get(om, "value") {
                     Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
                     Some(other) => {
-                        r.err_with(p.key("value"), msg::OPTION_VALUE, other.kind());
+                        r.err_with_at(&p, "value", msg::OPTION_VALUE, other.kind());
                         continue;
                     }
                     None => {
-                        r.err(p.key("value"), msg::MISSING);
+                        r.err_at(&p, "value", msg::MISSING);
                         continue;
                     }
                 };
                 if options.iter().any(|o| o.value == value) {
-                    r.err(p.key("value"), msg::DUPLICATE_VALUE);
+                    r.err_at(&p, "value", msg::DUPLICATE_VALUE);
                 }
                 let label = match get(om, "label") {
                     Some(l) => r.text(l, &p.key("label")).unwrap_or_default(),
                     None => match &value {
                         Value::String(s) => Text::plain(s),
                         _ => {
-                            r.err(p.key("label"), msg::MISSING);
+                            r.err_at(&p, "label", msg::MISSING);
                             Text::default()
                         }
                     },
@@ -632,7 +680,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 let disqualify = match get(om, "disqualify") {
                     Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
                     Some(_) => {
-                        r.err(p.key("disqualify"), msg::DISQUALIFY_TYPE);
+                        r.err_at(&p, "disqualify", msg::DISQUALIFY_TYPE);
                         None
                     }
                     None => None,
@@ -671,14 +719,14 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                     Some(*n as usize)
                 }
                 Some(other) => {
-                    r.err_with(vp.key("max_length"), msg::NOT_INTEGER, other.kind());
+                    r.err_with_at(&vp, "max_length", msg::NOT_INTEGER, other.kind());
                     None
                 }
                 None => None,
             };
             if let (Some(lo), Some(hi)) = (validate.min, validate.max) {
                 if lo > hi {
-                    r.err(vp.key("min"), msg::MIN_OVER_MAX);
+                    r.err_at(&vp, "min", msg::MIN_OVER_MAX);
                 }
             }
             if let Some(k) = kind {
@@ -692,13 +740,13 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                 };
                 for (f, _) in vm {
                     if VALIDATE_FIELDS.contains(&f.as_str()) && not_for(f) {
-                        r.err_with(vp.key(f), msg::VALIDATE_NOT_FOR_TYPE, k.name());
+                        r.err_with_at(&vp, f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
                     }
                 }
             }
             if let Some(p) = &validate.pattern {
                 if !crate::flow::answer::pattern_is_supported(p) {
-                    r.err_with(vp.key("pattern"), msg::BAD_PATTERN, p.clone());
+                    r.err_with_at(&vp, "pattern", msg::BAD_PATTERN, p);
                 }
             }
         }
@@ -714,7 +762,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                     match get(pm, "query") {
                         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
                         _ => {
-                            r.err(pp.key("query"), msg::PREFILL_QUERY);
+                            r.err_at(&pp, "query", msg::PREFILL_QUERY);
                             None
                         }
                     }
@@ -728,7 +776,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
         None => None,
     };
     if kind == Some(Kind::Hidden) && prefill_query.is_none() {
-        r.err(path.key("prefill"), msg::HIDDEN_NEEDS_PREFILL);
+        r.err_at(path, "prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
     Some(Question {
@@ -746,42 +794,43 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     })
 }
 
+#[inline(never)]
 fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome> {
     let m = r.object(v, path)?;
     r.known_fields(m, OUTCOME_FIELDS, path);
     let id = r.string(m, "id", path, true);
     if let Some(id) = &id {
         if id.trim().is_empty() {
-            r.err(path.key("id"), msg::EMPTY);
+            r.err_at(path, "id", msg::EMPTY);
         }
     }
     let class = match get(m, "class") {
         Some(Value::String(s)) => match Class::from_name(s) {
             Some(c) => Some(c),
             None => {
-                r.err_with(path.key("class"), msg::OUTCOME_CLASS, s.clone());
+                r.err_with_at(path, "class", msg::OUTCOME_CLASS, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("class"), msg::OUTCOME_CLASS, other.kind());
+            r.err_with_at(path, "class", msg::OUTCOME_CLASS, other.kind());
             None
         }
         None => {
-            r.err(path.key("class"), msg::MISSING);
+            r.err_at(path, "class", msg::MISSING);
             None
         }
     };
     let cond = get(m, "if").and_then(|c| r.cond(c, &path.key("if")));
     let has_if = get(m, "if").is_some();
     if last && has_if {
-        r.err(path.key("if"), msg::LAST_OUTCOME_IF);
+        r.err_at(path, "if", msg::LAST_OUTCOME_IF);
     }
     if last && class == Some(Class::Disqualified) {
-        r.err(path.key("class"), msg::LAST_OUTCOME_DISQUALIFIED);
+        r.err_at(path, "class", msg::LAST_OUTCOME_DISQUALIFIED);
     }
     if !last && !has_if && class.is_some() && class != Some(Class::Disqualified) {
-        r.err(path.key("if"), msg::OUTCOME_NEEDS_IF);
+        r.err_at(path, "if", msg::OUTCOME_NEEDS_IF);
     }
     let title = r.opt_text(m, "title", path);
     let message = r.opt_text(m, "message", path);
@@ -797,7 +846,7 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
                         "download" => url.map(Then::Download),
                         "booking" => url.map(Then::Booking),
                         _ => {
-                            r.err_with(tp.key(k), msg::THEN_SHAPE, k.clone());
+                            r.err_with_at(&tp, k, msg::THEN_SHAPE, k);
                             None
                         }
                     }
@@ -824,13 +873,14 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
     })
 }
 
+#[inline(never)]
 fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
     let m = r.object(v, path)?;
     r.known_fields(m, SUBMIT_FIELDS, path);
     let url = match get(m, "url") {
         Some(u) => r.url(u, &path.key("url")),
         None => {
-            r.err(path.key("url"), msg::MISSING);
+            r.err_at(path, "url", msg::MISSING);
             None
         }
     };
@@ -841,12 +891,12 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             "form" => Some(Format::Form),
             "hubspot" => Some(Format::Hubspot),
             _ => {
-                r.err_with(path.key("format"), msg::SUBMIT_FORMAT, s.clone());
+                r.err_with_at(path, "format", msg::SUBMIT_FORMAT, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with(path.key("format"), msg::SUBMIT_FORMAT, other.kind());
+            r.err_with_at(path, "format", msg::SUBMIT_FORMAT, other.kind());
             None
         }
     };
@@ -863,7 +913,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             out
         }
         Some(_) => {
-            r.err(path.key("classes"), msg::SUBMIT_CLASS);
+            r.err_at(path, "classes", msg::SUBMIT_CLASS);
             Vec::new()
         }
     };
@@ -883,7 +933,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         None => None,
     };
     if format == Some(Format::Hubspot) && hubspot.is_none() && get(m, "hubspot").is_none() {
-        r.err(path.key("hubspot"), msg::HUBSPOT_IDS);
+        r.err_at(path, "hubspot", msg::HUBSPOT_IDS);
     }
     Some(Submit {
         url: url?,

@@ -17,29 +17,25 @@ impl Text {
     /// `fallback` (the playbook's locale), then English, then the first given.
     pub fn get(&self, locale: &str, fallback: &str) -> &str {
         let lang = primary(locale);
-        let pick = |want: &str| {
-            self.0
-                .iter()
-                .find(|(l, _)| l.eq_ignore_ascii_case(want))
-                .map(|(_, s)| s.as_str())
-        };
-        self.0
-            .iter()
-            .find(|(l, _)| l.is_empty())
-            .map(|(_, s)| s.as_str())
-            .or_else(|| pick(locale))
-            .or_else(|| pick(lang))
-            .or_else(|| {
-                self.0
-                    .iter()
-                    .find(|(l, _)| primary(l).eq_ignore_ascii_case(lang))
-                    .map(|(_, s)| s.as_str())
-            })
-            .or_else(|| pick(fallback))
-            .or_else(|| pick(primary(fallback)))
-            .or_else(|| pick("en"))
-            .or_else(|| self.0.first().map(|(_, s)| s.as_str()))
-            .unwrap_or("")
+        // (wanted tag, compare the given tag's primary language only); `""` is plain.
+        let order = [
+            ("", false),
+            (locale, false),
+            (lang, false),
+            (lang, true),
+            (fallback, false),
+            (primary(fallback), false),
+            ("en", false),
+        ];
+        for (want, by_language) in order {
+            for (l, s) in &self.0 {
+                let tag = if by_language { primary(l) } else { l };
+                if tag.eq_ignore_ascii_case(want) {
+                    return s;
+                }
+            }
+        }
+        self.0.first().map_or("", |(_, s)| s)
     }
 
     /// True when this text is plain or given in `locale`'s language.
