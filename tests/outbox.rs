@@ -6,8 +6,8 @@ use crate::common::{answer, example, session};
 use lead_qualifier::flow::Effect;
 use lead_qualifier::lead::Lead;
 use lead_qualifier::outbox::{
-    classify, content_type, http_date_ms, parse_retry_after, Entry, MemoryStore, Outbox, Store,
-    Verdict, LEASE_MS, OUTBOX_CAP, OUTBOX_KEY,
+    classify, content_type, http_date_ms, parse_retry_after, sends_idempotency_key, Entry,
+    MemoryStore, Outbox, Store, Verdict, LEASE_MS, OUTBOX_CAP, OUTBOX_KEY,
 };
 use lead_qualifier::playbook::Format;
 use lead_qualifier::Value;
@@ -336,4 +336,29 @@ fn retry_after_http_dates_are_imf_fixdates() {
         parse_retry_after("Thu, 01 Jan 1970 00:00:01 GMT", 5_000.0),
         Some(0.0)
     );
+}
+
+#[test]
+fn the_idempotency_key_goes_everywhere_but_hubspots_own_endpoint() {
+    for url in [
+        "https://collector.example.com/api/leads",
+        "http://127.0.0.1:8080/api/leads",
+        "https://hsforms.com.evil.example/submit",
+        "https://nothsforms.com/x",
+        "https://example.com/?next=https://api.hsforms.com/",
+        "https://api.hsforms.com@example.com/leads",
+        "not a url",
+        "",
+    ] {
+        assert!(sends_idempotency_key(url), "{url}");
+    }
+    for url in [
+        "https://api.hsforms.com/submissions/v3/integration/submit/4242/0f1e2d3c-aaaa",
+        "https://API.HSFORMS.COM:443/x",
+        "https://hsforms.com/x",
+        "https://user@forms.hsforms.com./x",
+        "https://api.hsforms.com",
+    ] {
+        assert!(!sends_idempotency_key(url), "{url}");
+    }
 }

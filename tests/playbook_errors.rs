@@ -314,6 +314,27 @@ fn each_malformed_playbook_names_its_path() {
             msg::HUBSPOT_IDS,
         ),
         (
+            Box::new(set(
+                &["submit"],
+                r#"{"format": "hubspot", "hubspot": {"portal_id": "42/../x", "form_guid": "ab-12"}}"#,
+            )),
+            "submit.hubspot.portal_id",
+            msg::HUBSPOT_PORTAL,
+        ),
+        (
+            Box::new(set(
+                &["submit"],
+                r#"{"format": "hubspot", "hubspot": {"portal_id": 42, "form_guid": "ab?x=1"}}"#,
+            )),
+            "submit.hubspot.form_guid",
+            msg::HUBSPOT_FORM,
+        ),
+        (
+            Box::new(set(&["submit"], r#"{"format": "form"}"#)),
+            "submit.url",
+            msg::MISSING,
+        ),
+        (
             Box::new(set(&["submit"], r#"{"url": "/x", "classes": ["hot"]}"#)),
             "submit.classes[0]",
             msg::SUBMIT_CLASS,
@@ -349,6 +370,24 @@ fn each_malformed_playbook_names_its_path() {
         let found = problems_after(edit);
         expect(&found, path, *m);
     }
+}
+
+#[test]
+fn format_hubspot_without_url_posts_to_hubspots_forms_endpoint() {
+    let mut v = json(BASE);
+    *at(&mut v, &["submit"]) = json(
+        r#"{"format": "hubspot", "hubspot": {"portal_id": 4242, "form_guid": "0f1e2d3c-AAAA-bbbb-cccc-123456789abc"}}"#,
+    );
+    let pb = Playbook::from_value(&v).expect("valid");
+    let submit = pb.submit.expect("submit");
+    assert_eq!(
+        submit.url,
+        "https://api.hsforms.com/submissions/v3/integration/submit/4242/0f1e2d3c-AAAA-bbbb-cccc-123456789abc"
+    );
+    // A url given (a proxy in front of HubSpot) wins.
+    *at(&mut v, &["submit", "url"]) = Value::str("/hs-proxy");
+    let pb = Playbook::from_value(&v).expect("valid");
+    assert_eq!(pb.submit.expect("submit").url, "/hs-proxy");
 }
 
 #[test]

@@ -877,13 +877,7 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
 fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
     let m = r.object(v, path)?;
     r.known_fields(m, SUBMIT_FIELDS, path);
-    let url = match get(m, "url") {
-        Some(u) => r.url(u, &path.key("url")),
-        None => {
-            r.err_at(path, "url", msg::MISSING);
-            None
-        }
-    };
+    let url = get(m, "url").map(|u| r.url(u, &path.key("url")));
     let format = match get(m, "format") {
         None => Some(Format::Json),
         Some(Value::String(s)) => match s.as_str() {
@@ -926,7 +920,20 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
                     Some(Value::Number(n)) => crate::value::integer_text(*n),
                     _ => r.string(hm, "portal_id", &hp, true),
                 };
-                let form = r.string(hm, "form_guid", &hp, true);
+                let portal = portal.filter(|p| {
+                    let ok = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+                    if !ok {
+                        r.err_with_at(&hp, "portal_id", msg::HUBSPOT_PORTAL, p);
+                    }
+                    ok
+                });
+                let form = r.string(hm, "form_guid", &hp, true).filter(|f| {
+                    let ok = !f.is_empty() && f.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+                    if !ok {
+                        r.err_with_at(&hp, "form_guid", msg::HUBSPOT_FORM, f);
+                    }
+                    ok
+                });
                 Some((portal?, form?))
             })
         }
@@ -935,6 +942,17 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
     if format == Some(Format::Hubspot) && hubspot.is_none() && get(m, "hubspot").is_none() {
         r.err_at(path, "hubspot", msg::HUBSPOT_IDS);
     }
+    // No url with format hubspot: HubSpot's own (unauthenticated, CORS-enabled) Forms v3
+    // endpoint for the portal and form; the ids were checked to be URL-safe above.
+    let url = match (url, format, &hubspot) {
+        (Some(u), _, _) => u,
+        (None, Some(Format::Hubspot), Some((portal, form))) => Some(hubspot_endpoint(portal, form)),
+        (None, Some(Format::Hubspot), None) => None, // reported as hubspot_ids
+        (None, _, _) => {
+            r.err_at(path, "url", msg::MISSING);
+            None
+        }
+    };
     Some(Submit {
         url: url?,
         format: format?,
@@ -942,6 +960,18 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         hubspot,
     })
 }
+
+/// HubSpot's Forms Submission API v3 endpoint for a portal and form.
+pub(crate) fn hubspot_endpoint(portal: &str, form: &str) -> String {
+    let mut u = String::from(HUBSPOT_SUBMIT);
+    u.push_str(portal);
+    u.push('/');
+    u.push_str(form);
+    u
+}
+
+/// Where HubSpot's unauthenticated Forms v3 submissions go (portal id and form GUID follow).
+pub const HUBSPOT_SUBMIT: &str = "https://api.hsforms.com/submissions/v3/integration/submit/";
 
 #[cfg(test)]
 mod tests {

@@ -130,7 +130,9 @@ pub fn post(e: Entry, done: Attempted) {
     };
     let headers = Object::new();
     set(&headers, "Content-Type", &content_type(e.format).into());
-    set(&headers, "Idempotency-Key", &e.id.as_str().into());
+    if crate::outbox::sends_idempotency_key(&e.url) {
+        set(&headers, "Idempotency-Key", &e.id.as_str().into());
+    }
     let init = object(&[
         ("method", "POST".into()),
         ("headers", headers.into()),

@@ -322,3 +322,43 @@ test('wire format hubspot: Forms v3 fields and context with the hubspotutk cooki
     await server.close();
   }
 });
+
+test('format hubspot without url: posted to api.hsforms.com for the portal and form, no Idempotency-Key', async () => {
+  browser ||= await launch();
+  const server = await startServer();
+  try {
+    const context = await browser.newContext();
+    const seen = [];
+    // HubSpot's endpoint, played by the test: CORS as a browser needs it for a JSON POST.
+    await context.route('https://api.hsforms.com/**', (route) => {
+      const req = route.request();
+      seen.push({ method: req.method(), url: req.url(), headers: req.headers(), body: req.postData() });
+      route.fulfill({
+        status: req.method() === 'OPTIONS' ? 204 : 200,
+        headers: {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': 'content-type',
+          'content-type': 'application/json',
+        },
+        body: req.method() === 'OPTIONS' ? '' : '{"inlineMessage":"Thanks"}',
+      });
+    });
+    const url = server.url('/tests/e2e/pages/hubspot-direct.html');
+    const { page, log } = await openPage(browser, url, { context });
+    await finishWire(page);
+    const posts = seen.filter((r) => r.method === 'POST');
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].url,
+      'https://api.hsforms.com/submissions/v3/integration/submit/4242/0f1e2d3c-aaaa-bbbb-cccc-123456789abc');
+    assert.equal(posts[0].headers['idempotency-key'], undefined, 'no header HubSpot does not allow');
+    assert.equal(posts[0].headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(posts[0].body).fields.map((f) => f.name),
+      ['company_size', 'use_case', 'seats', 'email', 'consent']);
+    assert.equal(server.state.posts.length, 0, 'nothing went to the page\'s own server');
+    assert.deepEqual(log.pageErrors, []);
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
