@@ -291,11 +291,8 @@ pub mod msg {
         "hubspot_ids",
         "format hubspot needs hubspot.portal_id and hubspot.form_guid",
     );
-    pub const HUBSPOT_PORTAL: Msg = ("hubspot_portal", "a HubSpot portal id is digits only");
-    pub const HUBSPOT_FORM: Msg = (
-        "hubspot_form",
-        "a HubSpot form GUID is hex digits and dashes, as in 0f1e2d3c-aaaa-bbbb-cccc-123456789abc",
-    );
+    pub const HUBSPOT_PORTAL: Msg = ("hubspot_portal", "expected digits");
+    pub const HUBSPOT_FORM: Msg = ("hubspot_form", "expected hex digits and dashes");
     pub const LOCALE: Msg = ("locale", "expected a language tag such as en or de-CH");
 
     // --- conditions (JsonLogic)

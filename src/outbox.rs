@@ -125,23 +125,17 @@ pub fn content_type(format: Format) -> &'static str {
     }
 }
 
-/// Whether an attempt at `url` (absolute, as the entry holds it) carries the
-/// `Idempotency-Key` header: always, except to HubSpot's own form endpoints (`hsforms.com`
-/// and its subdomains). Any header beyond the CORS-safelisted ones must be allowed by the
-/// endpoint's preflight answer, and HubSpot documents no such header: sent there, the
-/// preflight could refuse every lead. HubSpot folds repeated submissions of one email
-/// into one contact, so a retry after a lost response costs at most a second form
-/// submission on that contact. A collector of your own (or a proxy in front of HubSpot)
-/// gets the header and must allow it in `Access-Control-Allow-Headers` when cross-origin.
+/// Whether an attempt at `url` (absolute and normalised, as the browser's URL parser
+/// resolves it: lowercase scheme and host) carries the `Idempotency-Key` header: always,
+/// except to HubSpot's form submission API at `https://api.hsforms.com/`. Any header
+/// beyond the CORS-safelisted ones must be allowed by the endpoint's preflight answer, and
+/// HubSpot documents no such header: sent there, the preflight could refuse every lead.
+/// HubSpot folds repeated submissions of one email into one contact, so a retry after a
+/// lost response costs at most a second form submission on that contact. A collector of
+/// your own (or a proxy in front of HubSpot) gets the header and must allow it in
+/// `Access-Control-Allow-Headers` when cross-origin.
 pub fn sends_idempotency_key(url: &str) -> bool {
-    let rest = url.split_once("://").map_or("", |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    let host = host.split(':').next().unwrap_or("").trim_end_matches('.');
-    let h = host.as_bytes();
-    let hubspot = h.eq_ignore_ascii_case(b"hsforms.com")
-        || (h.len() > 12 && h[h.len() - 12..].eq_ignore_ascii_case(b".hsforms.com"));
-    !hubspot
+    !url.as_bytes().starts_with(b"https://api.hsforms.com/")
 }
 
 /// What to do after an attempt.

@@ -916,24 +916,8 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             let hp = path.key("hubspot");
             r.object(hv, &hp).and_then(|hm| {
                 r.known_fields(hm, &["portal_id", "form_guid"], &hp);
-                let portal = match get(hm, "portal_id") {
-                    Some(Value::Number(n)) => crate::value::integer_text(*n),
-                    _ => r.string(hm, "portal_id", &hp, true),
-                };
-                let portal = portal.filter(|p| {
-                    let ok = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-                    if !ok {
-                        r.err_with_at(&hp, "portal_id", msg::HUBSPOT_PORTAL, p);
-                    }
-                    ok
-                });
-                let form = r.string(hm, "form_guid", &hp, true).filter(|f| {
-                    let ok = !f.is_empty() && f.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-                    if !ok {
-                        r.err_with_at(&hp, "form_guid", msg::HUBSPOT_FORM, f);
-                    }
-                    ok
-                });
+                let portal = hubspot_id(r, hm, "portal_id", &hp);
+                let form = hubspot_id(r, hm, "form_guid", &hp);
                 Some((portal?, form?))
             })
         }
@@ -959,6 +943,30 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         classes,
         hubspot,
     })
+}
+
+/// `hubspot.portal_id` (digits; a number is fine) or `hubspot.form_guid` (hex digits and
+/// dashes): both go into the endpoint's path, so nothing else may pass.
+#[inline(never)]
+fn hubspot_id(r: &mut Reader, hm: &Map, key: &str, hp: &Path) -> Option<String> {
+    let portal = key == "portal_id";
+    let s = match get(hm, key) {
+        Some(Value::Number(n)) if portal => crate::value::integer_text(*n),
+        _ => r.string(hm, key, hp, true),
+    }?;
+    let ok = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (!portal && (b.is_ascii_hexdigit() || b == b'-')));
+    if !ok {
+        let m = if portal {
+            msg::HUBSPOT_PORTAL
+        } else {
+            msg::HUBSPOT_FORM
+        };
+        r.err_with_at(hp, key, m, &s);
+        return None;
+    }
+    Some(s)
 }
 
 /// HubSpot's Forms Submission API v3 endpoint for a portal and form.
