@@ -130,10 +130,7 @@ pub fn post(e: Entry, done: Attempted) {
     };
     let headers = Object::new();
     set(&headers, "Content-Type", &content_type(e.format).into());
-    let host = web_sys::Url::new(&e.url)
-        .map(|u| u.hostname())
-        .unwrap_or_default();
-    if crate::outbox::sends_idempotency_key(&host) {
+    if crate::outbox::sends_idempotency_key(&e.url) {
         set(&headers, "Idempotency-Key", &e.id.as_str().into());
     }
     let init = object(&[
