@@ -34,6 +34,10 @@ mod dom {
 
     #[wasm_bindgen]
     extern "C" {
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
+        fn test_random_uuid() -> Result<String, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+        fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_name = TestDom)]
         pub type Dom;
         #[wasm_bindgen(method, js_name = createElement)]
@@ -50,6 +54,18 @@ mod dom {
         pub fn value(this: &Dom) -> String;
         #[wasm_bindgen(method)]
         pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
+    }
+
+    pub fn random_uuid() -> Result<String, JsValue> {
+        test_random_uuid()
+    }
+
+    pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
+        test_random_values(bytes)
+    }
+
+    pub fn global() -> JsValue {
+        js_sys::global().into()
     }
 
     pub fn dom(v: &JsValue) -> &Dom {

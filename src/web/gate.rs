@@ -18,7 +18,7 @@ use crate::flow::{Session, Start};
 use crate::playbook::{text, Playbook};
 use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Reflect};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -45,7 +45,7 @@ pub fn install(doc: &Document) {
     if INSTALLED.with(|i| i.replace(true)) {
         return;
     }
-    let on_click = Closure::<dyn FnMut(Event)>::new(on_click);
+    let on_click = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| on_click(e.unchecked_into()));
     if doc
         .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
         .is_ok()
@@ -185,7 +185,7 @@ fn show(
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
     // its element disconnects.
     let gone = dialog.clone();
-    let on_close = Closure::once_into_js(move || gone.remove());
+    let on_close = Closure::once_into_js(move |_: JsValue| gone.remove());
     let once = web_sys::AddEventListenerOptions::new();
     once.set_once(true);
     dialog
@@ -220,14 +220,7 @@ fn style(doc: &Document) {
         return;
     }
     let adopted = (|| {
-        let ctor = page::global("CSSStyleSheet");
-        let ctor: &Function = ctor.dyn_ref()?;
-        let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
-        let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
-        replace
-            .dyn_ref::<Function>()?
-            .call1(&sheet, &JsValue::from_str(GATE_CSS))
-            .ok()?;
+        let sheet = widget::construct_sheet(GATE_CSS)?;
         let key = JsValue::from_str("adoptedStyleSheets");
         let list: Array = Reflect::get(doc, &key).ok()?.dyn_into().ok()?;
         let list = list.concat(&Array::of1(&sheet));

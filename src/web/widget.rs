@@ -90,7 +90,7 @@ pub enum Source {
 /// The timer of a redirect outcome; cleared when dropped.
 struct Timer {
     id: i32,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Timer {
@@ -301,19 +301,21 @@ fn shared_sheet() -> Option<JsValue> {
     SHEET.with(|cell| {
         let mut cell = cell.try_borrow_mut().ok()?;
         if cell.is_none() {
-            *cell = Some(construct_sheet().unwrap_or(JsValue::NULL));
+            *cell = Some(construct_sheet(CSS).unwrap_or(JsValue::NULL));
         }
         cell.clone().filter(|s| !s.is_null())
     })
 }
 
-fn construct_sheet() -> Option<JsValue> {
+/// A constructed stylesheet holding `css`, where the browser has them.
+#[inline(never)]
+pub fn construct_sheet(css: &str) -> Option<JsValue> {
     let ctor = page::global("CSSStyleSheet");
     let ctor: &Function = ctor.dyn_ref()?;
     let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
     let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
     let replace: &Function = replace.dyn_ref()?;
-    replace.call1(&sheet, &JsValue::from_str(CSS)).ok()?;
+    replace.call1(&sheet, &JsValue::from_str(css)).ok()?;
     Some(sheet)
 }
 
@@ -370,7 +372,7 @@ fn load(s: &Shared, source: Source) {
             // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            let again = Closure::once_into_js(move || {
+            let again = Closure::once_into_js(move |_: JsValue| {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -917,7 +919,7 @@ impl Widget {
 fn redirect_later(url: &str) -> Option<Timer> {
     let window = page::window()?;
     let url = url.to_owned();
-    let callback = Closure::<dyn FnMut()>::new(move || {
+    let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         if let Some(w) = page::window() {
             let _ = w.location().assign(&url);
         }
