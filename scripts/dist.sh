@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-95300}
+budget=${LQ_GZIP_BUDGET:-91900}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -25,6 +25,53 @@ mod api;
 mod convert;
 #[path = "../src/web/delivery.rs"]
 mod delivery;
+/// `src/web/dom.rs` again under another class name: the library's bindings are linked
+/// into this binary too, and a copy with the same names would define the same symbols.
+mod dom {
+    use wasm_bindgen::prelude::wasm_bindgen;
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::{Element, Node, NodeList};
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
+        fn test_random_uuid() -> Result<String, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+        fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_name = TestDom)]
+        pub type Dom;
+        #[wasm_bindgen(method, js_name = createElement)]
+        pub fn create_element(this: &Dom, tag: &str) -> Element;
+        #[wasm_bindgen(method, js_name = setAttribute)]
+        pub fn set_attribute(this: &Dom, name: &str, value: &str);
+        #[wasm_bindgen(method, js_name = appendChild)]
+        pub fn append_child(this: &Dom, child: &Node);
+        #[wasm_bindgen(method, js_name = querySelector)]
+        pub fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
+        #[wasm_bindgen(method, js_name = querySelectorAll)]
+        pub fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
+        #[wasm_bindgen(method, getter)]
+        pub fn value(this: &Dom) -> String;
+        #[wasm_bindgen(method)]
+        pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
+    }
+
+    pub fn random_uuid() -> Result<String, JsValue> {
+        test_random_uuid()
+    }
+
+    pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
+        test_random_values(bytes)
+    }
+
+    pub fn global() -> JsValue {
+        js_sys::global().into()
+    }
+
+    pub fn dom(v: &JsValue) -> &Dom {
+        v.unchecked_ref()
+    }
+}
 #[path = "../src/web/events.rs"]
 mod events;
 #[path = "../src/web/fetch.rs"]

@@ -231,6 +231,12 @@ impl Session {
         &self.pb
     }
 
+    /// The playbook, taken back from a session that is over (a reset starts the next
+    /// session on it without copying it).
+    pub fn into_playbook(self) -> Playbook {
+        self.pb
+    }
+
     /// Current answers, aligned with the playbook's questions.
     pub fn answers(&self) -> &Answers {
         &self.answers

@@ -44,7 +44,7 @@ thread_local! {
 #[derive(Default)]
 struct Pump {
     /// the timer's callback (one, reused)
-    tick: Option<Closure<dyn FnMut()>>,
+    tick: Option<Closure<dyn FnMut(JsValue)>>,
     /// the pending timer
     timer: Option<i32>,
     /// the widgets that made leads on this page, by lead id
@@ -228,7 +228,7 @@ fn schedule(next: Option<f64>, now: f64) {
             return;
         };
         let tick = p.tick.get_or_insert_with(|| {
-            Closure::new(|| {
+            Closure::new(|_: JsValue| {
                 pump(|p| p.timer = None);
                 flush();
             })

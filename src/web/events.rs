@@ -19,7 +19,7 @@ use web_sys::{CustomEvent, CustomEventInit, Event, EventTarget};
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl std::fmt::Debug for Listener {
@@ -35,9 +35,11 @@ impl Listener {
     pub fn new(
         target: &EventTarget,
         kind: &'static str,
-        f: impl FnMut(Event) + 'static,
+        mut f: impl FnMut(Event) + 'static,
     ) -> Option<Listener> {
-        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        // Typed `JsValue`, not `Event`: the same closure signature as the promise
+        // callbacks (`fetch::when`), so one invoke shim serves both.
+        let callback = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| f(e.unchecked_into()));
         target
             .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
             .ok()?;

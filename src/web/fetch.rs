@@ -143,7 +143,7 @@ pub fn post(e: Entry, done: Attempted) {
     // missing from older browsers, and calling it there would throw).
     let abort = AbortController::new().ok().map(|c| {
         set(&init, "signal", &c.signal());
-        Closure::once(move || c.abort())
+        Closure::once(move |_: JsValue| c.abort())
     });
     let timer = abort.as_ref().and_then(|f| {
         window

@@ -18,7 +18,7 @@ use crate::flow::{Session, Start};
 use crate::playbook::{text, Playbook};
 use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Reflect};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -45,7 +45,7 @@ pub fn install(doc: &Document) {
     if INSTALLED.with(|i| i.replace(true)) {
         return;
     }
-    let on_click = Closure::<dyn FnMut(Event)>::new(on_click);
+    let on_click = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| on_click(e.unchecked_into()));
     if doc
         .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
         .is_ok()
@@ -73,7 +73,7 @@ fn on_click(e: Event) {
     let Some(target) = target.dyn_ref::<Element>() else {
         return;
     };
-    let Some(link) = target.closest(SEL_GATE).ok().flatten() else {
+    let Some(link) = render::closest(target, SEL_GATE) else {
         return;
     };
     let (Some(url), Some(file)) = (link.get_attribute(ATTR_GATE), link.get_attribute(A_HREF))
@@ -89,7 +89,7 @@ fn open(link: Element, url: String, file: String, name: String) {
     let Some(doc) = page::document() else {
         return;
     };
-    if doc.query_selector(SEL_GATE_OPEN).ok().flatten().is_some() {
+    if render::find(&doc, SEL_GATE_OPEN).is_some() {
         return;
     }
     let target = url.clone();
@@ -153,11 +153,11 @@ fn show(
     file: &str,
     name: &str,
     loaded: Result<Value, LoadError>,
-) -> render::Result<()> {
+) -> Option<()> {
     style(doc);
     let locale = page::page_locale();
     let dialog: HtmlDialogElement =
-        render::make(doc, "dialog", &[(A_CLASS, CLASS_GATE)])?.unchecked_into();
+        render::make(doc, "dialog", &[(A_CLASS, CLASS_GATE)]).unchecked_into();
     let label = if name.is_empty() {
         text::builtin("download", &locale)
     } else {
@@ -169,15 +169,15 @@ fn show(
         doc,
         "form",
         &[("method", "dialog"), (A_CLASS, CLASS_GATE_BAR)],
-    )?;
+    );
     render::add(
         &bar,
-        &*render::text(
+        &render::text(
             doc,
             "button",
             &[(A_CLASS, CLASS_GATE_CLOSE)],
             text::builtin("close", &locale),
-        )?,
+        ),
     );
     render::add(&dialog, &bar);
     let body = doc.body()?;
@@ -185,7 +185,7 @@ fn show(
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
     // its element disconnects.
     let gone = dialog.clone();
-    let on_close = Closure::once_into_js(move || gone.remove());
+    let on_close = Closure::once_into_js(move |_: JsValue| gone.remove());
     let once = web_sys::AddEventListenerOptions::new();
     once.set_once(true);
     dialog
@@ -196,7 +196,7 @@ fn show(
         )
         .ok()?;
     dialog.show_modal().ok()?;
-    let host = render::make(doc, TAG, &[(ATTR_PLAYBOOK, url), (ATTR_GATE_FILE, file)])?;
+    let host = render::make(doc, TAG, &[(ATTR_PLAYBOOK, url), (ATTR_GATE_FILE, file)]);
     STASH.with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
             s.push((host.clone(), loaded));
@@ -220,23 +220,15 @@ fn style(doc: &Document) {
         return;
     }
     let adopted = (|| {
-        let ctor = page::global("CSSStyleSheet");
-        let ctor: &Function = ctor.dyn_ref()?;
-        let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
-        let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
-        replace
-            .dyn_ref::<Function>()?
-            .call1(&sheet, &JsValue::from_str(GATE_CSS))
-            .ok()?;
+        let sheet = widget::construct_sheet(GATE_CSS)?;
         let key = JsValue::from_str("adoptedStyleSheets");
         let list: Array = Reflect::get(doc, &key).ok()?.dyn_into().ok()?;
         let list = list.concat(&Array::of1(&sheet));
         Reflect::set(doc, &key, &list).ok().filter(|ok| *ok)
     })();
     if adopted.is_none() {
-        if let (Ok(s), Ok(Some(head))) = (doc.create_element("style"), doc.query_selector("head")) {
-            s.set_text_content(Some(GATE_CSS));
-            let _ = head.append_child(&s);
+        if let Some(head) = render::find(doc, "head") {
+            render::add(&head, &render::text(doc, "style", &[], GATE_CSS));
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - `api.rs`      — what the exports do: element attributes and `mount()` options, sources
 //! - `widget.rs`   — one mounted widget: session, shadow root, listeners, effects
 //! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
+//! - `dom.rs`      — the DOM calls made on every kind of node, bound once
 //! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
 //! - `gate.rs`     — `data-lead-gate` links and their dialog
 //! - `fetch.rs`    — playbook fetch, lead bodies, one POST attempt
@@ -35,6 +36,7 @@ mod alloc;
 mod api;
 mod convert;
 mod delivery;
+mod dom;
 mod events;
 mod fetch;
 mod gate;

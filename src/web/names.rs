@@ -227,6 +227,8 @@ pub const SEL_BACK: &str = "[data-lq=\"back\"]";
 pub const SEL_RESTART: &str = "[data-lq=\"restart\"]";
 /// selector of answer inputs
 pub const SEL_ANSWER: &str = "input[name=\"lq-answer\"]";
+/// selector of the answer inputs that are checked (choices, consent)
+pub const SEL_CHECKED: &str = "input[name=\"lq-answer\"]:checked";
 /// selector of the honeypot input
 pub const SEL_TRAP: &str = "input[name=\"company_website\"]";
 

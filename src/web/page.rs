@@ -9,13 +9,13 @@
 use super::convert::{from_js, get, json_data, to_js};
 use crate::profile::{self, CAMPAIGN_KEY};
 use crate::value::Value;
-use js_sys::{Function, Reflect, Uint8Array};
+use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Storage, Window};
 
 /// The window, if there is one.
 pub fn window() -> Option<Window> {
-    web_sys::window()
+    super::dom::global().dyn_into().ok()
 }
 
 /// The document, if there is one.
@@ -32,23 +32,11 @@ pub fn now_ms() -> f64 {
 /// from `crypto.getRandomValues` (available everywhere), else `Math.random` (very old
 /// browsers only; the id is then unique, not unguessable, which is all it needs to be).
 pub fn uuid() -> String {
-    let crypto = window().and_then(|w| w.crypto().ok());
-    if let Some(c) = &crypto {
-        let f = get(c, "randomUUID");
-        if let Some(f) = f.dyn_ref::<Function>() {
-            if let Some(s) = f.call0(c).ok().and_then(|v| v.as_string()) {
-                return s;
-            }
-        }
+    if let Ok(s) = super::dom::random_uuid() {
+        return s;
     }
     let mut bytes = [0u8; 16];
-    let filled = crypto.is_some_and(|c| {
-        let a = Uint8Array::new_with_length(16);
-        let ok = c.get_random_values_with_js_u8_array(&a).is_ok();
-        a.copy_to(&mut bytes);
-        ok
-    });
-    if !filled {
+    if super::dom::random_values(&mut bytes).is_err() {
         for b in bytes.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
@@ -174,7 +162,7 @@ pub fn console_error(line: &str) {
 
 /// Reads `globalThis[name]` (e.g. `dataLayer`) without throwing.
 pub fn global(name: &str) -> JsValue {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(&super::dom::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `JSON.parse(text)` as a `Value`, or `None` when the text is not JSON.

@@ -14,7 +14,7 @@ pub struct JsPatterns;
 
 impl Patterns for JsPatterns {
     fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
-        let ctor = Reflect::get(&js_sys::global(), &JsValue::from_str("RegExp")).ok()?;
+        let ctor = super::page::global("RegExp");
         let ctor: &Function = ctor.dyn_ref()?;
         let mut anchored = String::with_capacity(pattern.len() + 6);
         anchored.push_str("^(?:");

@@ -11,16 +11,14 @@
 //! `aria-describedby`, errors also by `aria-invalid`; each step says where focus goes
 //! (`Shown`).
 
+use super::dom::dom;
 use super::names::*;
 use super::page::number_text;
 use crate::flow::{OptionView, OutcomeView, QuestionView};
 use crate::playbook::{Kind, Playbook, Then};
 use crate::value::Value;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, Node};
-
-/// `None` when the DOM refused to create an element (it practically never does).
-pub type Result<T> = Option<T>;
+use web_sys::{Document, Element, HtmlElement, Node, NodeList};
 
 /// The widget's own strings for one playbook and language.
 #[derive(Debug, Clone, Copy)]
@@ -45,37 +43,65 @@ impl Texts<'_> {
     }
 }
 
-/// Appends `child` to `parent`. Not a `?`: the trees built here cannot fail a DOM
-/// hierarchy check, and one shared call keeps error-path cleanup out of every caller.
+/// Appends `child` to `parent`. Never fails: the trees built here cannot fail a DOM
+/// hierarchy check, and one shared call keeps the binding out of every caller.
 #[inline(never)]
 pub fn add(parent: &Node, child: &Node) {
-    let _ = parent.append_child(child);
+    dom(parent).append_child(child);
 }
 
 /// Sets an attribute (every name is a constant, valid for `setAttribute`).
 #[inline(never)]
 pub fn attr(e: &Element, name: &str, value: &str) {
-    let _ = e.set_attribute(name, value);
+    dom(e).set_attribute(name, value);
 }
 
-/// Creates `<tag>` with attributes.
-pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Result<Element> {
-    let e = doc.create_element(tag).ok()?;
+/// The first element under `scope` (a document, element or shadow root) matching
+/// `selector` (a constant, valid selector).
+#[inline(never)]
+pub fn find(scope: &Node, selector: &str) -> Option<Element> {
+    dom(scope).query_selector(selector)
+}
+
+/// Every element under `scope` matching `selector` (a constant, valid selector).
+pub fn find_all(scope: &Node, selector: &str) -> NodeList {
+    dom(scope).query_selector_all(selector)
+}
+
+/// The current value of an `<input>` (the property, not the attribute).
+#[inline(never)]
+pub fn value(input: &Node) -> String {
+    dom(input).value()
+}
+
+/// `e` or its nearest ancestor matching `selector` (a constant, valid selector).
+#[inline(never)]
+pub fn closest(e: &Element, selector: &str) -> Option<Element> {
+    dom(e).closest(selector)
+}
+
+/// Creates `<tag>` (a constant, valid tag name) with attributes.
+#[inline(never)]
+pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    let e = dom(doc).create_element(tag);
     for (k, v) in attrs {
         attr(&e, k, v);
     }
-    Some(e)
+    e
 }
 
 /// Creates `<tag>` with attributes and a text child (text, never markup).
-pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Result<Element> {
-    let e = make(doc, tag, attrs)?;
+#[inline(never)]
+pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Element {
+    let e = make(doc, tag, attrs);
     e.set_text_content(Some(content));
-    Some(e)
+    e
 }
 
-fn html(e: Element) -> Result<HtmlElement> {
-    e.dyn_into::<HtmlElement>().ok()
+/// An element as the focusable element it is (every element made here is HTML); focus
+/// calls are the catching bindings, so a page that is not HTML only loses the focus move.
+fn html(e: Element) -> HtmlElement {
+    e.unchecked_into()
 }
 
 /// The value a text-like input shows: the answer as text.
@@ -143,14 +169,13 @@ fn described_by(help: bool, error: bool) -> String {
 }
 
 /// The question text with "(optional)" after it when an answer is not required.
-fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) -> Result<()> {
+fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) {
     e.set_text_content(Some(&q.label));
     if !q.required && q.kind != Kind::Consent {
         let mut note = String::from(" ");
         note.push_str(&t.get("optional"));
-        add(e, &*text(doc, "span", &[(A_CLASS, CLASS_OPTIONAL)], &note)?);
+        add(e, &text(doc, "span", &[(A_CLASS, CLASS_OPTIONAL)], &note));
     }
-    Some(())
 }
 
 /// A step as drawn.
@@ -174,21 +199,20 @@ pub fn question(
     keep: Option<&Value>,
     restart: bool,
     t: &Texts,
-) -> Result<Shown> {
-    let form = make(doc, "form", &[(A_NOVALIDATE, ""), (A_PART, PART_FORM)])?;
+) -> Shown {
+    let form = make(doc, "form", &[(A_NOVALIDATE, ""), (A_PART, PART_FORM)]);
     let help = q.help.as_deref().filter(|h| !h.is_empty());
     let error = q.error.as_deref().filter(|e| !e.is_empty());
-    let help_el = match help {
-        Some(h) => Some(text(
+    let help_el = help.map(|h| {
+        text(
             doc,
             "p",
             &[(A_ID, ID_HELP), (A_CLASS, CLASS_HELP), (A_PART, PART_HELP)],
             h,
-        )?),
-        None => None,
-    };
-    let error_el = match error {
-        Some(e) => Some(text(
+        )
+    });
+    let error_el = error.map(|e| {
+        text(
             doc,
             "p",
             &[
@@ -197,13 +221,12 @@ pub fn question(
                 (A_PART, PART_ERROR),
             ],
             e,
-        )?),
-        None => None,
-    };
+        )
+    });
     let invalid = if error.is_some() { "true" } else { "false" };
 
     let (focus, heading): (HtmlElement, HtmlElement) = if q.kind.has_options() {
-        let set = make(doc, "fieldset", &[(A_CLASS, CLASS_FIELD)])?;
+        let set = make(doc, "fieldset", &[(A_CLASS, CLASS_FIELD)]);
         if help.is_some() {
             attr(&set, A_ARIA_DESCRIBEDBY, ID_HELP);
         }
@@ -216,13 +239,13 @@ pub fn question(
                 (A_PART, PART_LEGEND),
                 (A_TABINDEX, "-1"),
             ],
-        )?;
-        label_into(doc, &legend, q, t)?;
+        );
+        label_into(doc, &legend, q, t);
         add(&set, &legend);
         if let Some(h) = &help_el {
             add(&set, h);
         }
-        let list = make(doc, "div", &[(A_CLASS, CLASS_OPTIONS)])?;
+        let list = make(doc, "div", &[(A_CLASS, CLASS_OPTIONS)]);
         let kind = if q.kind == Kind::Multi {
             "checkbox"
         } else {
@@ -235,7 +258,7 @@ pub fn question(
                 doc,
                 "label",
                 &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
-            )?;
+            );
             let input = make(
                 doc,
                 "input",
@@ -245,7 +268,7 @@ pub fn question(
                     (A_VALUE, &o.value),
                     (A_PART, PART_INPUT),
                 ],
-            )?;
+            );
             if q.required && q.kind == Kind::Choice {
                 attr(&input, A_REQUIRED, "");
             }
@@ -267,7 +290,7 @@ pub fn question(
                 first = Some(input.clone());
             }
             add(&label, &input);
-            add(&label, &*text(doc, "span", &[], &o.label)?);
+            add(&label, &text(doc, "span", &[], &o.label));
             add(&list, &label);
         }
         add(&set, &list);
@@ -281,9 +304,9 @@ pub fn question(
         } else {
             first
         };
-        let heading = html(legend)?;
+        let heading = html(legend);
         match target {
-            Some(e) => (html(e)?, heading),
+            Some(e) => (html(e), heading),
             None => (heading.clone(), heading),
         }
     } else {
@@ -292,7 +315,7 @@ pub fn question(
             doc,
             "div",
             &[(A_CLASS, if consent { CLASS_CONSENT } else { CLASS_FIELD })],
-        )?;
+        );
         let label = make(
             doc,
             "label",
@@ -303,8 +326,8 @@ pub fn question(
                 (A_PART, PART_LABEL),
                 (A_TABINDEX, "-1"),
             ],
-        )?;
-        label_into(doc, &label, q, t)?;
+        );
+        label_into(doc, &label, q, t);
         let input = make(
             doc,
             "input",
@@ -314,7 +337,7 @@ pub fn question(
                 (A_PART, PART_INPUT),
                 (A_ARIA_INVALID, invalid),
             ],
-        )?;
+        );
         let described = described_by(help.is_some(), error.is_some());
         if !described.is_empty() {
             attr(&input, A_ARIA_DESCRIBEDBY, &described);
@@ -332,7 +355,7 @@ pub fn question(
                 attr(&input, A_CHECKED, "");
             }
             add(&field, &input);
-            let words = make(doc, "div", &[])?;
+            let words = make(doc, "div", &[]);
             add(&words, &label);
             if let Some(h) = &help_el {
                 add(&words, h);
@@ -387,15 +410,15 @@ pub fn question(
             }
         }
         add(&form, &field);
-        (html(input)?, html(label)?)
+        (html(input), html(label))
     };
 
-    add(&form, &*trap(doc)?);
-    let actions = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
+    add(&form, &trap(doc));
+    let actions = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)]);
     if q.can_back {
         add(
             &actions,
-            &*text(
+            &text(
                 doc,
                 "button",
                 &[
@@ -405,12 +428,12 @@ pub fn question(
                     (DATA_ACTION, ACTION_BACK),
                 ],
                 &t.get("back"),
-            )?,
+            ),
         );
     }
     add(
         &actions,
-        &*text(
+        &text(
             doc,
             "button",
             &[
@@ -419,21 +442,21 @@ pub fn question(
                 (A_PART, PART_NEXT),
             ],
             &t.get(if q.last { "submit" } else { "next" }),
-        )?,
+        ),
     );
     add(&form, &actions);
     if restart {
-        add(&form, &*restart_button(doc, t)?);
+        add(&form, &restart_button(doc, t));
     }
-    Some(Shown {
+    Shown {
         node: form,
         focus,
         heading,
-    })
+    }
 }
 
 /// "Not you? Start over": forget the remembered answers and ask again.
-fn restart_button(doc: &Document, t: &Texts) -> Result<Element> {
+fn restart_button(doc: &Document, t: &Texts) -> Element {
     text(
         doc,
         "button",
@@ -448,19 +471,16 @@ fn restart_button(doc: &Document, t: &Texts) -> Result<Element> {
 
 /// The honeypot: a text field no person sees or reaches (visually hidden, `aria-hidden`,
 /// out of the tab order, no autofill) and that simple bots fill like any other.
-fn trap(doc: &Document) -> Result<Element> {
+fn trap(doc: &Document) -> Element {
     let wrap = make(
         doc,
         "div",
         &[(A_CLASS, CLASS_TRAP), (A_ARIA_HIDDEN, "true")],
-    )?;
-    add(
-        &wrap,
-        &*text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL)?,
     );
+    add(&wrap, &text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL));
     add(
         &wrap,
-        &*make(
+        &make(
             doc,
             "input",
             &[
@@ -470,19 +490,19 @@ fn trap(doc: &Document) -> Result<Element> {
                 (A_TABINDEX, "-1"),
                 (A_AUTOCOMPLETE, "off"),
             ],
-        )?,
+        ),
     );
-    Some(wrap)
+    wrap
 }
 
 /// The outcome screen; focus goes to its heading. `restart` adds "Not you? Start over"
 /// (the outcome came from answers remembered from an earlier visit).
-pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Result<Shown> {
+pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Shown {
     let section = make(
         doc,
         "section",
         &[(A_CLASS, CLASS_OUTCOME), (A_PART, PART_OUTCOME)],
-    )?;
+    );
     let title = o.title.as_deref().filter(|s| !s.is_empty());
     let focus = match title {
         Some(title) => {
@@ -492,7 +512,7 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Res
                 "h2",
                 &[(A_ID, ID_TITLE), (A_TABINDEX, "-1"), (A_PART, PART_TITLE)],
                 title,
-            )?;
+            );
             add(&section, &h);
             h
         }
@@ -502,26 +522,26 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Res
         }
     };
     if let Some(m) = o.message.as_deref().filter(|s| !s.is_empty()) {
-        add(&section, &*text(doc, "p", &[(A_PART, PART_MESSAGE)], m)?);
+        add(&section, &text(doc, "p", &[(A_PART, PART_MESSAGE)], m));
     }
     match &o.then {
         Some(Then::Redirect(url)) => {
             add(
                 &section,
-                &*actions(doc, &link(doc, url, &t.get("continue"), false)?)?,
+                &actions(doc, &link(doc, url, &t.get("continue"), false)),
             );
         }
         Some(Then::Download(url)) => {
             add(
                 &section,
-                &*actions(doc, &link(doc, url, &t.get("download"), true)?)?,
+                &actions(doc, &link(doc, url, &t.get("download"), true)),
             );
         }
         Some(Then::Booking(url)) => {
             let book = t.get("book");
             add(
                 &section,
-                &*make(
+                &make(
                     doc,
                     "iframe",
                     &[
@@ -531,30 +551,30 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Res
                         (A_PART, PART_BOOKING),
                         (A_LOADING, "lazy"),
                     ],
-                )?,
+                ),
             );
         }
         None => {}
     }
     if restart {
-        add(&section, &*restart_button(doc, t)?);
+        add(&section, &restart_button(doc, t));
     }
-    let focus = html(focus)?;
-    Some(Shown {
+    let focus = html(focus);
+    Shown {
         node: section,
         heading: focus.clone(),
         focus,
-    })
+    }
 }
 
-fn actions(doc: &Document, child: &Element) -> Result<Element> {
-    let row = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)])?;
+fn actions(doc: &Document, child: &Element) -> Element {
+    let row = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)]);
     add(&row, child);
-    Some(row)
+    row
 }
 
 /// A link styled as the primary button; `download` makes the browser save the file.
-fn link(doc: &Document, url: &str, label: &str, download: bool) -> Result<Element> {
+fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
     let a = text(
         doc,
         "a",
@@ -564,15 +584,15 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Result<Elemen
             (A_PART, PART_ACTION),
         ],
         label,
-    )?;
+    );
     if download {
         attr(&a, A_DOWNLOAD, "");
     }
-    Some(a)
+    a
 }
 
 /// A loading or failure line shown in place of the form.
-pub fn status(doc: &Document, message: &str, failed: bool) -> Result<Element> {
+pub fn status(doc: &Document, message: &str, failed: bool) -> Element {
     text(
         doc,
         "p",

@@ -33,8 +33,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Document, Element, Event, FocusOptions, HtmlElement, HtmlInputElement, Node, ShadowRootInit,
-    ShadowRootMode,
+    Document, Element, Event, FocusOptions, HtmlElement, Node, ShadowRootInit, ShadowRootMode,
 };
 
 /// The widget's stylesheet (theming: `--lq-*` custom properties and `::part()`).
@@ -91,7 +90,7 @@ pub enum Source {
 /// The timer of a redirect outcome; cleared when dropped.
 struct Timer {
     id: i32,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Timer {
@@ -190,38 +189,37 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
     let doc = host.owner_document()?;
     let root = shadow(&doc, host)?;
     root.set_text_content(None);
-    let build = || -> render::Result<(Element, Element, HtmlElement, Element, Element)> {
-        style(&doc, &root)?;
-        let frame = render::make(
-            &doc,
-            "div",
-            &[(A_CLASS, CLASS_FRAME), (A_PART, PART_CONTAINER)],
-        )?;
-        let bar = render::make(
-            &doc,
-            "div",
-            &[(A_CLASS, CLASS_BAR), (A_ARIA_HIDDEN, "true")],
-        )?;
-        render::attr(&bar, "hidden", "");
-        let fill: HtmlElement = doc.create_element("span").ok()?.unchecked_into();
-        render::add(&bar, &fill);
-        let progress = render::make(
-            &doc,
-            "p",
-            &[
-                (A_CLASS, CLASS_PROGRESS),
-                (A_PART, PART_PROGRESS),
-                (A_ARIA_LIVE, "polite"),
-            ],
-        )?;
-        let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)])?;
-        render::add(&frame, &bar);
-        render::add(&frame, &progress);
-        render::add(&frame, &body);
-        render::add(&root, &frame);
-        Some((frame, bar, fill, progress, body))
-    };
-    let (frame, bar, fill, progress, body) = build()?;
+    style(&doc, &root);
+    let frame = render::make(
+        &doc,
+        "div",
+        &[(A_CLASS, CLASS_FRAME), (A_PART, PART_CONTAINER)],
+    );
+    let bar = render::make(
+        &doc,
+        "div",
+        &[
+            (A_CLASS, CLASS_BAR),
+            (A_ARIA_HIDDEN, "true"),
+            ("hidden", ""),
+        ],
+    );
+    let fill: HtmlElement = render::make(&doc, "span", &[]).unchecked_into();
+    render::add(&bar, &fill);
+    let progress = render::make(
+        &doc,
+        "p",
+        &[
+            (A_CLASS, CLASS_PROGRESS),
+            (A_PART, PART_PROGRESS),
+            (A_ARIA_LIVE, "polite"),
+        ],
+    );
+    let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)]);
+    render::add(&frame, &bar);
+    render::add(&frame, &progress);
+    render::add(&frame, &body);
+    render::add(&root, &frame);
     let origin = match &source {
         Source::Url(u) | Source::Fetching(u, _) => u.clone(),
         Source::Loaded(_) => String::from("(playbook object)"),
@@ -266,7 +264,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     let init = ShadowRootInit::new(ShadowRootMode::Open);
     match host.shadow_root() {
         Some(r) => {
-            let ours = !r.has_child_nodes() || r.query_selector(SEL_FRAME).ok().flatten().is_some();
+            let ours = !r.has_child_nodes() || render::find(&r, SEL_FRAME).is_some();
             if ours {
                 return Some(r.into());
             }
@@ -278,47 +276,46 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
         }
     }
     // The inner host of an earlier widget, else a new one.
-    if let Some(inner) = host.query_selector(SEL_INNER_HOST).ok().flatten() {
+    if let Some(inner) = render::find(host, SEL_INNER_HOST) {
         return inner.shadow_root().map(Into::into);
     }
-    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")])?;
-    host.append_child(&inner).ok()?;
+    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]);
+    render::add(host, &inner);
     inner.attach_shadow(&init).ok().map(Into::into)
 }
 
 /// Styles a shadow root: the shared constructed stylesheet where the browser has them
 /// (parsed once for every widget on the page, and outside CSP's inline-style rules),
 /// else a `<style>` element.
-fn style(doc: &Document, root: &Node) -> render::Result<()> {
+fn style(doc: &Document, root: &Node) {
     if let Some(sheet) = shared_sheet() {
         let adopted = Array::of1(&sheet);
         if Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &adopted).unwrap_or(false) {
-            return Some(());
+            return;
         }
     }
-    let el = doc.create_element("style").ok()?;
-    el.set_text_content(Some(CSS));
-    render::add(root, &el);
-    Some(())
+    render::add(root, &render::text(doc, "style", &[], CSS));
 }
 
 fn shared_sheet() -> Option<JsValue> {
     SHEET.with(|cell| {
         let mut cell = cell.try_borrow_mut().ok()?;
         if cell.is_none() {
-            *cell = Some(construct_sheet().unwrap_or(JsValue::NULL));
+            *cell = Some(construct_sheet(CSS).unwrap_or(JsValue::NULL));
         }
         cell.clone().filter(|s| !s.is_null())
     })
 }
 
-fn construct_sheet() -> Option<JsValue> {
+/// A constructed stylesheet holding `css`, where the browser has them.
+#[inline(never)]
+pub fn construct_sheet(css: &str) -> Option<JsValue> {
     let ctor = page::global("CSSStyleSheet");
     let ctor: &Function = ctor.dyn_ref()?;
     let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
     let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
     let replace: &Function = replace.dyn_ref()?;
-    replace.call1(&sheet, &JsValue::from_str(CSS)).ok()?;
+    replace.call1(&sheet, &JsValue::from_str(css)).ok()?;
     Some(sheet)
 }
 
@@ -340,9 +337,9 @@ fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
             return;
         };
         let Some(s) = weak.upgrade() else { return };
-        if target.closest(SEL_BACK).ok().flatten().is_some() {
+        if render::closest(&target, SEL_BACK).is_some() {
             apply(&s, Step::Back);
-        } else if target.closest(SEL_RESTART).ok().flatten().is_some() {
+        } else if render::closest(&target, SEL_RESTART).is_some() {
             forget(&s);
         }
     });
@@ -375,7 +372,7 @@ fn load(s: &Shared, source: Source) {
             // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            let again = Closure::once_into_js(move || {
+            let again = Closure::once_into_js(move |_: JsValue| {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -399,7 +396,7 @@ fn load(s: &Shared, source: Source) {
 
 /// The host's inline playbook, if it has one.
 fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
-    let script = host.query_selector(SEL_INLINE).ok().flatten()?;
+    let script = render::find(host, SEL_INLINE)?;
     let text = script.text_content().unwrap_or_default();
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
 }
@@ -409,11 +406,10 @@ fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        if let Some(p) = render::status(&w.doc, message, failed) {
-            w.body.replace_children_with_node_1(&p);
-        }
+        w.body
+            .replace_children_with_node_1(&render::status(&w.doc, message, failed));
         if !locale.is_empty() {
-            let _ = w.frame.set_attribute(A_LANG, &locale);
+            render::attr(&w.frame, A_LANG, &locale);
         }
     });
 }
@@ -556,7 +552,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
                 None => true,
                 Some(a) => d.body().is_some_and(|b| *b == a) || d.document_element() == Some(a),
             });
-        let in_dialog = host.closest("dialog").ok().flatten().is_some();
+        let in_dialog = render::closest(host, "dialog").is_some();
         if !(idle || in_dialog) {
             return;
         }
@@ -571,10 +567,10 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
 /// the visitor's own click or keypress, so the browser lets it through.
 pub fn save_file(doc: &Document, file: &str) {
-    if let Some(a) = render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]) {
-        if let Ok(a) = a.dyn_into::<HtmlElement>() {
-            a.click();
-        }
+    if let Ok(a) =
+        render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]).dyn_into::<HtmlElement>()
+    {
+        a.click();
     }
 }
 
@@ -597,7 +593,7 @@ fn forget(s: &Shared) {
 pub fn reset(s: &Shared) {
     let effects = with(s, |w| {
         w.timer = None;
-        let pb = w.run.as_ref()?.session.playbook().clone();
+        let pb = w.run.take()?.session.into_playbook();
         Some(w.begin(pb))
     })
     .flatten();
@@ -655,7 +651,7 @@ impl Widget {
         if locale.is_empty() {
             locale = pb.locale.clone();
         }
-        let _ = self.frame.set_attribute(A_LANG, &locale);
+        render::attr(&self.frame, A_LANG, &locale);
         render::attr(
             &self.frame,
             A_DIR,
@@ -713,7 +709,7 @@ impl Widget {
                     .as_ref()
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
-                let shown = render::question(&self.doc, q, keep, run.remembered, &t)?;
+                let shown = render::question(&self.doc, q, keep, run.remembered, &t);
                 let _ = self.bar.remove_attribute("hidden");
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
@@ -729,8 +725,8 @@ impl Widget {
                 shown
             }
             View::Outcome(o) => {
-                let shown = render::outcome(&self.doc, o, run.remembered, &t)?;
-                let _ = self.bar.set_attribute("hidden", "");
+                let shown = render::outcome(&self.doc, o, run.remembered, &t);
+                render::attr(&self.bar, "hidden", "");
                 self.progress.set_text_content(None);
                 if let Some(crate::playbook::Then::Redirect(url)) = &o.then {
                     if !self.opts.no_redirect {
@@ -757,36 +753,25 @@ impl Widget {
         let run = self.run.as_mut()?;
         let i = run.session.current_question()?;
         let q = run.session.playbook().questions.get(i)?;
-        if let Some(trap) = self
-            .body
-            .query_selector(SEL_TRAP)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-        {
-            if !trap.value().is_empty() {
-                run.trapped = true;
-            }
+        if render::find(&self.body, SEL_TRAP).is_some_and(|t| !render::value(&t).is_empty()) {
+            run.trapped = true;
         }
-        let list = self.body.query_selector_all(SEL_ANSWER).ok()?;
-        let inputs: Vec<HtmlInputElement> = (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<HtmlInputElement>().ok())
-            .collect();
+        let first = |sel: &str| render::find(&self.body, sel);
         let raw = match q.kind {
-            Kind::Choice => inputs
-                .iter()
-                .find(|i| i.checked())
-                .map_or(Value::Null, |i| Value::String(i.value())),
-            Kind::Multi => Value::Array(
-                inputs
-                    .iter()
-                    .filter(|i| i.checked())
-                    .map(|i| Value::String(i.value()))
-                    .collect(),
-            ),
-            Kind::Consent => Value::Bool(inputs.first().is_some_and(|i| i.checked())),
-            _ => match inputs.first().map(|i| i.value()) {
+            Kind::Choice => {
+                first(SEL_CHECKED).map_or(Value::Null, |i| Value::String(render::value(&i)))
+            }
+            Kind::Multi => {
+                let list = render::find_all(&self.body, SEL_CHECKED);
+                Value::Array(
+                    (0..list.length())
+                        .filter_map(|i| list.item(i))
+                        .map(|i| Value::String(render::value(&i)))
+                        .collect(),
+                )
+            }
+            Kind::Consent => Value::Bool(first(SEL_CHECKED).is_some()),
+            _ => match first(SEL_ANSWER).map(|i| render::value(&i)) {
                 Some(v) if !v.trim().is_empty() => Value::String(v),
                 _ => Value::Null,
             },
@@ -934,7 +919,7 @@ impl Widget {
 fn redirect_later(url: &str) -> Option<Timer> {
     let window = page::window()?;
     let url = url.to_owned();
-    let callback = Closure::<dyn FnMut()>::new(move || {
+    let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         if let Some(w) = page::window() {
             let _ = w.location().assign(&url);
         }
