@@ -43,7 +43,8 @@ $(BIN): $(shell find src -name '*.rs') Cargo.toml
 test-cli: $(BIN)
 	tests/cli.sh $(BIN)
 
-# dist/: wasm-pack (--target web) + one wasm-opt -Oz pass; prints the sizes, fails over budget.
+# dist/: cargo (cdylib, LTO) + wasm-bindgen (--target web) + one wasm-opt -Oz pass; prints the
+# sizes, fails over budget.
 dist: deps-wasm
 	scripts/dist.sh
 

@@ -11,20 +11,35 @@
 #           drops; it only moves down, until it meets the target.
 # LQ_GZIP_BUDGET overrides the ratchet, in bytes; LQ_NAMED=FILE keeps a named copy for twiggy.
 #
-# wasm-pack runs with --no-opt: its own wasm-opt pass would run without the feature flags
-# Debian's wasm-opt 108 needs for what rustc emits (TOOLCHAIN.md). Stripping happens in
-# wasm-opt too (`strip = true` in Cargo would hide the target features from wasm-bindgen).
+# The wasm is built by `cargo rustc --crate-type cdylib`, not `cargo build` (nor wasm-pack,
+# which runs `cargo build`): with the `["cdylib", "rlib"]` of Cargo.toml, rustc silently
+# skips the release profile's `lto = true` (rust-lang/cargo#9672), and the dist wasm then
+# kept whatever a vtable or a panic message named (-7.9 KB gzip). Then the wasm-bindgen CLI
+# with exactly the arguments wasm-pack passed it (same output, byte for byte), and one
+# explicit wasm-opt pass with the feature flags Debian's wasm-opt 108 needs for what rustc
+# emits (TOOLCHAIN.md). Stripping happens in wasm-opt too (`strip = true` in Cargo would
+# hide the target features from wasm-bindgen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-91900}
+budget=${LQ_GZIP_BUDGET:-85000}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-wasm-pack build --target web --release --no-opt --no-pack --out-dir "$tmp/pkg" --out-name lead_qualifier . >&2
+# The cdylib's path from cargo's own report (wherever the target directory is).
+wasm=$(cargo rustc -q --lib --crate-type cdylib --release --target wasm32-unknown-unknown \
+  --message-format json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "lead_qualifier":
+        print(*[f for f in m["filenames"] if f.endswith(".wasm")])
+')
+[ -f "$wasm" ] || { echo "dist: cargo reported no wasm for the library" >&2; exit 1; }
+wasm-bindgen "$wasm" --out-dir "$tmp/pkg" --typescript --target web --out-name lead_qualifier
 
 # Rust's panic entry points become a bare trap before wasm-opt runs. With `panic = "abort"`
 # a panic already ends in a trap, and on wasm32-unknown-unknown std's hook prints nowhere

@@ -2,13 +2,13 @@
 # Installs what the build and the tests need, idempotently: a warm machine skips every step.
 # Sources: rustup (rustfmt, clippy, the wasm target), Debian (python3, chromium,
 # chromedriver, binaryen's wasm-opt, nodejs/npm when node is missing), crates.io
-# (wasm-bindgen-cli at exactly the Cargo.lock version, wasm-pack), npm (playwright-core,
+# (wasm-bindgen-cli at exactly the Cargo.lock version), npm (playwright-core,
 # axe-core for the end-to-end tests, terser for dist/, from tests/e2e/package-lock.json). See
 # shared/TOOLCHAIN.md. Prints nothing when everything is already there.
 #
 # Usage: scripts/install.sh [core|wasm|browser|all]   (default all)
 #   core     rustfmt, clippy, the wasm32 target (lint checks the shell too), python3
-#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), wasm-pack, node + terser:
+#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), node + terser:
 #            make dist, test-wasm
 #   browser  chromium, chromedriver, node + npm, tests/e2e/node_modules: test-wasm, test-e2e
 set -euo pipefail
@@ -76,10 +76,7 @@ install_wasm() {
     # names a crate version the registry here lacks (TOOLCHAIN.md).
     cargo install -q wasm-bindgen-cli --version "$want" --force
   fi
-  if ! command -v wasm-pack >/dev/null 2>&1; then
-    say "cargo install wasm-pack"
-    cargo install -q wasm-pack
-  fi
+  # No wasm-pack: scripts/dist.sh runs cargo and the wasm-bindgen CLI itself (LTO).
   # terser for scripts/dist.sh (the page's JavaScript, minified).
   install_node_modules
 }
