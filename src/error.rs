@@ -5,7 +5,8 @@
 //! detail (the offending id, a "did you mean" hint). Messages are constants named once here
 //! and asserted by name in the tests. No `format!` with numbers: this compiles into the wasm.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// One step of a path into a JSON document.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,10 +4,12 @@
 //! HubSpot Forms v3 fields. Pure: no I/O, no clock (time is an input).
 
 use crate::error::{msg, Path, Problem};
+use crate::float;
 use crate::flow::answer::{self, Patterns};
 use crate::logic::to_text;
 use crate::outcome;
 use crate::playbook::{Class, Playbook};
+use crate::prelude::*;
 use crate::value::{push_digits, Value};
 
 /// A qualified lead.
@@ -238,7 +240,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
 /// arithmetic only.
 pub fn iso_time(ms: f64) -> String {
     let secs = if ms.is_finite() {
-        (ms / 1000.0).floor() as i64
+        float::floor(ms / 1000.0) as i64
     } else {
         0
     };

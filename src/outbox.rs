@@ -12,8 +12,10 @@
 //! receiver's dedupe, the lease only saves duplicate requests.
 //! Time and jitter are inputs, so the whole policy is tested natively.
 
+use crate::float;
 use crate::lead::Lead;
 use crate::playbook::Format;
+use crate::prelude::*;
 use crate::value::Value;
 
 /// Storage port: string values by key (localStorage in the browser).
@@ -184,8 +186,8 @@ pub fn classify(
 /// Exponential backoff with "equal jitter": half the step fixed, half random.
 /// `attempts` counts the attempts already made (1 after the first failure).
 pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
-    let exp = attempts.saturating_sub(1).min(20) as i32;
-    let step = (BACKOFF_BASE_MS * 2f64.powi(exp)).min(BACKOFF_MAX_MS);
+    let exp = attempts.saturating_sub(1).min(20);
+    let step = (BACKOFF_BASE_MS * float::pow2(exp)).min(BACKOFF_MAX_MS);
     let j = if jitter.is_finite() {
         jitter.clamp(0.0, 1.0)
     } else {

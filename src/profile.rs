@@ -14,6 +14,7 @@
 
 use crate::flow::Start;
 use crate::playbook::{Kind, Playbook};
+use crate::prelude::*;
 use crate::score::Answers;
 use crate::value::Value;
 
@@ -357,14 +358,14 @@ fn lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut rest = bytes;
     loop {
-        match std::str::from_utf8(rest) {
+        match core::str::from_utf8(rest) {
             Ok(s) => {
                 out.push_str(s);
                 return out;
             }
             Err(e) => {
                 let (good, bad) = rest.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push_str(core::str::from_utf8(good).unwrap_or_default());
                 out.push('\u{fffd}');
                 match e.error_len() {
                     Some(n) => rest = bad.get(n..).unwrap_or_default(),

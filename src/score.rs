@@ -6,6 +6,7 @@
 
 use crate::logic::{eval, truthy};
 use crate::playbook::{Kind, Playbook, Points};
+use crate::prelude::*;
 use crate::value::Value;
 
 /// Answers aligned with `Playbook::questions`; `Value::Null` means no answer.
@@ -74,7 +75,7 @@ pub struct Scored {
 pub fn chosen(kind: Kind, answer: &Value) -> &[Value] {
     match (kind, answer) {
         (Kind::Multi, Value::Array(a)) => a,
-        (Kind::Choice, v) if !v.is_null() => std::slice::from_ref(v),
+        (Kind::Choice, v) if !v.is_null() => core::slice::from_ref(v),
         _ => &[],
     }
 }

@@ -6,9 +6,11 @@
 //! (a `Vec` of pairs: playbook objects are small, and leads read better in order).
 //! No I/O and no float formatting live here.
 
+use crate::float;
+use crate::prelude::*;
+use core::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use std::fmt;
 
 /// An ordered JSON object.
 pub type Map = Vec<(String, Value)>;
@@ -154,7 +156,7 @@ impl From<Vec<Value>> for Value {
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {
-    if n.fract() != 0.0 || n.abs() > 9_007_199_254_740_992.0 || !n.is_finite() {
+    if float::fract(n) != 0.0 || n.abs() > 9_007_199_254_740_992.0 || !n.is_finite() {
         return None;
     }
     let mut out = String::new();
@@ -328,7 +330,7 @@ impl Serialize for Value {
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Number(n) => {
                 // Integers go out as integers so JSON text reads `35`, not `35.0`.
-                if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+                if float::fract(*n) == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
                     s.serialize_i64(*n as i64)
                 } else if n.is_finite() {
                     s.serialize_f64(*n)

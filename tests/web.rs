@@ -19,6 +19,11 @@ pub use lead_qualifier::{
     error, flow, lead, logic, outbox, outcome, playbook, profile, score, value,
 };
 
+// What the library's root gives the shell besides its public modules.
+extern crate alloc;
+#[path = "../src/prelude.rs"]
+mod prelude;
+
 #[path = "../src/web/api.rs"]
 mod api;
 #[path = "../src/web/convert.rs"]
@@ -78,6 +83,8 @@ mod events;
 mod fetch;
 #[path = "../src/web/gate.rs"]
 mod gate;
+#[path = "../src/web/local.rs"]
+mod local;
 #[path = "../src/web/names.rs"]
 mod names;
 #[path = "../src/web/page.rs"]

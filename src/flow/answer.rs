@@ -8,6 +8,7 @@
 
 use crate::logic::to_text;
 use crate::playbook::{Kind, Question};
+use crate::prelude::*;
 use crate::value::Value;
 
 /// Matches `validate.pattern`s (JavaScript RegExp syntax, anchored to the whole answer).
@@ -145,7 +146,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
         Kind::Multi => {
             let items: &[Value] = match raw {
                 Value::Array(a) => a,
-                single => std::slice::from_ref(single),
+                single => core::slice::from_ref(single),
             };
             let mut chosen = Vec::new();
             for item in items {

@@ -20,6 +20,7 @@
 
 use crate::logic::{apply, eval, iterate, truthy, Node, Op};
 use crate::playbook::{Kind, Playbook, Points, Question};
+use crate::prelude::*;
 use crate::score::{chosen, Answers};
 use crate::value::Value;
 

@@ -8,18 +8,20 @@
 //! Changing an earlier answer drops later answers whose `ask_if` no longer holds.
 //! Time and the lead id are inputs; nothing here reads a clock or the DOM.
 
+use crate::prelude::*;
 pub mod answer;
 pub mod decide;
 pub mod simulate;
 
+use crate::float;
 use crate::lead::Lead;
 use crate::logic::{eval, truthy};
 use crate::outcome;
 use crate::playbook::{Class, Kind, Playbook, Then};
 use crate::score::{self, Answers};
 use crate::value::Value;
+use alloc::rc::Rc;
 use answer::Patterns;
-use std::rc::Rc;
 
 /// What the visitor (or the page) did.
 #[derive(Clone, Debug, PartialEq)]
@@ -188,8 +190,8 @@ pub struct Session {
 }
 
 /// `Patterns` that can be stored in a `Debug` struct.
-pub trait PatternsDebug: Patterns + std::fmt::Debug {}
-impl<T: Patterns + std::fmt::Debug> PatternsDebug for T {}
+pub trait PatternsDebug: Patterns + core::fmt::Debug {}
+impl<T: Patterns + core::fmt::Debug> PatternsDebug for T {}
 
 impl Session {
     /// A new session. Known answers that are not valid for their question are ignored.
@@ -212,7 +214,7 @@ impl Session {
     }
 
     fn load_known(&mut self) {
-        let known = std::mem::take(&mut self.start.known);
+        let known = core::mem::take(&mut self.start.known);
         for (id, v) in &known {
             if let Some(i) = self.pb.question_index(id) {
                 if let Ok(v) = answer::check(&self.pb.questions[i], v, self.patterns.as_ref()) {
@@ -497,9 +499,7 @@ impl Session {
         if context.get("locale").is_none() {
             context.set("locale", Value::str(&self.start.locale));
         }
-        let duration = (now_ms - self.started_ms.unwrap_or(now_ms))
-            .max(0.0)
-            .round();
+        let duration = float::round((now_ms - self.started_ms.unwrap_or(now_ms)).max(0.0));
         context.set("duration_ms", Value::Number(duration));
         Lead {
             id: self.start.lead_id.clone(),

@@ -3,10 +3,12 @@
 //! `lead-qualifier simulate`, the README's figures and the benchmarks. Pure.
 
 use super::{Effect, Event, Session, Start, View};
+use crate::float;
 use crate::flow::answer::AnyPattern;
 use crate::playbook::{Kind, Playbook, Question};
+use crate::prelude::*;
 use crate::value::Value;
-use std::rc::Rc;
+use alloc::rc::Rc;
 
 /// Expected questions asked under uniformly random answers.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -40,7 +42,7 @@ pub fn sample_answers(q: &Question) -> Vec<Value> {
             let hi = q.validate.max.unwrap_or(lo + 1000.0);
             vec![
                 Value::Number(lo),
-                Value::Number(((lo + hi) / 2.0).round()),
+                Value::Number(float::round((lo + hi) / 2.0)),
                 Value::Number(hi),
             ]
         }

@@ -23,6 +23,7 @@
 
 use super::ops::{apply, to_number, to_text};
 use super::{Node, Op};
+use crate::prelude::*;
 use crate::value::Value;
 
 /// JsonLogic truthiness: `null`, `false`, `0`, `NaN`, `""` and `[]` are false; everything
@@ -122,7 +123,7 @@ fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
 /// an array (e.g. from `merge`), that array (further arguments are ignored).
 fn key_list(mut args: Vec<Value>) -> Vec<Value> {
     match args.first_mut() {
-        Some(Value::Array(a)) => std::mem::take(a),
+        Some(Value::Array(a)) => core::mem::take(a),
         _ => args,
     }
 }
@@ -150,13 +151,13 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             let (keys, count) = match vals.get_mut(1) {
                 Some(Value::Array(a)) => {
                     let count = a.len() as f64;
-                    (key_list(std::mem::take(a)), count)
+                    (key_list(core::mem::take(a)), count)
                 }
                 Some(Value::String(s)) => {
                     let count = s.chars().count() as f64;
-                    (vec![Value::String(std::mem::take(s))], count)
+                    (vec![Value::String(core::mem::take(s))], count)
                 }
-                Some(other) => (vec![std::mem::take(other)], f64::NAN),
+                Some(other) => (vec![core::mem::take(other)], f64::NAN),
                 None => (Vec::new(), f64::NAN),
             };
             let absent = missing(&keys, data);

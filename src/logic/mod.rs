@@ -15,6 +15,7 @@
 //!
 //! No web-sys, no I/O.
 
+use crate::prelude::*;
 mod eval;
 mod ops;
 

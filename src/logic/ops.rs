@@ -22,6 +22,8 @@
 
 use super::eval::truthy;
 use super::Op;
+use crate::float;
+use crate::prelude::*;
 use crate::value::{decimal, number_text, Value};
 
 /// Every operator name and its `Op` (`if` has the alias `?:`). A table searched by a loop
@@ -333,7 +335,11 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
 /// `NaN` length is 0; fractions truncate; everything is clamped to the string.
 fn substr(s: &str, start: f64, len: Option<f64>) -> String {
     let count = s.chars().count() as f64;
-    let start = if start.is_nan() { 0.0 } else { start.trunc() };
+    let start = if start.is_nan() {
+        0.0
+    } else {
+        float::trunc(start)
+    };
     let from = if start < 0.0 {
         (count + start).max(0.0)
     } else {
@@ -342,7 +348,7 @@ fn substr(s: &str, start: f64, len: Option<f64>) -> String {
     let take = match len {
         None => count - from,
         Some(l) if l.is_nan() => 0.0,
-        Some(l) => l.trunc().max(0.0).min(count - from),
+        Some(l) => float::trunc(l).max(0.0).min(count - from),
     };
     // Both are whole numbers within 0..=count here, so the casts are exact.
     let (from, take) = (from as usize, take as usize);

@@ -5,6 +5,7 @@
 use super::Playbook;
 use crate::error::{msg, Path, Problem};
 use crate::flow::decide::{self, Truth};
+use crate::prelude::*;
 use crate::value::Value;
 
 /// Warnings for a valid playbook.

@@ -5,6 +5,7 @@
 //! parsing can rely on the contract: ids are unique, conditions are compiled and name only
 //! known data, points are numbers. `lint` adds warnings for `check`.
 
+use crate::prelude::*;
 mod lint;
 mod parse;
 pub mod text;

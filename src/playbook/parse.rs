@@ -10,7 +10,9 @@ use super::{
     Validate,
 };
 use crate::error::{msg, Msg, Path, Problem, Problems};
+use crate::float;
 use crate::logic::{self, Node};
+use crate::prelude::*;
 use crate::value::{Map, Value};
 
 const TOP_FIELDS: &[&str] = &[
@@ -337,7 +339,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
             let cost = usize::from(ca != char::from(cb));
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        core::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -479,7 +481,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
                 Some(m) => {
                     r.known_fields(m, &["days"], &p);
                     match get(m, "days") {
-                        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= 3650.0 => {
+                        Some(Value::Number(n))
+                            if float::fract(*n) == 0.0 && *n >= 0.0 && *n <= 3650.0 =>
+                        {
                             Some(*n as u32)
                         }
                         Some(other) => {
@@ -511,7 +515,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     }
 
     // vars in every condition must name known data
-    let conds = std::mem::take(&mut r.conds);
+    let conds = core::mem::take(&mut r.conds);
     for c in &conds {
         check_vars(&mut r, &c.node, &c.path, &questions);
     }
@@ -715,7 +719,7 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
             validate.max = r.number(vm, "max", &vp);
             validate.pattern = r.string(vm, "pattern", &vp, false);
             validate.max_length = match get(vm, "max_length") {
-                Some(Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 1e9 => {
+                Some(Value::Number(n)) if float::fract(*n) == 0.0 && *n >= 0.0 && *n < 1e9 => {
                     Some(*n as usize)
                 }
                 Some(other) => {

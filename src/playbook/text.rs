@@ -2,6 +2,8 @@
 //! own strings (Next, Back, error messages) in English, German, French and Spanish, which a
 //! playbook's `texts` may override.
 
+use crate::prelude::*;
+
 /// A text that may be localised. A plain string is stored under the language `""`,
 /// which matches any locale.
 #[derive(Clone, Debug, Default, PartialEq)]

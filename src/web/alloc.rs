@@ -8,7 +8,8 @@
 //! size stays put). Each call walks the free list, which stays short for a widget's heap.
 //!
 //! `LockedAllocator` (a spin lock, uncontended on the page's one thread) rather than
-//! `AssumeSingleThreaded`: the crate forbids `unsafe`, and the lock costs a few bytes.
+//! `AssumeSingleThreaded`: that one takes `unsafe`, which the crate keeps to `web::local`,
+//! and the lock costs a few bytes.
 
 use lol_alloc::{FreeListAllocator, LockedAllocator};
 

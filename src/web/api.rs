@@ -10,6 +10,7 @@ use super::widget::{self, Options, Shared, Source};
 use crate::error::{Problem, Severity};
 use crate::flow::answer::parse_number;
 use crate::playbook::{lint, Playbook};
+use crate::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 

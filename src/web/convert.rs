@@ -8,6 +8,7 @@
 //! wasm stack (which, with `panic = "abort"`, would kill every widget on the page).
 
 use super::names::MAX_DEPTH;
+use crate::prelude::*;
 use crate::value::Value;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};

@@ -20,6 +20,7 @@
 use super::convert::{object, to_js};
 use super::events::{self, emit, Listener};
 use super::fetch;
+use super::local::Local;
 use super::names::{
     ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID, KEY_STATUS,
 };
@@ -27,8 +28,9 @@ use super::page;
 use crate::lead::Lead;
 use crate::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
 use crate::playbook::Submit;
+use crate::prelude::*;
 use crate::value::Value;
-use std::cell::RefCell;
+use core::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, EventTarget, Storage};
@@ -36,12 +38,15 @@ use web_sys::{Element, EventTarget, Storage};
 /// Longest timer the pump sets (browsers fire longer ones at once).
 const MAX_WAIT_MS: f64 = 3_600_000.0;
 
-thread_local! {
-    static PUMP: RefCell<Pump> = RefCell::new(Pump::default());
-}
+static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
+    tick: None,
+    timer: None,
+    hosts: Vec::new(),
+    listeners: Vec::new(),
+    memory: None,
+}));
 
 /// This page's side of delivery.
-#[derive(Default)]
 struct Pump {
     /// the timer's callback (one, reused)
     tick: Option<Closure<dyn FnMut(JsValue)>>,

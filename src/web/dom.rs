@@ -8,6 +8,7 @@
 //! bindings in two crates of one package get the same symbol names: the tests bind these
 //! calls with a copy of their own (under another class name) instead of this file.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Node, NodeList};

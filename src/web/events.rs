@@ -22,8 +22,8 @@ pub struct Listener {
     callback: Closure<dyn FnMut(JsValue)>,
 }
 
-impl std::fmt::Debug for Listener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Listener(")?;
         f.write_str(self.kind)?;
         f.write_str(")")

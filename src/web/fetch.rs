@@ -12,6 +12,7 @@ use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
 use crate::playbook::Format;
+use crate::prelude::*;
 use crate::value::Value;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;

@@ -9,6 +9,7 @@
 //! playbook fetched for the check is handed to that widget (`take`), not fetched twice.
 
 use super::fetch::{self, LoadError};
+use super::local::Local;
 use super::names::*;
 use super::page;
 use super::patterns::JsPatterns;
@@ -16,11 +17,12 @@ use super::render;
 use super::widget;
 use crate::flow::{Session, Start};
 use crate::playbook::{text, Playbook};
+use crate::prelude::*;
 use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
 use js_sys::{Array, Reflect};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlDialogElement};
@@ -34,11 +36,11 @@ const GATE_CSS: &str = ":where(dialog.lq-gate){width:min(560px,calc(100vw - 24px
 :where(.lq-gate-close):focus-visible{outline:3px solid #1a56db;outline-offset:2px}\
 :where(dialog.lq-gate) lead-qualifier::part(container){border:0}";
 
-thread_local! {
-    static INSTALLED: Cell<bool> = const { Cell::new(false) };
-    /// Playbooks the gate fetched, waiting for the widget it created to connect.
-    static STASH: RefCell<Vec<(Element, Result<Value, LoadError>)>> = const { RefCell::new(Vec::new()) };
-}
+static INSTALLED: Local<Cell<bool>> = Local::new(Cell::new(false));
+/// A playbook the gate fetched (or failed to), for the element it created.
+type Stashed = (Element, Result<Value, LoadError>);
+/// Playbooks the gate fetched, waiting for the widget it created to connect.
+static STASH: Local<RefCell<Vec<Stashed>>> = Local::new(RefCell::new(Vec::new()));
 
 /// Installs the document's gate listener (idempotent).
 pub fn install(doc: &Document) {
@@ -215,7 +217,7 @@ fn show(
 /// Adds the dialog's stylesheet to the document once: a constructed sheet where
 /// supported, else a `<style>` in `<head>`.
 fn style(doc: &Document) {
-    thread_local!(static DONE: Cell<bool> = const { Cell::new(false) });
+    static DONE: Local<Cell<bool>> = Local::new(Cell::new(false));
     if DONE.with(|d| d.replace(true)) {
         return;
     }

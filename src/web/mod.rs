@@ -18,6 +18,7 @@
 //! - `convert.rs`  — `Value` ⇄ JS values, by hand and depth-limited
 //! - `names.rs`    — every shared name as a constant
 //! - `alloc.rs`    — the global allocator (a small free list instead of dlmalloc)
+//! - `local.rs`    — page-global state (`Local`, the single-threaded `thread_local!`)
 //! - `widget.css`  — the look, themed by `--lq-*` custom properties and `::part()`
 //!
 //! The page-facing contract (SPEC §3): no exported function throws into the page. Bad
@@ -32,6 +33,7 @@
 //! shared by every widget, so it applies even under a `style-src` without
 //! `'unsafe-inline'`.
 
+use crate::prelude::*;
 mod alloc;
 mod api;
 mod convert;
@@ -40,6 +42,7 @@ mod dom;
 mod events;
 mod fetch;
 mod gate;
+mod local;
 mod names;
 mod page;
 mod patterns;

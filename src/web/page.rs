@@ -7,6 +7,7 @@
 //! core's (`profile`); this file only fetches the inputs.
 
 use super::convert::{from_js, get, json_data, to_js};
+use crate::prelude::*;
 use crate::profile::{self, CAMPAIGN_KEY};
 use crate::value::Value;
 use js_sys::Reflect;

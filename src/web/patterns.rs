@@ -5,6 +5,7 @@
 //! `None` (the core then refuses the answer with the `pattern` message).
 
 use crate::flow::answer::Patterns;
+use crate::prelude::*;
 use js_sys::{Array, Function, Reflect, RegExp};
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -16,6 +16,7 @@ use super::names::*;
 use super::page::number_text;
 use crate::flow::{OptionView, OutcomeView, QuestionView};
 use crate::playbook::{Kind, Playbook, Then};
+use crate::prelude::*;
 use crate::value::Value;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Node, NodeList};

@@ -17,6 +17,7 @@ use super::convert::{object, to_js};
 use super::delivery;
 use super::events::{self, emit, Listener};
 use super::fetch::{self, LoadError};
+use super::local::Local;
 use super::names::*;
 use super::page::{self, number_text};
 use super::patterns::JsPatterns;
@@ -24,12 +25,13 @@ use super::render::{self, Texts};
 use crate::flow::{Effect, Event as Step, Session, Signal, Start, View};
 use crate::outcome;
 use crate::playbook::{text, Kind, Playbook, Submit};
+use crate::prelude::*;
 use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::score;
 use crate::value::Value;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 use js_sys::{Array, Function, Object, Reflect};
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -42,13 +44,11 @@ const CSS: &str = include_str!("widget.css");
 /// A widget shared between the registry, its handles and (weakly) its listeners.
 pub type Shared = Rc<RefCell<Widget>>;
 
-thread_local! {
-    /// Every live widget. Cleared entry by entry by `destroy`.
-    static LIVE: RefCell<Vec<Shared>> = const { RefCell::new(Vec::new()) };
-    /// One constructed stylesheet shared by every shadow root (`None` until first use;
-    /// `Some(null)` where constructable stylesheets are unsupported).
-    static SHEET: RefCell<Option<JsValue>> = const { RefCell::new(None) };
-}
+/// Every live widget. Cleared entry by entry by `destroy`.
+static LIVE: Local<RefCell<Vec<Shared>>> = Local::new(RefCell::new(Vec::new()));
+/// One constructed stylesheet shared by every shadow root (`None` until first use;
+/// `Some(null)` where constructable stylesheets are unsupported).
+static SHEET: Local<RefCell<Option<JsValue>>> = Local::new(RefCell::new(None));
 
 /// How a widget is configured (element attributes or `mount()` options).
 #[derive(Debug, Clone, PartialEq)]
@@ -152,8 +152,8 @@ pub struct Widget {
     dead: bool,
 }
 
-impl std::fmt::Debug for Widget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Widget {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Widget(")?;
         f.write_str(&self.origin)?;
         f.write_str(")")
