@@ -151,6 +151,35 @@ impl From<Vec<Value>> for Value {
     }
 }
 
+/// `s` split at its first byte `sep` (ASCII): the part before, and the part after when
+/// `sep` occurs. A byte loop: `str::split`/`split_once` with a char pattern instantiate
+/// searcher code in the wasm for each pattern type.
+#[inline(never)]
+pub(crate) fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b == sep {
+            // An ASCII byte is a char boundary on both sides.
+            return (s.get(..i).unwrap_or(""), s.get(i + 1..));
+        }
+    }
+    (s, None)
+}
+
+/// True when `needle` occurs in `hay` (`str::contains` with a `&str`, without the two-way
+/// searcher and its slicing panics).
+#[inline(never)]
+pub(crate) fn contains_str(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        if h.get(i..i + n.len()) == Some(n) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {

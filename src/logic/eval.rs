@@ -70,7 +70,10 @@ fn var(name: Option<&Value>, default: Option<&Value>, data: &Value) -> Value {
         Some(other) => to_text(other),
     };
     let mut cur = data;
-    for seg in path.split('.') {
+    let mut rest = Some(path.as_str());
+    while let Some(at) = rest {
+        let (seg, more) = crate::value::split_at_byte(at, b'.');
+        rest = more;
         let next = match cur {
             Value::Object(_) => cur.get(seg),
             Value::Array(items) => array_index(seg).and_then(|i| items.get(i)),

@@ -170,11 +170,18 @@ fn radix_number(digits: &str, radix: u32) -> f64 {
         return f64::NAN;
     }
     let mut n = 0.0;
-    for c in digits.chars() {
-        match c.to_digit(radix) {
-            Some(d) => n = n * f64::from(radix) + f64::from(d),
-            None => return f64::NAN,
+    for b in digits.bytes() {
+        // `char::to_digit` with a radix that is not a constant keeps its panic message.
+        let d = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'a'..=b'z' => u32::from(b - b'a') + 10,
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => radix,
+        };
+        if d >= radix {
+            return f64::NAN;
         }
+        n = n * f64::from(radix) + f64::from(d);
     }
     n
 }
@@ -438,7 +445,9 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
             Value::Array(out)
         }
         Op::In => Value::Bool(match b {
-            Some(Value::String(hay)) if !hay.is_empty() => hay.contains(text_of(a).as_str()),
+            Some(Value::String(hay)) if !hay.is_empty() => {
+                crate::value::contains_str(hay, &text_of(a))
+            }
             Some(Value::Array(items)) => a.is_some_and(|x| items.iter().any(|y| strict_eq(y, x))),
             _ => false,
         }),

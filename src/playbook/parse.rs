@@ -303,8 +303,14 @@ pub(crate) fn safe_url(s: &str) -> bool {
         return true;
     }
     // A relative URL has no scheme: no ':' before the first '/', '?' or '#'.
-    let head = t.split(['/', '?', '#']).next().unwrap_or("");
-    !head.contains(':')
+    for b in t.bytes() {
+        match b {
+            b'/' | b'?' | b'#' => return true,
+            b':' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
@@ -551,23 +557,20 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Que
     logic::free_vars(node, &mut |name| match name {
         None => bad.push((msg::DYNAMIC_VAR, String::new())),
         Some(name) => {
-            let head = name.split('.').next().unwrap_or("");
+            let (head, rest) = crate::value::split_at_byte(name, b'.');
             let ok = match head {
                 "context" => true,
-                "score" => {
-                    let rest = name.strip_prefix("score").unwrap_or("");
-                    match rest.strip_prefix('.') {
-                        None => rest.is_empty(),
-                        Some(dim) => {
-                            if dim == "total" || dims.iter().any(|d| d == dim) {
-                                true
-                            } else {
-                                bad.push((msg::UNKNOWN_DIMENSION, dim.to_owned()));
-                                return;
-                            }
+                "score" => match rest {
+                    None => true,
+                    Some(dim) => {
+                        if dim == "total" || dims.iter().any(|d| d == dim) {
+                            true
+                        } else {
+                            bad.push((msg::UNKNOWN_DIMENSION, dim.to_owned()));
+                            return;
                         }
                     }
-                }
+                },
                 // the whole data object
                 "" => name.is_empty(),
                 _ => questions.iter().any(|(_, q)| q.id == head),
