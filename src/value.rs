@@ -180,6 +180,28 @@ pub(crate) fn contains_str(hay: &str, needle: &str) -> bool {
     false
 }
 
+/// `s` with every occurrence of `from` (not empty) replaced by `to`, left to right, as
+/// `str::replace` does, without the two-way searcher and its slicing panics.
+#[inline(never)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the shell's progress text
+pub(crate) fn replace_str(s: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        if !from.is_empty() && rest.as_bytes().starts_with(from.as_bytes()) {
+            out.push_str(to);
+            rest = rest.get(from.len()..).unwrap_or("");
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    out
+}
+
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {
@@ -409,6 +431,34 @@ mod tests {
             "", "+", ".", "e5", "1e", "1e+", "inf", "NaN", "0x10", " 1", "1 ", "1.2.3",
         ] {
             assert_eq!(decimal(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn byte_helpers_agree_with_str_patterns() {
+        for s in ["", "a", "a.b", ".a", "a.", "a..b", "é.x", "score.fit.x"] {
+            let (head, rest) = split_at_byte(s, b'.');
+            assert_eq!(
+                (head, rest),
+                s.split_once('.').map_or((s, None), |(h, r)| (h, Some(r)))
+            );
+        }
+        for (hay, needle) in [
+            ("abc", ""),
+            ("", ""),
+            ("", "a"),
+            ("abc", "bc"),
+            ("abc", "abcd"),
+            ("héllo", "él"),
+        ] {
+            assert_eq!(
+                contains_str(hay, needle),
+                hay.contains(needle),
+                "{hay} {needle}"
+            );
+        }
+        for s in ["Question {n} of {total}", "{n}{n}", "{n", "é{n}é", ""] {
+            assert_eq!(replace_str(s, "{n}", "12"), s.replace("{n}", "12"));
         }
     }
 
