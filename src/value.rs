@@ -202,6 +202,19 @@ pub(crate) fn replace_str(s: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// The number of `char`s in `s` (`s.chars().count()`, without core's unrolled counter).
+#[inline(never)]
+pub(crate) fn char_count(s: &str) -> usize {
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        // Every char has exactly one byte that is not a continuation byte.
+        if b & 0xc0 != 0x80 {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {
@@ -456,6 +469,9 @@ mod tests {
                 hay.contains(needle),
                 "{hay} {needle}"
             );
+        }
+        for s in ["", "abc", "é", "日本語", "a😀b"] {
+            assert_eq!(char_count(s), s.chars().count());
         }
         for s in ["Question {n} of {total}", "{n}{n}", "{n", "é{n}é", ""] {
             assert_eq!(replace_str(s, "{n}", "12"), s.replace("{n}", "12"));

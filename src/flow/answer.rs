@@ -109,7 +109,7 @@ pub fn is_email(s: &str) -> bool {
         labels += 1;
         tld = l;
     }
-    labels >= 2 && tld.chars().count() >= 2
+    labels >= 2 && crate::value::char_count(tld) >= 2
 }
 
 /// True when the email's domain is not a free mail provider.
@@ -214,7 +214,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 q.validate
                     .max_length
                     .unwrap_or(if q.kind == Kind::Text { 5000 } else { 320 });
-            if s.chars().count() > limit {
+            if crate::value::char_count(&s) > limit {
                 return Err("too_long");
             }
             if q.kind == Kind::Email {

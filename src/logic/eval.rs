@@ -156,7 +156,7 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
                     (key_list(std::mem::take(a)), count)
                 }
                 Some(Value::String(s)) => {
-                    let count = s.chars().count() as f64;
+                    let count = crate::value::char_count(s) as f64;
                     (vec![Value::String(std::mem::take(s))], count)
                 }
                 Some(other) => (vec![std::mem::take(other)], f64::NAN),

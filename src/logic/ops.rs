@@ -396,7 +396,7 @@ fn fmod(x: f64, y: f64) -> f64 {
 /// `start` counts from the end; `length` `None` means to the end; `NaN` start is 0 and
 /// `NaN` length is 0; fractions truncate; everything is clamped to the string.
 fn substr(s: &str, start: f64, len: Option<f64>) -> String {
-    let count = s.chars().count() as f64;
+    let count = crate::value::char_count(s) as f64;
     let start = if start.is_nan() { 0.0 } else { start.trunc() };
     let from = if start < 0.0 {
         (count + start).max(0.0)
@@ -527,7 +527,7 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
                 }
                 Some(l) if l < 0.0 => {
                     let tail = substr(&source, start, None);
-                    let keep = tail.chars().count() as f64 + l;
+                    let keep = crate::value::char_count(&tail) as f64 + l;
                     Value::String(substr(&tail, 0.0, Some(keep)))
                 }
                 _ => Value::String(substr(&source, start, len)),
