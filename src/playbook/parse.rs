@@ -377,7 +377,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     let stop_when_decided = r.boolean(top, "stop_when_decided", &root).unwrap_or(true);
 
     // questions
+    // Each item's index in the playbook's array, beside it.
     let mut questions = Vec::new();
+    let mut qidx = Vec::new();
     let qpath = root.key("questions");
     match get(top, "questions") {
         Some(Value::Array(items)) => {
@@ -386,7 +388,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             }
             for (i, item) in items.iter().enumerate() {
                 if let Some(q) = question(&mut r, item, &qpath.index(i)) {
-                    questions.push((i, q));
+                    questions.push(q);
+                    qidx.push(i);
                 }
             }
         }
@@ -394,9 +397,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         None => r.err(qpath.clone(), msg::NO_QUESTIONS),
     }
     // duplicate question ids
-    for (n, (i, q)) in questions.iter().enumerate() {
-        if questions[..n].iter().any(|(_, p)| p.id == q.id) {
-            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, &q.id);
+    for (n, q) in questions.iter().enumerate() {
+        if questions[..n].iter().any(|p| p.id == q.id) {
+            r.err_with(qpath.index(qidx[n]).key("id"), msg::DUPLICATE_ID, &q.id);
         }
     }
 
@@ -441,6 +444,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 
     // outcomes
     let mut outcomes = Vec::new();
+    let mut oidx = Vec::new();
     let opath = root.key("outcomes");
     match get(top, "outcomes") {
         Some(Value::Array(items)) => {
@@ -450,21 +454,22 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             let last = items.len().saturating_sub(1);
             for (i, item) in items.iter().enumerate() {
                 if let Some(o) = outcome(&mut r, item, &opath.index(i), i == last) {
-                    outcomes.push((i, o));
+                    outcomes.push(o);
+                    oidx.push(i);
                 }
             }
         }
         Some(other) => r.err_with(opath.clone(), msg::NOT_ARRAY, other.kind()),
         None => r.err(opath.clone(), msg::NO_OUTCOMES),
     }
-    for (n, (i, o)) in outcomes.iter().enumerate() {
-        if outcomes[..n].iter().any(|(_, p)| p.id == o.id) {
-            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, &o.id);
+    for (n, o) in outcomes.iter().enumerate() {
+        if outcomes[..n].iter().any(|p| p.id == o.id) {
+            r.err_with(opath.index(oidx[n]).key("id"), msg::DUPLICATE_ID, &o.id);
         }
     }
-    let has_disqualified = outcomes.iter().any(|(_, o)| o.class == Class::Disqualified);
+    let has_disqualified = outcomes.iter().any(|o| o.class == Class::Disqualified);
     if !has_disqualified {
-        for (qi, q) in &questions {
+        for (q, qi) in questions.iter().zip(&qidx) {
             for (oi, c) in q.options.iter().enumerate() {
                 if c.disqualify.is_some() {
                     r.err(
@@ -529,9 +534,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         id,
         version,
         locale,
-        questions: unindex(questions),
+        questions,
         rules,
-        outcomes: unindex(outcomes),
+        outcomes,
         submit,
         remember_days,
         stop_when_decided,
@@ -541,17 +546,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 }
 
 #[inline(never)]
-/// The items of `(index, item)` pairs.
-fn unindex<T>(pairs: Vec<(usize, T)>) -> Vec<T> {
-    let mut out = Vec::with_capacity(pairs.len());
-    for (_, x) in pairs {
-        out.push(x);
-    }
-    out
-}
-
-#[inline(never)]
-fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Question)]) {
+fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[Question]) {
     let mut bad: Vec<(Msg, String)> = Vec::new();
     let dims = r.dimensions.clone();
     logic::free_vars(node, &mut |name| match name {
@@ -573,7 +568,7 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Que
                 },
                 // the whole data object
                 "" => name.is_empty(),
-                _ => questions.iter().any(|(_, q)| q.id == head),
+                _ => questions.iter().any(|q| q.id == head),
             };
             if !ok {
                 bad.push((msg::UNKNOWN_VAR, name.to_owned()));
