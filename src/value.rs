@@ -155,7 +155,7 @@ impl From<Vec<Value>> for Value {
 /// `sep` occurs. A byte loop: `str::split`/`split_once` with a char pattern instantiate
 /// searcher code in the wasm for each pattern type.
 #[inline(never)]
-pub(crate) fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
+pub fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
     for (i, &b) in s.as_bytes().iter().enumerate() {
         if b == sep {
             // An ASCII byte is a char boundary on both sides.
@@ -168,7 +168,7 @@ pub(crate) fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
 /// True when `needle` occurs in `hay` (`str::contains` with a `&str`, without the two-way
 /// searcher and its slicing panics).
 #[inline(never)]
-pub(crate) fn contains_str(hay: &str, needle: &str) -> bool {
+pub fn contains_str(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let mut i = 0;
     while i + n.len() <= h.len() {
@@ -183,8 +183,7 @@ pub(crate) fn contains_str(hay: &str, needle: &str) -> bool {
 /// `s` with every occurrence of `from` (not empty) replaced by `to`, left to right, as
 /// `str::replace` does, without the two-way searcher and its slicing panics.
 #[inline(never)]
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the shell's progress text
-pub(crate) fn replace_str(s: &str, from: &str, to: &str) -> String {
+pub fn replace_str(s: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while !rest.is_empty() {
@@ -204,7 +203,7 @@ pub(crate) fn replace_str(s: &str, from: &str, to: &str) -> String {
 
 /// The number of `char`s in `s` (`s.chars().count()`, without core's unrolled counter).
 #[inline(never)]
-pub(crate) fn char_count(s: &str) -> usize {
+pub fn char_count(s: &str) -> usize {
     let mut n = 0;
     for &b in s.as_bytes() {
         // Every char has exactly one byte that is not a continuation byte.
