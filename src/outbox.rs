@@ -213,7 +213,15 @@ pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate: fixed width after the comma)
 /// into ms since the epoch, byte by byte (no string-to-number machinery in the wasm).
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let b = s.split_once(", ")?.1.as_bytes();
+    // After the first ", ".
+    let mut rest = s;
+    let b = loop {
+        let after = crate::value::split_at_byte(rest, b',').1?;
+        if let Some(date) = after.strip_prefix(' ') {
+            break date.as_bytes();
+        }
+        rest = after;
+    };
     if b.len() != 24 || !b.ends_with(b" GMT") {
         return None;
     }

@@ -261,7 +261,10 @@ pub fn prefill(pb: &Playbook, query: &[(String, String)]) -> Vec<(String, Value)
         let value = match q.kind {
             Kind::Multi => {
                 let mut items = Vec::new();
-                for part in v.split(',') {
+                let mut rest = Some(v.as_str());
+                while let Some(at) = rest {
+                    let (part, more) = crate::value::split_at_byte(at, b',');
+                    rest = more;
                     items.push(Value::str(part));
                 }
                 Value::Array(items)
@@ -318,10 +321,17 @@ fn pick(pairs: &[(&str, &str)]) -> Vec<(String, Value)> {
 /// Parses a query string (`?a=1&b=x%20y`) into pairs, percent-decoding `+` and `%XX`.
 pub fn parse_query(q: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for pair in q.trim_start_matches('?').split('&') {
+    let mut q = q;
+    while let Some(after) = q.strip_prefix('?') {
+        q = after;
+    }
+    let mut rest = Some(q);
+    while let Some(at) = rest {
+        let (pair, more) = crate::value::split_at_byte(at, b'&');
+        rest = more;
         if !pair.is_empty() {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            out.push((decode(k), decode(v)));
+            let (k, v) = crate::value::split_at_byte(pair, b'=');
+            out.push((decode(k), decode(v.unwrap_or(""))));
         }
     }
     out

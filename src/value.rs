@@ -153,6 +153,69 @@ impl From<Vec<Value>> for Value {
     }
 }
 
+/// `s` split at its first byte `sep` (ASCII): the part before, and the part after when
+/// `sep` occurs. A byte loop: `str::split`/`split_once` with a char pattern instantiate
+/// searcher code in the wasm for each pattern type.
+#[inline(never)]
+pub fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b == sep {
+            // An ASCII byte is a char boundary on both sides.
+            return (s.get(..i).unwrap_or(""), s.get(i + 1..));
+        }
+    }
+    (s, None)
+}
+
+/// True when `needle` occurs in `hay` (`str::contains` with a `&str`, without the two-way
+/// searcher and its slicing panics).
+#[inline(never)]
+pub fn contains_str(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        if h.get(i..i + n.len()) == Some(n) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `s` with every occurrence of `from` (not empty) replaced by `to`, left to right, as
+/// `str::replace` does, without the two-way searcher and its slicing panics.
+#[inline(never)]
+pub fn replace_str(s: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        if !from.is_empty() && rest.as_bytes().starts_with(from.as_bytes()) {
+            out.push_str(to);
+            rest = rest.get(from.len()..).unwrap_or("");
+        } else {
+            let mut chars = rest.chars();
+            if let Some(c) = chars.next() {
+                out.push(c);
+            }
+            rest = chars.as_str();
+        }
+    }
+    out
+}
+
+/// The number of `char`s in `s` (`s.chars().count()`, without core's unrolled counter).
+#[inline(never)]
+pub fn char_count(s: &str) -> usize {
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        // Every char has exactly one byte that is not a continuation byte.
+        if b & 0xc0 != 0x80 {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {
@@ -382,6 +445,37 @@ mod tests {
             "", "+", ".", "e5", "1e", "1e+", "inf", "NaN", "0x10", " 1", "1 ", "1.2.3",
         ] {
             assert_eq!(decimal(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn byte_helpers_agree_with_str_patterns() {
+        for s in ["", "a", "a.b", ".a", "a.", "a..b", "é.x", "score.fit.x"] {
+            let (head, rest) = split_at_byte(s, b'.');
+            assert_eq!(
+                (head, rest),
+                s.split_once('.').map_or((s, None), |(h, r)| (h, Some(r)))
+            );
+        }
+        for (hay, needle) in [
+            ("abc", ""),
+            ("", ""),
+            ("", "a"),
+            ("abc", "bc"),
+            ("abc", "abcd"),
+            ("héllo", "él"),
+        ] {
+            assert_eq!(
+                contains_str(hay, needle),
+                hay.contains(needle),
+                "{hay} {needle}"
+            );
+        }
+        for s in ["", "abc", "é", "日本語", "a😀b"] {
+            assert_eq!(char_count(s), s.chars().count());
+        }
+        for s in ["Question {n} of {total}", "{n}{n}", "{n", "é{n}é", ""] {
+            assert_eq!(replace_str(s, "{n}", "12"), s.replace("{n}", "12"));
         }
     }
 

@@ -86,15 +86,20 @@ pub fn is_email(s: &str) -> bool {
     if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
-    let Some((local, domain)) = s.rsplit_once('@') else {
+    // Exactly one `@`: the local part holds none.
+    let (local, Some(domain)) = crate::value::split_at_byte(s, b'@') else {
         return false;
     };
-    if local.is_empty() || local.len() > 64 || local.contains('@') {
+    if local.is_empty() || local.len() > 64 || crate::value::split_at_byte(domain, b'@').1.is_some()
+    {
         return false;
     }
     let mut labels = 0;
+    let mut rest = Some(domain);
     let mut tld = "";
-    for l in domain.split('.') {
+    while let Some(at) = rest {
+        let (l, more) = crate::value::split_at_byte(at, b'.');
+        rest = more;
         let ok = !l.is_empty()
             && !l.starts_with('-')
             && !l.ends_with('-')
@@ -105,12 +110,19 @@ pub fn is_email(s: &str) -> bool {
         labels += 1;
         tld = l;
     }
-    labels >= 2 && tld.chars().count() >= 2
+    labels >= 2 && crate::value::char_count(tld) >= 2
 }
 
 /// True when the email's domain is not a free mail provider.
 pub fn is_business_email(s: &str) -> bool {
-    let domain = s.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    // After the last `@`.
+    let mut domain = s;
+    while let (_, Some(after)) = crate::value::split_at_byte(domain, b'@') {
+        domain = after;
+    }
+    if domain.len() == s.len() {
+        domain = "";
+    }
     let domain = domain.to_ascii_lowercase();
     !FREE_MAIL.iter().any(|f| domain == *f)
 }
@@ -120,9 +132,11 @@ pub fn is_phone(s: &str) -> bool {
     let t = s.trim();
     let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
     (6..=20).contains(&digits)
-        && t.chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || " -.()/".contains(c) || (c == '+' && i == 0))
+        && t.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_digit()
+                || matches!(c, ' ' | '-' | '.' | '(' | ')' | '/')
+                || (c == '+' && i == 0)
+        })
 }
 
 /// Normalises and checks an answer. `Value::Null` means "no answer" (allowed when the
@@ -201,7 +215,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 q.validate
                     .max_length
                     .unwrap_or(if q.kind == Kind::Text { 5000 } else { 320 });
-            if s.chars().count() > limit {
+            if crate::value::char_count(&s) > limit {
                 return Err("too_long");
             }
             if q.kind == Kind::Email {
@@ -244,7 +258,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     // Without a `.`, a `,` is the decimal mark; beside a `.` it groups thousands.
-    let comma_is_decimal = t.contains(',') && !t.contains('.');
+    let comma_is_decimal = t.bytes().any(|b| b == b',') && !t.bytes().any(|b| b == b'.');
     let mut u = String::with_capacity(t.len());
     for c in t.chars() {
         match c {

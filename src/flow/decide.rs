@@ -234,20 +234,21 @@ impl Env<'_> {
             _ => return Abs::Any,
         };
         let default = args.get(1);
-        let head = name.split('.').next().unwrap_or("");
+        let (head, rest) = crate::value::split_at_byte(name, b'.');
         if head == "context" {
             // Known for the whole session: evaluate concretely.
             let data = Value::object(vec![("context", self.context.clone())]);
             return Abs::one(eval(node, &data));
         }
         if head == "score" {
-            let rest = &name[head.len()..];
-            return match rest.strip_prefix('.') {
-                Some(dim) if !dim.contains('.') => match self.score_dim(dim) {
-                    // A score is never null, so a default never applies.
-                    Some(a) => a,
-                    None => Abs::Any,
-                },
+            return match rest {
+                Some(dim) if crate::value::split_at_byte(dim, b'.').1.is_none() => {
+                    match self.score_dim(dim) {
+                        // A score is never null, so a default never applies.
+                        Some(a) => a,
+                        None => Abs::Any,
+                    }
+                }
                 _ => Abs::Any,
             };
         }

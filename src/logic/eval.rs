@@ -71,7 +71,10 @@ fn var(name: Option<&Value>, default: Option<&Value>, data: &Value) -> Value {
         Some(other) => to_text(other),
     };
     let mut cur = data;
-    for seg in path.split('.') {
+    let mut rest = Some(path.as_str());
+    while let Some(at) = rest {
+        let (seg, more) = crate::value::split_at_byte(at, b'.');
+        rest = more;
         let next = match cur {
             Value::Object(_) => cur.get(seg),
             Value::Array(items) => array_index(seg).and_then(|i| items.get(i)),
@@ -154,7 +157,7 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
                     (key_list(core::mem::take(a)), count)
                 }
                 Some(Value::String(s)) => {
-                    let count = s.chars().count() as f64;
+                    let count = crate::value::char_count(s) as f64;
                     (vec![Value::String(core::mem::take(s))], count)
                 }
                 Some(other) => (vec![core::mem::take(other)], f64::NAN),

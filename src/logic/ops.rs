@@ -172,11 +172,18 @@ fn radix_number(digits: &str, radix: u32) -> f64 {
         return f64::NAN;
     }
     let mut n = 0.0;
-    for c in digits.chars() {
-        match c.to_digit(radix) {
-            Some(d) => n = n * f64::from(radix) + f64::from(d),
-            None => return f64::NAN,
+    for b in digits.bytes() {
+        // `char::to_digit` with a radix that is not a constant keeps its panic message.
+        let d = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'a'..=b'z' => u32::from(b - b'a') + 10,
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => radix,
+        };
+        if d >= radix {
+            return f64::NAN;
         }
+        n = n * f64::from(radix) + f64::from(d);
     }
     n
 }
@@ -330,11 +337,68 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
     }
 }
 
+/// `x % y` on `f64` (C's `fmod`, JavaScript's `%`: exact, with the sign of `x`), by musl's
+/// shift-and-subtract on the significands. `%` itself links compiler-builtins' `fmod`,
+/// whose 128-bit division adds about 1 KB to the wasm.
+fn fmod(x: f64, y: f64) -> f64 {
+    let (mut ux, mut uy) = (x.to_bits(), y.to_bits());
+    let mut ex = ((ux >> 52) & 0x7ff) as i32;
+    let mut ey = ((uy >> 52) & 0x7ff) as i32;
+    let sign = ux & (1 << 63);
+    if uy << 1 == 0 || y.is_nan() || ex == 0x7ff {
+        return f64::NAN;
+    }
+    if ux << 1 <= uy << 1 {
+        return if ux << 1 == uy << 1 { 0.0 * x } else { x };
+    }
+    // Significands with the implicit bit; subnormals normalised.
+    let norm = |u: &mut u64, e: &mut i32| {
+        if *e == 0 {
+            let mut i = *u << 12;
+            while i >> 63 == 0 {
+                *e -= 1;
+                i <<= 1;
+            }
+            *u <<= 1 - *e;
+        } else {
+            *u &= u64::MAX >> 12;
+            *u |= 1 << 52;
+        }
+    };
+    norm(&mut ux, &mut ex);
+    norm(&mut uy, &mut ey);
+    loop {
+        let i = ux.wrapping_sub(uy);
+        if i >> 63 == 0 {
+            if i == 0 {
+                return 0.0 * x;
+            }
+            ux = i;
+        }
+        if ex == ey {
+            break;
+        }
+        ux <<= 1;
+        ex -= 1;
+    }
+    while ux >> 52 == 0 {
+        ux <<= 1;
+        ex -= 1;
+    }
+    if ex > 0 {
+        ux -= 1 << 52;
+        ux |= (ex as u64) << 52;
+    } else {
+        ux >>= 1 - ex;
+    }
+    f64::from_bits(ux | sign)
+}
+
 /// JavaScript `String.prototype.substr(start, length)` counted in characters: a negative
 /// `start` counts from the end; `length` `None` means to the end; `NaN` start is 0 and
 /// `NaN` length is 0; fractions truncate; everything is clamped to the string.
 fn substr(s: &str, start: f64, len: Option<f64>) -> String {
-    let count = s.chars().count() as f64;
+    let count = crate::value::char_count(s) as f64;
     let start = if start.is_nan() {
         0.0
     } else {
@@ -432,7 +496,7 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
             _ => num(number_of(a) - number_of(b)),
         },
         Op::Div => num(number_of(a) / number_of(b)),
-        Op::Mod => num(number_of(a) % number_of(b)),
+        Op::Mod => num(fmod(number_of(a), number_of(b))),
         Op::Merge => {
             let mut out = Vec::new();
             for v in args {
@@ -444,7 +508,9 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
             Value::Array(out)
         }
         Op::In => Value::Bool(match b {
-            Some(Value::String(hay)) if !hay.is_empty() => hay.contains(text_of(a).as_str()),
+            Some(Value::String(hay)) if !hay.is_empty() => {
+                crate::value::contains_str(hay, &text_of(a))
+            }
             Some(Value::Array(items)) => a.is_some_and(|x| items.iter().any(|y| strict_eq(y, x))),
             _ => false,
         }),
@@ -467,7 +533,7 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
                 }
                 Some(l) if l < 0.0 => {
                     let tail = substr(&source, start, None);
-                    let keep = tail.chars().count() as f64 + l;
+                    let keep = crate::value::char_count(&tail) as f64 + l;
                     Value::String(substr(&tail, 0.0, Some(keep)))
                 }
                 _ => Value::String(substr(&source, start, len)),
@@ -486,5 +552,54 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
         | Op::All
         | Op::None
         | Op::Some => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmod;
+
+    #[test]
+    fn fmod_is_rust_rem() {
+        let special = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            2.5,
+            -7.25,
+            3.0,
+            1e-310,
+            -4e-320,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            1e300,
+            -1e-300,
+            9_007_199_254_740_993.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut xs: Vec<f64> = special.to_vec();
+        // A deterministic spread of bit patterns.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..4000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            xs.push(f64::from_bits(seed));
+            xs.push((seed % 2000) as f64 / 8.0 - 125.0);
+        }
+        for (i, &x) in xs.iter().enumerate() {
+            for &y in xs.iter().skip(i % 7).step_by(97).chain(special.iter()) {
+                let (got, want) = (fmod(x, y), x % y);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{x:e} % {y:e}: {got:e} != {want:e}"
+                );
+            }
+        }
     }
 }

@@ -305,8 +305,14 @@ pub(crate) fn safe_url(s: &str) -> bool {
         return true;
     }
     // A relative URL has no scheme: no ':' before the first '/', '?' or '#'.
-    let head = t.split(['/', '?', '#']).next().unwrap_or("");
-    !head.contains(':')
+    for b in t.bytes() {
+        match b {
+            b'/' | b'?' | b'#' => return true,
+            b':' => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
@@ -373,7 +379,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     let stop_when_decided = r.boolean(top, "stop_when_decided", &root).unwrap_or(true);
 
     // questions
+    // Each item's index in the playbook's array, beside it.
     let mut questions = Vec::new();
+    let mut qidx = Vec::new();
     let qpath = root.key("questions");
     match get(top, "questions") {
         Some(Value::Array(items)) => {
@@ -382,7 +390,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             }
             for (i, item) in items.iter().enumerate() {
                 if let Some(q) = question(&mut r, item, &qpath.index(i)) {
-                    questions.push((i, q));
+                    questions.push(q);
+                    qidx.push(i);
                 }
             }
         }
@@ -390,9 +399,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         None => r.err(qpath.clone(), msg::NO_QUESTIONS),
     }
     // duplicate question ids
-    for (n, (i, q)) in questions.iter().enumerate() {
-        if questions[..n].iter().any(|(_, p)| p.id == q.id) {
-            r.err_with(qpath.index(*i).key("id"), msg::DUPLICATE_ID, &q.id);
+    for (n, q) in questions.iter().enumerate() {
+        if questions[..n].iter().any(|p| p.id == q.id) {
+            r.err_with(qpath.index(qidx[n]).key("id"), msg::DUPLICATE_ID, &q.id);
         }
     }
 
@@ -437,6 +446,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 
     // outcomes
     let mut outcomes = Vec::new();
+    let mut oidx = Vec::new();
     let opath = root.key("outcomes");
     match get(top, "outcomes") {
         Some(Value::Array(items)) => {
@@ -446,21 +456,22 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             let last = items.len().saturating_sub(1);
             for (i, item) in items.iter().enumerate() {
                 if let Some(o) = outcome(&mut r, item, &opath.index(i), i == last) {
-                    outcomes.push((i, o));
+                    outcomes.push(o);
+                    oidx.push(i);
                 }
             }
         }
         Some(other) => r.err_with(opath.clone(), msg::NOT_ARRAY, other.kind()),
         None => r.err(opath.clone(), msg::NO_OUTCOMES),
     }
-    for (n, (i, o)) in outcomes.iter().enumerate() {
-        if outcomes[..n].iter().any(|(_, p)| p.id == o.id) {
-            r.err_with(opath.index(*i).key("id"), msg::DUPLICATE_ID, &o.id);
+    for (n, o) in outcomes.iter().enumerate() {
+        if outcomes[..n].iter().any(|p| p.id == o.id) {
+            r.err_with(opath.index(oidx[n]).key("id"), msg::DUPLICATE_ID, &o.id);
         }
     }
-    let has_disqualified = outcomes.iter().any(|(_, o)| o.class == Class::Disqualified);
+    let has_disqualified = outcomes.iter().any(|o| o.class == Class::Disqualified);
     if !has_disqualified {
-        for (qi, q) in &questions {
+        for (q, qi) in questions.iter().zip(&qidx) {
             for (oi, c) in q.options.iter().enumerate() {
                 if c.disqualify.is_some() {
                     r.err(
@@ -527,9 +538,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         id,
         version,
         locale,
-        questions: unindex(questions),
+        questions,
         rules,
-        outcomes: unindex(outcomes),
+        outcomes,
         submit,
         remember_days,
         stop_when_decided,
@@ -539,42 +550,29 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
 }
 
 #[inline(never)]
-/// The items of `(index, item)` pairs.
-fn unindex<T>(pairs: Vec<(usize, T)>) -> Vec<T> {
-    let mut out = Vec::with_capacity(pairs.len());
-    for (_, x) in pairs {
-        out.push(x);
-    }
-    out
-}
-
-#[inline(never)]
-fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[(usize, Question)]) {
+fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[Question]) {
     let mut bad: Vec<(Msg, String)> = Vec::new();
     let dims = r.dimensions.clone();
     logic::free_vars(node, &mut |name| match name {
         None => bad.push((msg::DYNAMIC_VAR, String::new())),
         Some(name) => {
-            let head = name.split('.').next().unwrap_or("");
+            let (head, rest) = crate::value::split_at_byte(name, b'.');
             let ok = match head {
                 "context" => true,
-                "score" => {
-                    let rest = name.strip_prefix("score").unwrap_or("");
-                    match rest.strip_prefix('.') {
-                        None => rest.is_empty(),
-                        Some(dim) => {
-                            if dim == "total" || dims.iter().any(|d| d == dim) {
-                                true
-                            } else {
-                                bad.push((msg::UNKNOWN_DIMENSION, dim.to_owned()));
-                                return;
-                            }
+                "score" => match rest {
+                    None => true,
+                    Some(dim) => {
+                        if dim == "total" || dims.iter().any(|d| d == dim) {
+                            true
+                        } else {
+                            bad.push((msg::UNKNOWN_DIMENSION, dim.to_owned()));
+                            return;
                         }
                     }
-                }
+                },
                 // the whole data object
                 "" => name.is_empty(),
-                _ => questions.iter().any(|(_, q)| q.id == head),
+                _ => questions.iter().any(|q| q.id == head),
             };
             if !ok {
                 bad.push((msg::UNKNOWN_VAR, name.to_owned()));

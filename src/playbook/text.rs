@@ -59,7 +59,12 @@ impl Text {
 
 /// The primary language subtag: `de-CH` → `de`.
 pub fn primary(locale: &str) -> &str {
-    locale.split(['-', '_']).next().unwrap_or(locale)
+    for (i, b) in locale.bytes().enumerate() {
+        if b == b'-' || b == b'_' {
+            return locale.get(..i).unwrap_or(locale);
+        }
+    }
+    locale
 }
 
 /// True for right-to-left languages (the widget mirrors its layout).

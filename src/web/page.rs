@@ -85,10 +85,17 @@ pub fn title() -> String {
 pub fn cookie(name: &str) -> Option<String> {
     let doc: JsValue = document()?.into();
     let all = get(&doc, "cookie").as_string()?;
-    all.split(';').find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then(|| v.to_owned())
-    })
+    let mut rest = Some(all.as_str());
+    while let Some(at) = rest {
+        let (kv, more) = crate::value::split_at_byte(at, b';');
+        rest = more;
+        if let (k, Some(v)) = crate::value::split_at_byte(kv.trim(), b'=') {
+            if k == name {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    None
 }
 
 /// The visitor's language when the element names none: `<html lang>`, else the browser's.

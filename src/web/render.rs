@@ -38,9 +38,8 @@ impl Texts<'_> {
 
     /// "Question {n} of {total}".
     pub fn progress(&self, step: usize, total: usize) -> String {
-        self.get("progress")
-            .replace("{n}", &number_text(step as f64))
-            .replace("{total}", &number_text(total as f64))
+        let s = crate::value::replace_str(&self.get("progress"), "{n}", &number_text(step as f64));
+        crate::value::replace_str(&s, "{total}", &number_text(total as f64))
     }
 }
 
@@ -151,7 +150,10 @@ pub fn autocomplete(kind: Kind, id: &str) -> Option<&'static str> {
         ("city", "address-level2"),
         ("name", "name"),
     ];
-    TABLE.iter().find(|(k, _)| id.contains(k)).map(|(_, v)| *v)
+    TABLE
+        .iter()
+        .find(|(k, _)| crate::value::contains_str(id, k))
+        .map(|(_, v)| *v)
 }
 
 /// Ids for `aria-describedby`, space-separated.
