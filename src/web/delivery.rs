@@ -133,7 +133,7 @@ pub fn start() {
 pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
     // Resolved now: a later page may sit at another path.
     let url = web_sys::Url::new_with_base(&submit.url, &page::href())
-        .map(|u| u.href())
+        .map(|u| page::text(&u, "href"))
         .unwrap_or_else(|_| submit.url.clone());
     let body = fetch::body(submit.format, lead);
     let mut ob = load();

@@ -69,7 +69,11 @@ pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
 /// Fetches and parses JSON from `url` (resolved against the page); `done` gets it.
 pub fn load(url: &str, done: Loaded) {
     match page::window() {
-        Some(window) => load_from(window.fetch_with_str(url), done),
+        // `fetch(url, undefined)`: the binding `post` uses too.
+        Some(window) => load_from(
+            window.fetch_with_str_and_init(url, JsValue::UNDEFINED.unchecked_ref()),
+            done,
+        ),
         None => done(Err(LoadError::Network)),
     }
 }

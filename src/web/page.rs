@@ -56,35 +56,52 @@ pub fn uuid() -> String {
     s
 }
 
+/// `o[key]` when it is a string, else empty: the one way string properties are read
+/// (`Reflect.get` and the glue's string reader, both there anyway, instead of one glue
+/// function per property).
+pub fn text(o: &JsValue, key: &str) -> String {
+    get(o, key).as_string().unwrap_or_default()
+}
+
+/// `globalThis[name][key]`: `location.href`, `navigator.language` (on a page the window's;
+/// read without the `instanceof Window` test, which only a worker would fail).
+fn global_text(name: &str, key: &str) -> String {
+    text(&get(&super::dom::global(), name), key)
+}
+
+/// `location[key]`.
+fn location(key: &str) -> String {
+    global_text("location", key)
+}
+
 /// `location.href`.
 pub fn href() -> String {
-    window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+    location("href")
 }
 
 /// The query string of the page URL, parsed (`?a=1&b=2`).
 pub fn query() -> Vec<(String, String)> {
-    let search = window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    profile::parse_query(&search)
+    profile::parse_query(&location("search"))
+}
+
+/// `document[key]`.
+fn document_text(key: &str) -> String {
+    document().map(|d| text(&d, key)).unwrap_or_default()
 }
 
 /// `document.referrer`.
 pub fn referrer() -> String {
-    document().map(|d| d.referrer()).unwrap_or_default()
+    document_text("referrer")
 }
 
 /// `document.title`.
 pub fn title() -> String {
-    document().map(|d| d.title()).unwrap_or_default()
+    document_text("title")
 }
 
 /// The value of a cookie, e.g. `hubspotutk`.
 pub fn cookie(name: &str) -> Option<String> {
-    let doc: JsValue = document()?.into();
-    let all = get(&doc, "cookie").as_string()?;
+    let all = document_text("cookie");
     all.split(';').find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == name).then(|| v.to_owned())
@@ -101,9 +118,7 @@ pub fn page_locale() -> String {
     if !lang.trim().is_empty() {
         return lang.trim().to_owned();
     }
-    window()
-        .and_then(|w| w.navigator().language())
-        .unwrap_or_default()
+    global_text("navigator", "language")
 }
 
 fn storage(local: bool) -> Option<Storage> {

@@ -36,11 +36,29 @@ impl Texts<'_> {
         self.pb.text(key, self.locale)
     }
 
-    /// "Question {n} of {total}".
+    /// "Question {n} of {total}": every `{n}` and `{total}` filled in, in one pass (what
+    /// two `str::replace` calls would give, without core's substring searcher).
     pub fn progress(&self, step: usize, total: usize) -> String {
-        self.get("progress")
-            .replace("{n}", &number_text(step as f64))
-            .replace("{total}", &number_text(total as f64))
+        let template = self.get("progress");
+        let mut out = String::with_capacity(template.len() + 8);
+        let mut rest = template.as_str();
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let (n, skip) = if rest.starts_with("{n}") {
+                (step, 3)
+            } else if rest.starts_with("{total}") {
+                (total, 7)
+            } else {
+                out.push('{');
+                rest = &rest[1..];
+                continue;
+            };
+            out.push_str(&number_text(n as f64));
+            rest = &rest[skip..];
+        }
+        out.push_str(rest);
+        out
     }
 }
 
