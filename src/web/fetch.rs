@@ -7,7 +7,7 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{from_js, object, set, to_js};
+use super::convert::{from_js, object, set};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
@@ -49,7 +49,7 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// file).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
     let cb = Closure::once_into_js(move |list: JsValue| {
-        let state = Reflect::get_u32(&list, 0).unwrap_or_default();
+        let state = list.unchecked_ref::<Array>().get(0);
         let field = |k: &str| Reflect::get(&state, &JsValue::from_str(k)).unwrap_or_default();
         let fulfilled = field("status").as_string().as_deref() == Some("fulfilled");
         f(if fulfilled {
@@ -87,8 +87,10 @@ pub fn load_from(pending: Promise, done: Loaded) {
             let Some(resp) = resp.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
                 return done(Err(LoadError::Network));
             };
-            if !resp.ok() {
-                return done(Err(LoadError::Status(resp.status())));
+            // `response.ok`, from the status.
+            let status = resp.status();
+            if !(200..300).contains(&status) {
+                return done(Err(LoadError::Status(status)));
             }
             let Ok(json) = resp.json() else {
                 return done(Err(LoadError::NotJson));
@@ -179,10 +181,7 @@ pub fn post(e: Entry, done: Attempted) {
 
 /// `JSON.stringify` of a `Value`.
 fn json_text(v: &Value) -> String {
-    js_sys::JSON::stringify(&to_js(v))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    page::json_text(v).unwrap_or_default()
 }
 
 /// `application/x-www-form-urlencoded` of `(key, value)` pairs; numbers as JavaScript

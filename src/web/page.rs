@@ -121,34 +121,44 @@ pub fn page_locale() -> String {
     global_text("navigator", "language")
 }
 
-fn storage(local: bool) -> Option<Storage> {
-    let w = window()?;
-    let s = if local {
-        w.local_storage()
+/// `localStorage` (`local`) or `sessionStorage`, unless missing or blocked (the getter
+/// throws in a sandboxed frame: `Reflect.get` catches it). Not checked to be a `Storage`:
+/// its methods are catching bindings, so anything else only fails them.
+pub fn storage(local: bool) -> Option<Storage> {
+    let name = if local {
+        "localStorage"
     } else {
-        w.session_storage()
+        "sessionStorage"
     };
-    s.ok().flatten()
+    let s = get(&super::dom::global(), name);
+    s.is_object().then(|| s.unchecked_into())
+}
+
+/// A stored text (`None` when absent or storage is blocked).
+pub fn get_item(local: bool, key: &str) -> Option<String> {
+    storage(local)?.get_item(key).ok().flatten()
+}
+
+/// Stores a text; false when storage refused (quota, private mode, blocked).
+pub fn set_item(local: bool, key: &str, text: &str) -> bool {
+    storage(local).is_some_and(|s| s.set_item(key, text).is_ok())
 }
 
 /// A stored JSON value (`null` when absent, unreadable or storage is blocked).
 pub fn load(local: bool, key: &str) -> Value {
-    storage(local)
-        .and_then(|s| s.get_item(key).ok().flatten())
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .and_then(|v| from_js(&v).ok())
+    get_item(local, key)
+        .and_then(|text| parse_json(&text))
         .unwrap_or(Value::Null)
 }
 
 /// Stores a JSON value; false when storage refused (quota, private mode, blocked).
 pub fn save(local: bool, key: &str, v: &Value) -> bool {
-    let Some(text) = js_sys::JSON::stringify(&to_js(v))
-        .ok()
-        .and_then(|t| t.as_string())
-    else {
-        return false;
-    };
-    storage(local).is_some_and(|s| s.set_item(key, &text).is_ok())
+    json_text(v).is_some_and(|text| set_item(local, key, &text))
+}
+
+/// `JSON.stringify` of a `Value`.
+pub fn json_text(v: &Value) -> Option<String> {
+    js_sys::JSON::stringify(&to_js(v)).ok()?.as_string()
 }
 
 /// The lead's context for this page view: `{page_url, referrer, utm}`. The campaign

@@ -19,7 +19,7 @@ use crate::playbook::{Kind, Playbook, Then};
 use crate::prelude::*;
 use crate::value::Value;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, Node, NodeList};
+use web_sys::{Document, Element, HtmlElement, Node};
 
 /// The widget's own strings for one playbook and language.
 #[derive(Debug, Clone, Copy)]
@@ -82,9 +82,11 @@ pub fn find(scope: &Node, selector: &str) -> Option<Element> {
     dom(scope).query_selector(selector)
 }
 
-/// Every element under `scope` matching `selector` (a constant, valid selector).
-pub fn find_all(scope: &Node, selector: &str) -> NodeList {
-    dom(scope).query_selector_all(selector)
+/// Every element under `scope` matching `selector` (a constant, valid selector). The
+/// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
+/// `NodeList` answers as an array does: no second pair of glue functions for it.
+pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
+    dom(scope).query_selector_all(selector).unchecked_into()
 }
 
 /// The current value of an `<input>` (the property, not the attribute).

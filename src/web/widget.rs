@@ -397,7 +397,7 @@ fn load(s: &Shared, source: Source) {
 /// The host's inline playbook, if it has one.
 fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
     let script = render::find(host, SEL_INLINE)?;
-    let text = script.text_content().unwrap_or_default();
+    let text = page::text(&script, "textContent");
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
 }
 
@@ -710,13 +710,14 @@ impl Widget {
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
                 let shown = render::question(&self.doc, q, keep, run.remembered, &t);
-                let _ = self.bar.remove_attribute("hidden");
+                // The `hidden` property: the attribute, without a removeAttribute binding.
+                super::convert::set(&self.bar, "hidden", &JsValue::FALSE);
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                let _ = self.fill.style().set_property("width", &width);
+                super::convert::set(&self.fill.style(), "width", &JsValue::from_str(&width));
                 let line = t.progress(q.step, q.total);
-                if self.progress.text_content().as_deref() != Some(line.as_str()) {
+                if page::text(&self.progress, "textContent") != line {
                     self.progress.set_text_content(Some(&line));
                 }
                 if run.shown_at.is_none() {
@@ -765,8 +766,7 @@ impl Widget {
                 let list = render::find_all(&self.body, SEL_CHECKED);
                 Value::Array(
                     (0..list.length())
-                        .filter_map(|i| list.item(i))
-                        .map(|i| Value::String(render::value(&i)))
+                        .map(|i| Value::String(render::value(list.get(i).unchecked_ref())))
                         .collect(),
                 )
             }
@@ -921,7 +921,9 @@ fn redirect_later(url: &str) -> Option<Timer> {
     let url = url.to_owned();
     let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         if let Some(w) = page::window() {
-            let _ = w.location().assign(&url);
+            // `location.href = url`: what `location.assign(url)` does.
+            let location = super::convert::get(&w, "location");
+            super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
         }
     });
     let id = window
