@@ -7,7 +7,7 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{from_js, object, set};
+use super::convert::{from_js, object, set, to_js};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
@@ -115,7 +115,10 @@ pub fn body(format: Format, lead: &Lead) -> String {
     match format {
         Format::Json => json_text(&lead.to_value()),
         Format::Form => form_text(&lead.form_fields()),
-        Format::Hubspot => json_text(&hubspot_body(lead)),
+        Format::Hubspot => js_sys::JSON::stringify(&hubspot_body(lead))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -224,31 +227,26 @@ fn encode(s: &str, out: &mut String) {
 }
 
 /// The HubSpot Forms v3 body: `{fields: [{name, value}], context: {pageUri, pageName,
-/// hutk}}`; values as strings, as HubSpot expects.
-fn hubspot_body(lead: &Lead) -> Value {
-    let fields = lead
-        .hubspot_fields()
-        .into_iter()
-        .map(|(name, v)| {
-            let value = match v {
-                Value::Number(n) => Value::String(page::number_text(n)),
-                other => other,
-            };
-            Value::Object(vec![
-                ("name".into(), Value::String(name)),
-                ("value".into(), value),
-            ])
-        })
-        .collect();
-    let mut context = vec![
-        ("pageUri".into(), Value::String(page::href())),
-        ("pageName".into(), Value::String(page::title())),
-    ];
-    if let Some(hutk) = page::cookie("hubspotutk") {
-        context.push(("hutk".into(), Value::String(hutk)));
+/// hutk}}`; values as strings, as HubSpot expects. Built as JS objects directly (no
+/// `Value` with owned keys on the way).
+fn hubspot_body(lead: &Lead) -> JsValue {
+    let fields = Array::new();
+    for (name, v) in lead.hubspot_fields() {
+        let value = match v {
+            Value::Number(n) => JsValue::from_str(&page::number_text(n)),
+            other => to_js(&other),
+        };
+        fields.push(&object(&[
+            ("name", JsValue::from_str(&name)),
+            ("value", value),
+        ]));
     }
-    Value::Object(vec![
-        ("fields".into(), Value::Array(fields)),
-        ("context".into(), Value::Object(context)),
-    ])
+    let context = object(&[
+        ("pageUri", JsValue::from_str(&page::href())),
+        ("pageName", JsValue::from_str(&page::title())),
+    ]);
+    if let Some(hutk) = page::cookie("hubspotutk") {
+        set(&context, "hutk", &JsValue::from_str(&hutk));
+    }
+    object(&[("fields", fields.into()), ("context", context.into())]).into()
 }

@@ -29,13 +29,11 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// A UUID v4: `crypto.randomUUID()` where the page is a secure context, else 16 bytes
-/// from `crypto.getRandomValues` (available everywhere), else `Math.random` (very old
-/// browsers only; the id is then unique, not unguessable, which is all it needs to be).
+/// A UUID v4 from 16 bytes of `crypto.getRandomValues` (available everywhere, secure
+/// context or not: what `crypto.randomUUID()` gives, without a second binding), else
+/// `Math.random` (very old browsers only; the id is then unique, not unguessable, which
+/// is all it needs to be).
 pub fn uuid() -> String {
-    if let Ok(s) = super::dom::random_uuid() {
-        return s;
-    }
     let mut bytes = [0u8; 16];
     if super::dom::random_values(&mut bytes).is_err() {
         for b in bytes.iter_mut() {

@@ -873,13 +873,17 @@ impl Widget {
             o.and_then(|o| pb.outcomes.get(o))
                 .map_or(JsValue::NULL, |o| JsValue::from_str(&o.id))
         };
-        let given: Vec<(String, Value)> = pb
-            .questions
-            .iter()
-            .zip(answers)
-            .filter(|(_, a)| !a.is_null())
-            .map(|(q, a)| (q.id.clone(), a.clone()))
-            .collect();
+        // Built as JS values directly (no owned keys on the way).
+        let given = Object::new();
+        for (q, a) in pb.questions.iter().zip(answers) {
+            if !a.is_null() {
+                super::convert::set(&given, &q.id, &to_js(a));
+            }
+        }
+        let rules = Array::new();
+        for &i in &scored.fired {
+            rules.push(&JsValue::from_f64(i as f64));
+        }
         let asked = run
             .session
             .asked()
@@ -894,20 +898,11 @@ impl Widget {
                     "reasons",
                     events::strings(scored.reasons.iter().map(String::as_str)).into(),
                 ),
-                (
-                    "rules",
-                    to_js(&Value::Array(
-                        scored
-                            .fired
-                            .iter()
-                            .map(|&i| Value::Number(i as f64))
-                            .collect(),
-                    )),
-                ),
+                ("rules", rules.into()),
                 ("winning", id(Some(winning))),
                 ("decided", id(run.session.decided())),
                 ("outcome", id(run.session.outcome())),
-                ("answers", to_js(&Value::Object(given))),
+                ("answers", given.into()),
                 ("asked", events::strings(asked).into()),
             ])
             .into(),
