@@ -280,16 +280,15 @@ pub fn question(
                 "label",
                 &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
             );
+            // Constant attributes as one static list, the others set one by one (a
+            // list holding a runtime value is built on the stack, pair by pair).
             let input = make(
                 doc,
                 "input",
-                &[
-                    (A_TYPE, kind),
-                    (A_NAME, FIELD_ANSWER),
-                    (A_VALUE, &o.value),
-                    (A_PART, PART_INPUT),
-                ],
+                &[(A_NAME, FIELD_ANSWER), (A_PART, PART_INPUT)],
             );
+            attr(&input, A_TYPE, kind);
+            attr(&input, A_VALUE, &o.value);
             if q.required && q.kind == Kind::Choice {
                 attr(&input, A_REQUIRED, "");
             }
@@ -335,7 +334,11 @@ pub fn question(
         let field = make(
             doc,
             "div",
-            &[(A_CLASS, if consent { CLASS_CONSENT } else { CLASS_FIELD })],
+            if consent {
+                &[(A_CLASS, CLASS_CONSENT)]
+            } else {
+                &[(A_CLASS, CLASS_FIELD)]
+            },
         );
         let label = make(
             doc,
@@ -356,9 +359,9 @@ pub fn question(
                 (A_ID, ID_INPUT),
                 (A_NAME, FIELD_ANSWER),
                 (A_PART, PART_INPUT),
-                (A_ARIA_INVALID, invalid),
             ],
         );
+        attr(&input, A_ARIA_INVALID, invalid);
         let described = described_by(help.is_some(), error.is_some());
         if !described.is_empty() {
             attr(&input, A_ARIA_DESCRIBEDBY, &described);
@@ -560,20 +563,18 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
         }
         Some(Then::Booking(url)) => {
             let book = t.get("book");
-            add(
-                &section,
-                &make(
-                    doc,
-                    "iframe",
-                    &[
-                        (A_SRC, url),
-                        (A_TITLE, &book),
-                        (A_CLASS, CLASS_BOOKING),
-                        (A_PART, PART_BOOKING),
-                        (A_LOADING, "lazy"),
-                    ],
-                ),
+            let frame = make(
+                doc,
+                "iframe",
+                &[
+                    (A_CLASS, CLASS_BOOKING),
+                    (A_PART, PART_BOOKING),
+                    (A_LOADING, "lazy"),
+                ],
             );
+            attr(&frame, A_SRC, url);
+            attr(&frame, A_TITLE, &book);
+            add(&section, &frame);
         }
         None => {}
     }
@@ -599,13 +600,10 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
     let a = text(
         doc,
         "a",
-        &[
-            (A_HREF, url),
-            (A_CLASS, CLASS_PRIMARY),
-            (A_PART, PART_ACTION),
-        ],
+        &[(A_CLASS, CLASS_PRIMARY), (A_PART, PART_ACTION)],
         label,
     );
+    attr(&a, A_HREF, url);
     if download {
         attr(&a, A_DOWNLOAD, "");
     }
@@ -614,14 +612,18 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
 
 /// A loading or failure line shown in place of the form.
 pub fn status(doc: &Document, message: &str, failed: bool) -> Element {
-    text(
-        doc,
-        "p",
+    let attrs: &[(&str, &str)] = if failed {
         &[
-            (A_CLASS, if failed { CLASS_FAILED } else { CLASS_STATUS }),
+            (A_CLASS, CLASS_FAILED),
             (A_PART, PART_STATUS),
-            (A_ROLE, if failed { "alert" } else { "status" }),
-        ],
-        message,
-    )
+            (A_ROLE, "alert"),
+        ]
+    } else {
+        &[
+            (A_CLASS, CLASS_STATUS),
+            (A_PART, PART_STATUS),
+            (A_ROLE, "status"),
+        ]
+    };
+    text(doc, "p", attrs, message)
 }

@@ -567,9 +567,9 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
 /// the visitor's own click or keypress, so the browser lets it through.
 pub fn save_file(doc: &Document, file: &str) {
-    if let Ok(a) =
-        render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]).dyn_into::<HtmlElement>()
-    {
+    let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
+    render::attr(&a, A_HREF, file);
+    if let Ok(a) = a.dyn_into::<HtmlElement>() {
         a.click();
     }
 }
