@@ -213,15 +213,10 @@ pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate: fixed width after the comma)
 /// into ms since the epoch, byte by byte (no string-to-number machinery in the wasm).
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    // After the first ", ".
-    let mut rest = s;
-    let b = loop {
-        let after = crate::value::split_at_byte(rest, b',').1?;
-        if let Some(date) = after.strip_prefix(' ') {
-            break date.as_bytes();
-        }
-        rest = after;
-    };
+    // After the first ", " (a byte search: a `&str` pattern would bring core's two-way
+    // substring searcher into the wasm for this one call).
+    let b = s.as_bytes();
+    let b = &b[b.windows(2).position(|w| w == b", ")? + 2..];
     if b.len() != 24 || !b.ends_with(b" GMT") {
         return None;
     }

@@ -39,8 +39,6 @@ mod dom {
 
     #[wasm_bindgen]
     extern "C" {
-        #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
-        fn test_random_uuid() -> Result<String, JsValue>;
         #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
         fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_name = TestDom)]
@@ -59,10 +57,6 @@ mod dom {
         pub fn value(this: &Dom) -> String;
         #[wasm_bindgen(method)]
         pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
-    }
-
-    pub fn random_uuid() -> Result<String, JsValue> {
-        test_random_uuid()
     }
 
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {

@@ -40,7 +40,7 @@ pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
             .and_then(|v| parse_number(&v))
             .filter(|n| *n >= 0.0)
             .unwrap_or(DEFAULT_MIN_FILL_MS),
-        no_redirect: el.has_attribute(ATTR_NO_REDIRECT),
+        no_redirect: el.get_attribute(ATTR_NO_REDIRECT).is_some(),
         download: attr(ATTR_GATE_FILE),
     };
     let source = match (super::gate::take(el), attr(ATTR_PLAYBOOK)) {

@@ -47,8 +47,8 @@ fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
     if Array::is_array(v) {
         let a: &Array = v.unchecked_ref();
         let mut out = Vec::with_capacity(a.length() as usize);
-        for x in a.iter() {
-            out.push(from_js_at(&x, depth + 1)?);
+        for i in 0..a.length() {
+            out.push(from_js_at(&a.get(i), depth + 1)?);
         }
         return Ok(Value::Array(out));
     }
@@ -56,7 +56,8 @@ fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
         let o: &Object = v.unchecked_ref();
         let keys = Object::keys(o);
         let mut out = Vec::with_capacity(keys.length() as usize);
-        for k in keys.iter() {
+        for i in 0..keys.length() {
+            let k = keys.get(i);
             let Some(name) = k.as_string() else { continue };
             let x = Reflect::get(o, &k).unwrap_or(JsValue::NULL);
             out.push((name, from_js_at(&x, depth + 1)?));

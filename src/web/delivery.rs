@@ -17,7 +17,7 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{object, to_js};
+use super::convert::object;
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
@@ -29,11 +29,10 @@ use crate::lead::Lead;
 use crate::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
 use crate::playbook::Submit;
 use crate::prelude::*;
-use crate::value::Value;
 use core::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, EventTarget, Storage};
+use web_sys::{Element, EventTarget};
 
 /// Longest timer the pump sets (browsers fire longer ones at once).
 const MAX_WAIT_MS: f64 = 3_600_000.0;
@@ -65,10 +64,6 @@ struct Pump {
 /// rest of the page, so this page still retries it.
 struct Browser;
 
-fn local() -> Option<Storage> {
-    page::window()?.local_storage().ok().flatten()
-}
-
 fn memory<R>(f: impl FnOnce(&mut Option<MemoryStore>) -> R) -> R {
     pump(|p| f(&mut p.memory))
 }
@@ -77,18 +72,18 @@ impl Store for Browser {
     fn get(&self, key: &str) -> Option<String> {
         match memory(|m| m.as_ref().map(|m| m.get(key))) {
             Some(v) => v,
-            None => local()?.get_item(key).ok().flatten(),
+            None => page::get_item(true, key),
         }
     }
     fn put(&mut self, key: &str, value: &str) -> bool {
-        if memory(|m| m.is_none()) && local().is_some_and(|s| s.set_item(key, value).is_ok()) {
+        if memory(|m| m.is_none()) && page::set_item(true, key, value) {
             return true;
         }
         memory(|m| m.get_or_insert_with(MemoryStore::default).put(key, value))
     }
     fn remove(&mut self, key: &str) {
         let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
-        if let (false, Some(s)) = (in_memory, local()) {
+        if let (false, Some(s)) = (in_memory, page::storage(true)) {
             let _ = s.remove_item(key);
         }
     }
@@ -99,9 +94,7 @@ fn load() -> Outbox {
 }
 
 fn save(ob: &Outbox) {
-    ob.save(&mut Browser, |v: &Value| {
-        js_sys::JSON::stringify(&to_js(v)).ok()?.as_string()
-    });
+    ob.save(&mut Browser, page::json_text);
 }
 
 fn pump<R>(f: impl FnOnce(&mut Pump) -> R) -> R {
@@ -133,7 +126,7 @@ pub fn start() {
 pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
     // Resolved now: a later page may sit at another path.
     let url = web_sys::Url::new_with_base(&submit.url, &page::href())
-        .map(|u| u.href())
+        .map(|u| page::text(&u, "href"))
         .unwrap_or_else(|_| submit.url.clone());
     let body = fetch::body(submit.format, lead);
     let mut ob = load();

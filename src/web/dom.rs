@@ -18,9 +18,6 @@ extern "C" {
     /// `globalThis`, read once (js-sys's `global()` probes four names for it).
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL_THIS: JsValue;
-    /// `crypto.randomUUID()`: throws where the page is not a secure context.
-    #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
-    pub fn random_uuid() -> Result<String, JsValue>;
     /// `crypto.getRandomValues(bytes)`, filling `bytes` in place.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;

@@ -39,7 +39,20 @@ impl Listener {
     ) -> Option<Listener> {
         // Typed `JsValue`, not `Event`: the same closure signature as the promise
         // callbacks (`fetch::when`), so one invoke shim serves both.
-        let callback = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| f(e.unchecked_into()));
+        Listener::add(
+            target,
+            kind,
+            Closure::new(move |e: JsValue| f(e.unchecked_into())),
+        )
+    }
+
+    /// The part of `new` that does not depend on the closure's type, compiled once.
+    #[inline(never)]
+    fn add(
+        target: &EventTarget,
+        kind: &'static str,
+        callback: Closure<dyn FnMut(JsValue)>,
+    ) -> Option<Listener> {
         target
             .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
             .ok()?;

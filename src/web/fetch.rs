@@ -49,7 +49,7 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// file).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
     let cb = Closure::once_into_js(move |list: JsValue| {
-        let state = Reflect::get_u32(&list, 0).unwrap_or_default();
+        let state = list.unchecked_ref::<Array>().get(0);
         let field = |k: &str| Reflect::get(&state, &JsValue::from_str(k)).unwrap_or_default();
         let fulfilled = field("status").as_string().as_deref() == Some("fulfilled");
         f(if fulfilled {
@@ -69,7 +69,11 @@ pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
 /// Fetches and parses JSON from `url` (resolved against the page); `done` gets it.
 pub fn load(url: &str, done: Loaded) {
     match page::window() {
-        Some(window) => load_from(window.fetch_with_str(url), done),
+        // `fetch(url, undefined)`: the binding `post` uses too.
+        Some(window) => load_from(
+            window.fetch_with_str_and_init(url, JsValue::UNDEFINED.unchecked_ref()),
+            done,
+        ),
         None => done(Err(LoadError::Network)),
     }
 }
@@ -83,8 +87,10 @@ pub fn load_from(pending: Promise, done: Loaded) {
             let Some(resp) = resp.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
                 return done(Err(LoadError::Network));
             };
-            if !resp.ok() {
-                return done(Err(LoadError::Status(resp.status())));
+            // `response.ok`, from the status.
+            let status = resp.status();
+            if !(200..300).contains(&status) {
+                return done(Err(LoadError::Status(status)));
             }
             let Ok(json) = resp.json() else {
                 return done(Err(LoadError::NotJson));
@@ -109,7 +115,10 @@ pub fn body(format: Format, lead: &Lead) -> String {
     match format {
         Format::Json => json_text(&lead.to_value()),
         Format::Form => form_text(&lead.form_fields()),
-        Format::Hubspot => json_text(&hubspot_body(lead)),
+        Format::Hubspot => js_sys::JSON::stringify(&hubspot_body(lead))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -175,10 +184,7 @@ pub fn post(e: Entry, done: Attempted) {
 
 /// `JSON.stringify` of a `Value`.
 fn json_text(v: &Value) -> String {
-    js_sys::JSON::stringify(&to_js(v))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    page::json_text(v).unwrap_or_default()
 }
 
 /// `application/x-www-form-urlencoded` of `(key, value)` pairs; numbers as JavaScript
@@ -221,31 +227,26 @@ fn encode(s: &str, out: &mut String) {
 }
 
 /// The HubSpot Forms v3 body: `{fields: [{name, value}], context: {pageUri, pageName,
-/// hutk}}`; values as strings, as HubSpot expects.
-fn hubspot_body(lead: &Lead) -> Value {
-    let fields = lead
-        .hubspot_fields()
-        .into_iter()
-        .map(|(name, v)| {
-            let value = match v {
-                Value::Number(n) => Value::String(page::number_text(n)),
-                other => other,
-            };
-            Value::Object(vec![
-                ("name".into(), Value::String(name)),
-                ("value".into(), value),
-            ])
-        })
-        .collect();
-    let mut context = vec![
-        ("pageUri".into(), Value::String(page::href())),
-        ("pageName".into(), Value::String(page::title())),
-    ];
-    if let Some(hutk) = page::cookie("hubspotutk") {
-        context.push(("hutk".into(), Value::String(hutk)));
+/// hutk}}`; values as strings, as HubSpot expects. Built as JS objects directly (no
+/// `Value` with owned keys on the way).
+fn hubspot_body(lead: &Lead) -> JsValue {
+    let fields = Array::new();
+    for (name, v) in lead.hubspot_fields() {
+        let value = match v {
+            Value::Number(n) => JsValue::from_str(&page::number_text(n)),
+            other => to_js(&other),
+        };
+        fields.push(&object(&[
+            ("name", JsValue::from_str(&name)),
+            ("value", value),
+        ]));
     }
-    Value::Object(vec![
-        ("fields".into(), Value::Array(fields)),
-        ("context".into(), Value::Object(context)),
-    ])
+    let context = object(&[
+        ("pageUri", JsValue::from_str(&page::href())),
+        ("pageName", JsValue::from_str(&page::title())),
+    ]);
+    if let Some(hutk) = page::cookie("hubspotutk") {
+        set(&context, "hutk", &JsValue::from_str(&hutk));
+    }
+    object(&[("fields", fields.into()), ("context", context.into())]).into()
 }

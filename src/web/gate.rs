@@ -83,7 +83,7 @@ fn on_click(e: Event) {
         return;
     };
     e.prevent_default();
-    let name = link.text_content().unwrap_or_default().trim().to_owned();
+    let name = page::text(&link, "textContent").trim().to_owned();
     open(link, url, file, name);
 }
 
@@ -198,7 +198,9 @@ fn show(
         )
         .ok()?;
     dialog.show_modal().ok()?;
-    let host = render::make(doc, TAG, &[(ATTR_PLAYBOOK, url), (ATTR_GATE_FILE, file)]);
+    let host = render::make(doc, TAG, &[]);
+    render::attr(&host, ATTR_PLAYBOOK, url);
+    render::attr(&host, ATTR_GATE_FILE, file);
     STASH.with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
             s.push((host.clone(), loaded));

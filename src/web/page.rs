@@ -29,13 +29,11 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// A UUID v4: `crypto.randomUUID()` where the page is a secure context, else 16 bytes
-/// from `crypto.getRandomValues` (available everywhere), else `Math.random` (very old
-/// browsers only; the id is then unique, not unguessable, which is all it needs to be).
+/// A UUID v4 from 16 bytes of `crypto.getRandomValues` (available everywhere, secure
+/// context or not: what `crypto.randomUUID()` gives, without a second binding), else
+/// `Math.random` (very old browsers only; the id is then unique, not unguessable, which
+/// is all it needs to be).
 pub fn uuid() -> String {
-    if let Ok(s) = super::dom::random_uuid() {
-        return s;
-    }
     let mut bytes = [0u8; 16];
     if super::dom::random_values(&mut bytes).is_err() {
         for b in bytes.iter_mut() {
@@ -56,35 +54,52 @@ pub fn uuid() -> String {
     s
 }
 
+/// `o[key]` when it is a string, else empty: the one way string properties are read
+/// (`Reflect.get` and the glue's string reader, both there anyway, instead of one glue
+/// function per property).
+pub fn text(o: &JsValue, key: &str) -> String {
+    get(o, key).as_string().unwrap_or_default()
+}
+
+/// `globalThis[name][key]`: `location.href`, `navigator.language` (on a page the window's;
+/// read without the `instanceof Window` test, which only a worker would fail).
+fn global_text(name: &str, key: &str) -> String {
+    text(&get(&super::dom::global(), name), key)
+}
+
+/// `location[key]`.
+fn location(key: &str) -> String {
+    global_text("location", key)
+}
+
 /// `location.href`.
 pub fn href() -> String {
-    window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+    location("href")
 }
 
 /// The query string of the page URL, parsed (`?a=1&b=2`).
 pub fn query() -> Vec<(String, String)> {
-    let search = window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    profile::parse_query(&search)
+    profile::parse_query(&location("search"))
+}
+
+/// `document[key]`.
+fn document_text(key: &str) -> String {
+    document().map(|d| text(&d, key)).unwrap_or_default()
 }
 
 /// `document.referrer`.
 pub fn referrer() -> String {
-    document().map(|d| d.referrer()).unwrap_or_default()
+    document_text("referrer")
 }
 
 /// `document.title`.
 pub fn title() -> String {
-    document().map(|d| d.title()).unwrap_or_default()
+    document_text("title")
 }
 
 /// The value of a cookie, e.g. `hubspotutk`.
 pub fn cookie(name: &str) -> Option<String> {
-    let doc: JsValue = document()?.into();
-    let all = get(&doc, "cookie").as_string()?;
+    let all = document_text("cookie");
     let mut rest = Some(all.as_str());
     while let Some(at) = rest {
         let (kv, more) = crate::value::split_at_byte(at, b';');
@@ -108,39 +123,47 @@ pub fn page_locale() -> String {
     if !lang.trim().is_empty() {
         return lang.trim().to_owned();
     }
-    window()
-        .and_then(|w| w.navigator().language())
-        .unwrap_or_default()
+    global_text("navigator", "language")
 }
 
-fn storage(local: bool) -> Option<Storage> {
-    let w = window()?;
-    let s = if local {
-        w.local_storage()
+/// `localStorage` (`local`) or `sessionStorage`, unless missing or blocked (the getter
+/// throws in a sandboxed frame: `Reflect.get` catches it). Not checked to be a `Storage`:
+/// its methods are catching bindings, so anything else only fails them.
+pub fn storage(local: bool) -> Option<Storage> {
+    let name = if local {
+        "localStorage"
     } else {
-        w.session_storage()
+        "sessionStorage"
     };
-    s.ok().flatten()
+    let s = get(&super::dom::global(), name);
+    s.is_object().then(|| s.unchecked_into())
+}
+
+/// A stored text (`None` when absent or storage is blocked).
+pub fn get_item(local: bool, key: &str) -> Option<String> {
+    storage(local)?.get_item(key).ok().flatten()
+}
+
+/// Stores a text; false when storage refused (quota, private mode, blocked).
+pub fn set_item(local: bool, key: &str, text: &str) -> bool {
+    storage(local).is_some_and(|s| s.set_item(key, text).is_ok())
 }
 
 /// A stored JSON value (`null` when absent, unreadable or storage is blocked).
 pub fn load(local: bool, key: &str) -> Value {
-    storage(local)
-        .and_then(|s| s.get_item(key).ok().flatten())
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .and_then(|v| from_js(&v).ok())
+    get_item(local, key)
+        .and_then(|text| parse_json(&text))
         .unwrap_or(Value::Null)
 }
 
 /// Stores a JSON value; false when storage refused (quota, private mode, blocked).
 pub fn save(local: bool, key: &str, v: &Value) -> bool {
-    let Some(text) = js_sys::JSON::stringify(&to_js(v))
-        .ok()
-        .and_then(|t| t.as_string())
-    else {
-        return false;
-    };
-    storage(local).is_some_and(|s| s.set_item(key, &text).is_ok())
+    json_text(v).is_some_and(|text| set_item(local, key, &text))
+}
+
+/// `JSON.stringify` of a `Value`.
+pub fn json_text(v: &Value) -> Option<String> {
+    js_sys::JSON::stringify(&to_js(v)).ok()?.as_string()
 }
 
 /// The lead's context for this page view: `{page_url, referrer, utm}`. The campaign

@@ -6,7 +6,7 @@
 
 use crate::flow::answer::Patterns;
 use crate::prelude::*;
-use js_sys::{Array, Function, Reflect, RegExp};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Full-match patterns with JavaScript's RegExp.
@@ -21,9 +21,11 @@ impl Patterns for JsPatterns {
         anchored.push_str("^(?:");
         anchored.push_str(pattern);
         anchored.push_str(")$");
-        let args = Array::of2(&JsValue::from_str(&anchored), &JsValue::from_str("u"));
+        let args = Array::of1(&JsValue::from_str(&anchored));
+        args.push(&JsValue::from_str("u"));
         let re = Reflect::construct(ctor, &args).ok()?;
-        let re: &RegExp = re.dyn_ref()?;
-        Some(re.test(text))
+        // `re.test(text)` through the catching `Reflect.get` and `Function.call`.
+        let test: Function = super::convert::get(&re, "test").dyn_into().ok()?;
+        test.call1(&re, &JsValue::from_str(text)).ok()?.as_bool()
     }
 }

@@ -19,7 +19,7 @@ use crate::playbook::{Kind, Playbook, Then};
 use crate::prelude::*;
 use crate::value::Value;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, Node, NodeList};
+use web_sys::{Document, Element, HtmlElement, Node};
 
 /// The widget's own strings for one playbook and language.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +36,8 @@ impl Texts<'_> {
         self.pb.text(key, self.locale)
     }
 
-    /// "Question {n} of {total}".
+    /// "Question {n} of {total}", filled by the core's byte-level `replace_str` (no
+    /// substring searcher from core in the wasm).
     pub fn progress(&self, step: usize, total: usize) -> String {
         let s = crate::value::replace_str(&self.get("progress"), "{n}", &number_text(step as f64));
         crate::value::replace_str(&s, "{total}", &number_text(total as f64))
@@ -63,9 +64,11 @@ pub fn find(scope: &Node, selector: &str) -> Option<Element> {
     dom(scope).query_selector(selector)
 }
 
-/// Every element under `scope` matching `selector` (a constant, valid selector).
-pub fn find_all(scope: &Node, selector: &str) -> NodeList {
-    dom(scope).query_selector_all(selector)
+/// Every element under `scope` matching `selector` (a constant, valid selector). The
+/// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
+/// `NodeList` answers as an array does: no second pair of glue functions for it.
+pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
+    dom(scope).query_selector_all(selector).unchecked_into()
 }
 
 /// The current value of an `<input>` (the property, not the attribute).
@@ -262,16 +265,15 @@ pub fn question(
                 "label",
                 &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
             );
+            // Constant attributes as one static list, the others set one by one (a
+            // list holding a runtime value is built on the stack, pair by pair).
             let input = make(
                 doc,
                 "input",
-                &[
-                    (A_TYPE, kind),
-                    (A_NAME, FIELD_ANSWER),
-                    (A_VALUE, &o.value),
-                    (A_PART, PART_INPUT),
-                ],
+                &[(A_NAME, FIELD_ANSWER), (A_PART, PART_INPUT)],
             );
+            attr(&input, A_TYPE, kind);
+            attr(&input, A_VALUE, &o.value);
             if q.required && q.kind == Kind::Choice {
                 attr(&input, A_REQUIRED, "");
             }
@@ -317,7 +319,11 @@ pub fn question(
         let field = make(
             doc,
             "div",
-            &[(A_CLASS, if consent { CLASS_CONSENT } else { CLASS_FIELD })],
+            if consent {
+                &[(A_CLASS, CLASS_CONSENT)]
+            } else {
+                &[(A_CLASS, CLASS_FIELD)]
+            },
         );
         let label = make(
             doc,
@@ -338,9 +344,9 @@ pub fn question(
                 (A_ID, ID_INPUT),
                 (A_NAME, FIELD_ANSWER),
                 (A_PART, PART_INPUT),
-                (A_ARIA_INVALID, invalid),
             ],
         );
+        attr(&input, A_ARIA_INVALID, invalid);
         let described = described_by(help.is_some(), error.is_some());
         if !described.is_empty() {
             attr(&input, A_ARIA_DESCRIBEDBY, &described);
@@ -542,20 +548,18 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
         }
         Some(Then::Booking(url)) => {
             let book = t.get("book");
-            add(
-                &section,
-                &make(
-                    doc,
-                    "iframe",
-                    &[
-                        (A_SRC, url),
-                        (A_TITLE, &book),
-                        (A_CLASS, CLASS_BOOKING),
-                        (A_PART, PART_BOOKING),
-                        (A_LOADING, "lazy"),
-                    ],
-                ),
+            let frame = make(
+                doc,
+                "iframe",
+                &[
+                    (A_CLASS, CLASS_BOOKING),
+                    (A_PART, PART_BOOKING),
+                    (A_LOADING, "lazy"),
+                ],
             );
+            attr(&frame, A_SRC, url);
+            attr(&frame, A_TITLE, &book);
+            add(&section, &frame);
         }
         None => {}
     }
@@ -581,13 +585,10 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
     let a = text(
         doc,
         "a",
-        &[
-            (A_HREF, url),
-            (A_CLASS, CLASS_PRIMARY),
-            (A_PART, PART_ACTION),
-        ],
+        &[(A_CLASS, CLASS_PRIMARY), (A_PART, PART_ACTION)],
         label,
     );
+    attr(&a, A_HREF, url);
     if download {
         attr(&a, A_DOWNLOAD, "");
     }
@@ -596,14 +597,18 @@ fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
 
 /// A loading or failure line shown in place of the form.
 pub fn status(doc: &Document, message: &str, failed: bool) -> Element {
-    text(
-        doc,
-        "p",
+    let attrs: &[(&str, &str)] = if failed {
         &[
-            (A_CLASS, if failed { CLASS_FAILED } else { CLASS_STATUS }),
+            (A_CLASS, CLASS_FAILED),
             (A_PART, PART_STATUS),
-            (A_ROLE, if failed { "alert" } else { "status" }),
-        ],
-        message,
-    )
+            (A_ROLE, "alert"),
+        ]
+    } else {
+        &[
+            (A_CLASS, CLASS_STATUS),
+            (A_PART, PART_STATUS),
+            (A_ROLE, "status"),
+        ]
+    };
+    text(doc, "p", attrs, message)
 }

@@ -397,7 +397,7 @@ fn load(s: &Shared, source: Source) {
 /// The host's inline playbook, if it has one.
 fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
     let script = render::find(host, SEL_INLINE)?;
-    let text = script.text_content().unwrap_or_default();
+    let text = page::text(&script, "textContent");
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
 }
 
@@ -567,9 +567,9 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
 /// the visitor's own click or keypress, so the browser lets it through.
 pub fn save_file(doc: &Document, file: &str) {
-    if let Ok(a) =
-        render::make(doc, "a", &[(A_HREF, file), (A_DOWNLOAD, "")]).dyn_into::<HtmlElement>()
-    {
+    let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
+    render::attr(&a, A_HREF, file);
+    if let Ok(a) = a.dyn_into::<HtmlElement>() {
         a.click();
     }
 }
@@ -710,13 +710,14 @@ impl Widget {
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
                 let shown = render::question(&self.doc, q, keep, run.remembered, &t);
-                let _ = self.bar.remove_attribute("hidden");
+                // The `hidden` property: the attribute, without a removeAttribute binding.
+                super::convert::set(&self.bar, "hidden", &JsValue::FALSE);
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                let _ = self.fill.style().set_property("width", &width);
+                super::convert::set(&self.fill.style(), "width", &JsValue::from_str(&width));
                 let line = t.progress(q.step, q.total);
-                if self.progress.text_content().as_deref() != Some(line.as_str()) {
+                if page::text(&self.progress, "textContent") != line {
                     self.progress.set_text_content(Some(&line));
                 }
                 if run.shown_at.is_none() {
@@ -765,8 +766,7 @@ impl Widget {
                 let list = render::find_all(&self.body, SEL_CHECKED);
                 Value::Array(
                     (0..list.length())
-                        .filter_map(|i| list.item(i))
-                        .map(|i| Value::String(render::value(&i)))
+                        .map(|i| Value::String(render::value(list.get(i).unchecked_ref())))
                         .collect(),
                 )
             }
@@ -873,13 +873,17 @@ impl Widget {
             o.and_then(|o| pb.outcomes.get(o))
                 .map_or(JsValue::NULL, |o| JsValue::from_str(&o.id))
         };
-        let given: Vec<(String, Value)> = pb
-            .questions
-            .iter()
-            .zip(answers)
-            .filter(|(_, a)| !a.is_null())
-            .map(|(q, a)| (q.id.clone(), a.clone()))
-            .collect();
+        // Built as JS values directly (no owned keys on the way).
+        let given = Object::new();
+        for (q, a) in pb.questions.iter().zip(answers) {
+            if !a.is_null() {
+                super::convert::set(&given, &q.id, &to_js(a));
+            }
+        }
+        let rules = Array::new();
+        for &i in &scored.fired {
+            rules.push(&JsValue::from_f64(i as f64));
+        }
         let asked = run
             .session
             .asked()
@@ -894,20 +898,11 @@ impl Widget {
                     "reasons",
                     events::strings(scored.reasons.iter().map(String::as_str)).into(),
                 ),
-                (
-                    "rules",
-                    to_js(&Value::Array(
-                        scored
-                            .fired
-                            .iter()
-                            .map(|&i| Value::Number(i as f64))
-                            .collect(),
-                    )),
-                ),
+                ("rules", rules.into()),
                 ("winning", id(Some(winning))),
                 ("decided", id(run.session.decided())),
                 ("outcome", id(run.session.outcome())),
-                ("answers", to_js(&Value::Object(given))),
+                ("answers", given.into()),
                 ("asked", events::strings(asked).into()),
             ])
             .into(),
@@ -921,7 +916,9 @@ fn redirect_later(url: &str) -> Option<Timer> {
     let url = url.to_owned();
     let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         if let Some(w) = page::window() {
-            let _ = w.location().assign(&url);
+            // `location.href = url`: what `location.assign(url)` does.
+            let location = super::convert::get(&w, "location");
+            super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
         }
     });
     let id = window
