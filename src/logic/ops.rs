@@ -135,15 +135,53 @@ fn number_of(v: Option<&Value>) -> f64 {
     v.map_or(f64::NAN, to_number)
 }
 
-/// JavaScript's white space and line terminators (what `String.prototype.trim` removes):
-/// Unicode `White_Space` without U+0085, plus the byte order mark U+FEFF.
-fn is_js_space(c: char) -> bool {
-    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+/// The length of the JavaScript white space or line terminator (what
+/// `String.prototype.trim` removes: Unicode `White_Space` without U+0085, plus the byte
+/// order mark U+FEFF) that `b` starts with, in bytes; 0 when it starts with none. By their
+/// UTF-8 bytes, so no char decoding and no Unicode table.
+fn js_space_at(b: &[u8]) -> usize {
+    let at = |k: usize| b.get(k).copied().unwrap_or(0);
+    match (at(0), at(1), at(2)) {
+        (9..=13 | b' ', _, _) => 1,
+        (0xC2, 0xA0, _) => 2,
+        (0xE1, 0x9A, 0x80)
+        | (0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)
+        | (0xE2, 0x81, 0x9F)
+        | (0xE3, 0x80, 0x80)
+        | (0xEF, 0xBB, 0xBF) => 3,
+        _ => 0,
+    }
+}
+
+/// `s` without leading JavaScript white space (and trailing too when `end`).
+fn trim_js(s: &str, end: bool) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    loop {
+        let n = js_space_at(&b[i..]);
+        if n == 0 {
+            break;
+        }
+        i += n;
+    }
+    let mut j = b.len();
+    while end && j > i {
+        // the last character starts at the last byte that is not a continuation byte
+        let mut k = j - 1;
+        while k > i && b[k] & 0xC0 == 0x80 {
+            k -= 1;
+        }
+        if js_space_at(&b[k..j]) != j - k {
+            break;
+        }
+        j = k;
+    }
+    s.get(i..j).unwrap_or_default()
 }
 
 /// `ToNumber` of a string.
 fn string_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(is_js_space);
+    let t = trim_js(s, true);
     if t.is_empty() {
         return 0.0;
     }
@@ -241,7 +279,7 @@ fn parse_float(v: &Value) -> f64 {
         return *n;
     }
     let text = to_text(v);
-    let (sign, body) = split_sign(text.trim_start_matches(is_js_space));
+    let (sign, body) = split_sign(trim_js(&text, false));
     if body.starts_with("Infinity") {
         return sign * f64::INFINITY;
     }
@@ -326,8 +364,11 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
     };
     let (pa, pb) = (primitive(a), primitive(b));
     if let (Value::String(x), Value::String(y)) = (&pa, &pb) {
-        let (x, y) = (x.encode_utf16(), y.encode_utf16());
-        return if or_equal { x.le(y) } else { x.lt(y) };
+        return match utf16_cmp(x, y) {
+            core::cmp::Ordering::Less => true,
+            core::cmp::Ordering::Equal => or_equal,
+            core::cmp::Ordering::Greater => false,
+        };
     }
     let (x, y) = (to_number(&pa), to_number(&pb));
     if or_equal {
@@ -335,6 +376,33 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
     } else {
         x < y
     }
+}
+
+/// Two strings in the order of their UTF-16 code units, from their UTF-8 bytes (no UTF-16
+/// encoder). UTF-8 byte order is code point order; UTF-16 differs only in putting the
+/// supplementary characters (surrogate pairs, lead bytes F0-F4) before U+E000-U+FFFF (lead
+/// bytes EE, EF) and after everything below (lead bytes up to ED). The first differing
+/// bytes are either both lead bytes or both continuation bytes (the prefix before them is
+/// the same), and continuation bytes are below F0: so each byte gets a key, with F0-F4
+/// between ED and EE.
+fn utf16_cmp(a: &str, b: &str) -> core::cmp::Ordering {
+    let key = |c: u8| {
+        let c = u32::from(c);
+        if c >= 0xF0 {
+            (0xED << 3) + 1 + (c - 0xF0)
+        } else {
+            c << 3
+        }
+    };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return key(a[i]).cmp(&key(b[i]));
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
 }
 
 /// `x % y` on `f64` (C's `fmod`, JavaScript's `%`: exact, with the sign of `x`), by musl's
@@ -557,7 +625,59 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::fmod;
+    use super::{fmod, trim_js, utf16_cmp};
+
+    #[test]
+    fn js_space_trim() {
+        let js = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            for s in [
+                format!("{c}"),
+                format!("{c}x{c}"),
+                format!("{c}{c}\u{a0}y z\u{2029}{c}"),
+                format!("\u{feff}{c}é{c}"),
+            ] {
+                assert_eq!(trim_js(&s, true), s.trim_matches(js), "{s:?}");
+                assert_eq!(trim_js(&s, false), s.trim_start_matches(js), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_order_from_bytes() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "Z",
+            "\u{7f}",
+            "\u{80}",
+            "\u{7ff}",
+            "\u{800}",
+            "\u{d7ff}",
+            "\u{e000}",
+            "\u{efff}",
+            "\u{f000}",
+            "\u{ffff}",
+            "\u{10000}",
+            "\u{1f600}",
+            "\u{10ffff}",
+            "a\u{1f600}",
+            "a\u{ffff}",
+            "a\u{e000}b",
+            "\u{e9}",
+            "\u{e8}x",
+            "\u{1f600}\u{1f601}",
+            "\u{1f601}",
+        ];
+        for x in words {
+            for y in words {
+                let want = x.encode_utf16().cmp(y.encode_utf16());
+                assert_eq!(utf16_cmp(x, y), want, "{x:?} {y:?}");
+            }
+        }
+    }
 
     #[test]
     fn fmod_is_rust_rem() {
