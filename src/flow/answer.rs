@@ -129,14 +129,17 @@ pub fn is_business_email(s: &str) -> bool {
 
 /// A phone number: digits with optional `+`, spaces, `-`, `.`, `(`, `)`; 6 to 20 digits.
 pub fn is_phone(s: &str) -> bool {
-    let t = s.trim();
-    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    // By bytes: every allowed character is ASCII, and a byte of any other character fails.
+    let mut digits = 0;
+    for (i, b) in s.trim().bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            b'+' if i == 0 => {}
+            _ => return false,
+        }
+    }
     (6..=20).contains(&digits)
-        && t.chars().enumerate().all(|(i, c)| {
-            c.is_ascii_digit()
-                || matches!(c, ' ' | '-' | '.' | '(' | ')' | '/')
-                || (c == '+' && i == 0)
-        })
 }
 
 /// Normalises and checks an answer. `Value::Null` means "no answer" (allowed when the
@@ -259,22 +262,17 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
     // Without a `.`, a `,` is the decimal mark; beside a `.` it groups thousands.
     let comma_is_decimal = t.bytes().any(|b| b == b',') && !t.bytes().any(|b| b == b'.');
+    // By bytes: every allowed character is ASCII, and a byte of any other character fails.
     let mut u = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            ',' if comma_is_decimal => u.push('.'),
-            ',' => {}
-            c => u.push(c),
+    for b in t.bytes() {
+        match b {
+            b',' if comma_is_decimal => u.push('.'),
+            b',' => {}
+            b'0'..=b'9' | b'.' | b'-' | b'+' | b'e' | b'E' => u.push(char::from(b)),
+            _ => return None,
         }
     }
-    let t = u;
-    if !t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-    {
-        return None;
-    }
-    crate::value::decimal(&t).filter(|n| n.is_finite())
+    crate::value::decimal(&u).filter(|n| n.is_finite())
 }
 
 #[cfg(test)]
