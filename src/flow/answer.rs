@@ -81,9 +81,21 @@ pub const FREE_MAIL: &[&str] = &[
     "fastmail.com",
 ];
 
+/// `s.chars().any(|c| c.is_whitespace() || c.is_control())`, by bytes.
+fn has_space_or_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        let rest = b.get(i..).unwrap_or_default();
+        if crate::value::space_len(rest, false) > 0 || crate::value::control_len(rest) > 0 {
+            return true;
+        }
+    }
+    false
+}
+
 /// Plain email syntax: `local@domain.tld`, no spaces, at most 254 characters.
 pub fn is_email(s: &str) -> bool {
-    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if s.len() > 254 || has_space_or_control(s) {
         return false;
     }
     // Exactly one `@`: the local part holds none.
@@ -131,7 +143,7 @@ pub fn is_business_email(s: &str) -> bool {
 pub fn is_phone(s: &str) -> bool {
     // By bytes: every allowed character is ASCII, and a byte of any other character fails.
     let mut digits = 0;
-    for (i, b) in s.trim().bytes().enumerate() {
+    for (i, b) in crate::value::trim(s).bytes().enumerate() {
         match b {
             b'0'..=b'9' => digits += 1,
             b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
@@ -147,7 +159,7 @@ pub fn is_phone(s: &str) -> bool {
 pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value, &'static str> {
     let empty = match raw {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => crate::value::trim(s).is_empty(),
         Value::Array(a) => a.is_empty(),
         _ => false,
     };
@@ -210,7 +222,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
         }
         Kind::Text | Kind::Email | Kind::Phone | Kind::Hidden => {
             let s = match raw {
-                Value::String(s) => s.trim().to_owned(),
+                Value::String(s) => crate::value::trim(s).to_owned(),
                 Value::Number(_) | Value::Bool(_) => to_text(raw),
                 _ => return Err("pattern"),
             };
@@ -256,7 +268,7 @@ fn option_value(q: &Question, raw: &Value) -> Option<Value> {
 
 /// Parses a number typed by a visitor: decimal with `.` or `,` as the decimal mark.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
+    let t = crate::value::trim(s);
     if t.is_empty() || t.len() > 40 {
         return None;
     }
@@ -278,6 +290,15 @@ pub fn parse_number(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn space_or_control_as_chars() {
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let want = s.chars().any(|c| c.is_whitespace() || c.is_control());
+            assert_eq!(has_space_or_control(&s), want, "{c:?}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -135,53 +135,9 @@ fn number_of(v: Option<&Value>) -> f64 {
     v.map_or(f64::NAN, to_number)
 }
 
-/// The length of the JavaScript white space or line terminator (what
-/// `String.prototype.trim` removes: Unicode `White_Space` without U+0085, plus the byte
-/// order mark U+FEFF) that `b` starts with, in bytes; 0 when it starts with none. By their
-/// UTF-8 bytes, so no char decoding and no Unicode table.
-fn js_space_at(b: &[u8]) -> usize {
-    let at = |k: usize| b.get(k).copied().unwrap_or(0);
-    match (at(0), at(1), at(2)) {
-        (9..=13 | b' ', _, _) => 1,
-        (0xC2, 0xA0, _) => 2,
-        (0xE1, 0x9A, 0x80)
-        | (0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)
-        | (0xE2, 0x81, 0x9F)
-        | (0xE3, 0x80, 0x80)
-        | (0xEF, 0xBB, 0xBF) => 3,
-        _ => 0,
-    }
-}
-
-/// `s` without leading JavaScript white space (and trailing too when `end`).
-fn trim_js(s: &str, end: bool) -> &str {
-    let b = s.as_bytes();
-    let mut i = 0;
-    loop {
-        let n = js_space_at(&b[i..]);
-        if n == 0 {
-            break;
-        }
-        i += n;
-    }
-    let mut j = b.len();
-    while end && j > i {
-        // the last character starts at the last byte that is not a continuation byte
-        let mut k = j - 1;
-        while k > i && b[k] & 0xC0 == 0x80 {
-            k -= 1;
-        }
-        if js_space_at(&b[k..j]) != j - k {
-            break;
-        }
-        j = k;
-    }
-    s.get(i..j).unwrap_or_default()
-}
-
 /// `ToNumber` of a string.
 fn string_to_number(s: &str) -> f64 {
-    let t = trim_js(s, true);
+    let t = crate::value::trim_spaces(s, true, true);
     if t.is_empty() {
         return 0.0;
     }
@@ -279,7 +235,7 @@ fn parse_float(v: &Value) -> f64 {
         return *n;
     }
     let text = to_text(v);
-    let (sign, body) = split_sign(trim_js(&text, false));
+    let (sign, body) = split_sign(crate::value::trim_spaces(&text, false, true));
     if body.starts_with("Infinity") {
         return sign * f64::INFINITY;
     }
@@ -625,23 +581,7 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::{fmod, trim_js, utf16_cmp};
-
-    #[test]
-    fn js_space_trim() {
-        let js = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
-        for c in (0..0x11000u32).filter_map(char::from_u32) {
-            for s in [
-                format!("{c}"),
-                format!("{c}x{c}"),
-                format!("{c}{c}\u{a0}y z\u{2029}{c}"),
-                format!("\u{feff}{c}é{c}"),
-            ] {
-                assert_eq!(trim_js(&s, true), s.trim_matches(js), "{s:?}");
-                assert_eq!(trim_js(&s, false), s.trim_start_matches(js), "{s:?}");
-            }
-        }
-    }
+    use super::{fmod, utf16_cmp};
 
     #[test]
     fn utf16_order_from_bytes() {

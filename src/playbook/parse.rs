@@ -382,8 +382,8 @@ fn valid_locale(s: &str) -> bool {
 /// http(s) URLs, protocol-relative-free relative paths, and fragments; never
 /// `javascript:`, `data:` or other schemes.
 pub(crate) fn safe_url(s: &str) -> bool {
-    let t = s.trim();
-    if t.is_empty() || t.starts_with("//") || t.chars().any(|c| c.is_control()) {
+    let t = crate::value::trim(s);
+    if t.is_empty() || t.starts_with("//") || crate::value::has_control(t) {
         return false;
     }
     let lower = t.to_ascii_lowercase();
@@ -851,7 +851,7 @@ fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
     };
     let points = r.points_at(om, "points", false);
     let disqualify = match get(om, "disqualify") {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !crate::value::trim(s).is_empty() => Some(s.clone()),
         Some(_) => {
             r.fail_at("disqualify", msg::DISQUALIFY_TYPE);
             None
@@ -875,7 +875,7 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
     r.known_fields(m, OUTCOME_FIELDS);
     let id = r.string(m, "id", true);
     if let Some(id) = &id {
-        if id.trim().is_empty() {
+        if crate::value::trim(id).is_empty() {
             r.fail_at("id", msg::EMPTY);
         }
     }

@@ -83,7 +83,7 @@ fn on_click(e: Event) {
         return;
     };
     e.prevent_default();
-    let name = link.text_content().unwrap_or_default().trim().to_owned();
+    let name = crate::value::trim(&link.text_content().unwrap_or_default()).to_owned();
     open(link, url, file, name);
 }
 
