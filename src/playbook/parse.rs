@@ -15,38 +15,14 @@ use crate::logic::{self, Node};
 use crate::prelude::*;
 use crate::value::{Map, Value};
 
-const TOP_FIELDS: &[&str] = &[
-    "id",
-    "version",
-    "locale",
-    "questions",
-    "rules",
-    "outcomes",
-    "submit",
-    "remember",
-    "stop_when_decided",
-    "texts",
-    "$schema",
-    "description",
-];
-const QUESTION_FIELDS: &[&str] = &[
-    "id",
-    "type",
-    "label",
-    "help",
-    "placeholder",
-    "required",
-    "options",
-    "ask_if",
-    "contact",
-    "validate",
-    "prefill",
-];
-const OPTION_FIELDS: &[&str] = &["value", "label", "points", "disqualify", "reason"];
-const RULE_FIELDS: &[&str] = &["if", "points", "reason"];
-const OUTCOME_FIELDS: &[&str] = &["id", "class", "if", "title", "message", "then", "submit"];
-const VALIDATE_FIELDS: &[&str] = &["business_email", "min", "max", "pattern", "max_length"];
-const SUBMIT_FIELDS: &[&str] = &["url", "format", "classes", "hubspot"];
+const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, $schema, description";
+const QUESTION_FIELDS: &str =
+    "id, type, label, help, placeholder, required, options, ask_if, contact, validate, prefill";
+const OPTION_FIELDS: &str = "value, label, points, disqualify, reason";
+const RULE_FIELDS: &str = "if, points, reason";
+const OUTCOME_FIELDS: &str = "id, class, if, title, message, then, submit";
+const VALIDATE_FIELDS: &str = "business_email, min, max, pattern, max_length";
+const SUBMIT_FIELDS: &str = "url, format, classes, hubspot";
 
 /// A condition waiting for the var check (which needs every question id and dimension).
 struct PendingCond {
@@ -135,30 +111,25 @@ impl Reader {
         }
     }
 
-    /// Reports keys of `m` not in `allowed`, with a "did you mean" hint.
+    /// Reports keys of `m` not in `allowed` (a list like `"id, type"`), with a "did you
+    /// mean" hint.
     #[inline(never)]
-    fn known_fields(&mut self, m: &Map, allowed: &[&str]) {
+    fn known_fields(&mut self, m: &Map, allowed: &str) {
         for (k, _) in m {
-            if !allowed.contains(&k.as_str()) {
-                let hint = match closest(k, allowed) {
+            if !is_listed(allowed, k) {
+                let mut h = String::new();
+                match closest(k, allowed) {
                     Some(s) => {
-                        let mut h = String::from("did you mean ");
+                        h.push_str("did you mean ");
                         h.push_str(s);
                         h.push('?');
-                        h
                     }
                     None => {
-                        let mut h = String::from("allowed are ");
-                        for (i, a) in allowed.iter().enumerate() {
-                            if i > 0 {
-                                h.push_str(", ");
-                            }
-                            h.push_str(a);
-                        }
-                        h
+                        h.push_str("allowed are ");
+                        h.push_str(allowed);
                     }
-                };
-                self.fail_with_at(k, msg::UNKNOWN_FIELD, &hint);
+                }
+                self.fail_with_at(k, msg::UNKNOWN_FIELD, &h);
             }
         }
     }
@@ -401,17 +372,42 @@ pub(crate) fn safe_url(s: &str) -> bool {
     true
 }
 
-/// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
-fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
+/// The first item of a list like `"id, type"` and the rest of the list.
+fn next_item(list: &str) -> (&str, &str) {
+    match crate::value::split_at_byte(list, b',') {
+        (item, Some(rest)) => (item, rest.get(1..).unwrap_or("")),
+        (item, None) => (item, ""),
+    }
+}
+
+/// Whether `name` is an item of a list like `"id, type"`.
+pub(crate) fn is_listed(list: &str, name: &str) -> bool {
+    let mut rest = list;
+    while !rest.is_empty() {
+        let (item, more) = next_item(rest);
+        if item == name {
+            return true;
+        }
+        rest = more;
+    }
+    false
+}
+
+/// The item of `allowed` (a list like `"id, type"`) closest to `s` (edit distance at most
+/// 2), for "did you mean".
+fn closest<'a>(s: &str, allowed: &'a str) -> Option<&'a str> {
     // The first of the nearest, as `min_by_key` would pick.
     let mut best = None;
     let mut best_d = 3;
-    for a in allowed {
+    let mut rest = allowed;
+    while !rest.is_empty() {
+        let (a, more) = next_item(rest);
         let d = edit_distance(s, a);
         if d < best_d {
             best_d = d;
-            best = Some(*a);
+            best = Some(a);
         }
+        rest = more;
     }
     best
 }
@@ -589,7 +585,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     if let Some(v) = get(top, "remember") {
         r.enter("remember");
         if let Some(m) = r.object(v) {
-            r.known_fields(m, &["days"]);
+            r.known_fields(m, "days");
             remember_days = r.whole(m, "days", 3650.0).map(|n| n as u32);
             if get(m, "days").is_none() {
                 r.fail_at("days", msg::MISSING);
@@ -770,7 +766,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
                     }
                 };
                 for (f, _) in vm {
-                    if VALIDATE_FIELDS.contains(&f.as_str()) && not_for(f) {
+                    if is_listed(VALIDATE_FIELDS, f) && not_for(f) {
                         r.fail_with_at(f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
                     }
                 }
@@ -790,7 +786,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.enter("prefill");
         match pv {
             Value::Object(pm) => {
-                r.known_fields(pm, &["query"]);
+                r.known_fields(pm, "query");
                 match get(pm, "query") {
                     Some(Value::String(s)) if !s.is_empty() => prefill_query = Some(s.clone()),
                     _ => r.fail_at("query", msg::PREFILL_QUERY),
@@ -993,7 +989,7 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
     if let Some(hv) = get(m, "hubspot") {
         r.enter("hubspot");
         if let Some(hm) = r.object(hv) {
-            r.known_fields(hm, &["portal_id", "form_guid"]);
+            r.known_fields(hm, "portal_id, form_guid");
             let portal = hubspot_id(r, hm, "portal_id");
             let form = hubspot_id(r, hm, "form_guid");
             if let (Some(p), Some(f)) = (portal, form) {

@@ -76,31 +76,7 @@ pub fn is_rtl(locale: &str) -> bool {
 }
 
 /// The widget's own strings, by key. A playbook's `texts` may override any of them.
-pub const WIDGET_KEYS: &[&str] = &[
-    "next",
-    "back",
-    "submit",
-    "start_over",
-    "progress",
-    "required",
-    "invalid_email",
-    "business_email",
-    "invalid_phone",
-    "invalid_number",
-    "too_small",
-    "too_large",
-    "too_long",
-    "pattern",
-    "invalid_choice",
-    "consent_required",
-    "loading",
-    "load_error",
-    "download",
-    "book",
-    "continue",
-    "close",
-    "optional",
-];
+pub const WIDGET_KEYS: &str = "next, back, submit, start_over, progress, required, invalid_email, business_email, invalid_phone, invalid_number, too_small, too_large, too_long, pattern, invalid_choice, consent_required, loading, load_error, download, book, continue, close, optional";
 
 /// The widget's own strings in `locale`'s language, if they are translated into it.
 fn table(locale: &str) -> Option<&'static str> {
@@ -121,14 +97,18 @@ pub fn translated(locale: &str) -> bool {
 /// The built-in value of a widget string in a language (English when the language has
 /// no translation); "" for a key that is not in `WIDGET_KEYS`.
 pub fn builtin(key: &str, locale: &str) -> &'static str {
-    let Some(i) = WIDGET_KEYS.iter().position(|k| *k == key) else {
-        return "";
-    };
+    let mut keys = WIDGET_KEYS;
     let mut rest = table(locale).unwrap_or(EN);
-    for _ in 0..i {
-        rest = crate::value::split_at_byte(rest, b'\n').1.unwrap_or("");
+    while !keys.is_empty() {
+        let (k, more) = crate::value::split_at_byte(keys, b',');
+        let (line, next) = crate::value::split_at_byte(rest, b'\n');
+        if k == key {
+            return line;
+        }
+        keys = more.and_then(|m| m.get(1..)).unwrap_or("");
+        rest = next.unwrap_or("");
     }
-    crate::value::split_at_byte(rest, b'\n').0
+    ""
 }
 
 // Each language's strings, one line per key of `WIDGET_KEYS`, in its order (one string
@@ -255,7 +235,7 @@ mod tests {
     fn every_language_has_every_key() {
         for table in [EN, DE, FR, ES] {
             let lines: Vec<&str> = table.split('\n').collect();
-            assert_eq!(lines.len(), WIDGET_KEYS.len());
+            assert_eq!(lines.len(), WIDGET_KEYS.split(", ").count());
             assert!(lines.iter().all(|l| !l.is_empty() && l.trim() == *l));
         }
         assert_eq!(builtin("optional", "fr"), "(facultatif)");
