@@ -26,52 +26,62 @@ use crate::float;
 use crate::prelude::*;
 use crate::value::{decimal, number_text, Value};
 
-/// Every operator name and its `Op` (`if` has the alias `?:`). A table searched by a loop
-/// is less code in the wasm than a `match` on strings.
-const OPS: &[(&str, Op)] = &[
-    ("var", Op::Var),
-    ("missing", Op::Missing),
-    ("missing_some", Op::MissingSome),
-    ("if", Op::If),
-    ("?:", Op::If),
-    ("and", Op::And),
-    ("or", Op::Or),
-    ("!", Op::Not),
-    ("!!", Op::NotNot),
-    ("==", Op::Eq),
-    ("===", Op::StrictEq),
-    ("!=", Op::Ne),
-    ("!==", Op::StrictNe),
-    (">", Op::Gt),
-    (">=", Op::Ge),
-    ("<", Op::Lt),
-    ("<=", Op::Le),
-    ("max", Op::Max),
-    ("min", Op::Min),
-    ("+", Op::Add),
-    ("-", Op::Sub),
-    ("*", Op::Mul),
-    ("/", Op::Div),
-    ("%", Op::Mod),
-    ("map", Op::Map),
-    ("filter", Op::Filter),
-    ("reduce", Op::Reduce),
-    ("all", Op::All),
-    ("none", Op::None),
-    ("some", Op::Some),
-    ("merge", Op::Merge),
-    ("in", Op::In),
-    ("cat", Op::Cat),
-    ("substr", Op::Substr),
-    ("log", Op::Log),
+/// Every operator name, separated by spaces, in the order of `ALL_OPS` (`if` also has
+/// the alias `?:`). One string searched by a loop is less code and data in the wasm than
+/// a `match` on strings or a table of (name, op) pairs.
+const OP_NAMES: &str = "var missing missing_some if and or ! !! == === != !== > >= < <= max min \
+    + - * / % map filter reduce all none some merge in cat substr log";
+
+/// Every `Op`, in the order of `OP_NAMES`.
+const ALL_OPS: [Op; 34] = [
+    Op::Var,
+    Op::Missing,
+    Op::MissingSome,
+    Op::If,
+    Op::And,
+    Op::Or,
+    Op::Not,
+    Op::NotNot,
+    Op::Eq,
+    Op::StrictEq,
+    Op::Ne,
+    Op::StrictNe,
+    Op::Gt,
+    Op::Ge,
+    Op::Lt,
+    Op::Le,
+    Op::Max,
+    Op::Min,
+    Op::Add,
+    Op::Sub,
+    Op::Mul,
+    Op::Div,
+    Op::Mod,
+    Op::Map,
+    Op::Filter,
+    Op::Reduce,
+    Op::All,
+    Op::None,
+    Op::Some,
+    Op::Merge,
+    Op::In,
+    Op::Cat,
+    Op::Substr,
+    Op::Log,
 ];
 
 /// Resolves an operator name (`"=="`, `"var"`, `"?:"` ...); `None` for unknown names.
 pub(crate) fn op_from_name(name: &str) -> Option<Op> {
-    for (n, op) in OPS {
-        if *n == name {
-            return Some(*op);
+    if name == "?:" {
+        return Some(Op::If);
+    }
+    let mut rest = OP_NAMES;
+    for op in ALL_OPS {
+        let (n, more) = crate::value::split_at_byte(rest, b' ');
+        if n == name {
+            return Some(op);
         }
+        rest = more.unwrap_or("");
     }
     None
 }
@@ -581,7 +591,19 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::{fmod, utf16_cmp};
+    use super::{fmod, op_from_name, utf16_cmp, ALL_OPS, OP_NAMES};
+
+    #[test]
+    fn op_names() {
+        let names: Vec<&str> = OP_NAMES.split(' ').collect();
+        assert_eq!(names.len(), ALL_OPS.len());
+        for (n, op) in names.iter().zip(ALL_OPS) {
+            assert_eq!(op_from_name(n), Some(op), "{n}");
+        }
+        assert_eq!(op_from_name("?:"), Some(super::Op::If));
+        assert_eq!(op_from_name(""), None);
+        assert_eq!(op_from_name("va"), None);
+    }
 
     #[test]
     fn utf16_order_from_bytes() {
