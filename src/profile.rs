@@ -24,18 +24,8 @@ pub const PROFILE_KEY: &str = "lq:profile";
 pub const CAMPAIGN_KEY: &str = "lq:campaign";
 const DAY_MS: f64 = 86_400_000.0;
 
-/// Campaign parameters always captured from the page URL.
-pub const CAMPAIGN_PARAMS: &[&str] = &[
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "utm_id",
-    "gclid",
-    "fbclid",
-    "msclkid",
-];
+/// Campaign parameters always captured from the page URL, separated by spaces.
+pub const CAMPAIGN_PARAMS: &str = "utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid fbclid msclkid";
 
 /// One remembered answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -310,10 +300,13 @@ pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> V
 /// The campaign parameters among `pairs`, in `CAMPAIGN_PARAMS` order, non-empty only.
 fn pick(pairs: &[(&str, &str)]) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    for p in CAMPAIGN_PARAMS {
-        if let Some((_, v)) = pairs.iter().find(|(k, v)| k == p && !v.is_empty()) {
-            out.push((p.to_string(), Value::str(v)));
+    let mut rest = CAMPAIGN_PARAMS;
+    while !rest.is_empty() {
+        let (p, more) = crate::value::split_at_byte(rest, b' ');
+        if let Some((_, v)) = pairs.iter().find(|(k, v)| *k == p && !v.is_empty()) {
+            out.push((p.to_owned(), Value::str(v)));
         }
+        rest = more.unwrap_or("");
     }
     out
 }
