@@ -25,7 +25,8 @@ pub const CAMPAIGN_KEY: &str = "lq:campaign";
 const DAY_MS: f64 = 86_400_000.0;
 
 /// Campaign parameters always captured from the page URL, separated by spaces.
-pub const CAMPAIGN_PARAMS: &str = "utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid fbclid msclkid";
+pub const CAMPAIGN_PARAMS: &str =
+    "utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid fbclid msclkid";
 
 /// One remembered answer.
 #[derive(Clone, Debug, PartialEq)]

@@ -368,7 +368,7 @@ fn each_malformed_playbook_names_its_path() {
     assert!(cases.len() >= 20);
     for (edit, path, m) in &cases {
         let found = problems_after(edit);
-        expect(&found, path, *m);
+        expect(&found, path, m);
     }
 }
 
