@@ -198,7 +198,7 @@ pub fn backoff_ms(attempts: u32, jitter: f64) -> f64 {
 
 /// `Retry-After`: delay-seconds or an HTTP date (IMF-fixdate), as milliseconds from now.
 pub fn parse_retry_after(h: &str, now_ms: f64) -> Option<f64> {
-    let t = h.trim();
+    let t = crate::value::trim(h);
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         // Integer arithmetic, no float parser in the wasm; absurd values saturate (and
         // `classify` caps them at `RETRY_AFTER_MAX_MS`).

@@ -24,18 +24,9 @@ pub const PROFILE_KEY: &str = "lq:profile";
 pub const CAMPAIGN_KEY: &str = "lq:campaign";
 const DAY_MS: f64 = 86_400_000.0;
 
-/// Campaign parameters always captured from the page URL.
-pub const CAMPAIGN_PARAMS: &[&str] = &[
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "utm_id",
-    "gclid",
-    "fbclid",
-    "msclkid",
-];
+/// Campaign parameters always captured from the page URL, separated by spaces.
+pub const CAMPAIGN_PARAMS: &str =
+    "utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid fbclid msclkid";
 
 /// One remembered answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -310,10 +301,13 @@ pub fn campaign(query: &[(String, String)], referrer: &str, stored: &Value) -> V
 /// The campaign parameters among `pairs`, in `CAMPAIGN_PARAMS` order, non-empty only.
 fn pick(pairs: &[(&str, &str)]) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    for p in CAMPAIGN_PARAMS {
-        if let Some((_, v)) = pairs.iter().find(|(k, v)| k == p && !v.is_empty()) {
-            out.push((p.to_string(), Value::str(v)));
+    let mut rest = CAMPAIGN_PARAMS;
+    while !rest.is_empty() {
+        let (p, more) = crate::value::split_at_byte(rest, b' ');
+        if let Some((_, v)) = pairs.iter().find(|(k, v)| *k == p && !v.is_empty()) {
+            out.push((p.to_owned(), Value::str(v)));
         }
+        rest = more.unwrap_or("");
     }
     out
 }
@@ -362,28 +356,45 @@ fn decode(s: &str) -> String {
 }
 
 /// `String::from_utf8_lossy`: each invalid sequence becomes U+FFFD, with the same
-/// "maximal subpart" rule, through `str::from_utf8`'s error (the wasm already has that
-/// validator; the lossy iterator would be extra code).
+/// "maximal subpart" rule (a lead byte and the continuation bytes that fit it so far
+/// become one U+FFFD; decoding resumes at the first byte that does not fit). A byte loop
+/// of its own: `str::from_utf8`'s validator is code the wasm has for nothing else.
 fn lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    let mut rest = bytes;
-    loop {
-        match core::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                return out;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                out.push_str(core::str::from_utf8(good).unwrap_or_default());
-                out.push('\u{fffd}');
-                match e.error_len() {
-                    Some(n) => rest = bad.get(n..).unwrap_or_default(),
-                    None => return out,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // length, the range of the first continuation byte, the lead byte's payload bits
+        let (n, lo, hi, mask) = match b {
+            0..=0x7F => (1, 0, 0, 0x7F),
+            0xC2..=0xDF => (2, 0x80, 0xBF, 0x1F),
+            0xE0 => (3, 0xA0, 0xBF, 0x0F),
+            0xE1..=0xEC | 0xEE | 0xEF => (3, 0x80, 0xBF, 0x0F),
+            0xED => (3, 0x80, 0x9F, 0x0F),
+            0xF0 => (4, 0x90, 0xBF, 0x07),
+            0xF1..=0xF3 => (4, 0x80, 0xBF, 0x07),
+            0xF4 => (4, 0x80, 0x8F, 0x07),
+            _ => (0, 0, 0, 0),
+        };
+        let mut cp = u32::from(b & mask);
+        let mut k = 1;
+        while k < n {
+            let (l, h) = if k == 1 { (lo, hi) } else { (0x80, 0xBF) };
+            match bytes.get(i + k) {
+                Some(&c) if c >= l && c <= h => {
+                    cp = cp << 6 | u32::from(c & 0x3F);
+                    k += 1;
                 }
+                _ => break,
             }
         }
+        out.push(if k == n {
+            char::from_u32(cp).unwrap_or('\u{fffd}')
+        } else {
+            '\u{fffd}'
+        });
+        i += k;
     }
+    out
 }
 
 #[cfg(test)]
@@ -404,6 +415,26 @@ mod tests {
         ];
         for c in cases {
             assert_eq!(lossy(c), String::from_utf8_lossy(c), "{c:?}");
+        }
+        // every pair of bytes, then sequences over the bytes where the rules change
+        for x in 0..=0xFFFFu32 {
+            let c = [(x >> 8) as u8, x as u8, b'a'];
+            assert_eq!(lossy(&c), String::from_utf8_lossy(&c), "{c:?}");
+        }
+        let edge = [
+            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+            0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF,
+        ];
+        for &a in &edge {
+            for &b in &edge {
+                for &c in &edge {
+                    for &d in &edge {
+                        let s = [a, b, c, d];
+                        assert_eq!(lossy(&s), String::from_utf8_lossy(&s), "{s:?}");
+                        assert_eq!(lossy(&s[..3]), String::from_utf8_lossy(&s[..3]), "{s:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -216,6 +216,84 @@ pub fn char_count(s: &str) -> usize {
     n
 }
 
+/// The length in bytes of the white space character `b` starts with, 0 when it starts
+/// with none. `js`: JavaScript's white space and line terminators (what
+/// `String.prototype.trim` removes: Unicode `White_Space` without U+0085, plus U+FEFF);
+/// otherwise Rust's `char::is_whitespace` (Unicode `White_Space`). By UTF-8 bytes: no char
+/// decoding and no Unicode table. Every pattern starts with an ASCII or a lead byte, so
+/// it matches at character starts only.
+#[inline(never)]
+pub fn space_len(b: &[u8], js: bool) -> usize {
+    let at = |k: usize| u32::from(b.get(k).copied().unwrap_or(0));
+    let w = at(0) << 16 | at(1) << 8 | at(2);
+    match w >> 8 {
+        0x0900..=0x0DFF | 0x2000..=0x20FF => 1,
+        0xC2A0 => 2,
+        0xC285 if !js => 2,
+        0xEFBB if js && w & 0xFF == 0xBF => 3,
+        _ => match w {
+            0xE1_9A_80
+            | 0xE2_80_80..=0xE2_80_8A
+            | 0xE2_80_A8
+            | 0xE2_80_A9
+            | 0xE2_80_AF
+            | 0xE2_81_9F
+            | 0xE3_80_80 => 3,
+            _ => 0,
+        },
+    }
+}
+
+/// The length in bytes of the control character (`char::is_control`: U+0000-U+001F,
+/// U+007F-U+009F) that `b` starts with, 0 when it starts with none.
+#[inline(never)]
+pub fn control_len(b: &[u8]) -> usize {
+    match b {
+        [0..=0x1F | 0x7F, ..] => 1,
+        [0xC2, 0x80..=0x9F, ..] => 2,
+        _ => 0,
+    }
+}
+
+/// `s.chars().any(char::is_control)`, by bytes.
+pub fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len()).any(|i| control_len(b.get(i..).unwrap_or_default()) > 0)
+}
+
+/// `s` without leading white space (see `space_len`), and without trailing white space too
+/// when `end`. `trim_spaces(s, true, false)` is `s.trim()`.
+#[inline(never)]
+pub fn trim_spaces(s: &str, end: bool, js: bool) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    loop {
+        let n = space_len(b.get(i..).unwrap_or_default(), js);
+        if n == 0 {
+            break;
+        }
+        i += n;
+    }
+    let mut j = b.len();
+    while end && j > i {
+        // the last character starts at the last byte that is not a continuation byte
+        let mut k = j - 1;
+        while k > i && b.get(k).is_some_and(|&c| c & 0xC0 == 0x80) {
+            k -= 1;
+        }
+        if space_len(b.get(k..j).unwrap_or_default(), js) != j - k {
+            break;
+        }
+        j = k;
+    }
+    s.get(i..j).unwrap_or_default()
+}
+
+/// `s.trim()`: without leading and trailing Unicode white space.
+pub fn trim(s: &str) -> &str {
+    trim_spaces(s, true, false)
+}
+
 /// Formats an integral `f64` without `core::fmt`'s float machinery: returns `None` for
 /// numbers that are not integers within ±2^53 (the caller then falls back).
 pub fn integer_text(n: f64) -> Option<String> {
@@ -422,6 +500,32 @@ impl Serialize for Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trims_as_std() {
+        let js = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            for s in [
+                format!("{c}"),
+                format!("{c}x{c}"),
+                format!("{c}{c}\u{a0}y z\u{2029}{c}"),
+                format!("\u{feff}{c}\u{85}é{c}"),
+            ] {
+                assert_eq!(super::trim(&s), s.trim(), "{s:?}");
+                assert_eq!(super::has_control(&s), s.chars().any(char::is_control));
+                assert_eq!(
+                    super::trim_spaces(&s, true, true),
+                    s.trim_matches(js),
+                    "{s:?}"
+                );
+                assert_eq!(
+                    super::trim_spaces(&s, false, true),
+                    s.trim_start_matches(js),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -78,16 +78,16 @@ fn remove(path: &[&str], key: &'static str) -> impl Fn(&mut Value) {
 
 fn expect(found: &[(String, &'static str, String)], path: &str, m: Msg) {
     assert!(
-        found.iter().any(|(p, c, _)| p == path && *c == m.0),
+        found.iter().any(|(p, c, _)| p == path && *c == m.code()),
         "expected `{path}: {}` among {found:#?}",
-        m.1
+        m.words()
     );
     // The displayed text carries the path and the plain words.
     let shown = found
         .iter()
-        .find(|(p, c, _)| p == path && *c == m.0)
+        .find(|(p, c, _)| p == path && *c == m.code())
         .map(|(_, _, s)| s.clone());
-    assert!(shown.is_some_and(|s| s.starts_with(path) && s.contains(m.1)));
+    assert!(shown.is_some_and(|s| s.starts_with(path) && s.contains(m.words())));
 }
 
 #[test]
@@ -431,7 +431,7 @@ fn deep_conditions_are_refused() {
     }
     let found = problems_after(set(&["questions", "0", "ask_if"], &cond));
     assert!(
-        found.iter().any(|(_, c, _)| *c == msg::TOO_DEEP.0),
+        found.iter().any(|(_, c, _)| *c == msg::TOO_DEEP.code()),
         "{found:?}"
     );
 }

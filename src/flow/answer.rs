@@ -34,56 +34,24 @@ pub fn pattern_is_supported(p: &str) -> bool {
     !p.is_empty() && p.len() <= 1000
 }
 
-/// Domains of free mail providers, refused by `business_email`.
-pub const FREE_MAIL: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "yahoo.fr",
-    "yahoo.de",
-    "ymail.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "hotmail.fr",
-    "hotmail.de",
-    "outlook.com",
-    "live.com",
-    "msn.com",
-    "aol.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "mail.com",
-    "gmx.com",
-    "gmx.de",
-    "gmx.net",
-    "web.de",
-    "t-online.de",
-    "freenet.de",
-    "orange.fr",
-    "free.fr",
-    "laposte.net",
-    "wanadoo.fr",
-    "libero.it",
-    "yandex.ru",
-    "yandex.com",
-    "mail.ru",
-    "proton.me",
-    "protonmail.com",
-    "tutanota.com",
-    "zoho.com",
-    "qq.com",
-    "163.com",
-    "126.com",
-    "naver.com",
-    "hey.com",
-    "fastmail.com",
-];
+/// Domains of free mail providers, refused by `business_email`, separated by spaces.
+pub const FREE_MAIL: &str = "gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de ymail.com hotmail.com hotmail.co.uk hotmail.fr hotmail.de outlook.com live.com msn.com aol.com icloud.com me.com mac.com mail.com gmx.com gmx.de gmx.net web.de t-online.de freenet.de orange.fr free.fr laposte.net wanadoo.fr libero.it yandex.ru yandex.com mail.ru proton.me protonmail.com tutanota.com zoho.com qq.com 163.com 126.com naver.com hey.com fastmail.com";
+
+/// `s.chars().any(|c| c.is_whitespace() || c.is_control())`, by bytes.
+fn has_space_or_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        let rest = b.get(i..).unwrap_or_default();
+        if crate::value::space_len(rest, false) > 0 || crate::value::control_len(rest) > 0 {
+            return true;
+        }
+    }
+    false
+}
 
 /// Plain email syntax: `local@domain.tld`, no spaces, at most 254 characters.
 pub fn is_email(s: &str) -> bool {
-    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if s.len() > 254 || has_space_or_control(s) {
         return false;
     }
     // Exactly one `@`: the local part holds none.
@@ -124,19 +92,30 @@ pub fn is_business_email(s: &str) -> bool {
         domain = "";
     }
     let domain = domain.to_ascii_lowercase();
-    !FREE_MAIL.iter().any(|f| domain == *f)
+    let mut rest = FREE_MAIL;
+    while !rest.is_empty() {
+        let (f, more) = crate::value::split_at_byte(rest, b' ');
+        if domain == f {
+            return false;
+        }
+        rest = more.unwrap_or("");
+    }
+    true
 }
 
 /// A phone number: digits with optional `+`, spaces, `-`, `.`, `(`, `)`; 6 to 20 digits.
 pub fn is_phone(s: &str) -> bool {
-    let t = s.trim();
-    let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+    // By bytes: every allowed character is ASCII, and a byte of any other character fails.
+    let mut digits = 0;
+    for (i, b) in crate::value::trim(s).bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            b'+' if i == 0 => {}
+            _ => return false,
+        }
+    }
     (6..=20).contains(&digits)
-        && t.chars().enumerate().all(|(i, c)| {
-            c.is_ascii_digit()
-                || matches!(c, ' ' | '-' | '.' | '(' | ')' | '/')
-                || (c == '+' && i == 0)
-        })
 }
 
 /// Normalises and checks an answer. `Value::Null` means "no answer" (allowed when the
@@ -144,7 +123,7 @@ pub fn is_phone(s: &str) -> bool {
 pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value, &'static str> {
     let empty = match raw {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => crate::value::trim(s).is_empty(),
         Value::Array(a) => a.is_empty(),
         _ => false,
     };
@@ -207,7 +186,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
         }
         Kind::Text | Kind::Email | Kind::Phone | Kind::Hidden => {
             let s = match raw {
-                Value::String(s) => s.trim().to_owned(),
+                Value::String(s) => crate::value::trim(s).to_owned(),
                 Value::Number(_) | Value::Bool(_) => to_text(raw),
                 _ => return Err("pattern"),
             };
@@ -253,33 +232,37 @@ fn option_value(q: &Question, raw: &Value) -> Option<Value> {
 
 /// Parses a number typed by a visitor: decimal with `.` or `,` as the decimal mark.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
+    let t = crate::value::trim(s);
     if t.is_empty() || t.len() > 40 {
         return None;
     }
     // Without a `.`, a `,` is the decimal mark; beside a `.` it groups thousands.
     let comma_is_decimal = t.bytes().any(|b| b == b',') && !t.bytes().any(|b| b == b'.');
+    // By bytes: every allowed character is ASCII, and a byte of any other character fails.
     let mut u = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            ',' if comma_is_decimal => u.push('.'),
-            ',' => {}
-            c => u.push(c),
+    for b in t.bytes() {
+        match b {
+            b',' if comma_is_decimal => u.push('.'),
+            b',' => {}
+            b'0'..=b'9' | b'.' | b'-' | b'+' | b'e' | b'E' => u.push(char::from(b)),
+            _ => return None,
         }
     }
-    let t = u;
-    if !t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-    {
-        return None;
-    }
-    crate::value::decimal(&t).filter(|n| n.is_finite())
+    crate::value::decimal(&u).filter(|n| n.is_finite())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn space_or_control_as_chars() {
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let want = s.chars().any(|c| c.is_whitespace() || c.is_control());
+            assert_eq!(has_space_or_control(&s), want, "{c:?}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -196,11 +196,10 @@ impl<T: Patterns + core::fmt::Debug> PatternsDebug for T {}
 impl Session {
     /// A new session. Known answers that are not valid for their question are ignored.
     pub fn new(pb: Playbook, start: Start, patterns: Rc<dyn PatternsDebug>) -> Session {
-        let n = pb.questions.len();
         let mut s = Session {
-            answers: vec![Value::Null; n],
-            known: vec![false; n],
-            answered: vec![false; n],
+            answers: Vec::new(),
+            known: Vec::new(),
+            answered: Vec::new(),
             asked: Vec::new(),
             cursor: Cursor::NotStarted,
             started_ms: None,
@@ -209,8 +208,23 @@ impl Session {
             start,
             patterns,
         };
+        s.clear();
         s.load_known();
         s
+    }
+
+    /// No answer to any question, none known, none given in this visit.
+    #[inline(never)]
+    fn clear(&mut self) {
+        let n = self.pb.questions.len();
+        self.answers.clear();
+        self.known.clear();
+        self.answered.clear();
+        for _ in 0..n {
+            self.answers.push(Value::Null);
+            self.known.push(false);
+            self.answered.push(false);
+        }
     }
 
     fn load_known(&mut self) {
@@ -392,10 +406,7 @@ impl Session {
                 }
             }
             Event::Restart { forget } => {
-                let n = self.pb.questions.len();
-                self.answers = vec![Value::Null; n];
-                self.known = vec![false; n];
-                self.answered = vec![false; n];
+                self.clear();
                 self.asked.clear();
                 self.error = None;
                 self.cursor = Cursor::NotStarted;

@@ -26,52 +26,62 @@ use crate::float;
 use crate::prelude::*;
 use crate::value::{decimal, number_text, Value};
 
-/// Every operator name and its `Op` (`if` has the alias `?:`). A table searched by a loop
-/// is less code in the wasm than a `match` on strings.
-const OPS: &[(&str, Op)] = &[
-    ("var", Op::Var),
-    ("missing", Op::Missing),
-    ("missing_some", Op::MissingSome),
-    ("if", Op::If),
-    ("?:", Op::If),
-    ("and", Op::And),
-    ("or", Op::Or),
-    ("!", Op::Not),
-    ("!!", Op::NotNot),
-    ("==", Op::Eq),
-    ("===", Op::StrictEq),
-    ("!=", Op::Ne),
-    ("!==", Op::StrictNe),
-    (">", Op::Gt),
-    (">=", Op::Ge),
-    ("<", Op::Lt),
-    ("<=", Op::Le),
-    ("max", Op::Max),
-    ("min", Op::Min),
-    ("+", Op::Add),
-    ("-", Op::Sub),
-    ("*", Op::Mul),
-    ("/", Op::Div),
-    ("%", Op::Mod),
-    ("map", Op::Map),
-    ("filter", Op::Filter),
-    ("reduce", Op::Reduce),
-    ("all", Op::All),
-    ("none", Op::None),
-    ("some", Op::Some),
-    ("merge", Op::Merge),
-    ("in", Op::In),
-    ("cat", Op::Cat),
-    ("substr", Op::Substr),
-    ("log", Op::Log),
+/// Every operator name, separated by spaces, in the order of `ALL_OPS` (`if` also has
+/// the alias `?:`). One string searched by a loop is less code and data in the wasm than
+/// a `match` on strings or a table of (name, op) pairs.
+const OP_NAMES: &str = "var missing missing_some if and or ! !! == === != !== > >= < <= max min \
+    + - * / % map filter reduce all none some merge in cat substr log";
+
+/// Every `Op`, in the order of `OP_NAMES`.
+const ALL_OPS: [Op; 34] = [
+    Op::Var,
+    Op::Missing,
+    Op::MissingSome,
+    Op::If,
+    Op::And,
+    Op::Or,
+    Op::Not,
+    Op::NotNot,
+    Op::Eq,
+    Op::StrictEq,
+    Op::Ne,
+    Op::StrictNe,
+    Op::Gt,
+    Op::Ge,
+    Op::Lt,
+    Op::Le,
+    Op::Max,
+    Op::Min,
+    Op::Add,
+    Op::Sub,
+    Op::Mul,
+    Op::Div,
+    Op::Mod,
+    Op::Map,
+    Op::Filter,
+    Op::Reduce,
+    Op::All,
+    Op::None,
+    Op::Some,
+    Op::Merge,
+    Op::In,
+    Op::Cat,
+    Op::Substr,
+    Op::Log,
 ];
 
 /// Resolves an operator name (`"=="`, `"var"`, `"?:"` ...); `None` for unknown names.
 pub(crate) fn op_from_name(name: &str) -> Option<Op> {
-    for (n, op) in OPS {
-        if *n == name {
-            return Some(*op);
+    if name == "?:" {
+        return Some(Op::If);
+    }
+    let mut rest = OP_NAMES;
+    for op in ALL_OPS {
+        let (n, more) = crate::value::split_at_byte(rest, b' ');
+        if n == name {
+            return Some(op);
         }
+        rest = more.unwrap_or("");
     }
     None
 }
@@ -135,15 +145,9 @@ fn number_of(v: Option<&Value>) -> f64 {
     v.map_or(f64::NAN, to_number)
 }
 
-/// JavaScript's white space and line terminators (what `String.prototype.trim` removes):
-/// Unicode `White_Space` without U+0085, plus the byte order mark U+FEFF.
-fn is_js_space(c: char) -> bool {
-    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
-}
-
 /// `ToNumber` of a string.
 fn string_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(is_js_space);
+    let t = crate::value::trim_spaces(s, true, true);
     if t.is_empty() {
         return 0.0;
     }
@@ -241,7 +245,7 @@ fn parse_float(v: &Value) -> f64 {
         return *n;
     }
     let text = to_text(v);
-    let (sign, body) = split_sign(text.trim_start_matches(is_js_space));
+    let (sign, body) = split_sign(crate::value::trim_spaces(&text, false, true));
     if body.starts_with("Infinity") {
         return sign * f64::INFINITY;
     }
@@ -326,8 +330,11 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
     };
     let (pa, pb) = (primitive(a), primitive(b));
     if let (Value::String(x), Value::String(y)) = (&pa, &pb) {
-        let (x, y) = (x.encode_utf16(), y.encode_utf16());
-        return if or_equal { x.le(y) } else { x.lt(y) };
+        return match utf16_cmp(x, y) {
+            core::cmp::Ordering::Less => true,
+            core::cmp::Ordering::Equal => or_equal,
+            core::cmp::Ordering::Greater => false,
+        };
     }
     let (x, y) = (to_number(&pa), to_number(&pb));
     if or_equal {
@@ -335,6 +342,33 @@ fn less(a: Option<&Value>, b: Option<&Value>, or_equal: bool) -> bool {
     } else {
         x < y
     }
+}
+
+/// Two strings in the order of their UTF-16 code units, from their UTF-8 bytes (no UTF-16
+/// encoder). UTF-8 byte order is code point order; UTF-16 differs only in putting the
+/// supplementary characters (surrogate pairs, lead bytes F0-F4) before U+E000-U+FFFF (lead
+/// bytes EE, EF) and after everything below (lead bytes up to ED). The first differing
+/// bytes are either both lead bytes or both continuation bytes (the prefix before them is
+/// the same), and continuation bytes are below F0: so each byte gets a key, with F0-F4
+/// between ED and EE.
+fn utf16_cmp(a: &str, b: &str) -> core::cmp::Ordering {
+    let key = |c: u8| {
+        let c = u32::from(c);
+        if c >= 0xF0 {
+            (0xED << 3) + 1 + (c - 0xF0)
+        } else {
+            c << 3
+        }
+    };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return key(a[i]).cmp(&key(b[i]));
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
 }
 
 /// `x % y` on `f64` (C's `fmod`, JavaScript's `%`: exact, with the sign of `x`), by musl's
@@ -557,7 +591,55 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::fmod;
+    use super::{fmod, op_from_name, utf16_cmp, ALL_OPS, OP_NAMES};
+
+    #[test]
+    fn op_names() {
+        let names: Vec<&str> = OP_NAMES.split(' ').collect();
+        assert_eq!(names.len(), ALL_OPS.len());
+        for (n, op) in names.iter().zip(ALL_OPS) {
+            assert_eq!(op_from_name(n), Some(op), "{n}");
+        }
+        assert_eq!(op_from_name("?:"), Some(super::Op::If));
+        assert_eq!(op_from_name(""), None);
+        assert_eq!(op_from_name("va"), None);
+    }
+
+    #[test]
+    fn utf16_order_from_bytes() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "b",
+            "Z",
+            "\u{7f}",
+            "\u{80}",
+            "\u{7ff}",
+            "\u{800}",
+            "\u{d7ff}",
+            "\u{e000}",
+            "\u{efff}",
+            "\u{f000}",
+            "\u{ffff}",
+            "\u{10000}",
+            "\u{1f600}",
+            "\u{10ffff}",
+            "a\u{1f600}",
+            "a\u{ffff}",
+            "a\u{e000}b",
+            "\u{e9}",
+            "\u{e8}x",
+            "\u{1f600}\u{1f601}",
+            "\u{1f601}",
+        ];
+        for x in words {
+            for y in words {
+                let want = x.encode_utf16().cmp(y.encode_utf16());
+                assert_eq!(utf16_cmp(x, y), want, "{x:?} {y:?}");
+            }
+        }
+    }
 
     #[test]
     fn fmod_is_rust_rem() {

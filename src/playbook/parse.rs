@@ -9,44 +9,20 @@ use super::{
     Choice, Class, Format, Kind, Outcome, Playbook, Points, Question, Rule, Submit, Text, Then,
     Validate,
 };
-use crate::error::{msg, Msg, Path, Problem, Problems};
+use crate::error::{msg, Msg, Path, Problem, Problems, Seg};
 use crate::float;
 use crate::logic::{self, Node};
 use crate::prelude::*;
 use crate::value::{Map, Value};
 
-const TOP_FIELDS: &[&str] = &[
-    "id",
-    "version",
-    "locale",
-    "questions",
-    "rules",
-    "outcomes",
-    "submit",
-    "remember",
-    "stop_when_decided",
-    "texts",
-    "$schema",
-    "description",
-];
-const QUESTION_FIELDS: &[&str] = &[
-    "id",
-    "type",
-    "label",
-    "help",
-    "placeholder",
-    "required",
-    "options",
-    "ask_if",
-    "contact",
-    "validate",
-    "prefill",
-];
-const OPTION_FIELDS: &[&str] = &["value", "label", "points", "disqualify", "reason"];
-const RULE_FIELDS: &[&str] = &["if", "points", "reason"];
-const OUTCOME_FIELDS: &[&str] = &["id", "class", "if", "title", "message", "then", "submit"];
-const VALIDATE_FIELDS: &[&str] = &["business_email", "min", "max", "pattern", "max_length"];
-const SUBMIT_FIELDS: &[&str] = &["url", "format", "classes", "hubspot"];
+const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, $schema, description";
+const QUESTION_FIELDS: &str =
+    "id, type, label, help, placeholder, required, options, ask_if, contact, validate, prefill";
+const OPTION_FIELDS: &str = "value, label, points, disqualify, reason";
+const RULE_FIELDS: &str = "if, points, reason";
+const OUTCOME_FIELDS: &str = "id, class, if, title, message, then, submit";
+const VALIDATE_FIELDS: &str = "business_email, min, max, pattern, max_length";
+const SUBMIT_FIELDS: &str = "url, format, classes, hubspot";
 
 /// A condition waiting for the var check (which needs every question id and dimension).
 struct PendingCond {
@@ -54,80 +30,121 @@ struct PendingCond {
     node: Node,
 }
 
+/// The parser's state. `at` is the path of what is being read: entered and left around
+/// each nested value, so that a problem's path is built in one place (the report
+/// functions) and not at every call site.
 struct Reader {
     problems: Problems,
     conds: Vec<PendingCond>,
     dimensions: Vec<String>,
+    at: Vec<Seg>,
 }
 
 impl Reader {
+    /// The path being read, followed by `key` when there is one.
     #[inline(never)]
-    fn err(&mut self, path: Path, m: Msg) {
-        self.problems.push(Problem::new(path, m));
+    fn path(&self, key: Option<&str>) -> Path {
+        let mut p = self.at.clone();
+        if let Some(k) = key {
+            p.push(Seg::Key(k.to_owned()));
+        }
+        Path(p)
     }
     #[inline(never)]
-    fn err_with(&mut self, path: Path, m: Msg, detail: &str) {
-        self.problems.push(Problem::new(path, m).with(detail));
+    fn report(&mut self, key: Option<&str>, m: Msg, detail: Option<&str>) {
+        let mut p = Problem::new(self.path(key), m);
+        if let Some(d) = detail {
+            p = p.with(d);
+        }
+        self.problems.push(p);
     }
-    /// `err` at `path.key`: one call at each site instead of building the path there.
+    /// A problem with the value being read.
     #[inline(never)]
-    fn err_at(&mut self, path: &Path, key: &str, m: Msg) {
-        self.err(path.key(key), m);
+    fn fail(&mut self, m: Msg) {
+        self.report(None, m, None);
     }
     #[inline(never)]
-    fn err_with_at(&mut self, path: &Path, key: &str, m: Msg, detail: &str) {
-        self.err_with(path.key(key), m, detail);
+    fn fail_with(&mut self, m: Msg, detail: &str) {
+        self.report(None, m, Some(detail));
+    }
+    /// A problem with its field `key`.
+    #[inline(never)]
+    fn fail_at(&mut self, key: &str, m: Msg) {
+        self.report(Some(key), m, None);
+    }
+    #[inline(never)]
+    fn fail_with_at(&mut self, key: &str, m: Msg, detail: &str) {
+        self.report(Some(key), m, Some(detail));
+    }
+    /// A problem at a path of its own (ids compared across the playbook).
+    #[inline(never)]
+    fn err_with(&mut self, path: Path, m: Msg, detail: Option<&str>) {
+        let saved = core::mem::replace(&mut self.at, path.0);
+        self.report(None, m, detail);
+        self.at = saved;
+    }
+    /// Reading moves into field `key`.
+    #[inline(never)]
+    fn enter(&mut self, key: &str) {
+        self.at.push(Seg::Key(key.to_owned()));
+    }
+    /// Reading moves into item `i`.
+    #[inline(never)]
+    fn enter_index(&mut self, i: usize) {
+        self.at.push(Seg::Index(i));
+    }
+    /// Reading moves back out.
+    #[inline(never)]
+    fn leave(&mut self) {
+        self.at.pop();
     }
 
-    /// The object at `path`, or a problem.
-    fn object<'a>(&mut self, v: &'a Value, path: &Path) -> Option<&'a Map> {
+    /// The object being read, or a problem.
+    #[inline(never)]
+    fn object<'a>(&mut self, v: &'a Value) -> Option<&'a Map> {
         match v {
             Value::Object(m) => Some(m),
             _ => {
-                self.err_with(path.clone(), msg::NOT_OBJECT, v.kind());
+                self.fail_with(msg::NOT_OBJECT, v.kind());
                 None
             }
         }
     }
 
-    /// Reports keys of `m` not in `allowed`, with a "did you mean" hint.
-    fn known_fields(&mut self, m: &Map, allowed: &[&str], path: &Path) {
+    /// Reports keys of `m` not in `allowed` (a list like `"id, type"`), with a "did you
+    /// mean" hint.
+    #[inline(never)]
+    fn known_fields(&mut self, m: &Map, allowed: &str) {
         for (k, _) in m {
-            if !allowed.contains(&k.as_str()) {
-                let hint = match closest(k, allowed) {
+            if !is_listed(allowed, k) {
+                let mut h = String::new();
+                match closest(k, allowed) {
                     Some(s) => {
-                        let mut h = String::from("did you mean ");
+                        h.push_str("did you mean ");
                         h.push_str(s);
                         h.push('?');
-                        h
                     }
                     None => {
-                        let mut h = String::from("allowed are ");
-                        for (i, a) in allowed.iter().enumerate() {
-                            if i > 0 {
-                                h.push_str(", ");
-                            }
-                            h.push_str(a);
-                        }
-                        h
+                        h.push_str("allowed are ");
+                        h.push_str(allowed);
                     }
-                };
-                self.err_with_at(path, k, msg::UNKNOWN_FIELD, &hint);
+                }
+                self.fail_with_at(k, msg::UNKNOWN_FIELD, &h);
             }
         }
     }
 
     #[inline(never)]
-    fn string(&mut self, m: &Map, key: &str, path: &Path, required: bool) -> Option<String> {
+    fn string(&mut self, m: &Map, key: &str, required: bool) -> Option<String> {
         match get(m, key) {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.err_with_at(path, key, msg::NOT_STRING, other.kind());
+                self.fail_with_at(key, msg::NOT_STRING, other.kind());
                 None
             }
             None => {
                 if required {
-                    self.err_at(path, key, msg::MISSING);
+                    self.fail_at(key, msg::MISSING);
                 }
                 None
             }
@@ -135,11 +152,11 @@ impl Reader {
     }
 
     #[inline(never)]
-    fn boolean(&mut self, m: &Map, key: &str, path: &Path) -> Option<bool> {
+    fn boolean(&mut self, m: &Map, key: &str) -> Option<bool> {
         match get(m, key) {
             Some(Value::Bool(b)) => Some(*b),
             Some(other) => {
-                self.err_with_at(path, key, msg::NOT_BOOL, other.kind());
+                self.fail_with_at(key, msg::NOT_BOOL, other.kind());
                 None
             }
             None => None,
@@ -147,11 +164,11 @@ impl Reader {
     }
 
     #[inline(never)]
-    fn number(&mut self, m: &Map, key: &str, path: &Path) -> Option<f64> {
+    fn number(&mut self, m: &Map, key: &str) -> Option<f64> {
         match get(m, key) {
             Some(Value::Number(n)) if n.is_finite() => Some(*n),
             Some(other) => {
-                self.err_with_at(path, key, msg::NOT_NUMBER, other.kind());
+                self.fail_with_at(key, msg::NOT_NUMBER, other.kind());
                 None
             }
             None => None,
@@ -159,44 +176,49 @@ impl Reader {
     }
 
     #[inline(never)]
-    fn text(&mut self, v: &Value, path: &Path) -> Option<Text> {
+    fn text(&mut self, v: &Value) -> Option<Text> {
         match v {
             Value::String(s) => Some(Text::plain(s)),
             Value::Object(m) if !m.is_empty() => {
                 let mut out = Vec::new();
                 for (lang, t) in m {
                     if !valid_locale(lang) {
-                        self.err_with_at(path, lang, msg::LOCALE, lang);
+                        self.fail_with_at(lang, msg::LOCALE, lang);
                     }
                     match t {
                         Value::String(s) => out.push((lang.clone(), s.clone())),
-                        other => self.err_with_at(path, lang, msg::NOT_STRING, other.kind()),
+                        other => self.fail_with_at(lang, msg::NOT_STRING, other.kind()),
                     }
                 }
                 Some(Text(out))
             }
             other => {
-                self.err_with(path.clone(), msg::NOT_TEXT, other.kind());
+                self.fail_with(msg::NOT_TEXT, other.kind());
                 None
             }
         }
     }
 
+    /// The text at field `key`, when there is one.
     #[inline(never)]
-    fn opt_text(&mut self, m: &Map, key: &str, path: &Path) -> Option<Text> {
-        get(m, key).and_then(|v| self.text(v, &path.key(key)))
+    fn opt_text(&mut self, m: &Map, key: &str) -> Option<Text> {
+        let v = get(m, key)?;
+        self.enter(key);
+        let t = self.text(v);
+        self.leave();
+        t
     }
 
     /// Points: a number, or an object of numbers by dimension name.
     #[inline(never)]
-    fn points(&mut self, v: &Value, path: &Path) -> Points {
+    fn points(&mut self, v: &Value) -> Points {
         match v {
             Value::Number(n) if n.is_finite() => vec![(None, *n)],
             Value::Object(m) => {
                 let mut out = Vec::new();
                 for (dim, p) in m {
                     if !valid_question_id(dim) || dim == "total" {
-                        self.err_with_at(path, dim, msg::DIMENSION_NAME, dim);
+                        self.fail_with_at(dim, msg::DIMENSION_NAME, dim);
                         continue;
                     }
                     match p {
@@ -204,13 +226,32 @@ impl Reader {
                             let i = self.dimension(dim);
                             out.push((Some(i), *n));
                         }
-                        other => self.err_with_at(path, dim, msg::POINTS_TYPE, other.kind()),
+                        other => self.fail_with_at(dim, msg::POINTS_TYPE, other.kind()),
                     }
                 }
                 out
             }
             other => {
-                self.err_with(path.clone(), msg::POINTS_TYPE, other.kind());
+                self.fail_with(msg::POINTS_TYPE, other.kind());
+                Vec::new()
+            }
+        }
+    }
+
+    /// The points at field `key` (a missing field reported when `required`).
+    #[inline(never)]
+    fn points_at(&mut self, m: &Map, key: &str, required: bool) -> Points {
+        match get(m, key) {
+            Some(pv) => {
+                self.enter(key);
+                let p = self.points(pv);
+                self.leave();
+                p
+            }
+            None => {
+                if required {
+                    self.fail_at(key, msg::MISSING);
+                }
                 Vec::new()
             }
         }
@@ -227,13 +268,16 @@ impl Reader {
         }
     }
 
-    /// Compiles a condition; its vars are checked once every id is known.
+    /// Compiles the condition at field `key`, when there is one; its vars are checked
+    /// once every id is known.
     #[inline(never)]
-    fn cond(&mut self, v: &Value, path: &Path) -> Option<Node> {
+    fn cond(&mut self, m: &Map, key: &str) -> Option<Node> {
+        let v = get(m, key)?;
+        let path = self.path(Some(key));
         match logic::compile(v) {
             Ok(node) => {
                 self.conds.push(PendingCond {
-                    path: path.clone(),
+                    path,
                     node: node.clone(),
                 });
                 Some(node)
@@ -249,16 +293,29 @@ impl Reader {
         }
     }
 
+    /// The URL at field `key`.
     #[inline(never)]
-    fn url(&mut self, v: &Value, path: &Path) -> Option<String> {
+    fn url(&mut self, v: &Value, key: &str) -> Option<String> {
         match v {
             Value::String(s) if safe_url(s) => Some(s.clone()),
             Value::String(s) => {
-                self.err_with(path.clone(), msg::BAD_URL, s);
+                self.fail_with_at(key, msg::BAD_URL, s);
                 None
             }
             other => {
-                self.err_with(path.clone(), msg::NOT_STRING, other.kind());
+                self.fail_with_at(key, msg::NOT_STRING, other.kind());
+                None
+            }
+        }
+    }
+
+    /// The integer at field `key`, from 0 to `max`.
+    #[inline(never)]
+    fn whole(&mut self, m: &Map, key: &str, max: f64) -> Option<f64> {
+        match get(m, key)? {
+            Value::Number(n) if float::fract(*n) == 0.0 && *n >= 0.0 && *n <= max => Some(*n),
+            other => {
+                self.fail_with_at(key, msg::NOT_INTEGER, other.kind());
                 None
             }
         }
@@ -296,8 +353,8 @@ fn valid_locale(s: &str) -> bool {
 /// http(s) URLs, protocol-relative-free relative paths, and fragments; never
 /// `javascript:`, `data:` or other schemes.
 pub(crate) fn safe_url(s: &str) -> bool {
-    let t = s.trim();
-    if t.is_empty() || t.starts_with("//") || t.chars().any(|c| c.is_control()) {
+    let t = crate::value::trim(s);
+    if t.is_empty() || t.starts_with("//") || crate::value::has_control(t) {
         return false;
     }
     let lower = t.to_ascii_lowercase();
@@ -315,17 +372,42 @@ pub(crate) fn safe_url(s: &str) -> bool {
     true
 }
 
-/// The allowed name closest to `s` (edit distance at most 2), for "did you mean".
-fn closest<'a>(s: &str, allowed: &[&'a str]) -> Option<&'a str> {
+/// The first item of a list like `"id, type"` and the rest of the list.
+fn next_item(list: &str) -> (&str, &str) {
+    match crate::value::split_at_byte(list, b',') {
+        (item, Some(rest)) => (item, rest.get(1..).unwrap_or("")),
+        (item, None) => (item, ""),
+    }
+}
+
+/// Whether `name` is an item of a list like `"id, type"`.
+pub(crate) fn is_listed(list: &str, name: &str) -> bool {
+    let mut rest = list;
+    while !rest.is_empty() {
+        let (item, more) = next_item(rest);
+        if item == name {
+            return true;
+        }
+        rest = more;
+    }
+    false
+}
+
+/// The item of `allowed` (a list like `"id, type"`) closest to `s` (edit distance at most
+/// 2), for "did you mean".
+fn closest<'a>(s: &str, allowed: &'a str) -> Option<&'a str> {
     // The first of the nearest, as `min_by_key` would pick.
     let mut best = None;
     let mut best_d = 3;
-    for a in allowed {
+    let mut rest = allowed;
+    while !rest.is_empty() {
+        let (a, more) = next_item(rest);
         let d = edit_distance(s, a);
         if d < best_d {
             best_d = d;
-            best = Some(*a);
+            best = Some(a);
         }
+        rest = more;
     }
     best
 }
@@ -355,118 +437,126 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         problems: Problems::default(),
         conds: Vec::new(),
         dimensions: Vec::new(),
+        at: Vec::new(),
     };
-    let root = Path::root();
-    let Some(top) = r.object(v, &root) else {
+    let Some(top) = r.object(v) else {
         return Err(r.problems);
     };
-    r.known_fields(top, TOP_FIELDS, &root);
+    r.known_fields(top, TOP_FIELDS);
 
-    let id = r.string(top, "id", &root, true).unwrap_or_default();
+    let id = r.string(top, "id", true).unwrap_or_default();
     if get(top, "id").is_some_and(|v| v.as_str().is_some()) && !valid_playbook_id(&id) {
-        r.err_with_at(&root, "id", msg::PLAYBOOK_ID, &id);
+        r.fail_with_at("id", msg::PLAYBOOK_ID, &id);
     }
     let version = match get(top, "version") {
         Some(Value::Number(n)) => Some(crate::value::number_text(*n)),
-        _ => r.string(top, "version", &root, false),
+        _ => r.string(top, "version", false),
     };
     let locale = r
-        .string(top, "locale", &root, false)
+        .string(top, "locale", false)
         .unwrap_or_else(|| "en".into());
     if !valid_locale(&locale) {
-        r.err_with_at(&root, "locale", msg::LOCALE, &locale);
+        r.fail_with_at("locale", msg::LOCALE, &locale);
     }
-    let stop_when_decided = r.boolean(top, "stop_when_decided", &root).unwrap_or(true);
+    let stop_when_decided = r.boolean(top, "stop_when_decided").unwrap_or(true);
 
     // questions
     // Each item's index in the playbook's array, beside it.
     let mut questions = Vec::new();
     let mut qidx = Vec::new();
-    let qpath = root.key("questions");
     match get(top, "questions") {
         Some(Value::Array(items)) => {
+            r.enter("questions");
             if items.is_empty() {
-                r.err(qpath.clone(), msg::NO_QUESTIONS);
+                r.fail(msg::NO_QUESTIONS);
             }
             for (i, item) in items.iter().enumerate() {
-                if let Some(q) = question(&mut r, item, &qpath.index(i)) {
+                r.enter_index(i);
+                if let Some(q) = question(&mut r, item) {
                     questions.push(q);
                     qidx.push(i);
                 }
+                r.leave();
             }
+            r.leave();
         }
-        Some(other) => r.err_with(qpath.clone(), msg::NOT_ARRAY, other.kind()),
-        None => r.err(qpath.clone(), msg::NO_QUESTIONS),
+        Some(other) => r.fail_with_at("questions", msg::NOT_ARRAY, other.kind()),
+        None => r.fail_at("questions", msg::NO_QUESTIONS),
     }
+    let qpath = Path::root().key("questions");
     // duplicate question ids
     for (n, q) in questions.iter().enumerate() {
         if questions[..n].iter().any(|p| p.id == q.id) {
-            r.err_with(qpath.index(qidx[n]).key("id"), msg::DUPLICATE_ID, &q.id);
+            r.err_with(
+                qpath.index(qidx[n]).key("id"),
+                msg::DUPLICATE_ID,
+                Some(&q.id),
+            );
         }
     }
 
     // rules
     let mut rules = Vec::new();
-    let rpath = root.key("rules");
     match get(top, "rules") {
         Some(Value::Array(items)) => {
+            r.enter("rules");
             for (i, item) in items.iter().enumerate() {
-                let p = rpath.index(i);
-                let Some(m) = r.object(item, &p) else {
-                    continue;
-                };
-                r.known_fields(m, RULE_FIELDS, &p);
-                let cond = match get(m, "if") {
-                    Some(c) => r.cond(c, &p.key("if")),
-                    None => {
-                        r.err_at(&p, "if", msg::RULE_NEEDS_IF);
-                        None
+                r.enter_index(i);
+                if let Some(m) = r.object(item) {
+                    r.known_fields(m, RULE_FIELDS);
+                    let cond = r.cond(m, "if");
+                    if get(m, "if").is_none() {
+                        r.fail_at("if", msg::RULE_NEEDS_IF);
                     }
-                };
-                let points = match get(m, "points") {
-                    Some(pv) => r.points(pv, &p.key("points")),
-                    None => {
-                        r.err_at(&p, "points", msg::MISSING);
-                        Vec::new()
+                    let points = r.points_at(m, "points", true);
+                    let reason = r.string(m, "reason", false);
+                    if let Some(cond) = cond {
+                        rules.push(Rule {
+                            cond,
+                            points,
+                            reason,
+                        });
                     }
-                };
-                let reason = r.string(m, "reason", &p, false);
-                if let Some(cond) = cond {
-                    rules.push(Rule {
-                        cond,
-                        points,
-                        reason,
-                    });
                 }
+                r.leave();
             }
+            r.leave();
         }
-        Some(other) => r.err_with(rpath.clone(), msg::NOT_ARRAY, other.kind()),
+        Some(other) => r.fail_with_at("rules", msg::NOT_ARRAY, other.kind()),
         None => {}
     }
 
     // outcomes
     let mut outcomes = Vec::new();
     let mut oidx = Vec::new();
-    let opath = root.key("outcomes");
     match get(top, "outcomes") {
         Some(Value::Array(items)) => {
+            r.enter("outcomes");
             if items.is_empty() {
-                r.err(opath.clone(), msg::NO_OUTCOMES);
+                r.fail(msg::NO_OUTCOMES);
             }
             let last = items.len().saturating_sub(1);
             for (i, item) in items.iter().enumerate() {
-                if let Some(o) = outcome(&mut r, item, &opath.index(i), i == last) {
+                r.enter_index(i);
+                if let Some(o) = outcome(&mut r, item, i == last) {
                     outcomes.push(o);
                     oidx.push(i);
                 }
+                r.leave();
             }
+            r.leave();
         }
-        Some(other) => r.err_with(opath.clone(), msg::NOT_ARRAY, other.kind()),
-        None => r.err(opath.clone(), msg::NO_OUTCOMES),
+        Some(other) => r.fail_with_at("outcomes", msg::NOT_ARRAY, other.kind()),
+        None => r.fail_at("outcomes", msg::NO_OUTCOMES),
     }
+    let opath = Path::root().key("outcomes");
     for (n, o) in outcomes.iter().enumerate() {
         if outcomes[..n].iter().any(|p| p.id == o.id) {
-            r.err_with(opath.index(oidx[n]).key("id"), msg::DUPLICATE_ID, &o.id);
+            r.err_with(
+                opath.index(oidx[n]).key("id"),
+                msg::DUPLICATE_ID,
+                Some(&o.id),
+            );
         }
     }
     let has_disqualified = outcomes.iter().any(|o| o.class == Class::Disqualified);
@@ -474,9 +564,10 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         for (q, qi) in questions.iter().zip(&qidx) {
             for (oi, c) in q.options.iter().enumerate() {
                 if c.disqualify.is_some() {
-                    r.err(
+                    r.err_with(
                         qpath.index(*qi).key("options").index(oi).key("disqualify"),
                         msg::NO_DISQUALIFIED_OUTCOME,
+                        None,
                     );
                 }
             }
@@ -484,45 +575,38 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     }
 
     // submit, remember, texts
-    let submit = get(top, "submit").and_then(|v| submit(&mut r, v, &root.key("submit")));
-    let remember_days = match get(top, "remember") {
-        Some(v) => {
-            let p = root.key("remember");
-            match r.object(v, &p) {
-                Some(m) => {
-                    r.known_fields(m, &["days"], &p);
-                    match get(m, "days") {
-                        Some(Value::Number(n))
-                            if float::fract(*n) == 0.0 && *n >= 0.0 && *n <= 3650.0 =>
-                        {
-                            Some(*n as u32)
-                        }
-                        Some(other) => {
-                            r.err_with_at(&p, "days", msg::NOT_INTEGER, other.kind());
-                            None
-                        }
-                        None => {
-                            r.err_at(&p, "days", msg::MISSING);
-                            None
-                        }
-                    }
-                }
-                None => None,
+    let submit = get(top, "submit").and_then(|v| {
+        r.enter("submit");
+        let s = submit(&mut r, v);
+        r.leave();
+        s
+    });
+    let mut remember_days = None;
+    if let Some(v) = get(top, "remember") {
+        r.enter("remember");
+        if let Some(m) = r.object(v) {
+            r.known_fields(m, "days");
+            remember_days = r.whole(m, "days", 3650.0).map(|n| n as u32);
+            if get(m, "days").is_none() {
+                r.fail_at("days", msg::MISSING);
             }
         }
-        None => None,
-    };
+        r.leave();
+    }
     let mut texts = Vec::new();
     if let Some(v) = get(top, "texts") {
-        let p = root.key("texts");
-        if let Some(m) = r.object(v, &p) {
-            r.known_fields(m, super::text::WIDGET_KEYS, &p);
+        r.enter("texts");
+        if let Some(m) = r.object(v) {
+            r.known_fields(m, super::text::WIDGET_KEYS);
             for (k, tv) in m {
-                if let Some(t) = r.text(tv, &p.key(k)) {
+                r.enter(k);
+                if let Some(t) = r.text(tv) {
                     texts.push((k.clone(), t));
                 }
+                r.leave();
             }
         }
+        r.leave();
     }
 
     // vars in every condition must name known data
@@ -580,155 +664,96 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[Question]) 
         }
     });
     for (m, d) in bad {
-        if d.is_empty() {
-            r.err(path.clone(), m);
-        } else {
-            r.err_with(path.clone(), m, &d);
-        }
+        let detail = if d.is_empty() { None } else { Some(d.as_str()) };
+        r.err_with(path.clone(), m, detail);
     }
 }
 
+/// The question being read (`r.at` is its path).
 #[inline(never)]
-fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
-    let m = r.object(v, path)?;
-    r.known_fields(m, QUESTION_FIELDS, path);
-    let id = r.string(m, "id", path, true);
+fn question(r: &mut Reader, v: &Value) -> Option<Question> {
+    let m = r.object(v)?;
+    r.known_fields(m, QUESTION_FIELDS);
+    let id = r.string(m, "id", true);
     if let Some(id) = &id {
         if !valid_question_id(id) {
-            r.err_with_at(path, "id", msg::QUESTION_ID, id);
+            r.fail_with_at("id", msg::QUESTION_ID, id);
         } else if id == "score" || id == "context" {
-            r.err_with_at(path, "id", msg::RESERVED_ID, id);
+            r.fail_with_at("id", msg::RESERVED_ID, id);
         }
     }
     let kind = match get(m, "type") {
         Some(Value::String(s)) => match Kind::from_name(s) {
             Some(k) => Some(k),
             None => {
-                r.err_with_at(path, "type", msg::QUESTION_TYPE, s);
+                r.fail_with_at("type", msg::QUESTION_TYPE, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with_at(path, "type", msg::NOT_STRING, other.kind());
+            r.fail_with_at("type", msg::NOT_STRING, other.kind());
             None
         }
         None => {
-            r.err_at(path, "type", msg::MISSING);
+            r.fail_at("type", msg::MISSING);
             None
         }
     };
-    let label = match get(m, "label") {
-        Some(l) => r.text(l, &path.key("label")),
-        None => {
-            if kind.is_some() && kind != Some(Kind::Hidden) {
-                r.err_at(path, "label", msg::NO_LABEL);
-            }
-            None
-        }
-    };
-    let help = r.opt_text(m, "help", path);
-    let placeholder = r.opt_text(m, "placeholder", path);
-    let required = r
-        .boolean(m, "required", path)
-        .unwrap_or(kind != Some(Kind::Hidden));
-    let contact = r.boolean(m, "contact", path).unwrap_or(false);
-    if contact && matches!(kind, Some(Kind::Choice | Kind::Multi)) {
-        r.err_at(path, "contact", msg::CONTACT_TYPE);
+    let label = r.opt_text(m, "label");
+    if get(m, "label").is_none() && kind.is_some() && kind != Some(Kind::Hidden) {
+        r.fail_at("label", msg::NO_LABEL);
     }
-    let ask_if = get(m, "ask_if").and_then(|c| r.cond(c, &path.key("ask_if")));
+    let help = r.opt_text(m, "help");
+    let placeholder = r.opt_text(m, "placeholder");
+    let required = r
+        .boolean(m, "required")
+        .unwrap_or(kind != Some(Kind::Hidden));
+    let contact = r.boolean(m, "contact").unwrap_or(false);
+    if contact && matches!(kind, Some(Kind::Choice | Kind::Multi)) {
+        r.fail_at("contact", msg::CONTACT_TYPE);
+    }
+    let ask_if = r.cond(m, "ask_if");
 
     // options
     let mut options: Vec<Choice> = Vec::new();
-    let op = path.key("options");
     match (get(m, "options"), kind) {
         (Some(Value::Array(items)), Some(k)) if k.has_options() => {
+            r.enter("options");
             if items.is_empty() {
-                r.err(op.clone(), msg::OPTIONS_REQUIRED);
+                r.fail(msg::OPTIONS_REQUIRED);
             }
             for (i, item) in items.iter().enumerate() {
-                let p = op.index(i);
-                let Some(om) = r.object(item, &p) else {
-                    continue;
-                };
-                r.known_fields(om, OPTION_FIELDS, &p);
-                let value = match get(om, "value") {
-                    Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
-                    Some(other) => {
-                        r.err_with_at(&p, "value", msg::OPTION_VALUE, other.kind());
-                        continue;
-                    }
-                    None => {
-                        r.err_at(&p, "value", msg::MISSING);
-                        continue;
-                    }
-                };
-                if options.iter().any(|o| o.value == value) {
-                    r.err_at(&p, "value", msg::DUPLICATE_VALUE);
+                r.enter_index(i);
+                if let Some(c) = choice(r, item, &options) {
+                    options.push(c);
                 }
-                let label = match get(om, "label") {
-                    Some(l) => r.text(l, &p.key("label")).unwrap_or_default(),
-                    None => match &value {
-                        Value::String(s) => Text::plain(s),
-                        _ => {
-                            r.err_at(&p, "label", msg::MISSING);
-                            Text::default()
-                        }
-                    },
-                };
-                let points = match get(om, "points") {
-                    Some(pv) => r.points(pv, &p.key("points")),
-                    None => Vec::new(),
-                };
-                let disqualify = match get(om, "disqualify") {
-                    Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-                    Some(_) => {
-                        r.err_at(&p, "disqualify", msg::DISQUALIFY_TYPE);
-                        None
-                    }
-                    None => None,
-                };
-                let reason = r.string(om, "reason", &p, false);
-                options.push(Choice {
-                    value,
-                    label,
-                    points,
-                    disqualify,
-                    reason,
-                });
+                r.leave();
             }
+            r.leave();
         }
-        (Some(Value::Array(_)), Some(_)) => r.err(op.clone(), msg::OPTIONS_NOT_ALLOWED),
+        (Some(Value::Array(_)), Some(_)) => r.fail_at("options", msg::OPTIONS_NOT_ALLOWED),
         (Some(other), Some(k)) if k.has_options() => {
-            r.err_with(op.clone(), msg::NOT_ARRAY, other.kind())
+            r.fail_with_at("options", msg::NOT_ARRAY, other.kind())
         }
-        (Some(_), Some(_)) => r.err(op.clone(), msg::OPTIONS_NOT_ALLOWED),
-        (None, Some(k)) if k.has_options() => r.err(op.clone(), msg::OPTIONS_REQUIRED),
+        (Some(_), Some(_)) => r.fail_at("options", msg::OPTIONS_NOT_ALLOWED),
+        (None, Some(k)) if k.has_options() => r.fail_at("options", msg::OPTIONS_REQUIRED),
         _ => {}
     }
 
     // validate
     let mut validate = Validate::default();
     if let Some(vv) = get(m, "validate") {
-        let vp = path.key("validate");
-        if let Some(vm) = r.object(vv, &vp) {
-            r.known_fields(vm, VALIDATE_FIELDS, &vp);
-            validate.business_email = r.boolean(vm, "business_email", &vp).unwrap_or(false);
-            validate.min = r.number(vm, "min", &vp);
-            validate.max = r.number(vm, "max", &vp);
-            validate.pattern = r.string(vm, "pattern", &vp, false);
-            validate.max_length = match get(vm, "max_length") {
-                Some(Value::Number(n)) if float::fract(*n) == 0.0 && *n >= 0.0 && *n < 1e9 => {
-                    Some(*n as usize)
-                }
-                Some(other) => {
-                    r.err_with_at(&vp, "max_length", msg::NOT_INTEGER, other.kind());
-                    None
-                }
-                None => None,
-            };
+        r.enter("validate");
+        if let Some(vm) = r.object(vv) {
+            r.known_fields(vm, VALIDATE_FIELDS);
+            validate.business_email = r.boolean(vm, "business_email").unwrap_or(false);
+            validate.min = r.number(vm, "min");
+            validate.max = r.number(vm, "max");
+            validate.pattern = r.string(vm, "pattern", false);
+            validate.max_length = r.whole(vm, "max_length", 999_999_999.0).map(|n| n as usize);
             if let (Some(lo), Some(hi)) = (validate.min, validate.max) {
                 if lo > hi {
-                    r.err_at(&vp, "min", msg::MIN_OVER_MAX);
+                    r.fail_at("min", msg::MIN_OVER_MAX);
                 }
             }
             if let Some(k) = kind {
@@ -741,44 +766,38 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
                     }
                 };
                 for (f, _) in vm {
-                    if VALIDATE_FIELDS.contains(&f.as_str()) && not_for(f) {
-                        r.err_with_at(&vp, f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
+                    if is_listed(VALIDATE_FIELDS, f) && not_for(f) {
+                        r.fail_with_at(f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
                     }
                 }
             }
             if let Some(p) = &validate.pattern {
                 if !crate::flow::answer::pattern_is_supported(p) {
-                    r.err_with_at(&vp, "pattern", msg::BAD_PATTERN, p);
+                    r.fail_with_at("pattern", msg::BAD_PATTERN, p);
                 }
             }
         }
+        r.leave();
     }
 
     // prefill
-    let prefill_query = match get(m, "prefill") {
-        Some(pv) => {
-            let pp = path.key("prefill");
-            match pv {
-                Value::Object(pm) => {
-                    r.known_fields(pm, &["query"], &pp);
-                    match get(pm, "query") {
-                        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                        _ => {
-                            r.err_at(&pp, "query", msg::PREFILL_QUERY);
-                            None
-                        }
-                    }
-                }
-                _ => {
-                    r.err(pp, msg::PREFILL_QUERY);
-                    None
+    let mut prefill_query = None;
+    if let Some(pv) = get(m, "prefill") {
+        r.enter("prefill");
+        match pv {
+            Value::Object(pm) => {
+                r.known_fields(pm, "query");
+                match get(pm, "query") {
+                    Some(Value::String(s)) if !s.is_empty() => prefill_query = Some(s.clone()),
+                    _ => r.fail_at("query", msg::PREFILL_QUERY),
                 }
             }
+            _ => r.fail(msg::PREFILL_QUERY),
         }
-        None => None,
-    };
+        r.leave();
+    }
     if kind == Some(Kind::Hidden) && prefill_query.is_none() {
-        r.err_at(path, "prefill", msg::HIDDEN_NEEDS_PREFILL);
+        r.fail_at("prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
     Some(Question {
@@ -796,73 +815,119 @@ fn question(r: &mut Reader, v: &Value, path: &Path) -> Option<Question> {
     })
 }
 
+/// The option being read, after the `earlier` ones of its question.
 #[inline(never)]
-fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome> {
-    let m = r.object(v, path)?;
-    r.known_fields(m, OUTCOME_FIELDS, path);
-    let id = r.string(m, "id", path, true);
+fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
+    let om = r.object(item)?;
+    r.known_fields(om, OPTION_FIELDS);
+    let value = match get(om, "value") {
+        Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
+        Some(other) => {
+            r.fail_with_at("value", msg::OPTION_VALUE, other.kind());
+            return None;
+        }
+        None => {
+            r.fail_at("value", msg::MISSING);
+            return None;
+        }
+    };
+    if earlier.iter().any(|o| o.value == value) {
+        r.fail_at("value", msg::DUPLICATE_VALUE);
+    }
+    let label = if get(om, "label").is_some() {
+        r.opt_text(om, "label").unwrap_or_default()
+    } else {
+        match &value {
+            Value::String(s) => Text::plain(s),
+            _ => {
+                r.fail_at("label", msg::MISSING);
+                Text::default()
+            }
+        }
+    };
+    let points = r.points_at(om, "points", false);
+    let disqualify = match get(om, "disqualify") {
+        Some(Value::String(s)) if !crate::value::trim(s).is_empty() => Some(s.clone()),
+        Some(_) => {
+            r.fail_at("disqualify", msg::DISQUALIFY_TYPE);
+            None
+        }
+        None => None,
+    };
+    let reason = r.string(om, "reason", false);
+    Some(Choice {
+        value,
+        label,
+        points,
+        disqualify,
+        reason,
+    })
+}
+
+/// The outcome being read.
+#[inline(never)]
+fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
+    let m = r.object(v)?;
+    r.known_fields(m, OUTCOME_FIELDS);
+    let id = r.string(m, "id", true);
     if let Some(id) = &id {
-        if id.trim().is_empty() {
-            r.err_at(path, "id", msg::EMPTY);
+        if crate::value::trim(id).is_empty() {
+            r.fail_at("id", msg::EMPTY);
         }
     }
     let class = match get(m, "class") {
         Some(Value::String(s)) => match Class::from_name(s) {
             Some(c) => Some(c),
             None => {
-                r.err_with_at(path, "class", msg::OUTCOME_CLASS, s);
+                r.fail_with_at("class", msg::OUTCOME_CLASS, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with_at(path, "class", msg::OUTCOME_CLASS, other.kind());
+            r.fail_with_at("class", msg::OUTCOME_CLASS, other.kind());
             None
         }
         None => {
-            r.err_at(path, "class", msg::MISSING);
+            r.fail_at("class", msg::MISSING);
             None
         }
     };
-    let cond = get(m, "if").and_then(|c| r.cond(c, &path.key("if")));
+    let cond = r.cond(m, "if");
     let has_if = get(m, "if").is_some();
     if last && has_if {
-        r.err_at(path, "if", msg::LAST_OUTCOME_IF);
+        r.fail_at("if", msg::LAST_OUTCOME_IF);
     }
     if last && class == Some(Class::Disqualified) {
-        r.err_at(path, "class", msg::LAST_OUTCOME_DISQUALIFIED);
+        r.fail_at("class", msg::LAST_OUTCOME_DISQUALIFIED);
     }
     if !last && !has_if && class.is_some() && class != Some(Class::Disqualified) {
-        r.err_at(path, "if", msg::OUTCOME_NEEDS_IF);
+        r.fail_at("if", msg::OUTCOME_NEEDS_IF);
     }
-    let title = r.opt_text(m, "title", path);
-    let message = r.opt_text(m, "message", path);
-    let then = match get(m, "then") {
-        Some(tv) => {
-            let tp = path.key("then");
-            match tv {
-                Value::Object(tm) if tm.len() == 1 => {
-                    let (k, u) = &tm[0];
-                    let url = r.url(u, &tp.key(k));
-                    match k.as_str() {
-                        "redirect" => url.map(Then::Redirect),
-                        "download" => url.map(Then::Download),
-                        "booking" => url.map(Then::Booking),
-                        _ => {
-                            r.err_with_at(&tp, k, msg::THEN_SHAPE, k);
-                            None
-                        }
+    let title = r.opt_text(m, "title");
+    let message = r.opt_text(m, "message");
+    let mut then = None;
+    if let Some(tv) = get(m, "then") {
+        r.enter("then");
+        match tv {
+            Value::Object(tm) if tm.len() == 1 => {
+                let (k, u) = &tm[0];
+                let url = r.url(u, k);
+                then = match k.as_str() {
+                    "redirect" => url.map(Then::Redirect),
+                    "download" => url.map(Then::Download),
+                    "booking" => url.map(Then::Booking),
+                    _ => {
+                        r.fail_with_at(k, msg::THEN_SHAPE, k);
+                        None
                     }
-                }
-                _ => {
-                    r.err(tp, msg::THEN_SHAPE);
-                    None
-                }
+                };
             }
+            _ => r.fail(msg::THEN_SHAPE),
         }
-        None => None,
-    };
+        r.leave();
+    }
     let submit = r
-        .boolean(m, "submit", path)
+        .boolean(m, "submit")
         .unwrap_or(class != Some(Class::Disqualified));
     Some(Outcome {
         id: id?,
@@ -875,11 +940,12 @@ fn outcome(r: &mut Reader, v: &Value, path: &Path, last: bool) -> Option<Outcome
     })
 }
 
+/// The submit settings being read.
 #[inline(never)]
-fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
-    let m = r.object(v, path)?;
-    r.known_fields(m, SUBMIT_FIELDS, path);
-    let url = get(m, "url").map(|u| r.url(u, &path.key("url")));
+fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
+    let m = r.object(v)?;
+    r.known_fields(m, SUBMIT_FIELDS);
+    let url = get(m, "url").map(|u| r.url(u, "url"));
     let format = match get(m, "format") {
         None => Some(Format::Json),
         Some(Value::String(s)) => match s.as_str() {
@@ -887,12 +953,12 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
             "form" => Some(Format::Form),
             "hubspot" => Some(Format::Hubspot),
             _ => {
-                r.err_with_at(path, "format", msg::SUBMIT_FORMAT, s);
+                r.fail_with_at("format", msg::SUBMIT_FORMAT, s);
                 None
             }
         },
         Some(other) => {
-            r.err_with_at(path, "format", msg::SUBMIT_FORMAT, other.kind());
+            r.fail_with_at("format", msg::SUBMIT_FORMAT, other.kind());
             None
         }
     };
@@ -900,33 +966,40 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         None => vec![Class::SalesReady, Class::ContentOnly],
         Some(Value::Array(items)) => {
             let mut out = Vec::new();
+            r.enter("classes");
             for (i, c) in items.iter().enumerate() {
                 match c.as_str().and_then(Class::from_name) {
                     Some(c) => out.push(c),
-                    None => r.err(path.key("classes").index(i), msg::SUBMIT_CLASS),
+                    None => {
+                        r.enter_index(i);
+                        r.fail(msg::SUBMIT_CLASS);
+                        r.leave();
+                    }
                 }
             }
+            r.leave();
             out
         }
         Some(_) => {
-            r.err_at(path, "classes", msg::SUBMIT_CLASS);
+            r.fail_at("classes", msg::SUBMIT_CLASS);
             Vec::new()
         }
     };
-    let hubspot = match get(m, "hubspot") {
-        Some(hv) => {
-            let hp = path.key("hubspot");
-            r.object(hv, &hp).and_then(|hm| {
-                r.known_fields(hm, &["portal_id", "form_guid"], &hp);
-                let portal = hubspot_id(r, hm, "portal_id", &hp);
-                let form = hubspot_id(r, hm, "form_guid", &hp);
-                Some((portal?, form?))
-            })
+    let mut hubspot = None;
+    if let Some(hv) = get(m, "hubspot") {
+        r.enter("hubspot");
+        if let Some(hm) = r.object(hv) {
+            r.known_fields(hm, "portal_id, form_guid");
+            let portal = hubspot_id(r, hm, "portal_id");
+            let form = hubspot_id(r, hm, "form_guid");
+            if let (Some(p), Some(f)) = (portal, form) {
+                hubspot = Some((p, f));
+            }
         }
-        None => None,
-    };
+        r.leave();
+    }
     if format == Some(Format::Hubspot) && hubspot.is_none() && get(m, "hubspot").is_none() {
-        r.err_at(path, "hubspot", msg::HUBSPOT_IDS);
+        r.fail_at("hubspot", msg::HUBSPOT_IDS);
     }
     // No url with format hubspot: HubSpot's own (unauthenticated, CORS-enabled) Forms v3
     // endpoint for the portal and form; the ids were checked to be URL-safe above.
@@ -935,7 +1008,7 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
         (None, Some(Format::Hubspot), Some((portal, form))) => Some(hubspot_endpoint(portal, form)),
         (None, Some(Format::Hubspot), None) => None, // reported as hubspot_ids
         (None, _, _) => {
-            r.err_at(path, "url", msg::MISSING);
+            r.fail_at("url", msg::MISSING);
             None
         }
     };
@@ -950,11 +1023,11 @@ fn submit(r: &mut Reader, v: &Value, path: &Path) -> Option<Submit> {
 /// `hubspot.portal_id` (digits; a number is fine) or `hubspot.form_guid` (hex digits and
 /// dashes): both go into the endpoint's path, so nothing else may pass.
 #[inline(never)]
-fn hubspot_id(r: &mut Reader, hm: &Map, key: &str, hp: &Path) -> Option<String> {
+fn hubspot_id(r: &mut Reader, hm: &Map, key: &str) -> Option<String> {
     let portal = key == "portal_id";
     let s = match get(hm, key) {
         Some(Value::Number(n)) if portal => crate::value::integer_text(*n),
-        _ => r.string(hm, key, hp, true),
+        _ => r.string(hm, key, true),
     }?;
     let ok = !s.is_empty()
         && s.bytes()
@@ -965,7 +1038,7 @@ fn hubspot_id(r: &mut Reader, hm: &Map, key: &str, hp: &Path) -> Option<String> 
         } else {
             msg::HUBSPOT_FORM
         };
-        r.err_with_at(hp, key, m, &s);
+        r.fail_with_at(key, m, &s);
         return None;
     }
     Some(s)

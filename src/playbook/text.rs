@@ -76,34 +76,10 @@ pub fn is_rtl(locale: &str) -> bool {
 }
 
 /// The widget's own strings, by key. A playbook's `texts` may override any of them.
-pub const WIDGET_KEYS: &[&str] = &[
-    "next",
-    "back",
-    "submit",
-    "start_over",
-    "progress",
-    "required",
-    "invalid_email",
-    "business_email",
-    "invalid_phone",
-    "invalid_number",
-    "too_small",
-    "too_large",
-    "too_long",
-    "pattern",
-    "invalid_choice",
-    "consent_required",
-    "loading",
-    "load_error",
-    "download",
-    "book",
-    "continue",
-    "close",
-    "optional",
-];
+pub const WIDGET_KEYS: &str = "next, back, submit, start_over, progress, required, invalid_email, business_email, invalid_phone, invalid_number, too_small, too_large, too_long, pattern, invalid_choice, consent_required, loading, load_error, download, book, continue, close, optional";
 
 /// The widget's own strings in `locale`'s language, if they are translated into it.
-fn table(locale: &str) -> Option<&'static [(&'static str, &'static str)]> {
+fn table(locale: &str) -> Option<&'static str> {
     match primary(locale).to_ascii_lowercase().as_str() {
         "en" => Some(EN),
         "de" => Some(DE),
@@ -119,150 +95,123 @@ pub fn translated(locale: &str) -> bool {
 }
 
 /// The built-in value of a widget string in a language (English when the language has
-/// no translation).
+/// no translation); "" for a key that is not in `WIDGET_KEYS`.
 pub fn builtin(key: &str, locale: &str) -> &'static str {
-    let table = table(locale).unwrap_or(EN);
-    table
-        .iter()
-        .find(|(k, _)| *k == key)
-        .or_else(|| EN.iter().find(|(k, _)| *k == key))
-        .map(|(_, v)| *v)
-        .unwrap_or("")
+    let mut keys = WIDGET_KEYS;
+    let mut rest = table(locale).unwrap_or(EN);
+    while !keys.is_empty() {
+        let (k, more) = crate::value::split_at_byte(keys, b',');
+        let (line, next) = crate::value::split_at_byte(rest, b'\n');
+        if k == key {
+            return line;
+        }
+        keys = more.and_then(|m| m.get(1..)).unwrap_or("");
+        rest = next.unwrap_or("");
+    }
+    ""
 }
 
-const EN: &[(&str, &str)] = &[
-    ("next", "Next"),
-    ("back", "Back"),
-    ("submit", "Submit"),
-    ("start_over", "Not you? Start over"),
-    ("progress", "Question {n} of {total}"),
-    ("required", "Please answer this question."),
-    ("invalid_email", "Please enter a valid email address."),
-    ("business_email", "Please use your work email address."),
-    ("invalid_phone", "Please enter a valid phone number."),
-    ("invalid_number", "Please enter a number."),
-    ("too_small", "The number is too small."),
-    ("too_large", "The number is too large."),
-    ("too_long", "This answer is too long."),
-    ("pattern", "Please check the format of this answer."),
-    ("invalid_choice", "Please choose one of the options."),
-    ("consent_required", "Please tick the box to continue."),
-    ("loading", "Loading…"),
-    ("load_error", "This form could not be loaded."),
-    ("download", "Download"),
-    ("book", "Book a call"),
-    ("continue", "Continue"),
-    ("close", "Close"),
-    ("optional", "(optional)"),
-];
+// Each language's strings, one line per key of `WIDGET_KEYS`, in its order (one string
+// per language rather than a table of (key, value) pairs, whose pointers compress badly).
+const EN: &str = "\
+    Next\n\
+    Back\n\
+    Submit\n\
+    Not you? Start over\n\
+    Question {n} of {total}\n\
+    Please answer this question.\n\
+    Please enter a valid email address.\n\
+    Please use your work email address.\n\
+    Please enter a valid phone number.\n\
+    Please enter a number.\n\
+    The number is too small.\n\
+    The number is too large.\n\
+    This answer is too long.\n\
+    Please check the format of this answer.\n\
+    Please choose one of the options.\n\
+    Please tick the box to continue.\n\
+    Loading…\n\
+    This form could not be loaded.\n\
+    Download\n\
+    Book a call\n\
+    Continue\n\
+    Close\n\
+    (optional)";
 
-const DE: &[(&str, &str)] = &[
-    ("next", "Weiter"),
-    ("back", "Zurück"),
-    ("submit", "Absenden"),
-    ("start_over", "Nicht Sie? Neu beginnen"),
-    ("progress", "Frage {n} von {total}"),
-    ("required", "Bitte beantworten Sie diese Frage."),
-    (
-        "invalid_email",
-        "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
-    ),
-    (
-        "business_email",
-        "Bitte verwenden Sie Ihre geschäftliche E-Mail-Adresse.",
-    ),
-    (
-        "invalid_phone",
-        "Bitte geben Sie eine gültige Telefonnummer ein.",
-    ),
-    ("invalid_number", "Bitte geben Sie eine Zahl ein."),
-    ("too_small", "Die Zahl ist zu klein."),
-    ("too_large", "Die Zahl ist zu groß."),
-    ("too_long", "Diese Antwort ist zu lang."),
-    ("pattern", "Bitte prüfen Sie das Format dieser Antwort."),
-    ("invalid_choice", "Bitte wählen Sie eine der Optionen."),
-    (
-        "consent_required",
-        "Bitte setzen Sie das Häkchen, um fortzufahren.",
-    ),
-    ("loading", "Wird geladen…"),
-    ("load_error", "Dieses Formular konnte nicht geladen werden."),
-    ("download", "Herunterladen"),
-    ("book", "Termin buchen"),
-    ("continue", "Weiter"),
-    ("close", "Schließen"),
-    ("optional", "(optional)"),
-];
+const DE: &str = "\
+    Weiter\n\
+    Zurück\n\
+    Absenden\n\
+    Nicht Sie? Neu beginnen\n\
+    Frage {n} von {total}\n\
+    Bitte beantworten Sie diese Frage.\n\
+    Bitte geben Sie eine gültige E-Mail-Adresse ein.\n\
+    Bitte verwenden Sie Ihre geschäftliche E-Mail-Adresse.\n\
+    Bitte geben Sie eine gültige Telefonnummer ein.\n\
+    Bitte geben Sie eine Zahl ein.\n\
+    Die Zahl ist zu klein.\n\
+    Die Zahl ist zu groß.\n\
+    Diese Antwort ist zu lang.\n\
+    Bitte prüfen Sie das Format dieser Antwort.\n\
+    Bitte wählen Sie eine der Optionen.\n\
+    Bitte setzen Sie das Häkchen, um fortzufahren.\n\
+    Wird geladen…\n\
+    Dieses Formular konnte nicht geladen werden.\n\
+    Herunterladen\n\
+    Termin buchen\n\
+    Weiter\n\
+    Schließen\n\
+    (optional)";
 
-const FR: &[(&str, &str)] = &[
-    ("next", "Suivant"),
-    ("back", "Retour"),
-    ("submit", "Envoyer"),
-    ("start_over", "Ce n’est pas vous ? Recommencer"),
-    ("progress", "Question {n} sur {total}"),
-    ("required", "Veuillez répondre à cette question."),
-    (
-        "invalid_email",
-        "Veuillez saisir une adresse e-mail valide.",
-    ),
-    (
-        "business_email",
-        "Veuillez utiliser votre adresse e-mail professionnelle.",
-    ),
-    (
-        "invalid_phone",
-        "Veuillez saisir un numéro de téléphone valide.",
-    ),
-    ("invalid_number", "Veuillez saisir un nombre."),
-    ("too_small", "Le nombre est trop petit."),
-    ("too_large", "Le nombre est trop grand."),
-    ("too_long", "Cette réponse est trop longue."),
-    ("pattern", "Veuillez vérifier le format de cette réponse."),
-    ("invalid_choice", "Veuillez choisir une des options."),
-    (
-        "consent_required",
-        "Veuillez cocher la case pour continuer.",
-    ),
-    ("loading", "Chargement…"),
-    ("load_error", "Ce formulaire n’a pas pu être chargé."),
-    ("download", "Télécharger"),
-    ("book", "Prendre rendez-vous"),
-    ("continue", "Continuer"),
-    ("close", "Fermer"),
-    ("optional", "(facultatif)"),
-];
+const FR: &str = "\
+    Suivant\n\
+    Retour\n\
+    Envoyer\n\
+    Ce n’est pas vous ? Recommencer\n\
+    Question {n} sur {total}\n\
+    Veuillez répondre à cette question.\n\
+    Veuillez saisir une adresse e-mail valide.\n\
+    Veuillez utiliser votre adresse e-mail professionnelle.\n\
+    Veuillez saisir un numéro de téléphone valide.\n\
+    Veuillez saisir un nombre.\n\
+    Le nombre est trop petit.\n\
+    Le nombre est trop grand.\n\
+    Cette réponse est trop longue.\n\
+    Veuillez vérifier le format de cette réponse.\n\
+    Veuillez choisir une des options.\n\
+    Veuillez cocher la case pour continuer.\n\
+    Chargement…\n\
+    Ce formulaire n’a pas pu être chargé.\n\
+    Télécharger\n\
+    Prendre rendez-vous\n\
+    Continuer\n\
+    Fermer\n\
+    (facultatif)";
 
-const ES: &[(&str, &str)] = &[
-    ("next", "Siguiente"),
-    ("back", "Atrás"),
-    ("submit", "Enviar"),
-    ("start_over", "¿No es usted? Empezar de nuevo"),
-    ("progress", "Pregunta {n} de {total}"),
-    ("required", "Por favor, responda a esta pregunta."),
-    (
-        "invalid_email",
-        "Introduzca una dirección de correo válida.",
-    ),
-    (
-        "business_email",
-        "Utilice su correo electrónico de trabajo.",
-    ),
-    ("invalid_phone", "Introduzca un número de teléfono válido."),
-    ("invalid_number", "Introduzca un número."),
-    ("too_small", "El número es demasiado pequeño."),
-    ("too_large", "El número es demasiado grande."),
-    ("too_long", "Esta respuesta es demasiado larga."),
-    ("pattern", "Revise el formato de esta respuesta."),
-    ("invalid_choice", "Elija una de las opciones."),
-    ("consent_required", "Marque la casilla para continuar."),
-    ("loading", "Cargando…"),
-    ("load_error", "No se pudo cargar este formulario."),
-    ("download", "Descargar"),
-    ("book", "Reservar una llamada"),
-    ("continue", "Continuar"),
-    ("close", "Cerrar"),
-    ("optional", "(opcional)"),
-];
+const ES: &str = "\
+    Siguiente\n\
+    Atrás\n\
+    Enviar\n\
+    ¿No es usted? Empezar de nuevo\n\
+    Pregunta {n} de {total}\n\
+    Por favor, responda a esta pregunta.\n\
+    Introduzca una dirección de correo válida.\n\
+    Utilice su correo electrónico de trabajo.\n\
+    Introduzca un número de teléfono válido.\n\
+    Introduzca un número.\n\
+    El número es demasiado pequeño.\n\
+    El número es demasiado grande.\n\
+    Esta respuesta es demasiado larga.\n\
+    Revise el formato de esta respuesta.\n\
+    Elija una de las opciones.\n\
+    Marque la casilla para continuar.\n\
+    Cargando…\n\
+    No se pudo cargar este formulario.\n\
+    Descargar\n\
+    Reservar una llamada\n\
+    Continuar\n\
+    Cerrar\n\
+    (opcional)";
 
 #[cfg(test)]
 mod tests {
@@ -285,11 +234,12 @@ mod tests {
     #[test]
     fn every_language_has_every_key() {
         for table in [EN, DE, FR, ES] {
-            for k in WIDGET_KEYS {
-                assert!(table.iter().any(|(key, _)| key == k), "missing {k}");
-            }
-            assert_eq!(table.len(), WIDGET_KEYS.len());
+            let lines: Vec<&str> = table.split('\n').collect();
+            assert_eq!(lines.len(), WIDGET_KEYS.split(", ").count());
+            assert!(lines.iter().all(|l| !l.is_empty() && l.trim() == *l));
         }
+        assert_eq!(builtin("optional", "fr"), "(facultatif)");
+        assert_eq!(builtin("nope", "fr"), "");
         assert_eq!(builtin("next", "de-AT"), "Weiter");
         assert_eq!(builtin("next", "ja"), "Next");
         assert!(is_rtl("ar-EG") && !is_rtl("en"));

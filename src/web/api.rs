@@ -33,7 +33,10 @@ pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
     if let Some(w) = widget::find(el) {
         return Some(w);
     }
-    let attr = |name: &str| el.get_attribute(name).filter(|v| !v.trim().is_empty());
+    let attr = |name: &str| {
+        el.get_attribute(name)
+            .filter(|v| !crate::value::trim(v).is_empty())
+    };
     let opts = Options {
         locale: attr(ATTR_LOCALE),
         min_fill_ms: attr(ATTR_MIN_FILL_MS)

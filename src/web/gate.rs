@@ -83,7 +83,7 @@ fn on_click(e: Event) {
         return;
     };
     e.prevent_default();
-    let name = page::text(&link, "textContent").trim().to_owned();
+    let name = crate::value::trim(&page::text(&link, "textContent")).to_owned();
     open(link, url, file, name);
 }
 

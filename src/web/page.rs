@@ -104,7 +104,7 @@ pub fn cookie(name: &str) -> Option<String> {
     while let Some(at) = rest {
         let (kv, more) = crate::value::split_at_byte(at, b';');
         rest = more;
-        if let (k, Some(v)) = crate::value::split_at_byte(kv.trim(), b'=') {
+        if let (k, Some(v)) = crate::value::split_at_byte(crate::value::trim(kv), b'=') {
             if k == name {
                 return Some(v.to_owned());
             }
@@ -120,8 +120,8 @@ pub fn page_locale() -> String {
         .and_then(|d| d.document_element())
         .and_then(|e| e.get_attribute("lang"))
         .unwrap_or_default();
-    if !lang.trim().is_empty() {
-        return lang.trim().to_owned();
+    if !crate::value::trim(&lang).is_empty() {
+        return crate::value::trim(&lang).to_owned();
     }
     global_text("navigator", "language")
 }

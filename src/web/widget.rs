@@ -640,7 +640,7 @@ impl Widget {
     /// The language asked for: the element's or option's, else the page's (may be empty).
     fn requested_locale(&self) -> String {
         match &self.opts.locale {
-            Some(l) if !l.trim().is_empty() => l.trim().to_owned(),
+            Some(l) if !crate::value::trim(l).is_empty() => crate::value::trim(l).to_owned(),
             _ => page::page_locale(),
         }
     }
@@ -772,7 +772,7 @@ impl Widget {
             }
             Kind::Consent => Value::Bool(first(SEL_CHECKED).is_some()),
             _ => match first(SEL_ANSWER).map(|i| render::value(&i)) {
-                Some(v) if !v.trim().is_empty() => Value::String(v),
+                Some(v) if !crate::value::trim(&v).is_empty() => Value::String(v),
                 _ => Value::Null,
             },
         };
