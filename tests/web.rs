@@ -254,12 +254,12 @@ fn choice_is_a_fieldset_with_a_legend_and_labelled_radios() {
         Some(ID_HELP)
     );
     // Progress is announced politely; the first step has no Back.
-    let progress = q(&el, ".lq-progress").unwrap();
+    let progress = q(&el, ".p").unwrap();
     assert_eq!(
         progress.get_attribute("aria-live").as_deref(),
         Some("polite")
     );
-    assert_eq!(text(&el, ".lq-progress"), "Question 1 of 2");
+    assert_eq!(text(&el, ".p"), "Question 1 of 2");
     assert!(q(&el, SEL_BACK).is_none());
     assert_eq!(text(&el, "button[type=submit]"), "Next");
     assert!(q(&el, "form").unwrap().has_attribute("novalidate"));
@@ -333,10 +333,7 @@ fn playbook_and_visitor_text_is_only_ever_text() {
       "title": "<img src=z onerror=alert(5)>Done", "message": "<a href=javascript:alert(6)>x</a>" } ] }"#;
     mount_json(&el, json, opts());
     assert_eq!(text(&el, "legend"), "<img src=x onerror=alert(1)>Pick");
-    assert_eq!(
-        text(&el, "label.lq-option > span"),
-        "<img src=y onerror=alert(2)>A"
-    );
+    assert_eq!(text(&el, "label.o > span"), "<img src=y onerror=alert(2)>A");
     click(&el, "input[type=radio]");
     next(&el);
     fill(&el, "<script>window.__lqxss=2</script>");
@@ -360,7 +357,7 @@ fn next_back_and_the_earlier_answer() {
     mount_json(&el, CHOICE, opts());
     choose(&el, "l");
     assert_eq!(text(&el, "label[for=\"lq-input\"]"), "Your email");
-    assert_eq!(text(&el, ".lq-progress"), "Question 2 of 2");
+    assert_eq!(text(&el, ".p"), "Question 2 of 2");
     // The last step submits.
     assert_eq!(text(&el, "button[type=submit]"), "Submit");
     assert_eq!(text(&el, SEL_BACK), "Back");
@@ -445,7 +442,7 @@ fn events_fire_in_order_with_their_details() {
     assert_eq!(h.get_attribute("tabindex").as_deref(), Some("-1"));
     assert!(root(&el).active_element().is_some_and(|a| a == h));
     assert_eq!(text(&el, "[part=message]"), "Pick a time.");
-    assert!(text(&el, ".lq-progress").is_empty());
+    assert!(text(&el, ".p").is_empty());
     // The playground's trace comes from the engine.
     let t = widget::trace(&w);
     assert_eq!(field(&t, "outcome").as_string().as_deref(), Some("big"));
@@ -715,7 +712,7 @@ fn an_element_with_an_inline_playbook_connects() {
     api::connect(&el, &JsValue::UNDEFINED).expect("mounted");
     // German widget strings, the playbook's own (untranslated) label.
     assert_eq!(text(&el, "button[type=submit]"), "Weiter");
-    assert_eq!(text(&el, ".lq-progress"), "Frage 1 von 2");
+    assert_eq!(text(&el, ".p"), "Frage 1 von 2");
     assert_eq!(text(&el, "legend"), "How big?");
     assert_eq!(
         q(&el, ".lq").unwrap().get_attribute("lang").as_deref(),

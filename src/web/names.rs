@@ -141,47 +141,47 @@ pub const CLASS_FRAME: &str = "lq";
 /// selector of the frame, directly in a shadow root
 pub const SEL_FRAME: &str = ":scope > .lq";
 /// progress text
-pub const CLASS_PROGRESS: &str = "lq-progress";
+pub const CLASS_PROGRESS: &str = "p";
 /// progress bar track
-pub const CLASS_BAR: &str = "lq-bar";
+pub const CLASS_BAR: &str = "b";
 /// a question's field group
-pub const CLASS_FIELD: &str = "lq-field";
+pub const CLASS_FIELD: &str = "f";
 /// the option list
-pub const CLASS_OPTIONS: &str = "lq-options";
+pub const CLASS_OPTIONS: &str = "os";
 /// one option
-pub const CLASS_OPTION: &str = "lq-option";
+pub const CLASS_OPTION: &str = "o";
 /// the question text
-pub const CLASS_QUESTION: &str = "lq-q";
+pub const CLASS_QUESTION: &str = "q";
 /// "(optional)"
-pub const CLASS_OPTIONAL: &str = "lq-optional";
+pub const CLASS_OPTIONAL: &str = "n";
 /// help text
-pub const CLASS_HELP: &str = "lq-help";
+pub const CLASS_HELP: &str = "h";
 /// error text
-pub const CLASS_ERROR: &str = "lq-error";
+pub const CLASS_ERROR: &str = "e";
 /// a text-like input
-pub const CLASS_INPUT: &str = "lq-input";
+pub const CLASS_INPUT: &str = "i";
 /// the consent row
-pub const CLASS_CONSENT: &str = "lq-field lq-consent";
+pub const CLASS_CONSENT: &str = "f c";
 /// a button that looks like a link ("Not you? Start over")
-pub const CLASS_LINK: &str = "lq-link";
+pub const CLASS_LINK: &str = "l";
 /// the replaced part of the frame (one step at a time)
-pub const CLASS_BODY: &str = "lq-body";
+pub const CLASS_BODY: &str = "y";
 /// the button row
-pub const CLASS_ACTIONS: &str = "lq-actions";
+pub const CLASS_ACTIONS: &str = "a";
 /// a primary button
-pub const CLASS_PRIMARY: &str = "lq-btn lq-primary";
+pub const CLASS_PRIMARY: &str = "bt pr";
 /// a secondary button
-pub const CLASS_SECONDARY: &str = "lq-btn lq-secondary";
+pub const CLASS_SECONDARY: &str = "bt sc";
 /// the honeypot wrapper (visually hidden)
-pub const CLASS_TRAP: &str = "lq-trap";
+pub const CLASS_TRAP: &str = "t";
 /// the outcome screen
-pub const CLASS_OUTCOME: &str = "lq-outcome";
+pub const CLASS_OUTCOME: &str = "oc";
 /// the booking iframe
-pub const CLASS_BOOKING: &str = "lq-booking";
+pub const CLASS_BOOKING: &str = "bk";
 /// loading / failure text
-pub const CLASS_STATUS: &str = "lq-status";
+pub const CLASS_STATUS: &str = "s";
 /// modifier: failure
-pub const CLASS_FAILED: &str = "lq-status lq-failed";
+pub const CLASS_FAILED: &str = "s x";
 
 /// the gate's dialog (styled by `gate.rs`'s zero-specificity sheet)
 pub const CLASS_GATE: &str = "lq-gate";
