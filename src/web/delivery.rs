@@ -172,19 +172,15 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
     if verdict.is_some() {
         save(&ob);
     }
-    let lead_id: JsValue = e.id.as_str().into();
-    match verdict {
-        Some(Verdict::Delivered) => {
-            if let Some(target) = take_host(&e.id) {
-                let detail = object(&[
-                    (KEY_LEAD_ID, lead_id),
-                    (KEY_PLAYBOOK_ID, e.playbook_id.as_str().into()),
-                ]);
-                emit(&target, EV_SUBMITTED, &detail);
-            }
-        }
-        Some(Verdict::Failed { status }) => {
-            if let Some(target) = take_host(&e.id) {
+    // A final verdict ends the lead's wait for its host: one look-up for both.
+    let target = match verdict {
+        Some(Verdict::Delivered | Verdict::Failed { .. }) => take_host(&e.id),
+        _ => None,
+    };
+    if let Some(target) = target {
+        let lead_id: JsValue = e.id.as_str().into();
+        match verdict {
+            Some(Verdict::Failed { status }) => {
                 let n = f64::from(status);
                 let message = ["the lead endpoint answered HTTP ", &page::number_text(n)];
                 events::error(
@@ -194,8 +190,14 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
                     &[(KEY_LEAD_ID, lead_id), (KEY_STATUS, n.into())],
                 );
             }
+            _ => {
+                let detail = object(&[
+                    (KEY_LEAD_ID, lead_id),
+                    (KEY_PLAYBOOK_ID, e.playbook_id.as_str().into()),
+                ]);
+                emit(&target, EV_SUBMITTED, &detail);
+            }
         }
-        Some(Verdict::Retry { .. }) | None => {}
     }
     flush();
 }

@@ -534,17 +534,11 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
         add(&section, &text(doc, "p", &[(A_PART, PART_MESSAGE)], m));
     }
     match &o.then {
-        Some(Then::Redirect(url)) => {
-            add(
-                &section,
-                &actions(doc, &link(doc, url, &t.get("continue"), false)),
-            );
-        }
-        Some(Then::Download(url)) => {
-            add(
-                &section,
-                &actions(doc, &link(doc, url, &t.get("download"), true)),
-            );
+        // One path for both links: they differ in their label and `download` only.
+        Some(Then::Redirect(url) | Then::Download(url)) => {
+            let download = matches!(o.then, Some(Then::Download(_)));
+            let label = t.get(if download { "download" } else { "continue" });
+            add(&section, &actions(doc, &link(doc, url, &label, download)));
         }
         Some(Then::Booking(url)) => {
             let book = t.get("book");
