@@ -66,19 +66,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The `type` names, in the order of `Kind::at`.
+    pub(crate) const NAMES: &'static str =
+        "choice, multi, text, email, phone, number, consent, hidden";
+    /// The kind at an index of `Kind::NAMES`.
+    pub(crate) fn at(i: usize) -> Option<Kind> {
+        use Kind::*;
+        [Choice, Multi, Text, Email, Phone, Number, Consent, Hidden]
+            .get(i)
+            .copied()
+    }
     /// Parses a `type` name.
     pub fn from_name(s: &str) -> Option<Kind> {
-        Some(match s {
-            "choice" => Kind::Choice,
-            "multi" => Kind::Multi,
-            "text" => Kind::Text,
-            "email" => Kind::Email,
-            "phone" => Kind::Phone,
-            "number" => Kind::Number,
-            "consent" => Kind::Consent,
-            "hidden" => Kind::Hidden,
-            _ => return None,
-        })
+        Kind::at(parse::position(Kind::NAMES, s)?)
     }
     /// The `type` name.
     pub fn name(self) -> &'static str {
@@ -187,14 +187,17 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class names, in the order of `Class::at`.
+    pub(crate) const NAMES: &'static str = "sales_ready, content_only, disqualified";
+    /// The class at an index of `Class::NAMES`.
+    pub(crate) fn at(i: usize) -> Option<Class> {
+        [Class::SalesReady, Class::ContentOnly, Class::Disqualified]
+            .get(i)
+            .copied()
+    }
     /// Parses a class name.
     pub fn from_name(s: &str) -> Option<Class> {
-        Some(match s {
-            "sales_ready" => Class::SalesReady,
-            "content_only" => Class::ContentOnly,
-            "disqualified" => Class::Disqualified,
-            _ => return None,
-        })
+        Class::at(parse::position(Class::NAMES, s)?)
     }
     /// The class name.
     pub fn name(self) -> &'static str {

@@ -83,6 +83,16 @@ impl Reader {
         self.report(None, m, detail);
         self.at = saved;
     }
+    /// A problem at field `key` of item `i` of the array at field `list` (ids compared
+    /// across the array).
+    #[inline(never)]
+    fn fail_item(&mut self, list: &str, i: usize, key: &str, m: Msg, detail: Option<&str>) {
+        self.enter(list);
+        self.enter_index(i);
+        self.report(Some(key), m, detail);
+        self.leave();
+        self.leave();
+    }
     /// Reading moves into field `key`.
     #[inline(never)]
     fn enter(&mut self, key: &str) {
@@ -97,6 +107,69 @@ impl Reader {
     #[inline(never)]
     fn leave(&mut self) {
         self.at.pop();
+    }
+
+    /// Reads each of `items` with `f` (given its index and whether it is the last), the
+    /// path entered at it.
+    #[inline(never)]
+    fn each(&mut self, items: &[Value], f: &mut dyn FnMut(&mut Reader, usize, bool, &Value)) {
+        let last = items.len().saturating_sub(1);
+        for (i, item) in items.iter().enumerate() {
+            self.enter_index(i);
+            f(self, i, i == last, item);
+            self.leave();
+        }
+    }
+
+    /// Reads the items of the array at field `key` with `f`; `empty`, when given, is
+    /// reported for an empty or missing array.
+    #[inline(never)]
+    fn list(
+        &mut self,
+        m: &Map,
+        key: &str,
+        empty: Option<Msg>,
+        f: &mut dyn FnMut(&mut Reader, usize, bool, &Value),
+    ) {
+        match get(m, key) {
+            Some(Value::Array(items)) => {
+                self.enter(key);
+                if let (true, Some(e)) = (items.is_empty(), empty) {
+                    self.fail(e);
+                }
+                self.each(items, f);
+                self.leave();
+            }
+            Some(other) => self.fail_with_at(key, msg::NOT_ARRAY, other.kind()),
+            None => {
+                if let Some(e) = empty {
+                    self.fail_at(key, e);
+                }
+            }
+        }
+    }
+
+    /// The index in `names` (a list like `"id, type"`) of the string at field `key`:
+    /// `bad` for another string, `wrong` for another value, `MISSING` when absent.
+    #[inline(never)]
+    fn named(&mut self, m: &Map, key: &str, names: &str, bad: Msg, wrong: Msg) -> Option<usize> {
+        match get(m, key) {
+            Some(Value::String(s)) => {
+                let i = position(names, s);
+                if i.is_none() {
+                    self.fail_with_at(key, bad, s);
+                }
+                i
+            }
+            Some(other) => {
+                self.fail_with_at(key, wrong, other.kind());
+                None
+            }
+            None => {
+                self.fail_at(key, msg::MISSING);
+                None
+            }
+        }
     }
 
     /// The object being read, or a problem.
@@ -151,15 +224,16 @@ impl Reader {
         }
     }
 
+    /// The boolean at field `key`, or `default`.
     #[inline(never)]
-    fn boolean(&mut self, m: &Map, key: &str) -> Option<bool> {
+    fn boolean(&mut self, m: &Map, key: &str, default: bool) -> bool {
         match get(m, key) {
-            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::Bool(b)) => *b,
             Some(other) => {
                 self.fail_with_at(key, msg::NOT_BOOL, other.kind());
-                None
+                default
             }
-            None => None,
+            None => default,
         }
     }
 
@@ -382,15 +456,23 @@ fn next_item(list: &str) -> (&str, &str) {
 
 /// Whether `name` is an item of a list like `"id, type"`.
 pub(crate) fn is_listed(list: &str, name: &str) -> bool {
+    position(list, name).is_some()
+}
+
+/// Where `name` is in a list like `"id, type"`.
+#[inline(never)]
+pub(crate) fn position(list: &str, name: &str) -> Option<usize> {
     let mut rest = list;
+    let mut i = 0;
     while !rest.is_empty() {
         let (item, more) = next_item(rest);
         if item == name {
-            return true;
+            return Some(i);
         }
         rest = more;
+        i += 1;
     }
-    false
+    None
 }
 
 /// The item of `allowed` (a list like `"id, type"`) closest to `s` (edit distance at most
@@ -458,119 +540,88 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     if !valid_locale(&locale) {
         r.fail_with_at("locale", msg::LOCALE, &locale);
     }
-    let stop_when_decided = r.boolean(top, "stop_when_decided").unwrap_or(true);
+    let stop_when_decided = r.boolean(top, "stop_when_decided", true);
 
     // questions
     // Each item's index in the playbook's array, beside it.
     let mut questions = Vec::new();
     let mut qidx = Vec::new();
-    match get(top, "questions") {
-        Some(Value::Array(items)) => {
-            r.enter("questions");
-            if items.is_empty() {
-                r.fail(msg::NO_QUESTIONS);
+    r.list(
+        top,
+        "questions",
+        Some(msg::NO_QUESTIONS),
+        &mut |r, i, _, item| {
+            if let Some(q) = question(r, item) {
+                questions.push(q);
+                qidx.push(i);
             }
-            for (i, item) in items.iter().enumerate() {
-                r.enter_index(i);
-                if let Some(q) = question(&mut r, item) {
-                    questions.push(q);
-                    qidx.push(i);
-                }
-                r.leave();
-            }
-            r.leave();
-        }
-        Some(other) => r.fail_with_at("questions", msg::NOT_ARRAY, other.kind()),
-        None => r.fail_at("questions", msg::NO_QUESTIONS),
-    }
-    let qpath = Path::root().key("questions");
+        },
+    );
     // duplicate question ids
-    for (n, q) in questions.iter().enumerate() {
+    for (n, (q, qi)) in questions.iter().zip(&qidx).enumerate() {
         if questions[..n].iter().any(|p| p.id == q.id) {
-            r.err_with(
-                qpath.index(qidx[n]).key("id"),
-                msg::DUPLICATE_ID,
-                Some(&q.id),
-            );
+            r.fail_item("questions", *qi, "id", msg::DUPLICATE_ID, Some(&q.id));
         }
     }
 
     // rules
     let mut rules = Vec::new();
-    match get(top, "rules") {
-        Some(Value::Array(items)) => {
-            r.enter("rules");
-            for (i, item) in items.iter().enumerate() {
-                r.enter_index(i);
-                if let Some(m) = r.object(item) {
-                    r.known_fields(m, RULE_FIELDS);
-                    let cond = r.cond(m, "if");
-                    if get(m, "if").is_none() {
-                        r.fail_at("if", msg::RULE_NEEDS_IF);
-                    }
-                    let points = r.points_at(m, "points", true);
-                    let reason = r.string(m, "reason", false);
-                    if let Some(cond) = cond {
-                        rules.push(Rule {
-                            cond,
-                            points,
-                            reason,
-                        });
-                    }
-                }
-                r.leave();
+    r.list(top, "rules", None, &mut |r, _, _, item| {
+        if let Some(m) = r.object(item) {
+            r.known_fields(m, RULE_FIELDS);
+            let cond = r.cond(m, "if");
+            if get(m, "if").is_none() {
+                r.fail_at("if", msg::RULE_NEEDS_IF);
             }
-            r.leave();
+            let points = r.points_at(m, "points", true);
+            let reason = r.string(m, "reason", false);
+            if let Some(cond) = cond {
+                rules.push(Rule {
+                    cond,
+                    points,
+                    reason,
+                });
+            }
         }
-        Some(other) => r.fail_with_at("rules", msg::NOT_ARRAY, other.kind()),
-        None => {}
-    }
+    });
 
     // outcomes
     let mut outcomes = Vec::new();
     let mut oidx = Vec::new();
-    match get(top, "outcomes") {
-        Some(Value::Array(items)) => {
-            r.enter("outcomes");
-            if items.is_empty() {
-                r.fail(msg::NO_OUTCOMES);
+    r.list(
+        top,
+        "outcomes",
+        Some(msg::NO_OUTCOMES),
+        &mut |r, i, last, item| {
+            if let Some(o) = outcome(r, item, last) {
+                outcomes.push(o);
+                oidx.push(i);
             }
-            let last = items.len().saturating_sub(1);
-            for (i, item) in items.iter().enumerate() {
-                r.enter_index(i);
-                if let Some(o) = outcome(&mut r, item, i == last) {
-                    outcomes.push(o);
-                    oidx.push(i);
-                }
-                r.leave();
-            }
-            r.leave();
-        }
-        Some(other) => r.fail_with_at("outcomes", msg::NOT_ARRAY, other.kind()),
-        None => r.fail_at("outcomes", msg::NO_OUTCOMES),
-    }
-    let opath = Path::root().key("outcomes");
-    for (n, o) in outcomes.iter().enumerate() {
+        },
+    );
+    for (n, (o, oi)) in outcomes.iter().zip(&oidx).enumerate() {
         if outcomes[..n].iter().any(|p| p.id == o.id) {
-            r.err_with(
-                opath.index(oidx[n]).key("id"),
-                msg::DUPLICATE_ID,
-                Some(&o.id),
-            );
+            r.fail_item("outcomes", *oi, "id", msg::DUPLICATE_ID, Some(&o.id));
         }
     }
     let has_disqualified = outcomes.iter().any(|o| o.class == Class::Disqualified);
     if !has_disqualified {
         for (q, qi) in questions.iter().zip(&qidx) {
+            r.enter("questions");
+            r.enter_index(*qi);
             for (oi, c) in q.options.iter().enumerate() {
                 if c.disqualify.is_some() {
-                    r.err_with(
-                        qpath.index(*qi).key("options").index(oi).key("disqualify"),
+                    r.fail_item(
+                        "options",
+                        oi,
+                        "disqualify",
                         msg::NO_DISQUALIFIED_OUTCOME,
                         None,
                     );
                 }
             }
+            r.leave();
+            r.leave();
         }
     }
 
@@ -678,37 +729,21 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
     if let Some(id) = &id {
         if !valid_question_id(id) {
             r.fail_with_at("id", msg::QUESTION_ID, id);
-        } else if id == "score" || id == "context" {
+        } else if is_listed("score, context", id) {
             r.fail_with_at("id", msg::RESERVED_ID, id);
         }
     }
-    let kind = match get(m, "type") {
-        Some(Value::String(s)) => match Kind::from_name(s) {
-            Some(k) => Some(k),
-            None => {
-                r.fail_with_at("type", msg::QUESTION_TYPE, s);
-                None
-            }
-        },
-        Some(other) => {
-            r.fail_with_at("type", msg::NOT_STRING, other.kind());
-            None
-        }
-        None => {
-            r.fail_at("type", msg::MISSING);
-            None
-        }
-    };
+    let kind = r
+        .named(m, "type", Kind::NAMES, msg::QUESTION_TYPE, msg::NOT_STRING)
+        .and_then(Kind::at);
     let label = r.opt_text(m, "label");
     if get(m, "label").is_none() && kind.is_some() && kind != Some(Kind::Hidden) {
         r.fail_at("label", msg::NO_LABEL);
     }
     let help = r.opt_text(m, "help");
     let placeholder = r.opt_text(m, "placeholder");
-    let required = r
-        .boolean(m, "required")
-        .unwrap_or(kind != Some(Kind::Hidden));
-    let contact = r.boolean(m, "contact").unwrap_or(false);
+    let required = r.boolean(m, "required", kind != Some(Kind::Hidden));
+    let contact = r.boolean(m, "contact", false);
     if contact && matches!(kind, Some(Kind::Choice | Kind::Multi)) {
         r.fail_at("contact", msg::CONTACT_TYPE);
     }
@@ -722,13 +757,11 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
             if items.is_empty() {
                 r.fail(msg::OPTIONS_REQUIRED);
             }
-            for (i, item) in items.iter().enumerate() {
-                r.enter_index(i);
+            r.each(items, &mut |r, _, _, item| {
                 if let Some(c) = choice(r, item, &options) {
                     options.push(c);
                 }
-                r.leave();
-            }
+            });
             r.leave();
         }
         (Some(Value::Array(_)), Some(_)) => r.fail_at("options", msg::OPTIONS_NOT_ALLOWED),
@@ -746,7 +779,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.enter("validate");
         if let Some(vm) = r.object(vv) {
             r.known_fields(vm, VALIDATE_FIELDS);
-            validate.business_email = r.boolean(vm, "business_email").unwrap_or(false);
+            validate.business_email = r.boolean(vm, "business_email", false);
             validate.min = r.number(vm, "min");
             validate.max = r.number(vm, "max");
             validate.pattern = r.string(vm, "pattern", false);
@@ -757,16 +790,15 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
                 }
             }
             if let Some(k) = kind {
-                let not_for = |field: &str| -> bool {
-                    match field {
-                        "business_email" => k != Kind::Email,
-                        "min" | "max" => k != Kind::Number,
-                        "pattern" | "max_length" => !k.is_textual(),
-                        _ => false,
-                    }
-                };
                 for (f, _) in vm {
-                    if is_listed(VALIDATE_FIELDS, f) && not_for(f) {
+                    // business_email, min, max, pattern, max_length
+                    let ok = match position(VALIDATE_FIELDS, f) {
+                        None => true,
+                        Some(0) => k == Kind::Email,
+                        Some(1 | 2) => k == Kind::Number,
+                        Some(_) => k.is_textual(),
+                    };
+                    if !ok {
                         r.fail_with_at(f, msg::VALIDATE_NOT_FOR_TYPE, k.name());
                     }
                 }
@@ -800,9 +832,12 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.fail_at("prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
+    let (Some(id), Some(kind)) = (id, kind) else {
+        return None;
+    };
     Some(Question {
-        id: id?,
-        kind: kind?,
+        id,
+        kind,
         label: label.unwrap_or_default(),
         help,
         placeholder,
@@ -875,23 +910,15 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
             r.fail_at("id", msg::EMPTY);
         }
     }
-    let class = match get(m, "class") {
-        Some(Value::String(s)) => match Class::from_name(s) {
-            Some(c) => Some(c),
-            None => {
-                r.fail_with_at("class", msg::OUTCOME_CLASS, s);
-                None
-            }
-        },
-        Some(other) => {
-            r.fail_with_at("class", msg::OUTCOME_CLASS, other.kind());
-            None
-        }
-        None => {
-            r.fail_at("class", msg::MISSING);
-            None
-        }
-    };
+    let class = r
+        .named(
+            m,
+            "class",
+            Class::NAMES,
+            msg::OUTCOME_CLASS,
+            msg::OUTCOME_CLASS,
+        )
+        .and_then(Class::at);
     let cond = r.cond(m, "if");
     let has_if = get(m, "if").is_some();
     if last && has_if {
@@ -912,10 +939,10 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
             Value::Object(tm) if tm.len() == 1 => {
                 let (k, u) = &tm[0];
                 let url = r.url(u, k);
-                then = match k.as_str() {
-                    "redirect" => url.map(Then::Redirect),
-                    "download" => url.map(Then::Download),
-                    "booking" => url.map(Then::Booking),
+                then = match position("redirect, download, booking", k) {
+                    Some(0) => url.map(Then::Redirect),
+                    Some(1) => url.map(Then::Download),
+                    Some(2) => url.map(Then::Booking),
                     _ => {
                         r.fail_with_at(k, msg::THEN_SHAPE, k);
                         None
@@ -926,12 +953,13 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
         }
         r.leave();
     }
-    let submit = r
-        .boolean(m, "submit")
-        .unwrap_or(class != Some(Class::Disqualified));
+    let submit = r.boolean(m, "submit", class != Some(Class::Disqualified));
+    let (Some(id), Some(class)) = (id, class) else {
+        return None;
+    };
     Some(Outcome {
-        id: id?,
-        class: class?,
+        id,
+        class,
         cond,
         title,
         message,
@@ -948,35 +976,32 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
     let url = get(m, "url").map(|u| r.url(u, "url"));
     let format = match get(m, "format") {
         None => Some(Format::Json),
-        Some(Value::String(s)) => match s.as_str() {
-            "json" => Some(Format::Json),
-            "form" => Some(Format::Form),
-            "hubspot" => Some(Format::Hubspot),
-            _ => {
-                r.fail_with_at("format", msg::SUBMIT_FORMAT, s);
-                None
-            }
-        },
-        Some(other) => {
-            r.fail_with_at("format", msg::SUBMIT_FORMAT, other.kind());
-            None
-        }
+        Some(_) => r
+            .named(
+                m,
+                "format",
+                "json, form, hubspot",
+                msg::SUBMIT_FORMAT,
+                msg::SUBMIT_FORMAT,
+            )
+            .and_then(|i| {
+                [Format::Json, Format::Form, Format::Hubspot]
+                    .get(i)
+                    .copied()
+            }),
     };
     let classes = match get(m, "classes") {
         None => vec![Class::SalesReady, Class::ContentOnly],
         Some(Value::Array(items)) => {
             let mut out = Vec::new();
             r.enter("classes");
-            for (i, c) in items.iter().enumerate() {
-                match c.as_str().and_then(Class::from_name) {
+            r.each(
+                items,
+                &mut |r, _, _, c| match c.as_str().and_then(Class::from_name) {
                     Some(c) => out.push(c),
-                    None => {
-                        r.enter_index(i);
-                        r.fail(msg::SUBMIT_CLASS);
-                        r.leave();
-                    }
-                }
-            }
+                    None => r.fail(msg::SUBMIT_CLASS),
+                },
+            );
             r.leave();
             out
         }
