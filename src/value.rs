@@ -186,6 +186,7 @@ pub fn contains_str(hay: &str, needle: &str) -> bool {
 /// `str::replace` does, without the two-way searcher and its slicing panics.
 #[inline(never)]
 pub fn replace_str(s: &str, from: &str, to: &str) -> String {
+    debug_assert!(!from.is_empty(), "replace_str needs a needle");
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while !rest.is_empty() {

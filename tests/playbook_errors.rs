@@ -330,6 +330,22 @@ fn each_malformed_playbook_names_its_path() {
             msg::HUBSPOT_FORM,
         ),
         (
+            Box::new(set(
+                &["submit"],
+                r#"{"format": "hubspot", "hubspot": {"portal_id": 1.5, "form_guid": "ab-12"}}"#,
+            )),
+            "submit.hubspot.portal_id",
+            msg::HUBSPOT_PORTAL,
+        ),
+        (
+            Box::new(set(
+                &["submit"],
+                r#"{"format": "hubspot", "hubspot": {"portal_id": 1e20, "form_guid": "ab-12"}}"#,
+            )),
+            "submit.hubspot.portal_id",
+            msg::HUBSPOT_PORTAL,
+        ),
+        (
             Box::new(set(&["submit"], r#"{"format": "form"}"#)),
             "submit.url",
             msg::MISSING,

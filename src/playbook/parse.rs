@@ -1050,10 +1050,21 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
 #[inline(never)]
 fn hubspot_id(r: &mut Reader, hm: &Map, key: &str) -> Option<String> {
     let portal = key == "portal_id";
+    // Every way of returning `None` reports a problem: `submit` counts on it.
     let s = match get(hm, key) {
-        Some(Value::Number(n)) if portal => crate::value::integer_text(*n),
-        _ => r.string(hm, key, true),
-    }?;
+        Some(Value::Number(n)) if portal => match crate::value::integer_text(*n) {
+            Some(s) => s,
+            None => {
+                r.fail_with_at(
+                    key,
+                    msg::HUBSPOT_PORTAL,
+                    "a number with a fraction or too large",
+                );
+                return None;
+            }
+        },
+        _ => r.string(hm, key, true)?,
+    };
     let ok = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (!portal && (b.is_ascii_hexdigit() || b == b'-')));
