@@ -64,27 +64,8 @@ wasm-bindgen "$wasm" --out-dir "$tmp/pkg" --typescript --target web --out-name l
 snip='^(core(\[[0-9a-f]+\])?::(panicking::|option::(unwrap|expect)_failed|result::unwrap_failed|str::slice_error_fail|slice::index::slice_\w*fail|cell::panic_already|cell::lazy::panic_poisoned)|std(\[[0-9a-f]+\])?::thread::local::panic_access_error|alloc(\[[0-9a-f]+\])?::(raw_vec::capacity_overflow|raw_vec::handle_error|alloc::handle_alloc_error)|__rustc(\[[0-9a-f]+\])?::rust_begin_unwind$)'
 python3 - "$tmp/pkg/lead_qualifier_bg.wasm" "$tmp/snipped.wasm" "$snip" <<'PY'
 import re, sys
-
-def leb(b, i):
-    r = s = 0
-    while True:
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << s
-        s += 7
-        if x < 0x80:
-            return r, i
-
-def uleb(n):
-    out = bytearray()
-    while True:
-        x = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(x | 0x80)
-        else:
-            out.append(x)
-            return bytes(out)
+sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
+from wasmbin import leb, limits, uleb
 
 path, out = sys.argv[1], sys.argv[2]
 pat = re.compile(sys.argv[3])
@@ -111,12 +92,9 @@ for sid, s, e in secs:
             if kind == 0:
                 _, k = leb(b, k); imported += 1
             elif kind == 1:
-                k += 1
-                fl = b[k]; _, k = leb(b, k + 1)
-                if fl & 1: _, k = leb(b, k)
+                k = limits(b, k + 1)
             elif kind == 2:
-                fl = b[k]; _, k = leb(b, k + 1)
-                if fl & 1: _, k = leb(b, k)
+                k = limits(b, k)
             else:
                 k += 2
     if sid == 7:
@@ -189,23 +167,8 @@ wasm-opt -Oz --low-memory-unused \
 # back at the externref table; a no-op with a fixed wasm-opt.
 python3 - "$tmp/opt.wasm" <<'PY'
 import sys
-
-def leb(b, i):
-    r = s = 0
-    while True:
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << s
-        s += 7
-        if x < 0x80:
-            return r, i
-
-def limits(b, k):
-    flags = b[k]
-    _, k = leb(b, k + 1)
-    if flags & 1:
-        _, k = leb(b, k)
-    return k
+sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
+from wasmbin import leb, limits
 
 path = sys.argv[1]
 b = bytearray(open(path, "rb").read())
@@ -265,36 +228,12 @@ PY
 # leaves a name as it was.
 python3 - "$tmp/opt.wasm" "$tmp/pkg/lead_qualifier.js" <<'PY'
 import re, sys
-
-def leb(b, i):
-    r = s = 0
-    while True:
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << s
-        s += 7
-        if x < 0x80:
-            return r, i
-
-def uleb(n):
-    out = bytearray()
-    while True:
-        x = n & 0x7F
-        n >>= 7
-        out.append(x | 0x80 if n else x)
-        if not n:
-            return bytes(out)
+sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
+from wasmbin import leb, limits, uleb
 
 def name(s):
     b = s.encode()
     return uleb(len(b)) + b
-
-def limits(b, k):
-    flags = b[k]
-    _, k = leb(b, k + 1)
-    if flags & 1:
-        _, k = leb(b, k)
-    return k
 
 wasm_path, js_path = sys.argv[1], sys.argv[2]
 b = open(wasm_path, "rb").read()
