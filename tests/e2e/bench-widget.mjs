@@ -50,15 +50,22 @@ try {
       } catch {}
       // Visible: the frame after the first question is rendered (rAF runs before that
       // frame paints), timed from navigation start.
+      // Reported by a console line, not polled: the first `page.evaluate` or
+      // `waitForFunction` makes Playwright inject its utility script, whose parse (15-25 ms
+      // of main thread here) would land in the middle of the widget's start.
       document.addEventListener('lq:step', () => {
         if (window.__step === undefined) {
           window.__step = performance.now();
-          requestAnimationFrame(() => { window.__first = performance.now(); });
+          requestAnimationFrame(() => {
+            window.__first = performance.now();
+            console.log('lq-bench:first');
+          });
         }
       });
     });
-    await page.goto(server.url(PAGE));
-    await page.waitForFunction(() => window.__first !== undefined, null, { timeout: 15000 });
+    const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
+    await page.goto(server.url(PAGE), { waitUntil: 'commit' });
+    await shown;
     await page.getByRole('radio').first().waitFor({ state: 'visible' });
     times.push(await page.evaluate(() => window.__first));
     paints.push(await page.evaluate(
