@@ -25,13 +25,14 @@ deps-wasm:
 deps-browser:
 	@scripts/install.sh browser
 
-# Native and browser code alike: src/web only compiles for wasm32; the last line is the
-# dist build of the library (no_std, scripts/dist.sh).
+# Native and browser code alike: src/web only compiles for wasm32; the last two lines are
+# the dist builds of the library (no_std, scripts/dist.sh): the page's and dist/dev/'s.
 lint: deps-core
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -q -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --all-targets -q -- -D warnings
 	$(CARGO) clippy --target wasm32-unknown-unknown --no-default-features --lib -q -- -D warnings
+	$(CARGO) clippy --target wasm32-unknown-unknown --no-default-features --features devtools --lib -q -- -D warnings
 
 # Native unit, integration and property tests: JsonLogic suite, playbook errors, flow
 # journeys, early decision vs brute force, leads, the delivery policy, the server.

@@ -4,6 +4,9 @@
 #   lead_qualifier.js      the wasm-bindgen glue (--target web)
 #   lead_qualifier_bg.wasm the engine, after one wasm-opt -Oz pass
 #   *.d.ts                 types for bundler users (not loaded by pages)
+# and dist/dev/, the same four files built with the `devtools` feature: the page build plus
+# `check()` and a handle's `trace()`, for the playground and for tools that validate
+# playbooks in a browser. Landing pages load dist/; only dist/ counts against the budgets.
 # then prints raw / gzip / brotli sizes against two figures:
 #   target  61440 B (60 KB gzip), the widget issue's budget for everything a page loads;
 #   ratchet the measured size of main plus 2%: `make dist` (and so `make test`) fails when
@@ -34,9 +37,41 @@ out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# JavaScript without its comment lines and indentation (about 1 KB less gzipped); the .d.ts
+# files keep the documentation. wasm-bindgen's glue and the loader put comments on lines
+# of their own and have no multi-line strings, so dropping whole comment lines is safe.
+strip_js() {
+  awk '
+    /^[ \t]*\/\* @ts-self-types/ { print; next }
+    inblock { if ($0 ~ /\*\//) inblock = 0; next }
+    /^[ \t]*\/\*/ { if ($0 !~ /\*\//) inblock = 1; next }
+    /^[ \t]*\/\// { next }
+    /^[ \t]*$/ { next }
+    { sub(/^[ \t]+/, ""); print }
+  ' "$1" >"$2"
+}
+# Minified with terser (tests/e2e's devDependency, installed by scripts/install.sh wasm)
+# when present: about 1 KB less gzipped than the comment strip alone. --module keeps the
+# exports' names and `import.meta.url`; property names (the wasm's import object) are
+# never mangled. Without terser the comment strip above is the fallback.
+terser=tests/e2e/node_modules/.bin/terser
+min_js() {
+  if [ -x "$terser" ] && command -v node >/dev/null; then
+    "$terser" "$1" --module --ecma 2020 --compress passes=2 --mangle --comments /@ts-self-types/ -o "$2"
+  else
+    strip_js "$1" "$2"
+  fi
+}
+
+# One build of the library: FEATURES (cargo flags beside --no-default-features) into OUT.
+# dist/ is the page's build; dist/dev/ adds the `devtools` feature (`check`, `trace()`)
+# for the playground and tooling.
+build() {
+local features="$1" out="$2" work="$tmp/$3"
+mkdir -p "$work"
 # The cdylib's path from cargo's own report (wherever the target directory is).
 wasm=$(cargo rustc -q --lib --crate-type cdylib --release --target wasm32-unknown-unknown \
-  --no-default-features --message-format json-render-diagnostics | python3 -c '
+  --no-default-features $features --message-format json-render-diagnostics | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
@@ -44,7 +79,7 @@ for line in sys.stdin:
         print(*[f for f in m["filenames"] if f.endswith(".wasm")])
 ')
 [ -f "$wasm" ] || { echo "dist: cargo reported no wasm for the library" >&2; exit 1; }
-wasm-bindgen "$wasm" --out-dir "$tmp/pkg" --typescript --target web --out-name lead_qualifier
+wasm-bindgen "$wasm" --out-dir "$work/pkg" --typescript --target web --out-name lead_qualifier
 
 # Rust's panic entry points become a bare trap before wasm-opt runs. With `panic = "abort"`
 # a panic already ends in a trap, and the library's panic handler is nothing but one, so
@@ -62,7 +97,7 @@ wasm-bindgen "$wasm" --out-dir "$tmp/pkg" --typescript --target web --out-name l
 # is not exported and Rust never calls a shim through a vtable, so none is reachable):
 # -0.6 KB gzip. A shim whose hash an export's name carries is kept.
 snip='^(core(\[[0-9a-f]+\])?::(panicking::|option::(unwrap|expect)_failed|result::unwrap_failed|str::slice_error_fail|slice::index::slice_\w*fail|cell::panic_already|cell::lazy::panic_poisoned)|std(\[[0-9a-f]+\])?::thread::local::panic_access_error|alloc(\[[0-9a-f]+\])?::(raw_vec::capacity_overflow|raw_vec::handle_error|alloc::handle_alloc_error)|__rustc(\[[0-9a-f]+\])?::rust_begin_unwind$)'
-python3 - "$tmp/pkg/lead_qualifier_bg.wasm" "$tmp/snipped.wasm" "$snip" <<'PY'
+python3 - "$work/pkg/lead_qualifier_bg.wasm" "$work/snipped.wasm" "$snip" <<'PY'
 import re, sys
 sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
 from wasmbin import leb, limits, uleb
@@ -146,11 +181,11 @@ PY
 
 # LQ_NAMED=FILE also writes the same optimisation with function names kept, for
 # `twiggy top FILE` (the names are what the dist wasm strips).
-if [ -n "${LQ_NAMED:-}" ]; then
+if [ -n "${LQ_NAMED:-}" ] && [ "$out" = dist ]; then
   wasm-opt -Oz -g --low-memory-unused \
     --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    "$tmp/snipped.wasm" -o "$LQ_NAMED"
+    "$work/snipped.wasm" -o "$LQ_NAMED"
 fi
 
 # --low-memory-unused: Rust places its stack and data at 1 MiB and above, so the low 1 KiB
@@ -159,13 +194,13 @@ wasm-opt -Oz --low-memory-unused \
   --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   --strip-debug --strip-producers \
-  "$tmp/snipped.wasm" -o "$tmp/opt.wasm"
+  "$work/snipped.wasm" -o "$work/opt.wasm"
 
 # Binaryen 108 (Debian's) writes the export of wasm-bindgen's externref table with the
 # index of the function table (WebAssembly/binaryen#4711, fixed in 109): the page then
 # fails with "WebAssembly.Table.set(): Argument 1 is invalid for table". Point the export
 # back at the externref table; a no-op with a fixed wasm-opt.
-python3 - "$tmp/opt.wasm" <<'PY'
+python3 - "$work/opt.wasm" <<'PY'
 import sys
 sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
 from wasmbin import leb, limits
@@ -226,7 +261,7 @@ PY
 # appears nowhere else) becomes `a`, `b`, ..., in both files; the module name itself
 # becomes `a` when the glue writes it once, as that object's key. Anything unexpected
 # leaves a name as it was.
-python3 - "$tmp/opt.wasm" "$tmp/pkg/lead_qualifier.js" <<'PY'
+python3 - "$work/opt.wasm" "$work/pkg/lead_qualifier.js" <<'PY'
 import re, sys
 sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
 from wasmbin import leb, limits, uleb
@@ -313,36 +348,15 @@ PY
 
 rm -rf "$out"
 mkdir -p "$out"
-# JavaScript without its comment lines and indentation (about 1 KB less gzipped); the .d.ts
-# files keep the documentation. wasm-bindgen's glue and the loader put comments on lines
-# of their own and have no multi-line strings, so dropping whole comment lines is safe.
-strip_js() {
-  awk '
-    /^[ \t]*\/\* @ts-self-types/ { print; next }
-    inblock { if ($0 ~ /\*\//) inblock = 0; next }
-    /^[ \t]*\/\*/ { if ($0 !~ /\*\//) inblock = 1; next }
-    /^[ \t]*\/\// { next }
-    /^[ \t]*$/ { next }
-    { sub(/^[ \t]+/, ""); print }
-  ' "$1" >"$2"
-}
-# Minified with terser (tests/e2e's devDependency, installed by scripts/install.sh wasm)
-# when present: about 1 KB less gzipped than the comment strip alone. --module keeps the
-# exports' names and `import.meta.url`; property names (the wasm's import object) are
-# never mangled. Without terser the comment strip above is the fallback.
-terser=tests/e2e/node_modules/.bin/terser
-min_js() {
-  if [ -x "$terser" ] && command -v node >/dev/null; then
-    "$terser" "$1" --module --ecma 2020 --compress passes=2 --mangle --comments /@ts-self-types/ -o "$2"
-  else
-    strip_js "$1" "$2"
-  fi
-}
 min_js src/web/loader.js "$out/lead-qualifier.js"
-min_js "$tmp/pkg/lead_qualifier.js" "$out/lead_qualifier.js"
+min_js "$work/pkg/lead_qualifier.js" "$out/lead_qualifier.js"
 cp src/web/loader.d.ts "$out/lead-qualifier.d.ts"
-cp "$tmp/pkg/lead_qualifier.d.ts" "$out/"
-cp "$tmp/opt.wasm" "$out/lead_qualifier_bg.wasm"
+cp "$work/pkg/lead_qualifier.d.ts" "$out/"
+cp "$work/opt.wasm" "$out/lead_qualifier_bg.wasm"
+}
+
+build "" "$out" page
+build "--features devtools" "$out/dev" dev
 
 # Sizes. Brotli through the brotli CLI or Node's zlib, whichever exists.
 brotli_size() {
@@ -357,6 +371,7 @@ brotli_size() {
 printf '%-28s %9s %9s %9s\n' file raw gzip brotli
 raw_t=0 gz_t=0 br_t=0
 for f in "$out"/*; do
+  [ -f "$f" ] || continue
   name=$(basename "$f")
   raw=$(wc -c <"$f")
   gz=$(gzip -9c "$f" | wc -c)
@@ -369,6 +384,11 @@ for f in "$out"/*; do
   [ "$br" != - ] && br_t=$((br_t + br))
 done
 printf '%-28s %9d %9d %9s\n' 'total (what a page loads)' "$raw_t" "$gz_t" "$br_t"
+dev_gz=0
+for f in "$out"/dev/*.js "$out"/dev/*.wasm; do
+  dev_gz=$((dev_gz + $(gzip -9c "$f" | wc -c)))
+done
+echo "dist/dev/ (the development build: + check, trace; the playground's): $dev_gz bytes gzip"
 if [ "$gz_t" -gt "$target" ]; then
   echo "dist: gzip total $gz_t bytes is $((gz_t - target)) bytes over the 60 KB target ($target bytes)"
 else

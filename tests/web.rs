@@ -71,6 +71,8 @@ mod dom {
         v.unchecked_ref()
     }
 }
+#[path = "../src/web/devtools.rs"]
+mod devtools;
 #[path = "../src/web/events.rs"]
 mod events;
 #[path = "../src/web/fetch.rs"]
@@ -635,14 +637,14 @@ fn a_bad_playbook_shows_a_message_and_raises_lq_error() {
 
 #[wasm_bindgen_test]
 fn check_lists_problems_by_path() {
-    assert!(api::check(CHOICE).is_empty());
-    let lines = api::check("{ not json");
+    assert!(devtools::check(CHOICE).is_empty());
+    let lines = devtools::check("{ not json");
     assert_eq!(lines.len(), 1);
     assert!(
         lines[0].starts_with("(playbook): not valid JSON"),
         "{lines:?}"
     );
-    let lines = api::check(
+    let lines = devtools::check(
         r#"{ "id": "b", "questions": [ { "id": "q", "type": "choice", "label": "Q",
           "options": [ { "value": "a", "label": "A", "points": "ten" } ] } ],
           "outcomes": [ { "id": "o", "class": "content_only" } ] }"#,

@@ -2,7 +2,7 @@
 // widget, and watch what the engine computes after every answer. All checking and
 // scoring is the engine's (check() and handle.trace() from the wasm); this file only
 // wires the page together. Text goes into the DOM with textContent, never as HTML.
-import { mount, check } from '/dist/lead-qualifier.js';
+import { mount, check } from '/dist/dev/lead-qualifier.js';
 
 const $ = (id) => document.getElementById(id);
 const source = $('source');

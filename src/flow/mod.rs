@@ -274,6 +274,11 @@ impl Session {
         }
     }
 
+    /// The page context the session started with (what `context.*` conditions see).
+    pub fn context(&self) -> &Value {
+        &self.start.context
+    }
+
     /// Questions shown in this visit, in order.
     pub fn asked(&self) -> &[usize] {
         &self.asked

@@ -1,16 +1,13 @@
 //! What the exports do, apart from the `#[wasm_bindgen]` glue in `mod.rs` (so the browser
 //! tests in `tests/web.rs` can call it): configuring a widget from an element's attributes
-//! or from `mount()`'s arguments, and `check`.
+//! or from `mount()`'s arguments.
 
-use super::convert::{from_js, get};
+use super::convert::get;
 use super::fetch::LoadError;
 use super::names::*;
 use super::page;
 use super::widget::{self, Options, Shared, Source};
-use crate::error::{Problem, Severity};
 use crate::flow::answer::parse_number;
-use crate::playbook::{lint, Playbook};
-use crate::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
@@ -79,30 +76,4 @@ pub fn mount(element: &JsValue, playbook: &JsValue, options: &JsValue) -> Option
         download: text(OPT_DOWNLOAD),
     };
     widget::mount(el, source, opts)
-}
-
-/// A playbook's problems as lines (`path: message`), lint warnings prefixed with
-/// `warning: `; empty when the playbook is valid and clean.
-pub fn check(json: &str) -> Vec<String> {
-    let parsed = match js_sys::JSON::parse(json) {
-        Ok(v) => v,
-        Err(e) => {
-            let why = get(&e, "message").as_string().unwrap_or_default();
-            return vec![["(playbook): not valid JSON: ", &why].concat()];
-        }
-    };
-    let Ok(value) = from_js(&parsed) else {
-        return vec![String::from("(playbook): nested too deeply")];
-    };
-    match Playbook::from_value(&value) {
-        Err(problems) => problems.0.iter().map(line).collect(),
-        Ok(pb) => lint(&pb).iter().map(line).collect(),
-    }
-}
-
-fn line(p: &Problem) -> String {
-    match p.severity {
-        Severity::Error => p.to_string(),
-        Severity::Warning => ["warning: ", &p.to_string()].concat(),
-    }
 }

@@ -10,7 +10,7 @@ use super::names::{
     DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
 };
 use super::page;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, Event, EventTarget};
@@ -120,6 +120,7 @@ pub fn error(target: &EventTarget, code: &str, message: &str, extra: &[(&str, Js
 }
 
 /// A JS array of strings.
-pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Array {
+#[cfg(feature = "devtools")]
+pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> js_sys::Array {
     items.into_iter().map(JsValue::from_str).collect()
 }

@@ -1,4 +1,5 @@
-// Types of dist/lead-qualifier.js (the loader). The shapes are defined beside the Rust
+// Types of dist/lead-qualifier.js (the loader; `check` and `Handle.trace` work in the
+// development build, dist/dev/, only). The shapes are defined beside the Rust
 // exports (src/web/mod.rs) and generated into lead_qualifier.d.ts.
 export {
   mount,

@@ -6,7 +6,9 @@
 // It loads the engine (the wasm-bindgen glue and the wasm, fetched in parallel) relative
 // to its own URL, defines <lead-qualifier>, turns on data-lead-gate links, and offers the
 // JS API: window.LeadQualifier.mount(element, playbookObjectOrUrl, options) -> handle
-// with reset(), destroy() and trace(); the same is exported for bundlers. Everything else
+// with reset() and destroy(); the same is exported for bundlers. The development build
+// (dist/dev/, this same file beside a wasm built with `devtools`) adds check(json) and a
+// handle's trace() for the playground. Everything else
 // (rendering, events, the flow) is Rust in src/web: this file only ties the element's
 // lifecycle to it. Never throws into the page: a failed load is one console line.
 const TAG = 'lead-qualifier';
@@ -63,9 +65,11 @@ export function mount(element, playbook, options) {
   return glue ? glue.mount(element, playbook, options) : inert;
 }
 
-/** Checks a playbook's JSON text; returns its problems as lines. */
+/** Checks a playbook's JSON text; returns its problems as lines (dist/dev/ only). */
 export function check(json) {
-  return glue ? glue.check(String(json)) : ['(playbook): the engine could not be loaded'];
+  if (!glue) return ['(playbook): the engine could not be loaded'];
+  if (!glue.check) return ['(playbook): check() is in the development build, dev/lead-qualifier.js'];
+  return glue.check(String(json));
 }
 
 if (glue && !customElements.get(TAG)) {

@@ -6,6 +6,7 @@
 //! - `mod.rs`      — the JavaScript surface: `start`, `connect`, `mount`, `check`, `Handle`,
 //!   and its hand-written TypeScript (thin: the work is in `api.rs`)
 //! - `api.rs`      — what the exports do: element attributes and `mount()` options, sources
+//! - `devtools.rs` — `check`, in the development build only (feature `devtools`, dist/dev/)
 //! - `widget.rs`   — one mounted widget: session, shadow root, listeners, effects
 //! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
 //! - `dom.rs`      — the DOM calls made on every kind of node, bound once
@@ -33,11 +34,14 @@
 //! shared by every widget, so it applies even under a `style-src` without
 //! `'unsafe-inline'`.
 
+#[cfg(feature = "devtools")]
 use crate::prelude::*;
 mod alloc;
 mod api;
 mod convert;
 mod delivery;
+#[cfg(feature = "devtools")]
+mod devtools;
 mod dom;
 mod events;
 mod fetch;
@@ -49,6 +53,7 @@ mod patterns;
 mod render;
 mod widget;
 
+#[cfg(feature = "devtools")]
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
@@ -125,7 +130,15 @@ declare global {
  */
 export function mount(element: Element, playbook: PlaybookSource, options?: MountOptions): Handle;
 
-/** Checks a playbook's JSON text: every problem as `path: message`, lint warnings prefixed `warning: `. */
+"#;
+
+#[cfg(feature = "devtools")]
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT_DEVTOOLS: &'static str = r#"
+/**
+ * Checks a playbook's JSON text: every problem as `path: message`, lint warnings prefixed
+ * `warning: `. Development build only (dist/dev/).
+ */
 export function check(playbookJson: string): string[];
 "#;
 
@@ -154,7 +167,8 @@ impl Handle {
     }
 
     /// Scores, reasons and outcomes of the session so far (for the playground), or
-    /// `null` before the playbook is loaded.
+    /// `null` before the playbook is loaded. Development build only (dist/dev/).
+    #[cfg(feature = "devtools")]
     #[wasm_bindgen(unchecked_return_type = "Trace | null")]
     pub fn trace(&self) -> JsValue {
         self.widget.as_ref().map_or(JsValue::NULL, widget::trace)
@@ -189,7 +203,9 @@ pub fn mount(element: JsValue, playbook: JsValue, options: JsValue) -> Handle {
 
 /// Checks a playbook's JSON text; returns every problem as a line (`path: message`),
 /// lint warnings prefixed with `warning: `. Empty when the playbook is valid and clean.
+/// Development build only (dist/dev/).
+#[cfg(feature = "devtools")]
 #[wasm_bindgen(skip_typescript)]
 pub fn check(json: &str) -> Array {
-    events::strings(api::check(json).iter().map(String::as_str))
+    events::strings(devtools::check(json).iter().map(String::as_str))
 }

@@ -23,11 +23,9 @@ use super::page::{self, number_text};
 use super::patterns::JsPatterns;
 use super::render::{self, Texts};
 use crate::flow::{Effect, Event as Step, Session, Signal, Start, View};
-use crate::outcome;
 use crate::playbook::{text, Kind, Playbook, Submit};
 use crate::prelude::*;
 use crate::profile::{self, Profile, PROFILE_KEY};
-use crate::score;
 use crate::value::Value;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
@@ -104,8 +102,6 @@ impl Drop for Timer {
 /// A loaded playbook and the visitor's pass through it.
 struct Run {
     session: Session,
-    /// the context the session started with (for `trace`)
-    context: Value,
     /// the language texts are shown in
     locale: String,
     /// when the first question showed (the minimum fill time counts from here)
@@ -632,6 +628,7 @@ pub fn refocus(s: &Shared) {
 
 /// The playground's view of the session: scores, reasons, the outcome that would win
 /// now, the outcome already certain, and the answers.
+#[cfg(feature = "devtools")]
 pub fn trace(s: &Shared) -> JsValue {
     with(s, |w| w.trace()).flatten().unwrap_or(JsValue::NULL)
 }
@@ -676,7 +673,7 @@ impl Widget {
             Start {
                 lead_id: page::uuid(),
                 locale: locale.clone(),
-                context: context.clone(),
+                context,
                 known,
             },
             Rc::new(JsPatterns),
@@ -684,7 +681,6 @@ impl Widget {
         let effects = session.apply(Step::Start, now);
         self.run = Some(Run {
             session,
-            context,
             locale,
             shown_at: None,
             trapped: false,
@@ -863,12 +859,15 @@ impl Widget {
         }
     }
 
+    #[cfg(feature = "devtools")]
     fn trace(&self) -> Option<JsValue> {
+        use crate::{outcome, score};
         let run = self.run.as_ref()?;
         let pb = run.session.playbook();
         let answers = run.session.answers();
-        let scored = score::score(pb, answers, &run.context);
-        let winning = outcome::pick(pb, answers, &scored, &run.context);
+        let context = run.session.context();
+        let scored = score::score(pb, answers, context);
+        let winning = outcome::pick(pb, answers, &scored, context);
         let id = |o: Option<usize>| {
             o.and_then(|o| pb.outcomes.get(o))
                 .map_or(JsValue::NULL, |o| JsValue::from_str(&o.id))

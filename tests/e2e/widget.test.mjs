@@ -239,6 +239,32 @@ test('strict CSP: the page is served with script-src self + wasm-unsafe-eval and
   await context.close();
 });
 
+test('the page build leaves the playground API out; dist/dev/ has it', async () => {
+  const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'));
+  await waitForEvent(page, 'lq:ready');
+  const page_build = await page.evaluate(async () => {
+    const lq = await import('/dist/lead-qualifier.js');
+    const h = lq.mount(document.createElement('div'), { id: 'x' });
+    const out = { check: lq.check('{}'), trace: typeof h.trace };
+    h.destroy();
+    return out;
+  });
+  assert.deepEqual(page_build.check, ['(playbook): check() is in the development build, dev/lead-qualifier.js']);
+  assert.equal(page_build.trace, 'undefined');
+  const dev = await page.evaluate(async () => {
+    const lq = await import('/dist/dev/lead-qualifier.js');
+    const h = lq.mount(document.createElement('div'), { id: 'x' });
+    const out = { check: lq.check('{"id": 1}'), trace: typeof h.trace };
+    h.destroy();
+    return out;
+  });
+  assert.ok(dev.check.some((l) => l.startsWith('id: ')), dev.check.join('\n'));
+  assert.equal(dev.trace, 'function');
+  // Both builds on one page: the element stays the page build's, nothing throws.
+  await assertClean(log, page);
+  await context.close();
+});
+
 test('broken playbooks: a short visible message, lq:error, the host page unharmed', async () => {
   const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/broken.html'));
   await page.waitForFunction(() => window.__lq.filter((e) => e.type === 'lq:error').length >= 3, null, { timeout: 10000 });
