@@ -3,11 +3,11 @@
 //   <script type="module" src="/lead-qualifier/lead-qualifier.js"></script>
 //   <lead-qualifier playbook="/playbooks/demo.json"></lead-qualifier>
 //
-// It loads the engine (the wasm-bindgen glue and the wasm, fetched in parallel) relative
-// to its own URL, defines <lead-qualifier>, turns on data-lead-gate links, and offers the
+// It loads the engine (the wasm, relative to its own URL; the wasm-bindgen glue is inlined
+// into dist/lead-qualifier.js by scripts/dist.sh), defines <lead-qualifier>, turns on data-lead-gate links, and offers the
 // JS API: window.LeadQualifier.mount(element, playbookObjectOrUrl, options) -> handle
 // with reset() and destroy(); the same is exported for bundlers. The development build
-// (dist/dev/, this same file beside a wasm built with `devtools`) adds check(json) and a
+// (dist/dev/, this file with the glue of a wasm built with `devtools`) adds check(json) and a
 // handle's trace() for the playground. Everything else
 // (rendering, events, the flow) is Rust in src/web: this file only ties the element's
 // lifecycle to it. Never throws into the page: a failed load is one console line.
@@ -47,6 +47,8 @@ let glue = null;
 try {
   const wasm = fetch(new URL('lead_qualifier_bg.wasm', import.meta.url));
   wasm.catch(() => {}); // awaited below; a failure lands in the catch
+  // scripts/dist.sh inlines the glue into this file and replaces these two lines with
+  // direct calls of it (so dist/ has no lead_qualifier.js; this form runs unbundled).
   const js = await import('./lead_qualifier.js');
   await js.default({ module_or_path: wasm });
   js.start();
