@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-66267}
+budget=${LQ_GZIP_BUDGET:-65955}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -197,7 +197,7 @@ fi
 wasm-opt $passes --low-memory-unused \
   --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  --strip-debug --strip-producers \
+  --strip-debug --strip-producers --strip-target-features \
   "$work/snipped.wasm" -o "$work/opt.wasm"
 
 # Binaryen 108 (Debian's) writes the export of wasm-bindgen's externref table with the
@@ -264,7 +264,9 @@ PY
 # Every import of the glue's module whose name is a key of that object exactly once (and
 # appears nowhere else) becomes `a`, `b`, ..., in both files; the module name itself
 # becomes `a` when the glue writes it once, as that object's key. Anything unexpected
-# leaves a name as it was.
+# leaves a name as it was. Exports likewise: each one the glue only reads as `wasm.<name>`
+# is renamed there too (`__wbindgen_malloc` is written 5 times), and an exported global the
+# glue never reads (wasm-bindgen's `__abort_handler`, `__instance_terminated`) is dropped.
 python3 - "$work/opt.wasm" "$work/pkg/lead_qualifier.js" <<'PY'
 import re, sys
 sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
@@ -300,7 +302,7 @@ if js.count(MODULE) == 1 and js.count(module_key + ":") == 1:
 
 out = bytearray(b[:8])
 i = 8
-renamed = 0
+renamed = exported = dropped = 0
 while i < len(b):
     sid = b[i]
     size, j = leb(b, i + 1)
@@ -339,6 +341,31 @@ while i < len(b):
                 mod = new_module
             new += name(mod) + name(field) + desc
         body = bytes(new)
+    elif sid == 7:
+        n, k = leb(b, j)
+        kept = bytearray()
+        count = 0
+        for _ in range(n):
+            l, k2 = leb(b, k)
+            field = b[k2:k2 + l].decode()
+            k = k2 + l
+            desc = b[k:k + 1]
+            _, k3 = leb(b, k + 1)
+            desc = b[k:k3]
+            k = k3
+            anywhere = len(re.findall(r"(?<![\w$])" + re.escape(field) + r"(?![\w$])", js))
+            if anywhere == 0 and desc[0] == 3:
+                dropped += 1  # a global the glue never reads
+                continue
+            as_member = re.compile(r"(?<=\bwasm\.)" + re.escape(field) + r"(?![\w$])")
+            if anywhere and len(as_member.findall(js)) == anywhere:
+                s = short(exported)
+                js = as_member.sub(s, js)
+                field = s
+                exported += 1
+            kept += name(field) + desc
+            count += 1
+        body = uleb(count) + bytes(kept)
     out.append(sid)
     out += uleb(len(body))
     out += body
@@ -347,7 +374,8 @@ if new_module != MODULE:
     js = js.replace(module_key + ":", new_module + ":")
 open(wasm_path, "wb").write(out)
 open(js_path, "w").write(js)
-print("dist: %d imports renamed" % renamed, file=sys.stderr)
+print("dist: %d imports and %d exports renamed, %d unused exports dropped"
+      % (renamed, exported, dropped), file=sys.stderr)
 PY
 
 # One script: the wasm-bindgen glue inlined into the loader (-0.5 KB gzip, and one request
