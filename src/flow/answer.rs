@@ -107,11 +107,10 @@ pub fn is_business_email(s: &str) -> bool {
     if domain.len() == s.len() {
         domain = "";
     }
-    let domain = domain.to_ascii_lowercase();
     let mut rest = FREE_MAIL;
     while !rest.is_empty() {
         let (f, more) = crate::value::split_at_byte(rest, b' ');
-        if domain == f {
+        if domain.eq_ignore_ascii_case(f) {
             return false;
         }
         rest = more.unwrap_or("");

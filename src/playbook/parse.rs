@@ -431,8 +431,8 @@ pub(crate) fn safe_url(s: &str) -> bool {
     if t.is_empty() || t.starts_with("//") || crate::value::has_control(t) {
         return false;
     }
-    let lower = t.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if starts("https://") || starts("http://") {
         return true;
     }
     // A relative URL has no scheme: no ':' before the first '/', '?' or '#'.
