@@ -24,7 +24,7 @@ use super::eval::truthy;
 use super::Op;
 use crate::float;
 use crate::prelude::*;
-use crate::value::{decimal, number_text, Value};
+use crate::value::{decimal_prefix_len, number_text, split_sign, unsigned_decimal, Value};
 
 /// Every operator name, separated by spaces, in the order of `ALL_OPS` (`if` also has
 /// the alias `?:`). One string searched by a loop is less code and data in the wasm than
@@ -163,11 +163,7 @@ fn string_to_number(s: &str) -> f64 {
     if body == "Infinity" {
         return sign * f64::INFINITY;
     }
-    let n = decimal_prefix_len(body);
-    if n == 0 || n != body.len() {
-        return f64::NAN;
-    }
-    decimal(body).map_or(f64::NAN, |x| sign * x)
+    unsigned_decimal(body).map_or(f64::NAN, |x| sign * x)
 }
 
 /// Digits in `radix` (at least one, nothing else) as a number; `NaN` otherwise.
@@ -192,52 +188,6 @@ fn radix_number(digits: &str, radix: u32) -> f64 {
     n
 }
 
-/// A leading `+` or `-`, as a factor, and the rest.
-fn split_sign(t: &str) -> (f64, &str) {
-    if let Some(rest) = t.strip_prefix('-') {
-        (-1.0, rest)
-    } else if let Some(rest) = t.strip_prefix('+') {
-        (1.0, rest)
-    } else {
-        (1.0, t)
-    }
-}
-
-/// Length in bytes of the longest prefix of `s` that is an unsigned decimal literal
-/// (`12`, `1.5`, `.5`, `5.`, `1e-3`); 0 when there is none. The prefix is ASCII.
-fn decimal_prefix_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    let digits = |from: usize| {
-        let mut i = from;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
-    let int_end = digits(0);
-    let mut end = int_end;
-    if b.get(end) == Some(&b'.') {
-        let frac_end = digits(end + 1);
-        if int_end > 0 || frac_end > end + 1 {
-            end = frac_end;
-        }
-    }
-    if end == 0 {
-        return 0;
-    }
-    if matches!(b.get(end), Some(b'e' | b'E')) {
-        let mut i = end + 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let exp_end = digits(i);
-        if exp_end > i {
-            end = exp_end;
-        }
-    }
-    end
-}
-
 /// JavaScript `parseFloat(v)`: the longest numeric prefix of `String(v)` after leading
 /// white space (`"12px"` is 12, `null` and `true` are `NaN`); numbers as they are.
 fn parse_float(v: &Value) -> f64 {
@@ -251,8 +201,8 @@ fn parse_float(v: &Value) -> f64 {
     }
     let n = decimal_prefix_len(body);
     match body.get(..n) {
-        Some(prefix) if n > 0 => decimal(prefix).map_or(f64::NAN, |x| sign * x),
-        _ => f64::NAN,
+        Some(prefix) => unsigned_decimal(prefix).map_or(f64::NAN, |x| sign * x),
+        None => f64::NAN,
     }
 }
 
