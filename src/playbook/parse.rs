@@ -348,23 +348,12 @@ impl Reader {
     fn cond(&mut self, m: &Map, key: &str) -> Option<Node> {
         let v = get(m, key)?;
         let path = self.path(Some(key));
-        match logic::compile(v) {
-            Ok(node) => {
-                self.conds.push(PendingCond {
-                    path,
-                    node: node.clone(),
-                });
-                Some(node)
-            }
-            Err(ps) => {
-                for p in ps {
-                    let mut p = p;
-                    p.path = path.join(&p.path);
-                    self.problems.push(p);
-                }
-                None
-            }
-        }
+        let node = logic::compile_under(v, &path, &mut self.problems.0)?;
+        self.conds.push(PendingCond {
+            path,
+            node: node.clone(),
+        });
+        Some(node)
     }
 
     /// The URL at field `key`.
