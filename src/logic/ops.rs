@@ -151,12 +151,18 @@ fn string_to_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        let head = t.get(..2);
-        if head.is_some_and(|h| h.eq_ignore_ascii_case(prefix)) {
-            return t
-                .get(2..)
-                .map_or(f64::NAN, |digits| radix_number(digits, radix));
+    // `0x`, `0o`, `0b` in either case (ASCII bytes, so `2..` is a char boundary).
+    if let (Some(b'0'), Some(&c), Some(digits)) =
+        (t.bytes().next(), t.as_bytes().get(1), t.get(2..))
+    {
+        let radix = match c | 0x20 {
+            b'x' => 16,
+            b'o' => 8,
+            b'b' => 2,
+            _ => 0,
+        };
+        if radix > 0 {
+            return radix_number(digits, radix);
         }
     }
     let (sign, body) = split_sign(t);
