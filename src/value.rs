@@ -358,6 +358,19 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
+/// The value of an ASCII digit or letter (`a`/`A` is 10 ... `z`/`Z` 35) in any radix up
+/// to 36; 36 for any other byte. (`char::to_digit` with a radix that is not a constant
+/// keeps its panic message; one loop for every radix.)
+#[inline(never)]
+pub(crate) fn digit(b: u8) -> u32 {
+    match b {
+        b'0'..=b'9' => u32::from(b - b'0'),
+        b'a'..=b'z' => u32::from(b - b'a') + 10,
+        b'A'..=b'Z' => u32::from(b - b'A') + 10,
+        _ => 36,
+    }
+}
+
 /// A decimal literal (`[+-]digits[.digits][e[+-]digits]`, at least one digit) as a number;
 /// `None` for anything else, including `inf`, `NaN`, hex, white space and the empty string.
 pub fn decimal(s: &str) -> Option<f64> {

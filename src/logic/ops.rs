@@ -179,13 +179,7 @@ fn radix_number(digits: &str, radix: u32) -> f64 {
     }
     let mut n = 0.0;
     for b in digits.bytes() {
-        // `char::to_digit` with a radix that is not a constant keeps its panic message.
-        let d = match b {
-            b'0'..=b'9' => u32::from(b - b'0'),
-            b'a'..=b'z' => u32::from(b - b'a') + 10,
-            b'A'..=b'Z' => u32::from(b - b'A') + 10,
-            _ => radix,
-        };
+        let d = crate::value::digit(b);
         if d >= radix {
             return f64::NAN;
         }
