@@ -339,7 +339,7 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = |b: u8| (b as char).to_digit(16);
+                let hex = |b: u8| Some(crate::value::digit(b)).filter(|&d| d < 16);
                 match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
                     (Some(h), Some(l)) => {
                         out.push((h * 16 + l) as u8);

@@ -358,39 +358,33 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
+/// The value of an ASCII digit or letter (`a`/`A` is 10 ... `z`/`Z` 35) in any radix up
+/// to 36; 36 for any other byte. (`char::to_digit` with a radix that is not a constant
+/// keeps its panic message; one loop for every radix.)
+#[inline(never)]
+pub(crate) fn digit(b: u8) -> u32 {
+    match b {
+        b'0'..=b'9' => u32::from(b - b'0'),
+        b'a'..=b'z' => u32::from(b - b'a') + 10,
+        b'A'..=b'Z' => u32::from(b - b'A') + 10,
+        _ => 36,
+    }
+}
+
 /// A decimal literal (`[+-]digits[.digits][e[+-]digits]`, at least one digit) as a number;
 /// `None` for anything else, including `inf`, `NaN`, hex, white space and the empty string.
+pub fn decimal(s: &str) -> Option<f64> {
+    let (sign, body) = split_sign(s);
+    unsigned_decimal(body).map(|x| sign * x)
+}
+
+/// An unsigned decimal literal (all of `s` is one, see `decimal_prefix_len`) as a number.
 /// Like `number_text`, the wasm build lets the JavaScript engine do the conversion
 /// (`parseFloat` of a string already checked to be a decimal literal is exact and agrees
 /// with Rust's `str::parse`), so the page does not download Rust's float parser.
-pub fn decimal(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    let mut mantissa = digits(&mut i);
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        mantissa += digits(&mut i);
-    }
-    if mantissa == 0 {
-        return None;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return None;
-        }
-    }
-    if i != b.len() {
+pub(crate) fn unsigned_decimal(s: &str) -> Option<f64> {
+    let n = decimal_prefix_len(s);
+    if n == 0 || n != s.len() {
         return None;
     }
     #[cfg(target_arch = "wasm32")]
@@ -401,6 +395,52 @@ pub fn decimal(s: &str) -> Option<f64> {
     {
         s.parse::<f64>().ok()
     }
+}
+
+/// A leading `+` or `-`, as a factor, and the rest.
+pub(crate) fn split_sign(t: &str) -> (f64, &str) {
+    if let Some(rest) = t.strip_prefix('-') {
+        (-1.0, rest)
+    } else if let Some(rest) = t.strip_prefix('+') {
+        (1.0, rest)
+    } else {
+        (1.0, t)
+    }
+}
+
+/// Length in bytes of the longest prefix of `s` that is an unsigned decimal literal
+/// (`12`, `1.5`, `.5`, `5.`, `1e-3`); 0 when there is none. The prefix is ASCII.
+pub(crate) fn decimal_prefix_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let digits = |from: usize| {
+        let mut i = from;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let int_end = digits(0);
+    let mut end = int_end;
+    if b.get(end) == Some(&b'.') {
+        let frac_end = digits(end + 1);
+        if int_end > 0 || frac_end > end + 1 {
+            end = frac_end;
+        }
+    }
+    if end == 0 {
+        return 0;
+    }
+    if matches!(b.get(end), Some(b'e' | b'E')) {
+        let mut i = end + 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp_end = digits(i);
+        if exp_end > i {
+            end = exp_end;
+        }
+    }
+    end
 }
 
 struct ValueVisitor;

@@ -68,10 +68,7 @@ pub fn is_email(s: &str) -> bool {
     while let Some(at) = rest {
         let (l, more) = crate::value::split_at_byte(at, b'.');
         rest = more;
-        let ok = !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+        let ok = !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && label_chars(l);
         if !ok {
             return false;
         }
@@ -79,6 +76,25 @@ pub fn is_email(s: &str) -> bool {
         tld = l;
     }
     labels >= 2 && crate::value::char_count(tld) >= 2
+}
+
+/// Whether every character of a domain label is alphanumeric (`char::is_alphanumeric`:
+/// Unicode `Alphabetic` or a number, `N`) or `-`. ASCII labels are checked by bytes. In the
+/// wasm build a label with other characters asks the JavaScript engine
+/// (`/^[\p{Alphabetic}\p{N}-]*$/u`, the same two Unicode properties): `char`'s own
+/// lookup would add its Unicode tables (about 2 KB gzip) to what every page downloads.
+fn label_chars(l: &str) -> bool {
+    if l.is_ascii() {
+        return l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::RegExp::new("^[\\p{Alphabetic}\\p{N}-]*$", "u").test(l)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    }
 }
 
 /// True when the email's domain is not a free mail provider.
@@ -91,11 +107,10 @@ pub fn is_business_email(s: &str) -> bool {
     if domain.len() == s.len() {
         domain = "";
     }
-    let domain = domain.to_ascii_lowercase();
     let mut rest = FREE_MAIL;
     while !rest.is_empty() {
         let (f, more) = crate::value::split_at_byte(rest, b' ');
-        if domain == f {
+        if domain.eq_ignore_ascii_case(f) {
             return false;
         }
         rest = more.unwrap_or("");
@@ -261,6 +276,15 @@ mod tests {
             let s = format!("a{c}b");
             let want = s.chars().any(|c| c.is_whitespace() || c.is_control());
             assert_eq!(has_space_or_control(&s), want, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn label_chars_as_chars() {
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            let l = format!("a{c}b");
+            let want = l.chars().all(|c| c.is_alphanumeric() || c == '-');
+            assert_eq!(label_chars(&l), want, "{c:?}");
         }
     }
 

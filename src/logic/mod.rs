@@ -126,12 +126,22 @@ pub enum Node {
 /// (e.g. `and[1].var`), so a caller joins them onto its own path.
 pub fn compile(rule: &Value) -> Result<Node, Vec<Problem>> {
     let mut problems = Vec::new();
-    let node = compile_at(rule, &Path::root(), 0, &mut problems);
-    if problems.is_empty() {
-        Ok(node)
-    } else {
-        Err(problems)
+    match compile_under(rule, &Path::root(), &mut problems) {
+        Some(node) => Ok(node),
+        None => Err(problems),
     }
+}
+
+/// Compiles a rule found at `path` of a document: its problems, with paths into that
+/// document, are appended to `problems` (`None` when there are any).
+pub(crate) fn compile_under(
+    rule: &Value,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<Node> {
+    let before = problems.len();
+    let node = compile_at(rule, path, 0, problems);
+    (problems.len() == before).then_some(node)
 }
 
 fn compile_at(v: &Value, path: &Path, depth: usize, problems: &mut Vec<Problem>) -> Node {

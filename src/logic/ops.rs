@@ -24,7 +24,7 @@ use super::eval::truthy;
 use super::Op;
 use crate::float;
 use crate::prelude::*;
-use crate::value::{decimal, number_text, Value};
+use crate::value::{decimal_prefix_len, number_text, split_sign, unsigned_decimal, Value};
 
 /// Every operator name, separated by spaces, in the order of `ALL_OPS` (`if` also has
 /// the alias `?:`). One string searched by a loop is less code and data in the wasm than
@@ -151,23 +151,25 @@ fn string_to_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        let head = t.get(..2);
-        if head.is_some_and(|h| h.eq_ignore_ascii_case(prefix)) {
-            return t
-                .get(2..)
-                .map_or(f64::NAN, |digits| radix_number(digits, radix));
+    // `0x`, `0o`, `0b` in either case (ASCII bytes, so `2..` is a char boundary).
+    if let (Some(b'0'), Some(&c), Some(digits)) =
+        (t.bytes().next(), t.as_bytes().get(1), t.get(2..))
+    {
+        let radix = match c | 0x20 {
+            b'x' => 16,
+            b'o' => 8,
+            b'b' => 2,
+            _ => 0,
+        };
+        if radix > 0 {
+            return radix_number(digits, radix);
         }
     }
     let (sign, body) = split_sign(t);
     if body == "Infinity" {
         return sign * f64::INFINITY;
     }
-    let n = decimal_prefix_len(body);
-    if n == 0 || n != body.len() {
-        return f64::NAN;
-    }
-    decimal(body).map_or(f64::NAN, |x| sign * x)
+    unsigned_decimal(body).map_or(f64::NAN, |x| sign * x)
 }
 
 /// Digits in `radix` (at least one, nothing else) as a number; `NaN` otherwise.
@@ -177,65 +179,13 @@ fn radix_number(digits: &str, radix: u32) -> f64 {
     }
     let mut n = 0.0;
     for b in digits.bytes() {
-        // `char::to_digit` with a radix that is not a constant keeps its panic message.
-        let d = match b {
-            b'0'..=b'9' => u32::from(b - b'0'),
-            b'a'..=b'z' => u32::from(b - b'a') + 10,
-            b'A'..=b'Z' => u32::from(b - b'A') + 10,
-            _ => radix,
-        };
+        let d = crate::value::digit(b);
         if d >= radix {
             return f64::NAN;
         }
         n = n * f64::from(radix) + f64::from(d);
     }
     n
-}
-
-/// A leading `+` or `-`, as a factor, and the rest.
-fn split_sign(t: &str) -> (f64, &str) {
-    if let Some(rest) = t.strip_prefix('-') {
-        (-1.0, rest)
-    } else if let Some(rest) = t.strip_prefix('+') {
-        (1.0, rest)
-    } else {
-        (1.0, t)
-    }
-}
-
-/// Length in bytes of the longest prefix of `s` that is an unsigned decimal literal
-/// (`12`, `1.5`, `.5`, `5.`, `1e-3`); 0 when there is none. The prefix is ASCII.
-fn decimal_prefix_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    let digits = |from: usize| {
-        let mut i = from;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
-    let int_end = digits(0);
-    let mut end = int_end;
-    if b.get(end) == Some(&b'.') {
-        let frac_end = digits(end + 1);
-        if int_end > 0 || frac_end > end + 1 {
-            end = frac_end;
-        }
-    }
-    if end == 0 {
-        return 0;
-    }
-    if matches!(b.get(end), Some(b'e' | b'E')) {
-        let mut i = end + 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let exp_end = digits(i);
-        if exp_end > i {
-            end = exp_end;
-        }
-    }
-    end
 }
 
 /// JavaScript `parseFloat(v)`: the longest numeric prefix of `String(v)` after leading
@@ -251,8 +201,8 @@ fn parse_float(v: &Value) -> f64 {
     }
     let n = decimal_prefix_len(body);
     match body.get(..n) {
-        Some(prefix) if n > 0 => decimal(prefix).map_or(f64::NAN, |x| sign * x),
-        _ => f64::NAN,
+        Some(prefix) => unsigned_decimal(prefix).map_or(f64::NAN, |x| sign * x),
+        None => f64::NAN,
     }
 }
 

@@ -348,23 +348,12 @@ impl Reader {
     fn cond(&mut self, m: &Map, key: &str) -> Option<Node> {
         let v = get(m, key)?;
         let path = self.path(Some(key));
-        match logic::compile(v) {
-            Ok(node) => {
-                self.conds.push(PendingCond {
-                    path,
-                    node: node.clone(),
-                });
-                Some(node)
-            }
-            Err(ps) => {
-                for p in ps {
-                    let mut p = p;
-                    p.path = path.join(&p.path);
-                    self.problems.push(p);
-                }
-                None
-            }
-        }
+        let node = logic::compile_under(v, &path, &mut self.problems.0)?;
+        self.conds.push(PendingCond {
+            path,
+            node: node.clone(),
+        });
+        Some(node)
     }
 
     /// The URL at field `key`.
@@ -431,8 +420,8 @@ pub(crate) fn safe_url(s: &str) -> bool {
     if t.is_empty() || t.starts_with("//") || crate::value::has_control(t) {
         return false;
     }
-    let lower = t.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if starts("https://") || starts("http://") {
         return true;
     }
     // A relative URL has no scheme: no ':' before the first '/', '?' or '#'.

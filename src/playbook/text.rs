@@ -69,10 +69,16 @@ pub fn primary(locale: &str) -> &str {
 
 /// True for right-to-left languages (the widget mirrors its layout).
 pub fn is_rtl(locale: &str) -> bool {
-    matches!(
-        primary(locale).to_ascii_lowercase().as_str(),
-        "ar" | "he" | "fa" | "ur" | "ps" | "yi" | "dv" | "ku" | "sd" | "ug"
-    )
+    let lang = primary(locale);
+    let mut rest = "ar he fa ur ps yi dv ku sd ug";
+    while !rest.is_empty() {
+        let (code, more) = crate::value::split_at_byte(rest, b' ');
+        if lang.eq_ignore_ascii_case(code) {
+            return true;
+        }
+        rest = more.unwrap_or("");
+    }
+    false
 }
 
 /// The widget's own strings, by key. A playbook's `texts` may override any of them.
@@ -80,13 +86,14 @@ pub const WIDGET_KEYS: &str = "next, back, submit, start_over, progress, require
 
 /// The widget's own strings in `locale`'s language, if they are translated into it.
 fn table(locale: &str) -> Option<&'static str> {
-    match primary(locale).to_ascii_lowercase().as_str() {
-        "en" => Some(EN),
-        "de" => Some(DE),
-        "fr" => Some(FR),
-        "es" => Some(ES),
-        _ => None,
+    // `eq_ignore_ascii_case`, not a lowercased copy: no `to_ascii_lowercase` in the wasm.
+    let lang = primary(locale);
+    for (code, strings) in [("en", EN), ("de", DE), ("fr", FR), ("es", ES)] {
+        if lang.eq_ignore_ascii_case(code) {
+            return Some(strings);
+        }
     }
+    None
 }
 
 /// True when the widget's own strings are translated into `locale`'s language.
