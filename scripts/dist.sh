@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-65955}
+budget=${LQ_GZIP_BUDGET:-63513}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
