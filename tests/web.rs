@@ -41,6 +41,10 @@ mod dom {
     extern "C" {
         #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
         fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+        fn test_reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+        fn test_reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
         #[wasm_bindgen(js_name = TestDom)]
         pub type Dom;
         #[wasm_bindgen(method, js_name = createElement)]
@@ -61,6 +65,14 @@ mod dom {
 
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
         test_random_values(bytes)
+    }
+
+    pub fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+        test_reflect_get(target, key)
+    }
+
+    pub fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue> {
+        test_reflect_set(target, key, value)
     }
 
     pub fn global() -> JsValue {

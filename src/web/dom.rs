@@ -21,6 +21,13 @@ extern "C" {
     /// `crypto.getRandomValues(bytes)`, filling `bytes` in place.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+    /// `Reflect.get(target, key)` with the key passed as Rust text: no JS string is made
+    /// and dropped at each call site (`convert::get`).
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    pub fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    /// `Reflect.set(target, key, value)`, the key as Rust text (`convert::set`).
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+    pub fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
     /// Any node or document.
     pub type Dom;
     /// `document.createElement(tag)`.

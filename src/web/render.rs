@@ -18,7 +18,7 @@ use crate::flow::{OptionView, OutcomeView, QuestionView};
 use crate::playbook::{Kind, Playbook, Then};
 use crate::prelude::*;
 use crate::value::Value;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Node};
 
 /// The widget's own strings for one playbook and language.
@@ -81,6 +81,12 @@ pub fn value(input: &Node) -> String {
 #[inline(never)]
 pub fn closest(e: &Element, selector: &str) -> Option<Element> {
     dom(e).closest(selector)
+}
+
+/// `e.getAttribute(name)`.
+#[inline(never)]
+pub fn attribute(e: &JsValue, name: &str) -> Option<String> {
+    super::convert::call(e, "getAttribute", &name.into())?.as_string()
 }
 
 /// Creates `<tag>` (a constant, valid tag name) with attributes.

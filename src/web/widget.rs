@@ -13,7 +13,7 @@
 //! `try_borrow`, so even a mistake here skips an action instead of panicking (a panic
 //! aborts the wasm instance and with it every widget on the page).
 
-use super::convert::{object, to_js};
+use super::convert::{call, call2, construct, get, get_object, object, set, to_js};
 use super::delivery;
 use super::events::{self, emit, Listener};
 use super::fetch::{self, LoadError};
@@ -31,12 +31,10 @@ use crate::score;
 use crate::value::Value;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    Document, Element, Event, FocusOptions, HtmlElement, Node, ShadowRootInit, ShadowRootMode,
-};
+use web_sys::{Document, Element, Event, HtmlElement, Node};
 
 /// The widget's stylesheet (theming: `--lq-*` custom properties and `::part()`).
 const CSS: &str = include_str!("widget.css");
@@ -89,14 +87,14 @@ pub enum Source {
 
 /// The timer of a redirect outcome; cleared when dropped.
 struct Timer {
-    id: i32,
+    id: JsValue,
     _callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
         if let Some(w) = page::window() {
-            w.clear_timeout_with_handle(self.id);
+            call(&w, "clearTimeout", &self.id);
         }
     }
 }
@@ -136,7 +134,7 @@ pub struct Widget {
     root: Node,
     frame: Element,
     bar: Element,
-    fill: HtmlElement,
+    fill: Element,
     progress: Element,
     body: Element,
     opts: Options,
@@ -174,7 +172,10 @@ pub fn find(host: &Element) -> Option<Shared> {
     LIVE.with(|l| {
         l.try_borrow().ok().and_then(|l| {
             l.iter()
-                .find(|s| s.try_borrow().is_ok_and(|w| w.host == *host))
+                .find(|s| {
+                    s.try_borrow()
+                        .is_ok_and(|w| JsValue::eq(&w.host, AsRef::<JsValue>::as_ref(host)))
+                })
                 .cloned()
         })
     })
@@ -186,7 +187,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
     if let Some(old) = find(host) {
         destroy(&old);
     }
-    let doc = host.owner_document()?;
+    let doc: Document = get_object(host, "ownerDocument")?.unchecked_into();
     let root = shadow(&doc, host)?;
     root.set_text_content(None);
     style(&doc, &root);
@@ -204,7 +205,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             ("hidden", ""),
         ],
     );
-    let fill: HtmlElement = render::make(&doc, "span", &[]).unchecked_into();
+    let fill = render::make(&doc, "span", &[]);
     render::add(&bar, &fill);
     let progress = render::make(
         &doc,
@@ -261,27 +262,35 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
 /// `div` inside `host` gets it instead when `host` cannot have one (an `<input>`, a
 /// custom element with a shadow root of its own, which is never touched).
 fn shadow(doc: &Document, host: &Element) -> Option<Node> {
-    let init = ShadowRootInit::new(ShadowRootMode::Open);
-    match host.shadow_root() {
+    let init = Object::new();
+    set(&init, "mode", &"open".into());
+    // `attachShadow(init)`: a shadow root, or `None` when the element refuses one.
+    let attach = |e: &Element| {
+        call(e, "attachShadow", &init)
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into)
+    };
+    match get_object(host, "shadowRoot") {
         Some(r) => {
-            let ours = !r.has_child_nodes() || render::find(&r, SEL_FRAME).is_some();
+            let r: Node = r.unchecked_into();
+            let ours = get(&r, "firstChild").is_null() || render::find(&r, SEL_FRAME).is_some();
             if ours {
-                return Some(r.into());
+                return Some(r);
             }
         }
         None => {
-            if let Ok(r) = host.attach_shadow(&init) {
-                return Some(r.into());
+            if let Some(r) = attach(host) {
+                return Some(r);
             }
         }
     }
     // The inner host of an earlier widget, else a new one.
     if let Some(inner) = render::find(host, SEL_INNER_HOST) {
-        return inner.shadow_root().map(Into::into);
+        return get_object(&inner, "shadowRoot").map(JsCast::unchecked_into);
     }
     let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]);
     render::add(host, &inner);
-    inner.attach_shadow(&init).ok().map(Into::into)
+    attach(&inner)
 }
 
 /// Styles a shadow root: the shared constructed stylesheet where the browser has them
@@ -290,7 +299,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
 fn style(doc: &Document, root: &Node) {
     if let Some(sheet) = shared_sheet() {
         let adopted = Array::of1(&sheet);
-        if Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &adopted).unwrap_or(false) {
+        if set(root, "adoptedStyleSheets", &adopted) {
             return;
         }
     }
@@ -310,12 +319,8 @@ fn shared_sheet() -> Option<JsValue> {
 /// A constructed stylesheet holding `css`, where the browser has them.
 #[inline(never)]
 pub fn construct_sheet(css: &str) -> Option<JsValue> {
-    let ctor = page::global("CSSStyleSheet");
-    let ctor: &Function = ctor.dyn_ref()?;
-    let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
-    let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
-    let replace: &Function = replace.dyn_ref()?;
-    replace.call1(&sheet, &JsValue::from_str(css)).ok()?;
+    let sheet = construct("CSSStyleSheet", &Array::new())?;
+    call(&sheet, "replaceSync", &css.into())?;
     Some(sheet)
 }
 
@@ -324,7 +329,7 @@ pub fn construct_sheet(css: &str) -> Option<JsValue> {
 fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
     let weak = Rc::downgrade(s);
     let on_submit = Listener::new(frame, "submit", move |e: Event| {
-        e.prevent_default();
+        call(&e, "preventDefault", &JsValue::UNDEFINED);
         if let Some(s) = weak.upgrade() {
             if let Some(raw) = with(&s, |w| w.collect()).flatten() {
                 apply(&s, Step::Answer(raw));
@@ -333,7 +338,7 @@ fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
     });
     let weak: Weak<RefCell<Widget>> = Rc::downgrade(s);
     let on_click = Listener::new(frame, "click", move |e: Event| {
-        let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        let Some(target) = get(&e, "target").dyn_into::<Element>().ok() else {
             return;
         };
         let Some(s) = weak.upgrade() else { return };
@@ -385,10 +390,7 @@ fn load(s: &Shared, source: Source) {
                 }
             });
             if let Some(w) = page::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    again.unchecked_ref(),
-                    0,
-                );
+                call2(&w, "setTimeout", &again, &JsValue::from_f64(0.0));
             }
         }
     }
@@ -406,8 +408,11 @@ fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        w.body
-            .replace_children_with_node_1(&render::status(&w.doc, message, failed));
+        call(
+            &w.body,
+            "replaceChildren",
+            &render::status(&w.doc, message, failed),
+        );
         if !locale.is_empty() {
             render::attr(&w.frame, A_LANG, &locale);
         }
@@ -518,8 +523,8 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                     continue;
                 };
                 emit(&host, name, &detail);
-                if let (Some(file), Some(doc)) = (download, host.owner_document()) {
-                    save_file(&doc, &file);
+                if let (Some(file), Some(doc)) = (download, get_object(&host, "ownerDocument")) {
+                    save_file(doc.unchecked_ref(), &file);
                 }
             }
             Effect::Submit(lead) => {
@@ -545,23 +550,19 @@ pub fn send(host: Element, submit: Submit, lead: crate::lead::Lead) {
 /// else has it (or inside a dialog the visitor just opened), and without scrolling: a
 /// widget low on a landing page must not yank the page.
 fn focus(el: &HtmlElement, first: bool, host: &Element) {
+    let options = Object::new();
     if first {
-        let idle = host
-            .owner_document()
-            .is_some_and(|d| match d.active_element() {
-                None => true,
-                Some(a) => d.body().is_some_and(|b| *b == a) || d.document_element() == Some(a),
-            });
+        let idle = get_object(host, "ownerDocument").is_some_and(|d| {
+            let a = get(&d, "activeElement");
+            a.is_null() || get(&d, "body") == a || get(&d, "documentElement") == a
+        });
         let in_dialog = render::closest(host, "dialog").is_some();
         if !(idle || in_dialog) {
             return;
         }
-        let o = FocusOptions::new();
-        o.set_prevent_scroll(true);
-        let _ = el.focus_with_options(&o);
-    } else {
-        let _ = el.focus();
+        set(&options, "preventScroll", &JsValue::TRUE);
     }
+    call(el, "focus", &options);
 }
 
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
@@ -569,9 +570,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 pub fn save_file(doc: &Document, file: &str) {
     let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
     render::attr(&a, A_HREF, file);
-    if let Ok(a) = a.dyn_into::<HtmlElement>() {
-        a.click();
-    }
+    call(&a, "click", &JsValue::UNDEFINED);
 }
 
 /// "Not you? Start over": forget what the site remembers and ask again.
@@ -626,7 +625,7 @@ pub fn destroy(s: &Shared) {
 /// Focuses the current step again (the gate calls this after opening its dialog).
 pub fn refocus(s: &Shared) {
     if let Some(Some(el)) = with(s, |w| w.focus.clone()) {
-        let _ = el.focus();
+        call(&el, "focus", &JsValue::UNDEFINED);
     }
 }
 
@@ -715,7 +714,11 @@ impl Widget {
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                super::convert::set(&self.fill.style(), "width", &JsValue::from_str(&width));
+                set(
+                    &get(&self.fill, "style"),
+                    "width",
+                    &JsValue::from_str(&width),
+                );
                 let line = t.progress(q.step, q.total);
                 if page::text(&self.progress, "textContent") != line {
                     self.progress.set_text_content(Some(&line));
@@ -741,7 +744,7 @@ impl Widget {
                 return None;
             }
         };
-        self.body.replace_children_with_node_1(&shown.node);
+        call(&self.body, "replaceChildren", &shown.node);
         let first = !self.rendered;
         self.rendered = true;
         let focus = if first { shown.heading } else { shown.focus };
@@ -921,12 +924,12 @@ fn redirect_later(url: &str) -> Option<Timer> {
             super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
         }
     });
-    let id = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            callback.as_ref().unchecked_ref(),
-            REDIRECT_DELAY_MS,
-        )
-        .ok()?;
+    let id = call2(
+        &window,
+        "setTimeout",
+        callback.as_ref(),
+        &f64::from(REDIRECT_DELAY_MS).into(),
+    )?;
     Some(Timer {
         id,
         _callback: callback,
