@@ -102,6 +102,12 @@ pub fn set(o: &JsValue, key: &str, value: &JsValue) -> bool {
     reflect_set(o, key, value).unwrap_or(false)
 }
 
+/// `o[key] = text`: the JS string made and dropped here, not at every call site.
+#[inline(never)]
+pub fn set_text(o: &JsValue, key: &str, text: &str) {
+    set(o, key, &text.into());
+}
+
 /// A plain object from `(key, value)` pairs.
 pub fn object(pairs: &[(&str, JsValue)]) -> Object {
     let o = Object::new();

@@ -17,7 +17,7 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{call, call2, construct, get_true, object};
+use super::convert::{call, call2, construct, get_true, object, set_text};
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
@@ -194,10 +194,8 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
                 );
             }
             _ => {
-                let detail = object(&[
-                    (KEY_LEAD_ID, lead_id),
-                    (KEY_PLAYBOOK_ID, e.playbook_id.as_str().into()),
-                ]);
+                let detail = object(&[(KEY_LEAD_ID, lead_id)]);
+                set_text(&detail, KEY_PLAYBOOK_ID, &e.playbook_id);
                 emit(&target, EV_SUBMITTED, &detail);
             }
         }

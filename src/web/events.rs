@@ -5,7 +5,7 @@
 //! `document`; `lq:outcome` and `lq:submitted` also go to `window.dataLayer` when the page
 //! has one. Details are plain objects built with `Reflect.set`, numbers as numbers.
 
-use super::convert::{call, call2, construct, object, set};
+use super::convert::{call, call2, construct, set, set_text};
 use super::names::{
     DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
 };
@@ -97,17 +97,16 @@ pub fn emit(target: &EventTarget, name: &str, detail: &Object) {
 fn push_data_layer(name: &str, detail: &Object) {
     let layer = page::global(DATA_LAYER);
     let entry = Object::new();
-    set(&entry, KEY_EVENT, &JsValue::from_str(name));
+    set_text(&entry, KEY_EVENT, name);
     let entry = Object::assign(&entry, detail);
     call(&layer, "push", &entry);
 }
 
 /// Raises `lq:error {code, message}` (plus any extra pairs).
 pub fn error(target: &EventTarget, code: &str, message: &str, extra: &[(&str, JsValue)]) {
-    let detail = object(&[
-        (KEY_CODE, JsValue::from_str(code)),
-        (KEY_MESSAGE, JsValue::from_str(message)),
-    ]);
+    let detail = Object::new();
+    set_text(&detail, KEY_CODE, code);
+    set_text(&detail, KEY_MESSAGE, message);
     for (k, v) in extra {
         set(&detail, k, v);
     }

@@ -7,7 +7,7 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{call, call2, construct, from_js, get, object, set, to_js};
+use super::convert::{call, call2, construct, from_js, get, set, set_text, to_js};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
@@ -135,16 +135,15 @@ pub fn post(e: Entry, done: Attempted) {
         return done(e, None, None);
     };
     let headers = Object::new();
-    set(&headers, "Content-Type", &content_type(e.format).into());
+    set_text(&headers, "Content-Type", content_type(e.format));
     if crate::outbox::sends_idempotency_key(&e.url) {
-        set(&headers, "Idempotency-Key", &e.id.as_str().into());
+        set_text(&headers, "Idempotency-Key", &e.id);
     }
-    let init = object(&[
-        ("method", "POST".into()),
-        ("headers", headers.into()),
-        ("body", e.body.as_str().into()),
-        ("keepalive", JsValue::TRUE),
-    ]);
+    let init = Object::new();
+    set_text(&init, "method", "POST");
+    set(&init, "headers", &headers);
+    set_text(&init, "body", &e.body);
+    set(&init, "keepalive", &JsValue::TRUE);
     // The timeout: an AbortController aborted by a timer (AbortSignal.timeout() is
     // missing from older browsers, and calling it there would throw).
     let abort = construct("AbortController", &Array::new()).map(|c| {
@@ -236,21 +235,24 @@ fn encode(s: &str, out: &mut String) {
 fn hubspot_body(lead: &Lead) -> JsValue {
     let fields = Array::new();
     for (name, v) in lead.hubspot_fields() {
-        let value = match v {
-            Value::Number(n) => JsValue::from_str(&page::number_text(n)),
-            other => to_js(&other),
-        };
-        fields.push(&object(&[
-            ("name", JsValue::from_str(&name)),
-            ("value", value),
-        ]));
+        let field = Object::new();
+        set_text(&field, "name", &name);
+        match v {
+            Value::Number(n) => set_text(&field, "value", &page::number_text(n)),
+            other => {
+                set(&field, "value", &to_js(&other));
+            }
+        }
+        fields.push(&field);
     }
-    let context = object(&[
-        ("pageUri", JsValue::from_str(&page::href())),
-        ("pageName", JsValue::from_str(&page::title())),
-    ]);
+    let context = Object::new();
+    set_text(&context, "pageUri", &page::href());
+    set_text(&context, "pageName", &page::title());
     if let Some(hutk) = page::cookie("hubspotutk") {
-        set(&context, "hutk", &JsValue::from_str(&hutk));
+        set_text(&context, "hutk", &hutk);
     }
-    object(&[("fields", fields.into()), ("context", context.into())]).into()
+    let body = Object::new();
+    set(&body, "fields", &fields);
+    set(&body, "context", &context);
+    body.into()
 }

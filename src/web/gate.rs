@@ -172,21 +172,19 @@ fn show(
     };
     render::attr(&dialog, A_ARIA_LABEL, label);
     // `method="dialog"`: the button closes the dialog without script.
-    let bar = render::make(
+    let bar = render::child(
         doc,
+        &dialog,
         "form",
         &[("method", "dialog"), (A_CLASS, CLASS_GATE_BAR)],
     );
-    render::add(
+    render::text_child(
+        doc,
         &bar,
-        &render::text(
-            doc,
-            "button",
-            &[(A_CLASS, CLASS_GATE_CLOSE)],
-            text::builtin("close", &locale),
-        ),
+        "button",
+        &[(A_CLASS, CLASS_GATE_CLOSE)],
+        text::builtin("close", &locale),
     );
-    render::add(&dialog, &bar);
     let body: Node = get_object(doc, "body")?.unchecked_into();
     render::add(&body, &dialog);
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
@@ -236,7 +234,7 @@ fn style(doc: &Document) {
     })();
     if adopted.is_none() {
         if let Some(head) = render::find(doc, "head") {
-            render::add(&head, &render::text(doc, "style", &[], GATE_CSS));
+            render::text_child(doc, &head, "style", &[], GATE_CSS);
         }
     }
 }

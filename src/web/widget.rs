@@ -13,7 +13,7 @@
 //! `try_borrow`, so even a mistake here skips an action instead of panicking (a panic
 //! aborts the wasm instance and with it every widget on the page).
 
-use super::convert::{call, call2, construct, get, get_object, object, set, to_js};
+use super::convert::{call, call2, construct, get, get_object, object, set, set_text, to_js};
 use super::delivery;
 use super::events::{self, emit, Listener};
 use super::fetch::{self, LoadError};
@@ -196,8 +196,9 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
         "div",
         &[(A_CLASS, CLASS_FRAME), (A_PART, PART_CONTAINER)],
     );
-    let bar = render::make(
+    let bar = render::child(
         &doc,
+        &frame,
         "div",
         &[
             (A_CLASS, CLASS_BAR),
@@ -205,10 +206,10 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             ("hidden", ""),
         ],
     );
-    let fill = render::make(&doc, "span", &[]);
-    render::add(&bar, &fill);
-    let progress = render::make(
+    let fill = render::child(&doc, &bar, "span", &[]);
+    let progress = render::child(
         &doc,
+        &frame,
         "p",
         &[
             (A_CLASS, CLASS_PROGRESS),
@@ -216,10 +217,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             (A_ARIA_LIVE, "polite"),
         ],
     );
-    let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)]);
-    render::add(&frame, &bar);
-    render::add(&frame, &progress);
-    render::add(&frame, &body);
+    let body = render::child(&doc, &frame, "div", &[(A_CLASS, CLASS_BODY)]);
     render::add(&root, &frame);
     let origin = match &source {
         Source::Url(u) | Source::Fetching(u, _) => u.clone(),
@@ -263,7 +261,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
 /// custom element with a shadow root of its own, which is never touched).
 fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     let init = Object::new();
-    set(&init, "mode", &"open".into());
+    set_text(&init, "mode", "open");
     // `attachShadow(init)`: a shadow root, or `None` when the element refuses one.
     let attach = |e: &Element| {
         call(e, "attachShadow", &init)
@@ -288,9 +286,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     if let Some(inner) = render::find(host, SEL_INNER_HOST) {
         return get_object(&inner, "shadowRoot").map(JsCast::unchecked_into);
     }
-    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]);
-    render::add(host, &inner);
-    attach(&inner)
+    attach(&render::child(doc, host, "div", &[(ATTR_INNER_HOST, "")]))
 }
 
 /// Styles a shadow root: the shared constructed stylesheet where the browser has them
@@ -303,7 +299,7 @@ fn style(doc: &Document, root: &Node) {
             return;
         }
     }
-    render::add(root, &render::text(doc, "style", &[], CSS));
+    render::text_child(doc, root, "style", &[], CSS);
 }
 
 fn shared_sheet() -> Option<JsValue> {
@@ -714,11 +710,7 @@ impl Widget {
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                set(
-                    &get(&self.fill, "style"),
-                    "width",
-                    &JsValue::from_str(&width),
-                );
+                set_text(&get(&self.fill, "style"), "width", &width);
                 let line = t.progress(q.step, q.total);
                 if page::text(&self.progress, "textContent") != line {
                     self.progress.set_text_content(Some(&line));
@@ -790,23 +782,25 @@ impl Widget {
             .as_ref()
             .map(|r| r.session.playbook().id.as_str())
             .unwrap_or("");
-        object(&[(KEY_PLAYBOOK_ID, JsValue::from_str(id))])
+        let detail = Object::new();
+        set_text(&detail, KEY_PLAYBOOK_ID, id);
+        detail
     }
 
     /// An event for the page, and for an outcome: the profile kept and the gated file to
     /// download.
     fn signal(&mut self, signal: &Signal) -> (Element, &'static str, Object, Option<String>) {
         let detail = self.playbook_detail();
-        let set = |k: &str, v: JsValue| super::convert::set(&detail, k, &v);
+        let text = |k: &str, v: &str| set_text(&detail, k, v);
         let mut download = None;
         let name = match signal {
             Signal::Step { question_id, index } => {
-                set(KEY_QUESTION_ID, JsValue::from_str(question_id));
-                set(KEY_INDEX, JsValue::from_f64(*index as f64));
+                text(KEY_QUESTION_ID, question_id);
+                set(&detail, KEY_INDEX, &JsValue::from_f64(*index as f64));
                 EV_STEP
             }
             Signal::Answer { question_id } => {
-                set(KEY_QUESTION_ID, JsValue::from_str(question_id));
+                text(KEY_QUESTION_ID, question_id);
                 EV_ANSWER
             }
             Signal::Outcome {
@@ -814,9 +808,9 @@ impl Widget {
                 class,
                 score,
             } => {
-                set(KEY_OUTCOME_ID, JsValue::from_str(outcome_id));
-                set(KEY_CLASS, JsValue::from_str(class.name()));
-                set(KEY_SCORE, to_js(score));
+                text(KEY_OUTCOME_ID, outcome_id);
+                text(KEY_CLASS, class.name());
+                set(&detail, KEY_SCORE, &to_js(score));
                 download = self.after_outcome();
                 EV_OUTCOME
             }
