@@ -35,7 +35,7 @@ mod delivery;
 mod dom {
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::{Element, Node, NodeList};
+    use web_sys::{Element, Node};
 
     #[wasm_bindgen]
     extern "C" {
@@ -53,14 +53,6 @@ mod dom {
         pub fn set_attribute(this: &Dom, name: &str, value: &str);
         #[wasm_bindgen(method, js_name = appendChild)]
         pub fn append_child(this: &Dom, child: &Node);
-        #[wasm_bindgen(method, js_name = querySelector)]
-        pub fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
-        #[wasm_bindgen(method, js_name = querySelectorAll)]
-        pub fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
-        #[wasm_bindgen(method, getter)]
-        pub fn value(this: &Dom) -> String;
-        #[wasm_bindgen(method)]
-        pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
     }
 
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {

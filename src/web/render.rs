@@ -61,26 +61,38 @@ pub fn attr(e: &Element, name: &str, value: &str) {
 /// `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn find(scope: &Node, selector: &str) -> Option<Element> {
-    dom(scope).query_selector(selector)
+    super::convert::call(scope, "querySelector", &selector.into())
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
 }
 
 /// Every element under `scope` matching `selector` (a constant, valid selector). The
 /// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
 /// `NodeList` answers as an array does: no second pair of glue functions for it.
 pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
-    dom(scope).query_selector_all(selector).unchecked_into()
+    super::convert::call(scope, "querySelectorAll", &selector.into())
+        .unwrap_or_default()
+        .unchecked_into()
 }
 
 /// The current value of an `<input>` (the property, not the attribute).
 #[inline(never)]
 pub fn value(input: &Node) -> String {
-    dom(input).value()
+    super::page::text(input, "value")
 }
 
 /// `e` or its nearest ancestor matching `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn closest(e: &Element, selector: &str) -> Option<Element> {
-    dom(e).closest(selector)
+    super::convert::call(e, "closest", &selector.into())
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
+}
+
+/// Sets `node.textContent` (text, never markup; empty removes every child).
+#[inline(never)]
+pub fn content_into(node: &Node, text: &str) {
+    super::convert::set_text(node, "textContent", text);
 }
 
 /// `e.getAttribute(name)`.
@@ -103,7 +115,7 @@ pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Element {
 #[inline(never)]
 pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Element {
     let e = make(doc, tag, attrs);
-    e.set_text_content(Some(content));
+    content_into(&e, content);
     e
 }
 
@@ -183,7 +195,7 @@ fn described_by(help: bool, error: bool) -> String {
 
 /// The question text with "(optional)" after it when an answer is not required.
 fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) {
-    e.set_text_content(Some(&q.label));
+    content_into(e, &q.label);
     if !q.required && q.kind != Kind::Consent {
         let mut note = String::from(" ");
         note.push_str(&t.get("optional"));
@@ -216,7 +228,7 @@ pub fn child(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -
 /// Appends `<tag>` with attributes and a text child to `parent`.
 #[inline(never)]
 pub fn text_child(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)], content: &str) {
-    child(doc, parent, tag, attrs).set_text_content(Some(content));
+    content_into(&child(doc, parent, tag, attrs), content);
 }
 
 /// The help text, if any, appended to `parent`.
@@ -535,7 +547,7 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
                 "h2",
                 &[(A_ID, ID_TITLE), (A_TABINDEX, "-1"), (A_PART, PART_TITLE)],
             );
-            h.set_text_content(Some(title));
+            content_into(&h, title);
             h
         }
         None => {
@@ -559,7 +571,7 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
                 "a",
                 &[(A_CLASS, CLASS_PRIMARY), (A_PART, PART_ACTION)],
             );
-            a.set_text_content(Some(&label));
+            content_into(&a, &label);
             attr(&a, A_HREF, url);
             if download {
                 attr(&a, A_DOWNLOAD, "");

@@ -189,7 +189,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
     }
     let doc: Document = get_object(host, "ownerDocument")?.unchecked_into();
     let root = shadow(&doc, host)?;
-    root.set_text_content(None);
+    render::content_into(&root, "");
     style(&doc, &root);
     let frame = render::make(
         &doc,
@@ -614,7 +614,7 @@ pub fn destroy(s: &Shared) {
         w.timer = None;
         w.run = None;
         w.focus = None;
-        w.root.set_text_content(None);
+        render::content_into(&w.root, "");
     }
 }
 
@@ -713,7 +713,7 @@ impl Widget {
                 set_text(&get(&self.fill, "style"), "width", &width);
                 let line = t.progress(q.step, q.total);
                 if page::text(&self.progress, "textContent") != line {
-                    self.progress.set_text_content(Some(&line));
+                    render::content_into(&self.progress, &line);
                 }
                 if run.shown_at.is_none() {
                     run.shown_at = Some(page::now_ms());
@@ -723,7 +723,7 @@ impl Widget {
             View::Outcome(o) => {
                 let shown = render::outcome(&self.doc, o, run.remembered, &t);
                 render::attr(&self.bar, "hidden", "");
-                self.progress.set_text_content(None);
+                render::content_into(&self.progress, "");
                 if let Some(crate::playbook::Then::Redirect(url)) = &o.then {
                     if !self.opts.no_redirect {
                         self.timer = redirect_later(url);
@@ -732,7 +732,7 @@ impl Widget {
                 shown
             }
             View::Idle => {
-                self.body.set_text_content(None);
+                render::content_into(&self.body, "");
                 return None;
             }
         };
