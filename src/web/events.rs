@@ -10,6 +10,7 @@ use super::names::{
     DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
 };
 use super::page;
+use crate::prelude::*;
 use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -71,6 +72,19 @@ impl Drop for Listener {
             self.callback.as_ref(),
         );
     }
+}
+
+/// A JS function that runs `f` on its first call (and is freed then, or when dropped).
+/// Every caller passes a boxed `FnOnce`, so wasm-bindgen's once-closure machinery is
+/// compiled once instead of once per closure type.
+#[inline(never)]
+pub fn once(f: Box<dyn FnOnce(JsValue)>) -> Closure<dyn FnMut(JsValue)> {
+    Closure::once(f)
+}
+
+/// `once`, handed to JavaScript for good: freed after it runs.
+pub fn once_js(f: Box<dyn FnOnce(JsValue)>) -> JsValue {
+    once(f).into_js_value()
 }
 
 /// Raises `name` on `target` with `detail`: bubbling and composed, so a listener on the

@@ -15,7 +15,6 @@ use crate::playbook::Format;
 use crate::prelude::*;
 use crate::value::Value;
 use js_sys::{Array, Object, Promise};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{RequestInit, Response};
 
@@ -48,7 +47,7 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// to be kept alive; a binding of our own would clash with tests/web.rs's copy of this
 /// file).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
-    let cb = Closure::once_into_js(move |list: JsValue| {
+    let cb = super::events::once_js(Box::new(move |list: JsValue| {
         let state = list.unchecked_ref::<Array>().get(0);
         let field = |k: &str| get(&state, k);
         let fulfilled = field("status").as_string().as_deref() == Some("fulfilled");
@@ -57,7 +56,7 @@ pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
         } else {
             Err(field("reason"))
         })
-    });
+    }));
     let all = Promise::all_settled(&Array::of1(promise));
     call(&all, "then", &cb);
 }
@@ -148,9 +147,9 @@ pub fn post(e: Entry, done: Attempted) {
     // missing from older browsers, and calling it there would throw).
     let abort = construct("AbortController", &Array::new()).map(|c| {
         set(&init, "signal", &get(&c, "signal"));
-        Closure::once(move |_: JsValue| {
+        super::events::once(Box::new(move |_: JsValue| {
             call(&c, "abort", &JsValue::UNDEFINED);
-        })
+        }))
     });
     let timer = abort.as_ref().and_then(|f| {
         call2(

@@ -191,9 +191,9 @@ fn show(
     // its element disconnects. `onclose`: the dialog is ours, and closes once (it is
     // gone after).
     let gone = dialog.clone();
-    let on_close = Closure::once_into_js(move |_: JsValue| {
+    let on_close = super::events::once_js(Box::new(move |_: JsValue| {
         call(&gone, "remove", &JsValue::UNDEFINED);
-    });
+    }));
     set(&dialog, "onclose", &on_close);
     call(&dialog, "showModal", &JsValue::UNDEFINED)?;
     let host = render::make(doc, TAG, &[]);

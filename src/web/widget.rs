@@ -373,7 +373,7 @@ fn load(s: &Shared, source: Source) {
             // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            let again = Closure::once_into_js(move |_: JsValue| {
+            let again = events::once_js(Box::new(move |_: JsValue| {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -384,7 +384,7 @@ fn load(s: &Shared, source: Source) {
                         &[],
                     ),
                 }
-            });
+            }));
             if let Some(w) = page::window() {
                 call2(&w, "setTimeout", &again, &JsValue::from_f64(0.0));
             }
