@@ -141,17 +141,36 @@ pub fn get_true(o: &JsValue, key: &str) -> bool {
 }
 
 /// `o[method](arg)`, through the catching `Function.prototype.call`: `None` when `o` has
-/// no such method or it threw. Methods that take no argument get `undefined`, which
-/// they ignore. One generic call instead of a glue function per DOM method.
+/// no such method or it threw. One generic call instead of a glue function per DOM
+/// method.
 #[inline(never)]
-pub fn call(o: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
+pub fn invoke(o: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
     get(o, method).dyn_ref::<Function>()?.call1(o, arg).ok()
 }
 
-/// `o[method](a, b)`, as `call`.
+/// `o[method](a, b)`, as `invoke`.
 #[inline(never)]
-pub fn call2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
+pub fn invoke2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
     get(o, method).dyn_ref::<Function>()?.call2(o, a, b).ok()
+}
+
+/// `invoke` for its effect: whether the method ran without throwing (the result is
+/// dropped here, not at every call site).
+#[inline(never)]
+pub fn call(o: &JsValue, method: &str, arg: &JsValue) -> bool {
+    invoke(o, method, arg).is_some()
+}
+
+/// `o[method]()` for its effect (the method gets `undefined`, which it ignores).
+#[inline(never)]
+pub fn call0(o: &JsValue, method: &str) -> bool {
+    call(o, method, &JsValue::UNDEFINED)
+}
+
+/// `invoke2` for its effect.
+#[inline(never)]
+pub fn call2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> bool {
+    invoke2(o, method, a, b).is_some()
 }
 
 /// `new globalThis[name](...args)`, through the catching `Reflect.construct`: `None` when

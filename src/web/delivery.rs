@@ -17,7 +17,7 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{call, call2, construct, get_true, object, set_text};
+use super::convert::{call, construct, get_true, invoke2, object, set_text};
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
@@ -235,6 +235,6 @@ fn schedule(next: Option<f64>, now: f64) {
             })
         });
         let wait = (at - now).clamp(10.0, MAX_WAIT_MS);
-        p.timer = call2(&w, "setTimeout", tick.as_ref(), &wait.into()).and_then(|t| t.as_f64());
+        p.timer = invoke2(&w, "setTimeout", tick.as_ref(), &wait.into()).and_then(|t| t.as_f64());
     });
 }

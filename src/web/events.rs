@@ -54,7 +54,9 @@ impl Listener {
         kind: &'static str,
         callback: Closure<dyn FnMut(JsValue)>,
     ) -> Option<Listener> {
-        call2(target, "addEventListener", &kind.into(), callback.as_ref())?;
+        if !call2(target, "addEventListener", &kind.into(), callback.as_ref()) {
+            return None;
+        }
         Some(Listener {
             target: target.clone(),
             kind,

@@ -7,7 +7,7 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{call, call2, construct, from_js, get, set, set_text, to_js};
+use super::convert::{call, call0, construct, from_js, get, invoke, invoke2, set, set_text, to_js};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
@@ -87,7 +87,7 @@ pub fn load_from(pending: Promise, done: Loaded) {
             if !(200..300).contains(&status) {
                 return done(Err(LoadError::Status(status)));
             }
-            let Some(json) = call(&resp, "json", &JsValue::UNDEFINED) else {
+            let Some(json) = invoke(&resp, "json", &JsValue::UNDEFINED) else {
                 return done(Err(LoadError::NotJson));
             };
             when(
@@ -148,11 +148,11 @@ pub fn post(e: Entry, done: Attempted) {
     let abort = construct("AbortController", &Array::new()).map(|c| {
         set(&init, "signal", &get(&c, "signal"));
         super::events::once(Box::new(move |_: JsValue| {
-            call(&c, "abort", &JsValue::UNDEFINED);
+            call0(&c, "abort");
         }))
     });
     let timer = abort.as_ref().and_then(|f| {
-        call2(
+        invoke2(
             &window,
             "setTimeout",
             f.as_ref(),
@@ -169,7 +169,7 @@ pub fn post(e: Entry, done: Attempted) {
             drop(abort);
             match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
                 Some(r) => {
-                    let retry_after = call(&get(&r, "headers"), "get", &"Retry-After".into())
+                    let retry_after = invoke(&get(&r, "headers"), "get", &"Retry-After".into())
                         .and_then(|v| v.as_string());
                     done(e, Some(status(&r)), retry_after)
                 }

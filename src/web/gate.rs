@@ -8,7 +8,7 @@
 //! playbook, which downloads the file after an outcome that collects the lead. The
 //! playbook fetched for the check is handed to that widget (`take`), not fetched twice.
 
-use super::convert::{call, call2, get, get_object, get_true, set};
+use super::convert::{call0, call2, get, get_object, get_true, invoke, set};
 use super::fetch::{self, LoadError};
 use super::local::Local;
 use super::names::*;
@@ -49,7 +49,7 @@ pub fn install(doc: &Document) {
         return;
     }
     let on_click = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| on_click(e.unchecked_into()));
-    if call2(doc, "addEventListener", &"click".into(), on_click.as_ref()).is_some() {
+    if call2(doc, "addEventListener", &"click".into(), on_click.as_ref()) {
         // Deliberately leaked: the listener serves the page for its whole lifetime.
         on_click.forget();
     }
@@ -73,7 +73,7 @@ fn on_click(e: Event) {
     }
     // The real target, also inside another component's shadow root.
     let target = get(
-        &call(&e, "composedPath", &JsValue::UNDEFINED).unwrap_or_default(),
+        &invoke(&e, "composedPath", &JsValue::UNDEFINED).unwrap_or_default(),
         "0",
     );
     let Some(target) = target.dyn_ref::<Element>() else {
@@ -88,7 +88,7 @@ fn on_click(e: Event) {
     ) else {
         return;
     };
-    call(&e, "preventDefault", &JsValue::UNDEFINED);
+    call0(&e, "preventDefault");
     let name = crate::value::trim(&page::text(&link, "textContent")).to_owned();
     open(link, url, file, name);
 }
@@ -192,10 +192,12 @@ fn show(
     // gone after).
     let gone = dialog.clone();
     let on_close = super::events::once_js(Box::new(move |_: JsValue| {
-        call(&gone, "remove", &JsValue::UNDEFINED);
+        call0(&gone, "remove");
     }));
     set(&dialog, "onclose", &on_close);
-    call(&dialog, "showModal", &JsValue::UNDEFINED)?;
+    if !call0(&dialog, "showModal") {
+        return None;
+    }
     let host = render::make(doc, TAG, &[]);
     render::attr(&host, ATTR_PLAYBOOK, url);
     render::attr(&host, ATTR_GATE_FILE, file);
@@ -229,7 +231,7 @@ fn style(doc: &Document) {
             return None;
         }
         // `concat` of a sheet (not an array) appends it.
-        let list = call(&list, "concat", &sheet)?;
+        let list = invoke(&list, "concat", &sheet)?;
         set(doc, key, &list).then_some(())
     })();
     if adopted.is_none() {

@@ -6,7 +6,7 @@
 //! The decisions (which parameters count, how the campaign survives navigation) are the
 //! core's (`profile`); this file only fetches the inputs.
 
-use super::convert::{call, call2, from_js, get, get_object, json_data, to_js};
+use super::convert::{call, call2, from_js, get, get_object, invoke, json_data, to_js};
 use crate::prelude::*;
 use crate::profile::{self, CAMPAIGN_KEY};
 use crate::value::Value;
@@ -139,12 +139,12 @@ pub fn storage(local: bool) -> Option<JsValue> {
 
 /// A stored text (`None` when absent or storage is blocked).
 pub fn get_item(local: bool, key: &str) -> Option<String> {
-    call(&storage(local)?, "getItem", &key.into())?.as_string()
+    invoke(&storage(local)?, "getItem", &key.into())?.as_string()
 }
 
 /// Stores a text; false when storage refused (quota, private mode, blocked).
 pub fn set_item(local: bool, key: &str, text: &str) -> bool {
-    storage(local).is_some_and(|s| call2(&s, "setItem", &key.into(), &text.into()).is_some())
+    storage(local).is_some_and(|s| call2(&s, "setItem", &key.into(), &text.into()))
 }
 
 /// A stored JSON value (`null` when absent, unreadable or storage is blocked).

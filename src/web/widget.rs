@@ -13,7 +13,9 @@
 //! `try_borrow`, so even a mistake here skips an action instead of panicking (a panic
 //! aborts the wasm instance and with it every widget on the page).
 
-use super::convert::{call, call2, construct, get, get_object, object, set, set_text, to_js};
+use super::convert::{
+    call, call0, call2, construct, get, get_object, invoke, invoke2, object, set, set_text, to_js,
+};
 use super::delivery;
 use super::events::{self, emit, Listener};
 use super::fetch::{self, LoadError};
@@ -264,7 +266,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     set_text(&init, "mode", "open");
     // `attachShadow(init)`: a shadow root, or `None` when the element refuses one.
     let attach = |e: &Element| {
-        call(e, "attachShadow", &init)
+        invoke(e, "attachShadow", &init)
             .filter(JsValue::is_object)
             .map(JsCast::unchecked_into)
     };
@@ -316,8 +318,7 @@ fn shared_sheet() -> Option<JsValue> {
 #[inline(never)]
 pub fn construct_sheet(css: &str) -> Option<JsValue> {
     let sheet = construct("CSSStyleSheet", &Array::new())?;
-    call(&sheet, "replaceSync", &css.into())?;
-    Some(sheet)
+    call(&sheet, "replaceSync", &css.into()).then_some(sheet)
 }
 
 /// The frame's listeners: `submit` of a step's form (Next, Enter) and clicks on Back and
@@ -325,7 +326,7 @@ pub fn construct_sheet(css: &str) -> Option<JsValue> {
 fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
     let weak = Rc::downgrade(s);
     let on_submit = Listener::new(frame, "submit", move |e: Event| {
-        call(&e, "preventDefault", &JsValue::UNDEFINED);
+        call0(&e, "preventDefault");
         if let Some(s) = weak.upgrade() {
             if let Some(raw) = with(&s, |w| w.collect()).flatten() {
                 apply(&s, Step::Answer(raw));
@@ -566,7 +567,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 pub fn save_file(doc: &Document, file: &str) {
     let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
     render::attr(&a, A_HREF, file);
-    call(&a, "click", &JsValue::UNDEFINED);
+    call0(&a, "click");
 }
 
 /// "Not you? Start over": forget what the site remembers and ask again.
@@ -621,7 +622,7 @@ pub fn destroy(s: &Shared) {
 /// Focuses the current step again (the gate calls this after opening its dialog).
 pub fn refocus(s: &Shared) {
     if let Some(Some(el)) = with(s, |w| w.focus.clone()) {
-        call(&el, "focus", &JsValue::UNDEFINED);
+        call0(&el, "focus");
     }
 }
 
@@ -918,7 +919,7 @@ fn redirect_later(url: &str) -> Option<Timer> {
             super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
         }
     });
-    let id = call2(
+    let id = invoke2(
         &window,
         "setTimeout",
         callback.as_ref(),
