@@ -154,6 +154,12 @@ pub fn invoke2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<Js
     get(o, method).dyn_ref::<Function>()?.call2(o, a, b).ok()
 }
 
+/// `invoke` with a text argument (made into a JS string here, not at each call site).
+#[inline(never)]
+pub fn invoke_text(o: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
+    invoke(o, method, &arg.into())
+}
+
 /// `invoke` for its effect: whether the method ran without throwing (the result is
 /// dropped here, not at every call site).
 #[inline(never)]

@@ -17,7 +17,7 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{call, construct, get_true, invoke2, object, set_text};
+use super::convert::{call, construct, get_true, invoke2, invoke_text, object, set_text};
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
@@ -85,7 +85,7 @@ impl Store for Browser {
     fn remove(&mut self, key: &str) {
         let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
         if let (false, Some(s)) = (in_memory, page::storage(true)) {
-            call(&s, "removeItem", &key.into());
+            invoke_text(&s, "removeItem", key);
         }
     }
 }

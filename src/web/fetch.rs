@@ -7,7 +7,9 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{call, call0, construct, from_js, get, invoke, invoke2, set, set_text, to_js};
+use super::convert::{
+    call, call0, construct, from_js, get, invoke, invoke2, invoke_text, set, set_text, to_js,
+};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
@@ -169,7 +171,7 @@ pub fn post(e: Entry, done: Attempted) {
             drop(abort);
             match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
                 Some(r) => {
-                    let retry_after = invoke(&get(&r, "headers"), "get", &"Retry-After".into())
+                    let retry_after = invoke_text(&get(&r, "headers"), "get", "Retry-After")
                         .and_then(|v| v.as_string());
                     done(e, Some(status(&r)), retry_after)
                 }

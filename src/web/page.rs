@@ -6,7 +6,7 @@
 //! The decisions (which parameters count, how the campaign survives navigation) are the
 //! core's (`profile`); this file only fetches the inputs.
 
-use super::convert::{call, call2, from_js, get, get_object, invoke, json_data, to_js};
+use super::convert::{call2, from_js, get, get_object, invoke_text, json_data, to_js};
 use crate::prelude::*;
 use crate::profile::{self, CAMPAIGN_KEY};
 use crate::value::Value;
@@ -139,7 +139,7 @@ pub fn storage(local: bool) -> Option<JsValue> {
 
 /// A stored text (`None` when absent or storage is blocked).
 pub fn get_item(local: bool, key: &str) -> Option<String> {
-    invoke(&storage(local)?, "getItem", &key.into())?.as_string()
+    invoke_text(&storage(local)?, "getItem", key)?.as_string()
 }
 
 /// Stores a text; false when storage refused (quota, private mode, blocked).
@@ -186,7 +186,7 @@ pub use crate::value::number_text;
 
 /// `console.error` of one line.
 pub fn console_error(line: &str) {
-    call(&global("console"), "error", &line.into());
+    invoke_text(&global("console"), "error", line);
 }
 
 /// Reads `globalThis[name]` (e.g. `dataLayer`) without throwing.

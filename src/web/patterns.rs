@@ -4,7 +4,7 @@
 //! called through `Reflect.construct`, a catching binding, and a bad pattern answers
 //! `None` (the core then refuses the answer with the `pattern` message).
 
-use super::convert::{construct, invoke};
+use super::convert::{construct, invoke_text};
 use crate::flow::answer::Patterns;
 use crate::prelude::*;
 use js_sys::Array;
@@ -24,6 +24,6 @@ impl Patterns for JsPatterns {
         args.push(&JsValue::from_str("u"));
         let re = construct("RegExp", &args)?;
         // `re.test(text)` through the catching `Reflect.get` and `Function.call`.
-        invoke(&re, "test", &JsValue::from_str(text))?.as_bool()
+        invoke_text(&re, "test", text)?.as_bool()
     }
 }

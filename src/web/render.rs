@@ -61,7 +61,7 @@ pub fn attr(e: &Element, name: &str, value: &str) {
 /// `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn find(scope: &Node, selector: &str) -> Option<Element> {
-    super::convert::invoke(scope, "querySelector", &selector.into())
+    super::convert::invoke_text(scope, "querySelector", selector)
         .filter(JsValue::is_object)
         .map(JsCast::unchecked_into)
 }
@@ -70,7 +70,7 @@ pub fn find(scope: &Node, selector: &str) -> Option<Element> {
 /// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
 /// `NodeList` answers as an array does: no second pair of glue functions for it.
 pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
-    super::convert::invoke(scope, "querySelectorAll", &selector.into())
+    super::convert::invoke_text(scope, "querySelectorAll", selector)
         .unwrap_or_default()
         .unchecked_into()
 }
@@ -84,7 +84,7 @@ pub fn value(input: &Node) -> String {
 /// `e` or its nearest ancestor matching `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn closest(e: &Element, selector: &str) -> Option<Element> {
-    super::convert::invoke(e, "closest", &selector.into())
+    super::convert::invoke_text(e, "closest", selector)
         .filter(JsValue::is_object)
         .map(JsCast::unchecked_into)
 }
@@ -98,7 +98,7 @@ pub fn content_into(node: &Node, text: &str) {
 /// `e.getAttribute(name)`.
 #[inline(never)]
 pub fn attribute(e: &JsValue, name: &str) -> Option<String> {
-    super::convert::invoke(e, "getAttribute", &name.into())?.as_string()
+    super::convert::invoke_text(e, "getAttribute", name)?.as_string()
 }
 
 /// Creates `<tag>` (a constant, valid tag name) with attributes.

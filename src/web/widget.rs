@@ -14,7 +14,8 @@
 //! aborts the wasm instance and with it every widget on the page).
 
 use super::convert::{
-    call, call0, call2, construct, get, get_object, invoke, invoke2, object, set, set_text, to_js,
+    call, call0, call2, construct, get, get_object, invoke, invoke2, invoke_text, object, set,
+    set_text, to_js,
 };
 use super::delivery;
 use super::events::{self, emit, Listener};
@@ -318,7 +319,7 @@ fn shared_sheet() -> Option<JsValue> {
 #[inline(never)]
 pub fn construct_sheet(css: &str) -> Option<JsValue> {
     let sheet = construct("CSSStyleSheet", &Array::new())?;
-    call(&sheet, "replaceSync", &css.into()).then_some(sheet)
+    invoke_text(&sheet, "replaceSync", css).map(|_| sheet)
 }
 
 /// The frame's listeners: `submit` of a step's form (Next, Enter) and clicks on Back and
