@@ -17,12 +17,12 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{call, construct, get_true, invoke2, invoke_text, object, set_text};
+use super::convert::{call, construct, get_true, invoke2, invoke_text, set_text};
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
 use super::names::{
-    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID, KEY_STATUS,
+    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID,
 };
 use super::page;
 use crate::lead::Lead;
@@ -142,7 +142,8 @@ pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
             host,
             ERR_OUTBOX_FULL,
             "the outbox was full: its oldest waiting lead was dropped unsent",
-            &[(KEY_LEAD_ID, id.as_str().into())],
+            Some(&id),
+            None,
         );
     }
     flush();
@@ -181,7 +182,6 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
         _ => None,
     };
     if let Some(target) = target {
-        let lead_id: JsValue = e.id.as_str().into();
         match verdict {
             Some(Verdict::Failed { status }) => {
                 let n = f64::from(status);
@@ -190,11 +190,13 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
                     &target,
                     ERR_SUBMIT_REJECTED,
                     &message.concat(),
-                    &[(KEY_LEAD_ID, lead_id), (KEY_STATUS, n.into())],
+                    Some(&e.id),
+                    Some(n),
                 );
             }
             _ => {
-                let detail = object(&[(KEY_LEAD_ID, lead_id)]);
+                let detail = js_sys::Object::new();
+                set_text(&detail, KEY_LEAD_ID, &e.id);
                 set_text(&detail, KEY_PLAYBOOK_ID, &e.playbook_id);
                 emit(&target, EV_SUBMITTED, &detail);
             }

@@ -7,7 +7,8 @@
 
 use super::convert::{call, call2, construct, set, set_text};
 use super::names::{
-    DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
+    DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_LEAD_ID, KEY_MESSAGE,
+    KEY_STATUS,
 };
 use super::page;
 use crate::prelude::*;
@@ -118,13 +119,22 @@ fn push_data_layer(name: &str, detail: &Object) {
     call(&layer, "push", &entry);
 }
 
-/// Raises `lq:error {code, message}` (plus any extra pairs).
-pub fn error(target: &EventTarget, code: &str, message: &str, extra: &[(&str, JsValue)]) {
+/// Raises `lq:error {code, message}`, plus `lead_id` and `status` when given.
+pub fn error(
+    target: &EventTarget,
+    code: &str,
+    message: &str,
+    lead_id: Option<&str>,
+    status: Option<f64>,
+) {
     let detail = Object::new();
     set_text(&detail, KEY_CODE, code);
     set_text(&detail, KEY_MESSAGE, message);
-    for (k, v) in extra {
-        set(&detail, k, v);
+    if let Some(id) = lead_id {
+        set_text(&detail, KEY_LEAD_ID, id);
+    }
+    if let Some(n) = status {
+        set(&detail, KEY_STATUS, &n.into());
     }
     emit(target, EV_ERROR, &detail);
 }

@@ -436,7 +436,7 @@ fn fail(s: &Shared, code: &str, reason: &str, lines: &[String]) {
         detail.push('\n');
         detail.push_str(line);
     }
-    events::error(&host, code, &detail, &[]);
+    events::error(&host, code, &detail, None, None);
 }
 
 fn join(parts: &[&str]) -> String {
@@ -531,7 +531,7 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                 };
                 match plan {
                     Send::Skip => {}
-                    Send::Bot(reason) => events::error(&host, ERR_BOT, reason, &[]),
+                    Send::Bot(reason) => events::error(&host, ERR_BOT, reason, None, None),
                     Send::Yes(submit) => send(host, submit, lead),
                 }
             }
