@@ -35,12 +35,16 @@ mod delivery;
 mod dom {
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::{Element, Node, NodeList};
+    use web_sys::{Element, Node};
 
     #[wasm_bindgen]
     extern "C" {
         #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
         fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+        fn test_reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+        fn test_reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
         #[wasm_bindgen(js_name = TestDom)]
         pub type Dom;
         #[wasm_bindgen(method, js_name = createElement)]
@@ -49,18 +53,18 @@ mod dom {
         pub fn set_attribute(this: &Dom, name: &str, value: &str);
         #[wasm_bindgen(method, js_name = appendChild)]
         pub fn append_child(this: &Dom, child: &Node);
-        #[wasm_bindgen(method, js_name = querySelector)]
-        pub fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
-        #[wasm_bindgen(method, js_name = querySelectorAll)]
-        pub fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
-        #[wasm_bindgen(method, getter)]
-        pub fn value(this: &Dom) -> String;
-        #[wasm_bindgen(method)]
-        pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
     }
 
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
         test_random_values(bytes)
+    }
+
+    pub fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+        test_reflect_get(target, key)
+    }
+
+    pub fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue> {
+        test_reflect_set(target, key, value)
     }
 
     pub fn global() -> JsValue {

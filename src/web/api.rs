@@ -31,8 +31,7 @@ pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
         return Some(w);
     }
     let attr = |name: &str| {
-        el.get_attribute(name)
-            .filter(|v| !crate::value::trim(v).is_empty())
+        super::render::attribute(el, name).filter(|v| !crate::value::trim(v).is_empty())
     };
     let opts = Options {
         locale: attr(ATTR_LOCALE),
@@ -40,7 +39,7 @@ pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
             .and_then(|v| parse_number(&v))
             .filter(|n| *n >= 0.0)
             .unwrap_or(DEFAULT_MIN_FILL_MS),
-        no_redirect: el.get_attribute(ATTR_NO_REDIRECT).is_some(),
+        no_redirect: super::render::attribute(el, ATTR_NO_REDIRECT).is_some(),
         download: attr(ATTR_GATE_FILE),
     };
     let source = match (super::gate::take(el), attr(ATTR_PLAYBOOK)) {

@@ -7,10 +7,11 @@
 //! cyclic or absurdly deep object handed to `mount()` is refused instead of overflowing the
 //! wasm stack (which, with `panic = "abort"`, would kill every widget on the page).
 
+use super::dom::{reflect_get, reflect_set};
 use super::names::MAX_DEPTH;
 use crate::prelude::*;
 use crate::value::Value;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a JS value could not become a `Value`.
@@ -94,12 +95,21 @@ pub fn json_data(v: &JsValue) -> Option<JsValue> {
     js_sys::JSON::parse(&text).ok()
 }
 
-/// `o[key] = value`, ignoring the (impossible for a fresh plain object) failure.
-pub fn set(o: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), value);
+/// `o[key] = value`; false when refused or a setter threw (impossible for a fresh plain
+/// object). One shared call: the binding's catch path is compiled once.
+#[inline(never)]
+pub fn set(o: &JsValue, key: &str, value: &JsValue) -> bool {
+    reflect_set(o, key, value).unwrap_or(false)
+}
+
+/// `o[key] = text`: the JS string made and dropped here, not at every call site.
+#[inline(never)]
+pub fn set_text(o: &JsValue, key: &str, text: &str) {
+    set(o, key, &text.into());
 }
 
 /// A plain object from `(key, value)` pairs.
+#[cfg(feature = "devtools")]
 pub fn object(pairs: &[(&str, JsValue)]) -> Object {
     let o = Object::new();
     for (k, v) in pairs {
@@ -108,11 +118,72 @@ pub fn object(pairs: &[(&str, JsValue)]) -> Object {
     o
 }
 
-/// `o[key]` when `o` is an object, else `undefined`; never throws.
+/// `o[key]` when `o` is an object, else `undefined`; never throws (a throwing getter
+/// gives `undefined`).
+#[inline(never)]
 pub fn get(o: &JsValue, key: &str) -> JsValue {
     if o.is_object() {
-        Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        reflect_get(o, key).unwrap_or(JsValue::UNDEFINED)
     } else {
         JsValue::UNDEFINED
     }
+}
+
+/// `o[key]` when it is an object (not `null`, not a function), else `None`.
+#[inline(never)]
+pub fn get_object(o: &JsValue, key: &str) -> Option<JsValue> {
+    let v = get(o, key);
+    v.is_object().then_some(v)
+}
+
+/// `o[key] === true`.
+pub fn get_true(o: &JsValue, key: &str) -> bool {
+    get(o, key).as_bool() == Some(true)
+}
+
+/// `o[method](arg)`, through the catching `Function.prototype.call`: `None` when `o` has
+/// no such method or it threw. One generic call instead of a glue function per DOM
+/// method.
+#[inline(never)]
+pub fn invoke(o: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
+    get(o, method).dyn_ref::<Function>()?.call1(o, arg).ok()
+}
+
+/// `o[method](a, b)`, as `invoke`.
+#[inline(never)]
+pub fn invoke2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
+    get(o, method).dyn_ref::<Function>()?.call2(o, a, b).ok()
+}
+
+/// `invoke` with a text argument (made into a JS string here, not at each call site).
+#[inline(never)]
+pub fn invoke_text(o: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
+    invoke(o, method, &arg.into())
+}
+
+/// `invoke` for its effect: whether the method ran without throwing (the result is
+/// dropped here, not at every call site).
+#[inline(never)]
+pub fn call(o: &JsValue, method: &str, arg: &JsValue) -> bool {
+    invoke(o, method, arg).is_some()
+}
+
+/// `o[method]()` for its effect (the method gets `undefined`, which it ignores).
+#[inline(never)]
+pub fn call0(o: &JsValue, method: &str) -> bool {
+    call(o, method, &JsValue::UNDEFINED)
+}
+
+/// `invoke2` for its effect.
+#[inline(never)]
+pub fn call2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> bool {
+    invoke2(o, method, a, b).is_some()
+}
+
+/// `new globalThis[name](...args)`, through the catching `Reflect.construct`: `None` when
+/// the page has no such constructor or it threw.
+#[inline(never)]
+pub fn construct(name: &str, args: &Array) -> Option<JsValue> {
+    let ctor = get(&super::dom::global(), name);
+    Reflect::construct(ctor.dyn_ref::<Function>()?, args).ok()
 }

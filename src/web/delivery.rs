@@ -17,12 +17,12 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::object;
+use super::convert::{call, construct, get_true, invoke2, invoke_text, set_text};
 use super::events::{self, emit, Listener};
 use super::fetch;
 use super::local::Local;
 use super::names::{
-    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID, KEY_STATUS,
+    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID,
 };
 use super::page;
 use crate::lead::Lead;
@@ -30,8 +30,9 @@ use crate::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
 use crate::playbook::Submit;
 use crate::prelude::*;
 use core::cell::RefCell;
+use js_sys::Array;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Element, EventTarget};
 
 /// Longest timer the pump sets (browsers fire longer ones at once).
@@ -50,7 +51,7 @@ struct Pump {
     /// the timer's callback (one, reused)
     tick: Option<Closure<dyn FnMut(JsValue)>>,
     /// the pending timer
-    timer: Option<i32>,
+    timer: Option<f64>,
     /// the widgets that made leads on this page, by lead id
     hosts: Vec<(String, Element)>,
     /// `pagehide` and `visibilitychange`, for the page's life
@@ -84,7 +85,7 @@ impl Store for Browser {
     fn remove(&mut self, key: &str) {
         let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
         if let (false, Some(s)) = (in_memory, page::storage(true)) {
-            let _ = s.remove_item(key);
+            invoke_text(&s, "removeItem", key);
         }
     }
 }
@@ -112,7 +113,7 @@ pub fn start() {
         let listeners = [
             Listener::new(w.as_ref(), "pagehide", |_| flush()),
             Listener::new(doc.as_ref(), "visibilitychange", move |_| {
-                if hidden.hidden() {
+                if get_true(&hidden, "hidden") {
                     flush();
                 }
             }),
@@ -125,9 +126,11 @@ pub fn start() {
 /// A submitting outcome: the lead goes into the stored outbox first, then out.
 pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
     // Resolved now: a later page may sit at another path.
-    let url = web_sys::Url::new_with_base(&submit.url, &page::href())
+    let args = Array::of1(&submit.url.as_str().into());
+    args.push(&page::href().into());
+    let url = construct("URL", &args)
         .map(|u| page::text(&u, "href"))
-        .unwrap_or_else(|_| submit.url.clone());
+        .unwrap_or_else(|| submit.url.clone());
     let body = fetch::body(submit.format, lead);
     let mut ob = load();
     let dropped = ob.push(Entry::new(lead, &url, submit.format, body, page::now_ms()));
@@ -139,7 +142,8 @@ pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
             host,
             ERR_OUTBOX_FULL,
             "the outbox was full: its oldest waiting lead was dropped unsent",
-            &[(KEY_LEAD_ID, id.as_str().into())],
+            Some(&id),
+            None,
         );
     }
     flush();
@@ -178,7 +182,6 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
         _ => None,
     };
     if let Some(target) = target {
-        let lead_id: JsValue = e.id.as_str().into();
         match verdict {
             Some(Verdict::Failed { status }) => {
                 let n = f64::from(status);
@@ -187,14 +190,14 @@ fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
                     &target,
                     ERR_SUBMIT_REJECTED,
                     &message.concat(),
-                    &[(KEY_LEAD_ID, lead_id), (KEY_STATUS, n.into())],
+                    Some(&e.id),
+                    Some(n),
                 );
             }
             _ => {
-                let detail = object(&[
-                    (KEY_LEAD_ID, lead_id),
-                    (KEY_PLAYBOOK_ID, e.playbook_id.as_str().into()),
-                ]);
+                let detail = js_sys::Object::new();
+                set_text(&detail, KEY_LEAD_ID, &e.id);
+                set_text(&detail, KEY_PLAYBOOK_ID, &e.playbook_id);
                 emit(&target, EV_SUBMITTED, &detail);
             }
         }
@@ -209,7 +212,7 @@ fn take_host(id: &str) -> Option<EventTarget> {
         let i = p.hosts.iter().position(|(k, _)| k == id)?;
         Some(p.hosts.remove(i).1)
     });
-    match host.filter(|h| h.is_connected()) {
+    match host.filter(|h| get_true(h, "isConnected")) {
         Some(h) => Some(h.into()),
         None => page::document().map(Into::into),
     }
@@ -222,7 +225,7 @@ fn schedule(next: Option<f64>, now: f64) {
     };
     pump(|p| {
         if let Some(id) = p.timer.take() {
-            w.clear_timeout_with_handle(id);
+            call(&w, "clearTimeout", &id.into());
         }
         let Some(at) = next else {
             return;
@@ -233,12 +236,7 @@ fn schedule(next: Option<f64>, now: f64) {
                 flush();
             })
         });
-        let wait = (at - now).clamp(10.0, MAX_WAIT_MS) as i32;
-        p.timer = w
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                tick.as_ref().unchecked_ref(),
-                wait,
-            )
-            .ok();
+        let wait = (at - now).clamp(10.0, MAX_WAIT_MS);
+        p.timer = invoke2(&w, "setTimeout", tick.as_ref(), &wait.into()).and_then(|t| t.as_f64());
     });
 }

@@ -1,17 +1,22 @@
-//! The few DOM calls the shell makes on nodes of every kind (document, element, shadow
-//! root), bound once here instead of once per web-sys type, and without `catch`: with the
-//! constant tag names, attribute names and selectors the shell passes, and trees built
-//! fresh, none of them can throw, so no error path is compiled at each call. `render.rs`
-//! wraps them; everything else goes through web-sys.
+//! The calls the shell binds itself. Building a step (`render.rs`) makes many elements,
+//! so the three calls it repeats most (`createElement`, `setAttribute`, `appendChild`)
+//! are bound once here for nodes of every kind (document, element, shadow root), and
+//! without `catch`: with the constant tag and attribute names the shell passes, and
+//! trees built fresh, none of them can throw, so no error path is compiled at each call.
+//!
+//! Every other property and method is reached through `Reflect.get`/`Reflect.set`
+//! (bound here with the key as Rust text) and `Function.prototype.call`
+//! (`convert::get`/`set`/`call`): each binding of its own costs a glue function and an
+//! import, and these calls are not hot. web-sys is left for the few calls that pass
+//! bytes or have no generic path.
 //!
 //! `tests/web.rs` compiles the shell's files again beside the library, and identical
 //! bindings in two crates of one package get the same symbol names: the tests bind these
 //! calls with a copy of their own (under another class name) instead of this file.
 
-use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Node, NodeList};
+use web_sys::{Element, Node};
 
 #[wasm_bindgen]
 extern "C" {
@@ -21,6 +26,13 @@ extern "C" {
     /// `crypto.getRandomValues(bytes)`, filling `bytes` in place.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+    /// `Reflect.get(target, key)` with the key passed as Rust text: no JS string is made
+    /// and dropped at each call site (`convert::get`).
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    pub fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    /// `Reflect.set(target, key, value)`, the key as Rust text (`convert::set`).
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+    pub fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
     /// Any node or document.
     pub type Dom;
     /// `document.createElement(tag)`.
@@ -32,18 +44,6 @@ extern "C" {
     /// `node.appendChild(child)`.
     #[wasm_bindgen(method, js_name = appendChild)]
     pub fn append_child(this: &Dom, child: &Node);
-    /// `node.querySelector(selector)`.
-    #[wasm_bindgen(method, js_name = querySelector)]
-    pub fn query_selector(this: &Dom, selector: &str) -> Option<Element>;
-    /// `node.querySelectorAll(selector)`.
-    #[wasm_bindgen(method, js_name = querySelectorAll)]
-    pub fn query_selector_all(this: &Dom, selector: &str) -> NodeList;
-    /// `input.value`.
-    #[wasm_bindgen(method, getter)]
-    pub fn value(this: &Dom) -> String;
-    /// `element.closest(selector)`.
-    #[wasm_bindgen(method)]
-    pub fn closest(this: &Dom, selector: &str) -> Option<Element>;
 }
 
 /// `globalThis`: the window on a page.

@@ -5,15 +5,17 @@
 //! `document`; `lq:outcome` and `lq:submitted` also go to `window.dataLayer` when the page
 //! has one. Details are plain objects built with `Reflect.set`, numbers as numbers.
 
-use super::convert::{object, set};
+use super::convert::{call, call2, construct, set, set_text};
 use super::names::{
-    DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_MESSAGE,
+    DATA_LAYER, EV_ERROR, EV_OUTCOME, EV_SUBMITTED, KEY_CODE, KEY_EVENT, KEY_LEAD_ID, KEY_MESSAGE,
+    KEY_STATUS,
 };
 use super::page;
-use js_sys::{Function, Object, Reflect};
+use crate::prelude::*;
+use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit, Event, EventTarget};
+use web_sys::{Event, EventTarget};
 
 /// One event listener, removed when dropped.
 pub struct Listener {
@@ -53,9 +55,9 @@ impl Listener {
         kind: &'static str,
         callback: Closure<dyn FnMut(JsValue)>,
     ) -> Option<Listener> {
-        target
-            .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
-            .ok()?;
+        if !call2(target, "addEventListener", &kind.into(), callback.as_ref()) {
+            return None;
+        }
         Some(Listener {
             target: target.clone(),
             kind,
@@ -66,22 +68,41 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self
-            .target
-            .remove_event_listener_with_callback(self.kind, self.callback.as_ref().unchecked_ref());
+        call2(
+            &self.target,
+            "removeEventListener",
+            &self.kind.into(),
+            self.callback.as_ref(),
+        );
     }
+}
+
+/// A JS function that runs `f` on its first call (and is freed then, or when dropped).
+/// Every caller passes a boxed `FnOnce`, so wasm-bindgen's once-closure machinery is
+/// compiled once instead of once per closure type.
+#[inline(never)]
+pub fn once(f: Box<dyn FnOnce(JsValue)>) -> Closure<dyn FnMut(JsValue)> {
+    Closure::once(f)
+}
+
+/// `once`, handed to JavaScript for good: freed after it runs.
+pub fn once_js(f: Box<dyn FnOnce(JsValue)>) -> JsValue {
+    once(f).into_js_value()
 }
 
 /// Raises `name` on `target` with `detail`: bubbling and composed, so a listener on the
 /// element, on an ancestor or on `document` sees it. A throwing page listener is reported
 /// by the browser and does not reach the widget.
 pub fn emit(target: &EventTarget, name: &str, detail: &Object) {
-    let init = CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    init.set_detail(detail);
-    if let Ok(ev) = CustomEvent::new_with_event_init_dict(name, &init) {
-        let _ = target.dispatch_event(&ev);
+    // `new CustomEvent(name, {bubbles, composed, detail})`, the init a plain object.
+    let init = Object::new();
+    set(&init, "bubbles", &JsValue::TRUE);
+    set(&init, "composed", &JsValue::TRUE);
+    set(&init, "detail", detail);
+    let args = Array::of1(&name.into());
+    args.push(&init);
+    if let Some(ev) = construct("CustomEvent", &args) {
+        call(target, "dispatchEvent", &ev);
     }
     if name == EV_OUTCOME || name == EV_SUBMITTED {
         push_data_layer(name, detail);
@@ -92,29 +113,28 @@ pub fn emit(target: &EventTarget, name: &str, detail: &Object) {
 /// anything with a `push` method, as Google Tag Manager installs).
 fn push_data_layer(name: &str, detail: &Object) {
     let layer = page::global(DATA_LAYER);
-    if !layer.is_object() {
-        return;
-    }
-    let Ok(push) = Reflect::get(&layer, &JsValue::from_str("push")) else {
-        return;
-    };
-    let Some(push) = push.dyn_ref::<Function>() else {
-        return;
-    };
     let entry = Object::new();
-    set(&entry, KEY_EVENT, &JsValue::from_str(name));
+    set_text(&entry, KEY_EVENT, name);
     let entry = Object::assign(&entry, detail);
-    let _ = push.call1(&layer, &entry);
+    call(&layer, "push", &entry);
 }
 
-/// Raises `lq:error {code, message}` (plus any extra pairs).
-pub fn error(target: &EventTarget, code: &str, message: &str, extra: &[(&str, JsValue)]) {
-    let detail = object(&[
-        (KEY_CODE, JsValue::from_str(code)),
-        (KEY_MESSAGE, JsValue::from_str(message)),
-    ]);
-    for (k, v) in extra {
-        set(&detail, k, v);
+/// Raises `lq:error {code, message}`, plus `lead_id` and `status` when given.
+pub fn error(
+    target: &EventTarget,
+    code: &str,
+    message: &str,
+    lead_id: Option<&str>,
+    status: Option<f64>,
+) {
+    let detail = Object::new();
+    set_text(&detail, KEY_CODE, code);
+    set_text(&detail, KEY_MESSAGE, message);
+    if let Some(id) = lead_id {
+        set_text(&detail, KEY_LEAD_ID, id);
+    }
+    if let Some(n) = status {
+        set(&detail, KEY_STATUS, &n.into());
     }
     emit(target, EV_ERROR, &detail);
 }

@@ -7,17 +7,18 @@
 //! answer means (retry, when, give up) is the core's (`crate::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{from_js, object, set, to_js};
+use super::convert::{
+    call, call0, construct, from_js, get, invoke, invoke2, invoke_text, set, set_text, to_js,
+};
 use super::page;
 use crate::lead::Lead;
 use crate::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
 use crate::playbook::Format;
 use crate::prelude::*;
 use crate::value::Value;
-use js_sys::{Array, Function, Object, Promise, Reflect};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Array, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, RequestInit, Response};
+use web_sys::{RequestInit, Response};
 
 /// Why a playbook could not be loaded.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,22 +49,18 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// to be kept alive; a binding of our own would clash with tests/web.rs's copy of this
 /// file).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
-    let cb = Closure::once_into_js(move |list: JsValue| {
+    let cb = super::events::once_js(Box::new(move |list: JsValue| {
         let state = list.unchecked_ref::<Array>().get(0);
-        let field = |k: &str| Reflect::get(&state, &JsValue::from_str(k)).unwrap_or_default();
+        let field = |k: &str| get(&state, k);
         let fulfilled = field("status").as_string().as_deref() == Some("fulfilled");
         f(if fulfilled {
             Ok(field("value"))
         } else {
             Err(field("reason"))
         })
-    });
+    }));
     let all = Promise::all_settled(&Array::of1(promise));
-    if let Ok(then) = Reflect::get(&all, &JsValue::from_str("then")) {
-        if let Some(then) = then.dyn_ref::<Function>() {
-            let _ = then.call1(&all, &cb);
-        }
-    }
+    call(&all, "then", &cb);
 }
 
 /// Fetches and parses JSON from `url` (resolved against the page); `done` gets it.
@@ -88,15 +85,15 @@ pub fn load_from(pending: Promise, done: Loaded) {
                 return done(Err(LoadError::Network));
             };
             // `response.ok`, from the status.
-            let status = resp.status();
+            let status = status(&resp);
             if !(200..300).contains(&status) {
                 return done(Err(LoadError::Status(status)));
             }
-            let Ok(json) = resp.json() else {
+            let Some(json) = invoke(&resp, "json", &JsValue::UNDEFINED) else {
                 return done(Err(LoadError::NotJson));
             };
             when(
-                &json,
+                json.unchecked_ref(),
                 Box::new(move |json| {
                     done(match json {
                         Ok(j) => from_js(&j).map_err(|_| LoadError::TooDeep),
@@ -139,47 +136,54 @@ pub fn post(e: Entry, done: Attempted) {
         return done(e, None, None);
     };
     let headers = Object::new();
-    set(&headers, "Content-Type", &content_type(e.format).into());
+    set_text(&headers, "Content-Type", content_type(e.format));
     if crate::outbox::sends_idempotency_key(&e.url) {
-        set(&headers, "Idempotency-Key", &e.id.as_str().into());
+        set_text(&headers, "Idempotency-Key", &e.id);
     }
-    let init = object(&[
-        ("method", "POST".into()),
-        ("headers", headers.into()),
-        ("body", e.body.as_str().into()),
-        ("keepalive", JsValue::TRUE),
-    ]);
+    let init = Object::new();
+    set_text(&init, "method", "POST");
+    set(&init, "headers", &headers);
+    set_text(&init, "body", &e.body);
+    set(&init, "keepalive", &JsValue::TRUE);
     // The timeout: an AbortController aborted by a timer (AbortSignal.timeout() is
     // missing from older browsers, and calling it there would throw).
-    let abort = AbortController::new().ok().map(|c| {
-        set(&init, "signal", &c.signal());
-        Closure::once(move |_: JsValue| c.abort())
+    let abort = construct("AbortController", &Array::new()).map(|c| {
+        set(&init, "signal", &get(&c, "signal"));
+        super::events::once(Box::new(move |_: JsValue| {
+            call0(&c, "abort");
+        }))
     });
     let timer = abort.as_ref().and_then(|f| {
-        window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                f.as_ref().unchecked_ref(),
-                REQUEST_TIMEOUT_MS as i32,
-            )
-            .ok()
+        invoke2(
+            &window,
+            "setTimeout",
+            f.as_ref(),
+            &(REQUEST_TIMEOUT_MS as f64).into(),
+        )
     });
     let sent = window.fetch_with_str_and_init(&e.url, init.unchecked_ref::<RequestInit>());
     when(
         &sent,
         Box::new(move |sent| {
             if let Some(t) = timer {
-                window.clear_timeout_with_handle(t);
+                call(&window, "clearTimeout", &t);
             }
             drop(abort);
             match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
                 Some(r) => {
-                    let retry_after = r.headers().get("Retry-After").ok().flatten();
-                    done(e, Some(r.status()), retry_after)
+                    let retry_after = invoke_text(&get(&r, "headers"), "get", "Retry-After")
+                        .and_then(|v| v.as_string());
+                    done(e, Some(status(&r)), retry_after)
                 }
                 None => done(e, None, None),
             }
         }),
     );
+}
+
+/// `response.status`.
+fn status(r: &Response) -> u16 {
+    get(r, "status").as_f64().unwrap_or(0.0) as u16
 }
 
 /// `JSON.stringify` of a `Value`.
@@ -232,21 +236,24 @@ fn encode(s: &str, out: &mut String) {
 fn hubspot_body(lead: &Lead) -> JsValue {
     let fields = Array::new();
     for (name, v) in lead.hubspot_fields() {
-        let value = match v {
-            Value::Number(n) => JsValue::from_str(&page::number_text(n)),
-            other => to_js(&other),
-        };
-        fields.push(&object(&[
-            ("name", JsValue::from_str(&name)),
-            ("value", value),
-        ]));
+        let field = Object::new();
+        set_text(&field, "name", &name);
+        match v {
+            Value::Number(n) => set_text(&field, "value", &page::number_text(n)),
+            other => {
+                set(&field, "value", &to_js(&other));
+            }
+        }
+        fields.push(&field);
     }
-    let context = object(&[
-        ("pageUri", JsValue::from_str(&page::href())),
-        ("pageName", JsValue::from_str(&page::title())),
-    ]);
+    let context = Object::new();
+    set_text(&context, "pageUri", &page::href());
+    set_text(&context, "pageName", &page::title());
     if let Some(hutk) = page::cookie("hubspotutk") {
-        set(&context, "hutk", &JsValue::from_str(&hutk));
+        set_text(&context, "hutk", &hutk);
     }
-    object(&[("fields", fields.into()), ("context", context.into())]).into()
+    let body = Object::new();
+    set(&body, "fields", &fields);
+    set(&body, "context", &context);
+    body.into()
 }

@@ -8,6 +8,7 @@
 //! playbook, which downloads the file after an outcome that collects the lead. The
 //! playbook fetched for the check is handed to that widget (`take`), not fetched twice.
 
+use super::convert::{call0, call2, get, get_object, get_true, invoke, set};
 use super::fetch::{self, LoadError};
 use super::local::Local;
 use super::names::*;
@@ -22,10 +23,10 @@ use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlDialogElement};
+use web_sys::{Document, Element, Event, Node};
 
 /// Styles of the dialog, which lives in the page (a `<dialog>` cannot host a shadow root).
 /// Zero specificity (`:where`), so any rule of the page wins.
@@ -48,10 +49,7 @@ pub fn install(doc: &Document) {
         return;
     }
     let on_click = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| on_click(e.unchecked_into()));
-    if doc
-        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
-        .is_ok()
-    {
+    if call2(doc, "addEventListener", &"click".into(), on_click.as_ref()) {
         // Deliberately leaked: the listener serves the page for its whole lifetime.
         on_click.forget();
     }
@@ -61,28 +59,36 @@ pub fn install(doc: &Document) {
 pub fn take(el: &Element) -> Option<Result<Value, LoadError>> {
     STASH.with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
-        let i = s.iter().position(|(e, _)| e == el)?;
+        // Compared as JS values (`===`): one glue function for every comparison.
+        let i = s
+            .iter()
+            .position(|(e, _)| JsValue::eq(e, AsRef::<JsValue>::as_ref(el)))?;
         Some(s.remove(i).1)
     })
 }
 
 fn on_click(e: Event) {
-    if e.default_prevented() {
+    if get_true(&e, "defaultPrevented") {
         return;
     }
     // The real target, also inside another component's shadow root.
-    let target = e.composed_path().get(0);
+    let target = get(
+        &invoke(&e, "composedPath", &JsValue::UNDEFINED).unwrap_or_default(),
+        "0",
+    );
     let Some(target) = target.dyn_ref::<Element>() else {
         return;
     };
     let Some(link) = render::closest(target, SEL_GATE) else {
         return;
     };
-    let (Some(url), Some(file)) = (link.get_attribute(ATTR_GATE), link.get_attribute(A_HREF))
-    else {
+    let (Some(url), Some(file)) = (
+        render::attribute(&link, ATTR_GATE),
+        render::attribute(&link, A_HREF),
+    ) else {
         return;
     };
-    e.prevent_default();
+    call0(&e, "preventDefault");
     let name = crate::value::trim(&page::text(&link, "textContent")).to_owned();
     open(link, url, file, name);
 }
@@ -158,8 +164,7 @@ fn show(
 ) -> Option<()> {
     style(doc);
     let locale = page::page_locale();
-    let dialog: HtmlDialogElement =
-        render::make(doc, "dialog", &[(A_CLASS, CLASS_GATE)]).unchecked_into();
+    let dialog = render::make(doc, "dialog", &[(A_CLASS, CLASS_GATE)]);
     let label = if name.is_empty() {
         text::builtin("download", &locale)
     } else {
@@ -167,37 +172,32 @@ fn show(
     };
     render::attr(&dialog, A_ARIA_LABEL, label);
     // `method="dialog"`: the button closes the dialog without script.
-    let bar = render::make(
+    let bar = render::child(
         doc,
+        &dialog,
         "form",
         &[("method", "dialog"), (A_CLASS, CLASS_GATE_BAR)],
     );
-    render::add(
+    render::text_child(
+        doc,
         &bar,
-        &render::text(
-            doc,
-            "button",
-            &[(A_CLASS, CLASS_GATE_CLOSE)],
-            text::builtin("close", &locale),
-        ),
+        "button",
+        &[(A_CLASS, CLASS_GATE_CLOSE)],
+        text::builtin("close", &locale),
     );
-    render::add(&dialog, &bar);
-    let body = doc.body()?;
+    let body: Node = get_object(doc, "body")?.unchecked_into();
     render::add(&body, &dialog);
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
-    // its element disconnects.
+    // its element disconnects. `onclose`: the dialog is ours, and closes once (it is
+    // gone after).
     let gone = dialog.clone();
-    let on_close = Closure::once_into_js(move |_: JsValue| gone.remove());
-    let once = web_sys::AddEventListenerOptions::new();
-    once.set_once(true);
-    dialog
-        .add_event_listener_with_callback_and_add_event_listener_options(
-            "close",
-            on_close.unchecked_ref(),
-            &once,
-        )
-        .ok()?;
-    dialog.show_modal().ok()?;
+    let on_close = super::events::once_js(Box::new(move |_: JsValue| {
+        call0(&gone, "remove");
+    }));
+    set(&dialog, "onclose", &on_close);
+    if !call0(&dialog, "showModal") {
+        return None;
+    }
     let host = render::make(doc, TAG, &[]);
     render::attr(&host, ATTR_PLAYBOOK, url);
     render::attr(&host, ATTR_GATE_FILE, file);
@@ -225,14 +225,18 @@ fn style(doc: &Document) {
     }
     let adopted = (|| {
         let sheet = widget::construct_sheet(GATE_CSS)?;
-        let key = JsValue::from_str("adoptedStyleSheets");
-        let list: Array = Reflect::get(doc, &key).ok()?.dyn_into().ok()?;
-        let list = list.concat(&Array::of1(&sheet));
-        Reflect::set(doc, &key, &list).ok().filter(|ok| *ok)
+        let key = "adoptedStyleSheets";
+        let list = get(doc, key);
+        if !Array::is_array(&list) {
+            return None;
+        }
+        // `concat` of a sheet (not an array) appends it.
+        let list = invoke(&list, "concat", &sheet)?;
+        set(doc, key, &list).then_some(())
     })();
     if adopted.is_none() {
         if let Some(head) = render::find(doc, "head") {
-            render::add(&head, &render::text(doc, "style", &[], GATE_CSS));
+            render::text_child(doc, &head, "style", &[], GATE_CSS);
         }
     }
 }

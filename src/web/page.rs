@@ -6,13 +6,12 @@
 //! The decisions (which parameters count, how the campaign survives navigation) are the
 //! core's (`profile`); this file only fetches the inputs.
 
-use super::convert::{from_js, get, json_data, to_js};
+use super::convert::{call2, from_js, get, get_object, invoke_text, json_data, to_js};
 use crate::prelude::*;
 use crate::profile::{self, CAMPAIGN_KEY};
 use crate::value::Value;
-use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Storage, Window};
+use web_sys::{Document, Window};
 
 /// The window, if there is one.
 pub fn window() -> Option<Window> {
@@ -21,7 +20,7 @@ pub fn window() -> Option<Window> {
 
 /// The document, if there is one.
 pub fn document() -> Option<Document> {
-    window()?.document()
+    get_object(window()?.as_ref(), "document").map(JsCast::unchecked_into)
 }
 
 /// Milliseconds since the epoch.
@@ -117,8 +116,8 @@ pub fn cookie(name: &str) -> Option<String> {
 /// Empty when neither says (the playbook's `locale` then applies).
 pub fn page_locale() -> String {
     let lang = document()
-        .and_then(|d| d.document_element())
-        .and_then(|e| e.get_attribute("lang"))
+        .and_then(|d| get_object(&d, "documentElement"))
+        .and_then(|e| super::render::attribute(&e, "lang"))
         .unwrap_or_default();
     if !crate::value::trim(&lang).is_empty() {
         return crate::value::trim(&lang).to_owned();
@@ -129,24 +128,23 @@ pub fn page_locale() -> String {
 /// `localStorage` (`local`) or `sessionStorage`, unless missing or blocked (the getter
 /// throws in a sandboxed frame: `Reflect.get` catches it). Not checked to be a `Storage`:
 /// its methods are catching bindings, so anything else only fails them.
-pub fn storage(local: bool) -> Option<Storage> {
+pub fn storage(local: bool) -> Option<JsValue> {
     let name = if local {
         "localStorage"
     } else {
         "sessionStorage"
     };
-    let s = get(&super::dom::global(), name);
-    s.is_object().then(|| s.unchecked_into())
+    get_object(&super::dom::global(), name)
 }
 
 /// A stored text (`None` when absent or storage is blocked).
 pub fn get_item(local: bool, key: &str) -> Option<String> {
-    storage(local)?.get_item(key).ok().flatten()
+    invoke_text(&storage(local)?, "getItem", key)?.as_string()
 }
 
 /// Stores a text; false when storage refused (quota, private mode, blocked).
 pub fn set_item(local: bool, key: &str, text: &str) -> bool {
-    storage(local).is_some_and(|s| s.set_item(key, text).is_ok())
+    storage(local).is_some_and(|s| call2(&s, "setItem", &key.into(), &text.into()))
 }
 
 /// A stored JSON value (`null` when absent, unreadable or storage is blocked).
@@ -188,12 +186,12 @@ pub use crate::value::number_text;
 
 /// `console.error` of one line.
 pub fn console_error(line: &str) {
-    web_sys::console::error_1(&JsValue::from_str(line));
+    invoke_text(&global("console"), "error", line);
 }
 
 /// Reads `globalThis[name]` (e.g. `dataLayer`) without throwing.
 pub fn global(name: &str) -> JsValue {
-    Reflect::get(&super::dom::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    get(&super::dom::global(), name)
 }
 
 /// `JSON.parse(text)` as a `Value`, or `None` when the text is not JSON.

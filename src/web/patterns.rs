@@ -4,10 +4,11 @@
 //! called through `Reflect.construct`, a catching binding, and a bad pattern answers
 //! `None` (the core then refuses the answer with the `pattern` message).
 
+use super::convert::{construct, invoke_text};
 use crate::flow::answer::Patterns;
 use crate::prelude::*;
-use js_sys::{Array, Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Array;
+use wasm_bindgen::JsValue;
 
 /// Full-match patterns with JavaScript's RegExp.
 #[derive(Debug, Default, Clone, Copy)]
@@ -15,17 +16,14 @@ pub struct JsPatterns;
 
 impl Patterns for JsPatterns {
     fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
-        let ctor = super::page::global("RegExp");
-        let ctor: &Function = ctor.dyn_ref()?;
         let mut anchored = String::with_capacity(pattern.len() + 6);
         anchored.push_str("^(?:");
         anchored.push_str(pattern);
         anchored.push_str(")$");
         let args = Array::of1(&JsValue::from_str(&anchored));
         args.push(&JsValue::from_str("u"));
-        let re = Reflect::construct(ctor, &args).ok()?;
+        let re = construct("RegExp", &args)?;
         // `re.test(text)` through the catching `Reflect.get` and `Function.call`.
-        let test: Function = super::convert::get(&re, "test").dyn_into().ok()?;
-        test.call1(&re, &JsValue::from_str(text)).ok()?.as_bool()
+        invoke_text(&re, "test", text)?.as_bool()
     }
 }

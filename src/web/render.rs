@@ -18,7 +18,7 @@ use crate::flow::{OptionView, OutcomeView, QuestionView};
 use crate::playbook::{Kind, Playbook, Then};
 use crate::prelude::*;
 use crate::value::Value;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Node};
 
 /// The widget's own strings for one playbook and language.
@@ -61,26 +61,44 @@ pub fn attr(e: &Element, name: &str, value: &str) {
 /// `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn find(scope: &Node, selector: &str) -> Option<Element> {
-    dom(scope).query_selector(selector)
+    super::convert::invoke_text(scope, "querySelector", selector)
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
 }
 
 /// Every element under `scope` matching `selector` (a constant, valid selector). The
 /// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
 /// `NodeList` answers as an array does: no second pair of glue functions for it.
 pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
-    dom(scope).query_selector_all(selector).unchecked_into()
+    super::convert::invoke_text(scope, "querySelectorAll", selector)
+        .unwrap_or_default()
+        .unchecked_into()
 }
 
 /// The current value of an `<input>` (the property, not the attribute).
 #[inline(never)]
 pub fn value(input: &Node) -> String {
-    dom(input).value()
+    super::page::text(input, "value")
 }
 
 /// `e` or its nearest ancestor matching `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn closest(e: &Element, selector: &str) -> Option<Element> {
-    dom(e).closest(selector)
+    super::convert::invoke_text(e, "closest", selector)
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
+}
+
+/// Sets `node.textContent` (text, never markup; empty removes every child).
+#[inline(never)]
+pub fn content_into(node: &Node, text: &str) {
+    super::convert::set_text(node, "textContent", text);
+}
+
+/// `e.getAttribute(name)`.
+#[inline(never)]
+pub fn attribute(e: &JsValue, name: &str) -> Option<String> {
+    super::convert::invoke_text(e, "getAttribute", name)?.as_string()
 }
 
 /// Creates `<tag>` (a constant, valid tag name) with attributes.
@@ -97,12 +115,13 @@ pub fn make(doc: &Document, tag: &str, attrs: &[(&str, &str)]) -> Element {
 #[inline(never)]
 pub fn text(doc: &Document, tag: &str, attrs: &[(&str, &str)], content: &str) -> Element {
     let e = make(doc, tag, attrs);
-    e.set_text_content(Some(content));
+    content_into(&e, content);
     e
 }
 
 /// An element as the focusable element it is (every element made here is HTML); focus
-/// calls are the catching bindings, so a page that is not HTML only loses the focus move.
+/// goes through the catching `convert::call`, so a page that is not HTML only loses the
+/// focus move.
 fn html(e: Element) -> HtmlElement {
     e.unchecked_into()
 }
@@ -176,7 +195,7 @@ fn described_by(help: bool, error: bool) -> String {
 
 /// The question text with "(optional)" after it when an answer is not required.
 fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) {
-    e.set_text_content(Some(&q.label));
+    content_into(e, &q.label);
     if !q.required && q.kind != Kind::Consent {
         let mut note = String::from(" ");
         note.push_str(&t.get("optional"));
@@ -198,6 +217,52 @@ pub struct Shown {
     pub heading: HtmlElement,
 }
 
+/// Appends `<tag>` with attributes to `parent`.
+#[inline(never)]
+pub fn child(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    let e = make(doc, tag, attrs);
+    add(parent, &e);
+    e
+}
+
+/// Appends `<tag>` with attributes and a text child to `parent`.
+#[inline(never)]
+pub fn text_child(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)], content: &str) {
+    content_into(&child(doc, parent, tag, attrs), content);
+}
+
+/// The help text, if any, appended to `parent`.
+#[inline(never)]
+fn help_into(doc: &Document, parent: &Node, help: Option<&str>) {
+    if let Some(h) = help {
+        text_child(
+            doc,
+            parent,
+            "p",
+            &[(A_ID, ID_HELP), (A_CLASS, CLASS_HELP), (A_PART, PART_HELP)],
+            h,
+        );
+    }
+}
+
+/// The error text, if any, appended to `parent`.
+#[inline(never)]
+fn error_into(doc: &Document, parent: &Node, error: Option<&str>) {
+    if let Some(e) = error {
+        text_child(
+            doc,
+            parent,
+            "p",
+            &[
+                (A_ID, ID_ERROR),
+                (A_CLASS, CLASS_ERROR),
+                (A_PART, PART_ERROR),
+            ],
+            e,
+        );
+    }
+}
+
 /// One question step.
 pub fn question(
     doc: &Document,
@@ -209,26 +274,6 @@ pub fn question(
     let form = make(doc, "form", &[(A_NOVALIDATE, ""), (A_PART, PART_FORM)]);
     let help = q.help.as_deref().filter(|h| !h.is_empty());
     let error = q.error.as_deref().filter(|e| !e.is_empty());
-    let help_el = help.map(|h| {
-        text(
-            doc,
-            "p",
-            &[(A_ID, ID_HELP), (A_CLASS, CLASS_HELP), (A_PART, PART_HELP)],
-            h,
-        )
-    });
-    let error_el = error.map(|e| {
-        text(
-            doc,
-            "p",
-            &[
-                (A_ID, ID_ERROR),
-                (A_CLASS, CLASS_ERROR),
-                (A_PART, PART_ERROR),
-            ],
-            e,
-        )
-    });
     let invalid = if error.is_some() { "true" } else { "false" };
 
     let (focus, heading): (HtmlElement, HtmlElement) = if q.kind.has_options() {
@@ -236,8 +281,9 @@ pub fn question(
         if help.is_some() {
             attr(&set, A_ARIA_DESCRIBEDBY, ID_HELP);
         }
-        let legend = make(
+        let legend = child(
             doc,
+            &set,
             "legend",
             &[
                 (A_ID, ID_QUESTION),
@@ -247,11 +293,8 @@ pub fn question(
             ],
         );
         label_into(doc, &legend, q, t);
-        add(&set, &legend);
-        if let Some(h) = &help_el {
-            add(&set, h);
-        }
-        let list = make(doc, "div", &[(A_CLASS, CLASS_OPTIONS)]);
+        help_into(doc, &set, help);
+        let list = child(doc, &set, "div", &[(A_CLASS, CLASS_OPTIONS)]);
         let kind = if q.kind == Kind::Multi {
             "checkbox"
         } else {
@@ -260,11 +303,6 @@ pub fn question(
         let mut first: Option<Element> = None;
         let mut checked: Option<Element> = None;
         for o in &q.options {
-            let label = make(
-                doc,
-                "label",
-                &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
-            );
             // Constant attributes as one static list, the others set one by one (a
             // list holding a runtime value is built on the stack, pair by pair).
             let input = make(
@@ -291,17 +329,19 @@ pub fn question(
                     checked = Some(input.clone());
                 }
             }
-            if first.is_none() {
-                first = Some(input.clone());
-            }
+            let label = child(
+                doc,
+                &list,
+                "label",
+                &[(A_CLASS, CLASS_OPTION), (A_PART, PART_OPTION)],
+            );
             add(&label, &input);
-            add(&label, &text(doc, "span", &[], &o.label));
-            add(&list, &label);
+            text_child(doc, &label, "span", &[], &o.label);
+            if first.is_none() {
+                first = Some(input);
+            }
         }
-        add(&set, &list);
-        if let Some(e) = &error_el {
-            add(&set, e);
-        }
+        error_into(doc, &set, error);
         add(&form, &set);
         // A radio group is entered at its checked radio; otherwise at the first option.
         let target = if q.kind == Kind::Choice {
@@ -364,15 +404,10 @@ pub fn question(
                 attr(&input, A_CHECKED, "");
             }
             add(&field, &input);
-            let words = make(doc, "div", &[]);
+            let words = child(doc, &field, "div", &[]);
             add(&words, &label);
-            if let Some(h) = &help_el {
-                add(&words, h);
-            }
-            if let Some(e) = &error_el {
-                add(&words, e);
-            }
-            add(&field, &words);
+            help_into(doc, &words, help);
+            error_into(doc, &words, error);
         } else {
             let (kind, mode) = match q.kind {
                 Kind::Email => ("email", None),
@@ -410,52 +445,43 @@ pub fn question(
                 attr(&input, A_VALUE, &shown);
             }
             add(&field, &label);
-            if let Some(h) = &help_el {
-                add(&field, h);
-            }
+            help_into(doc, &field, help);
             add(&field, &input);
-            if let Some(e) = &error_el {
-                add(&field, e);
-            }
+            error_into(doc, &field, error);
         }
         add(&form, &field);
         (html(input), html(label))
     };
 
-    add(&form, &trap(doc));
-    let actions = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)]);
+    trap(doc, &form);
+    let actions = child(doc, &form, "div", &[(A_CLASS, CLASS_ACTIONS)]);
     if q.can_back {
-        add(
-            &actions,
-            &text(
-                doc,
-                "button",
-                &[
-                    (A_TYPE, "button"),
-                    (A_CLASS, CLASS_SECONDARY),
-                    (A_PART, PART_BACK),
-                    (DATA_ACTION, ACTION_BACK),
-                ],
-                &t.get("back"),
-            ),
-        );
-    }
-    add(
-        &actions,
-        &text(
+        text_child(
             doc,
+            &actions,
             "button",
             &[
-                (A_TYPE, "submit"),
-                (A_CLASS, CLASS_PRIMARY),
-                (A_PART, PART_NEXT),
+                (A_TYPE, "button"),
+                (A_CLASS, CLASS_SECONDARY),
+                (A_PART, PART_BACK),
+                (DATA_ACTION, ACTION_BACK),
             ],
-            &t.get(if q.last { "submit" } else { "next" }),
-        ),
+            &t.get("back"),
+        );
+    }
+    text_child(
+        doc,
+        &actions,
+        "button",
+        &[
+            (A_TYPE, "submit"),
+            (A_CLASS, CLASS_PRIMARY),
+            (A_PART, PART_NEXT),
+        ],
+        &t.get(if q.last { "submit" } else { "next" }),
     );
-    add(&form, &actions);
     if restart {
-        add(&form, &restart_button(doc, t));
+        restart_button(doc, &form, t);
     }
     Shown {
         node: form,
@@ -465,9 +491,10 @@ pub fn question(
 }
 
 /// "Not you? Start over": forget the remembered answers and ask again.
-fn restart_button(doc: &Document, t: &Texts) -> Element {
-    text(
+fn restart_button(doc: &Document, parent: &Node, t: &Texts) {
+    text_child(
         doc,
+        parent,
         "button",
         &[
             (A_TYPE, "button"),
@@ -475,33 +502,31 @@ fn restart_button(doc: &Document, t: &Texts) -> Element {
             (DATA_ACTION, ACTION_RESTART),
         ],
         &t.get("start_over"),
-    )
+    );
 }
 
 /// The honeypot: a text field no person sees or reaches (visually hidden, `aria-hidden`,
 /// out of the tab order, no autofill) and that simple bots fill like any other.
-fn trap(doc: &Document) -> Element {
-    let wrap = make(
+fn trap(doc: &Document, parent: &Node) {
+    let wrap = child(
         doc,
+        parent,
         "div",
         &[(A_CLASS, CLASS_TRAP), (A_ARIA_HIDDEN, "true")],
     );
-    add(&wrap, &text(doc, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL));
-    add(
+    text_child(doc, &wrap, "label", &[(A_FOR, ID_TRAP)], TRAP_LABEL);
+    child(
+        doc,
         &wrap,
-        &make(
-            doc,
-            "input",
-            &[
-                (A_ID, ID_TRAP),
-                (A_TYPE, "text"),
-                (A_NAME, FIELD_TRAP),
-                (A_TABINDEX, "-1"),
-                (A_AUTOCOMPLETE, "off"),
-            ],
-        ),
+        "input",
+        &[
+            (A_ID, ID_TRAP),
+            (A_TYPE, "text"),
+            (A_NAME, FIELD_TRAP),
+            (A_TABINDEX, "-1"),
+            (A_AUTOCOMPLETE, "off"),
+        ],
     );
-    wrap
 }
 
 /// The outcome screen; focus goes to its heading. `restart` adds "Not you? Start over"
@@ -516,13 +541,13 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
     let focus = match title {
         Some(title) => {
             attr(&section, A_ARIA_LABELLEDBY, ID_TITLE);
-            let h = text(
+            let h = child(
                 doc,
+                &section,
                 "h2",
                 &[(A_ID, ID_TITLE), (A_TABINDEX, "-1"), (A_PART, PART_TITLE)],
-                title,
             );
-            add(&section, &h);
+            content_into(&h, title);
             h
         }
         None => {
@@ -531,19 +556,31 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
         }
     };
     if let Some(m) = o.message.as_deref().filter(|s| !s.is_empty()) {
-        add(&section, &text(doc, "p", &[(A_PART, PART_MESSAGE)], m));
+        text_child(doc, &section, "p", &[(A_PART, PART_MESSAGE)], m);
     }
     match &o.then {
         // One path for both links: they differ in their label and `download` only.
+        // A link styled as the primary button; `download` makes the browser save the file.
         Some(Then::Redirect(url) | Then::Download(url)) => {
             let download = matches!(o.then, Some(Then::Download(_)));
             let label = t.get(if download { "download" } else { "continue" });
-            add(&section, &actions(doc, &link(doc, url, &label, download)));
+            let row = child(doc, &section, "div", &[(A_CLASS, CLASS_ACTIONS)]);
+            let a = child(
+                doc,
+                &row,
+                "a",
+                &[(A_CLASS, CLASS_PRIMARY), (A_PART, PART_ACTION)],
+            );
+            content_into(&a, &label);
+            attr(&a, A_HREF, url);
+            if download {
+                attr(&a, A_DOWNLOAD, "");
+            }
         }
         Some(Then::Booking(url)) => {
-            let book = t.get("book");
-            let frame = make(
+            let frame = child(
                 doc,
+                &section,
                 "iframe",
                 &[
                     (A_CLASS, CLASS_BOOKING),
@@ -552,13 +589,12 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
                 ],
             );
             attr(&frame, A_SRC, url);
-            attr(&frame, A_TITLE, &book);
-            add(&section, &frame);
+            attr(&frame, A_TITLE, &t.get("book"));
         }
         None => {}
     }
     if restart {
-        add(&section, &restart_button(doc, t));
+        restart_button(doc, &section, t);
     }
     let focus = html(focus);
     Shown {
@@ -566,27 +602,6 @@ pub fn outcome(doc: &Document, o: &OutcomeView, restart: bool, t: &Texts) -> Sho
         heading: focus.clone(),
         focus,
     }
-}
-
-fn actions(doc: &Document, child: &Element) -> Element {
-    let row = make(doc, "div", &[(A_CLASS, CLASS_ACTIONS)]);
-    add(&row, child);
-    row
-}
-
-/// A link styled as the primary button; `download` makes the browser save the file.
-fn link(doc: &Document, url: &str, label: &str, download: bool) -> Element {
-    let a = text(
-        doc,
-        "a",
-        &[(A_CLASS, CLASS_PRIMARY), (A_PART, PART_ACTION)],
-        label,
-    );
-    attr(&a, A_HREF, url);
-    if download {
-        attr(&a, A_DOWNLOAD, "");
-    }
-    a
 }
 
 /// A loading or failure line shown in place of the form.

@@ -13,7 +13,10 @@
 //! `try_borrow`, so even a mistake here skips an action instead of panicking (a panic
 //! aborts the wasm instance and with it every widget on the page).
 
-use super::convert::{object, to_js};
+use super::convert::{
+    call, call0, call2, construct, get, get_object, invoke, invoke2, invoke_text, set, set_text,
+    to_js,
+};
 use super::delivery;
 use super::events::{self, emit, Listener};
 use super::fetch::{self, LoadError};
@@ -29,12 +32,10 @@ use crate::profile::{self, Profile, PROFILE_KEY};
 use crate::value::Value;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    Document, Element, Event, FocusOptions, HtmlElement, Node, ShadowRootInit, ShadowRootMode,
-};
+use web_sys::{Document, Element, Event, HtmlElement, Node};
 
 /// The widget's stylesheet (theming: `--lq-*` custom properties and `::part()`).
 const CSS: &str = include_str!("widget.css");
@@ -87,14 +88,14 @@ pub enum Source {
 
 /// The timer of a redirect outcome; cleared when dropped.
 struct Timer {
-    id: i32,
+    id: JsValue,
     _callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
         if let Some(w) = page::window() {
-            w.clear_timeout_with_handle(self.id);
+            call(&w, "clearTimeout", &self.id);
         }
     }
 }
@@ -132,7 +133,7 @@ pub struct Widget {
     root: Node,
     frame: Element,
     bar: Element,
-    fill: HtmlElement,
+    fill: Element,
     progress: Element,
     body: Element,
     opts: Options,
@@ -170,7 +171,10 @@ pub fn find(host: &Element) -> Option<Shared> {
     LIVE.with(|l| {
         l.try_borrow().ok().and_then(|l| {
             l.iter()
-                .find(|s| s.try_borrow().is_ok_and(|w| w.host == *host))
+                .find(|s| {
+                    s.try_borrow()
+                        .is_ok_and(|w| JsValue::eq(&w.host, AsRef::<JsValue>::as_ref(host)))
+                })
                 .cloned()
         })
     })
@@ -182,17 +186,18 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
     if let Some(old) = find(host) {
         destroy(&old);
     }
-    let doc = host.owner_document()?;
+    let doc: Document = get_object(host, "ownerDocument")?.unchecked_into();
     let root = shadow(&doc, host)?;
-    root.set_text_content(None);
+    render::content_into(&root, "");
     style(&doc, &root);
     let frame = render::make(
         &doc,
         "div",
         &[(A_CLASS, CLASS_FRAME), (A_PART, PART_CONTAINER)],
     );
-    let bar = render::make(
+    let bar = render::child(
         &doc,
+        &frame,
         "div",
         &[
             (A_CLASS, CLASS_BAR),
@@ -200,10 +205,10 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             ("hidden", ""),
         ],
     );
-    let fill: HtmlElement = render::make(&doc, "span", &[]).unchecked_into();
-    render::add(&bar, &fill);
-    let progress = render::make(
+    let fill = render::child(&doc, &bar, "span", &[]);
+    let progress = render::child(
         &doc,
+        &frame,
         "p",
         &[
             (A_CLASS, CLASS_PROGRESS),
@@ -211,10 +216,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
             (A_ARIA_LIVE, "polite"),
         ],
     );
-    let body = render::make(&doc, "div", &[(A_CLASS, CLASS_BODY)]);
-    render::add(&frame, &bar);
-    render::add(&frame, &progress);
-    render::add(&frame, &body);
+    let body = render::child(&doc, &frame, "div", &[(A_CLASS, CLASS_BODY)]);
     render::add(&root, &frame);
     let origin = match &source {
         Source::Url(u) | Source::Fetching(u, _) => u.clone(),
@@ -257,27 +259,33 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
 /// `div` inside `host` gets it instead when `host` cannot have one (an `<input>`, a
 /// custom element with a shadow root of its own, which is never touched).
 fn shadow(doc: &Document, host: &Element) -> Option<Node> {
-    let init = ShadowRootInit::new(ShadowRootMode::Open);
-    match host.shadow_root() {
+    let init = Object::new();
+    set_text(&init, "mode", "open");
+    // `attachShadow(init)`: a shadow root, or `None` when the element refuses one.
+    let attach = |e: &Element| {
+        invoke(e, "attachShadow", &init)
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into)
+    };
+    match get_object(host, "shadowRoot") {
         Some(r) => {
-            let ours = !r.has_child_nodes() || render::find(&r, SEL_FRAME).is_some();
+            let r: Node = r.unchecked_into();
+            let ours = get(&r, "firstChild").is_null() || render::find(&r, SEL_FRAME).is_some();
             if ours {
-                return Some(r.into());
+                return Some(r);
             }
         }
         None => {
-            if let Ok(r) = host.attach_shadow(&init) {
-                return Some(r.into());
+            if let Some(r) = attach(host) {
+                return Some(r);
             }
         }
     }
     // The inner host of an earlier widget, else a new one.
     if let Some(inner) = render::find(host, SEL_INNER_HOST) {
-        return inner.shadow_root().map(Into::into);
+        return get_object(&inner, "shadowRoot").map(JsCast::unchecked_into);
     }
-    let inner = render::make(doc, "div", &[(ATTR_INNER_HOST, "")]);
-    render::add(host, &inner);
-    inner.attach_shadow(&init).ok().map(Into::into)
+    attach(&render::child(doc, host, "div", &[(ATTR_INNER_HOST, "")]))
 }
 
 /// Styles a shadow root: the shared constructed stylesheet where the browser has them
@@ -286,11 +294,11 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
 fn style(doc: &Document, root: &Node) {
     if let Some(sheet) = shared_sheet() {
         let adopted = Array::of1(&sheet);
-        if Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &adopted).unwrap_or(false) {
+        if set(root, "adoptedStyleSheets", &adopted) {
             return;
         }
     }
-    render::add(root, &render::text(doc, "style", &[], CSS));
+    render::text_child(doc, root, "style", &[], CSS);
 }
 
 fn shared_sheet() -> Option<JsValue> {
@@ -306,13 +314,8 @@ fn shared_sheet() -> Option<JsValue> {
 /// A constructed stylesheet holding `css`, where the browser has them.
 #[inline(never)]
 pub fn construct_sheet(css: &str) -> Option<JsValue> {
-    let ctor = page::global("CSSStyleSheet");
-    let ctor: &Function = ctor.dyn_ref()?;
-    let sheet = Reflect::construct(ctor, &Array::new()).ok()?;
-    let replace = Reflect::get(&sheet, &JsValue::from_str("replaceSync")).ok()?;
-    let replace: &Function = replace.dyn_ref()?;
-    replace.call1(&sheet, &JsValue::from_str(css)).ok()?;
-    Some(sheet)
+    let sheet = construct("CSSStyleSheet", &Array::new())?;
+    invoke_text(&sheet, "replaceSync", css).map(|_| sheet)
 }
 
 /// The frame's listeners: `submit` of a step's form (Next, Enter) and clicks on Back and
@@ -320,7 +323,7 @@ pub fn construct_sheet(css: &str) -> Option<JsValue> {
 fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
     let weak = Rc::downgrade(s);
     let on_submit = Listener::new(frame, "submit", move |e: Event| {
-        e.prevent_default();
+        call0(&e, "preventDefault");
         if let Some(s) = weak.upgrade() {
             if let Some(raw) = with(&s, |w| w.collect()).flatten() {
                 apply(&s, Step::Answer(raw));
@@ -329,7 +332,7 @@ fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
     });
     let weak: Weak<RefCell<Widget>> = Rc::downgrade(s);
     let on_click = Listener::new(frame, "click", move |e: Event| {
-        let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        let Some(target) = get(&e, "target").dyn_into::<Element>().ok() else {
             return;
         };
         let Some(s) = weak.upgrade() else { return };
@@ -368,7 +371,7 @@ fn load(s: &Shared, source: Source) {
             // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            let again = Closure::once_into_js(move |_: JsValue| {
+            let again = events::once_js(Box::new(move |_: JsValue| {
                 let Some(s) = weak.upgrade() else { return };
                 match with(&s, |w| inline(&w.host)).flatten() {
                     Some(v) => start(&s, v),
@@ -379,12 +382,9 @@ fn load(s: &Shared, source: Source) {
                         &[],
                     ),
                 }
-            });
+            }));
             if let Some(w) = page::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    again.unchecked_ref(),
-                    0,
-                );
+                call2(&w, "setTimeout", &again, &JsValue::from_f64(0.0));
             }
         }
     }
@@ -402,8 +402,11 @@ fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        w.body
-            .replace_children_with_node_1(&render::status(&w.doc, message, failed));
+        call(
+            &w.body,
+            "replaceChildren",
+            &render::status(&w.doc, message, failed),
+        );
         if !locale.is_empty() {
             render::attr(&w.frame, A_LANG, &locale);
         }
@@ -429,7 +432,7 @@ fn fail(s: &Shared, code: &str, reason: &str, lines: &[String]) {
         detail.push('\n');
         detail.push_str(line);
     }
-    events::error(&host, code, &detail, &[]);
+    events::error(&host, code, &detail, None, None);
 }
 
 fn join(parts: &[&str]) -> String {
@@ -514,8 +517,8 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                     continue;
                 };
                 emit(&host, name, &detail);
-                if let (Some(file), Some(doc)) = (download, host.owner_document()) {
-                    save_file(&doc, &file);
+                if let (Some(file), Some(doc)) = (download, get_object(&host, "ownerDocument")) {
+                    save_file(doc.unchecked_ref(), &file);
                 }
             }
             Effect::Submit(lead) => {
@@ -524,7 +527,7 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                 };
                 match plan {
                     Send::Skip => {}
-                    Send::Bot(reason) => events::error(&host, ERR_BOT, reason, &[]),
+                    Send::Bot(reason) => events::error(&host, ERR_BOT, reason, None, None),
                     Send::Yes(submit) => send(host, submit, lead),
                 }
             }
@@ -546,16 +549,14 @@ pub fn send(host: Element, submit: Submit, lead: crate::lead::Lead) {
 /// `focus()` call was the largest single cost between the playbook's arrival and the first
 /// question, about 14 ms here).
 fn focus(el: &HtmlElement, first: bool, host: &Element) {
+    let options = Object::new();
     if first {
         if render::closest(host, "dialog").is_none() {
             return;
         }
-        let o = FocusOptions::new();
-        o.set_prevent_scroll(true);
-        let _ = el.focus_with_options(&o);
-    } else {
-        let _ = el.focus();
+        set(&options, "preventScroll", &JsValue::TRUE);
     }
+    call(el, "focus", &options);
 }
 
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
@@ -563,9 +564,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 pub fn save_file(doc: &Document, file: &str) {
     let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
     render::attr(&a, A_HREF, file);
-    if let Ok(a) = a.dyn_into::<HtmlElement>() {
-        a.click();
-    }
+    call0(&a, "click");
 }
 
 /// "Not you? Start over": forget what the site remembers and ask again.
@@ -613,14 +612,14 @@ pub fn destroy(s: &Shared) {
         w.timer = None;
         w.run = None;
         w.focus = None;
-        w.root.set_text_content(None);
+        render::content_into(&w.root, "");
     }
 }
 
 /// Focuses the current step again (the gate calls this after opening its dialog).
 pub fn refocus(s: &Shared) {
     if let Some(Some(el)) = with(s, |w| w.focus.clone()) {
-        let _ = el.focus();
+        call0(&el, "focus");
     }
 }
 
@@ -709,10 +708,10 @@ impl Widget {
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                super::convert::set(&self.fill.style(), "width", &JsValue::from_str(&width));
+                set_text(&get(&self.fill, "style"), "width", &width);
                 let line = t.progress(q.step, q.total);
                 if page::text(&self.progress, "textContent") != line {
-                    self.progress.set_text_content(Some(&line));
+                    render::content_into(&self.progress, &line);
                 }
                 if run.shown_at.is_none() {
                     run.shown_at = Some(page::now_ms());
@@ -722,7 +721,7 @@ impl Widget {
             View::Outcome(o) => {
                 let shown = render::outcome(&self.doc, o, run.remembered, &t);
                 render::attr(&self.bar, "hidden", "");
-                self.progress.set_text_content(None);
+                render::content_into(&self.progress, "");
                 if let Some(crate::playbook::Then::Redirect(url)) = &o.then {
                     if !self.opts.no_redirect {
                         self.timer = redirect_later(url);
@@ -731,11 +730,11 @@ impl Widget {
                 shown
             }
             View::Idle => {
-                self.body.set_text_content(None);
+                render::content_into(&self.body, "");
                 return None;
             }
         };
-        self.body.replace_children_with_node_1(&shown.node);
+        call(&self.body, "replaceChildren", &shown.node);
         let first = !self.rendered;
         self.rendered = true;
         let focus = if first { shown.heading } else { shown.focus };
@@ -781,23 +780,25 @@ impl Widget {
             .as_ref()
             .map(|r| r.session.playbook().id.as_str())
             .unwrap_or("");
-        object(&[(KEY_PLAYBOOK_ID, JsValue::from_str(id))])
+        let detail = Object::new();
+        set_text(&detail, KEY_PLAYBOOK_ID, id);
+        detail
     }
 
     /// An event for the page, and for an outcome: the profile kept and the gated file to
     /// download.
     fn signal(&mut self, signal: &Signal) -> (Element, &'static str, Object, Option<String>) {
         let detail = self.playbook_detail();
-        let set = |k: &str, v: JsValue| super::convert::set(&detail, k, &v);
+        let text = |k: &str, v: &str| set_text(&detail, k, v);
         let mut download = None;
         let name = match signal {
             Signal::Step { question_id, index } => {
-                set(KEY_QUESTION_ID, JsValue::from_str(question_id));
-                set(KEY_INDEX, JsValue::from_f64(*index as f64));
+                text(KEY_QUESTION_ID, question_id);
+                set(&detail, KEY_INDEX, &JsValue::from_f64(*index as f64));
                 EV_STEP
             }
             Signal::Answer { question_id } => {
-                set(KEY_QUESTION_ID, JsValue::from_str(question_id));
+                text(KEY_QUESTION_ID, question_id);
                 EV_ANSWER
             }
             Signal::Outcome {
@@ -805,9 +806,9 @@ impl Widget {
                 class,
                 score,
             } => {
-                set(KEY_OUTCOME_ID, JsValue::from_str(outcome_id));
-                set(KEY_CLASS, JsValue::from_str(class.name()));
-                set(KEY_SCORE, to_js(score));
+                text(KEY_OUTCOME_ID, outcome_id);
+                text(KEY_CLASS, class.name());
+                set(&detail, KEY_SCORE, &to_js(score));
                 download = self.after_outcome();
                 EV_OUTCOME
             }
@@ -859,6 +860,7 @@ impl Widget {
 
     #[cfg(feature = "devtools")]
     fn trace(&self) -> Option<JsValue> {
+        use super::convert::object;
         use crate::{outcome, score};
         let run = self.run.as_ref()?;
         let pb = run.session.playbook();
@@ -918,12 +920,12 @@ fn redirect_later(url: &str) -> Option<Timer> {
             super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
         }
     });
-    let id = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            callback.as_ref().unchecked_ref(),
-            REDIRECT_DELAY_MS,
-        )
-        .ok()?;
+    let id = invoke2(
+        &window,
+        "setTimeout",
+        callback.as_ref(),
+        &f64::from(REDIRECT_DELAY_MS).into(),
+    )?;
     Some(Timer {
         id,
         _callback: callback,
