@@ -11,7 +11,7 @@ PORT ?= 8080
 .PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget clean
 
 # Everything: lint, native (unit, property, server, load), the CLI, wasm in headless
-# Chromium, then dist/ (size printed, ratchet enforced) and the end-to-end suites.
+# Chromium, then dist/ (size printed, the 60 KB budget enforced) and the end-to-end suites.
 test: deps-core lint test-native test-cli test-wasm test-e2e
 	@echo "make test: every suite passed"
 

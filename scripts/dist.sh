@@ -9,10 +9,11 @@
 # playbooks in a browser. Landing pages load dist/; only dist/ counts against the budgets.
 # then prints raw / gzip / brotli sizes against two figures:
 #   target  61440 B (60 KB gzip), the widget issue's budget for everything a page loads;
-#   ratchet the measured size of main plus 2%: `make dist` (and so `make test`) fails when
-#           a change makes the page download grow past it. Lower it whenever the size
-#           drops; it only moves down, until it meets the target.
-# LQ_GZIP_BUDGET overrides the ratchet, in bytes; LQ_NAMED=FILE keeps a named copy for twiggy.
+#   budget  what `make dist` (and so `make test`) fails above. It was a ratchet (the last
+#           measured size + 2%) while the download was over the target; since the page
+#           build fits in 60 KB it is the target itself, so no change can grow the page
+#           past it. Lower it (the size only goes down) toward the 35 KB aim.
+# LQ_GZIP_BUDGET overrides the budget, in bytes; LQ_NAMED=FILE keeps a named copy for twiggy.
 #
 # The wasm is built by `cargo rustc --crate-type cdylib`, not `cargo build` (nor wasm-pack,
 # which runs `cargo build`): with the `["cdylib", "rlib"]` of Cargo.toml, rustc silently
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=61440
-budget=${LQ_GZIP_BUDGET:-63513}
+budget=${LQ_GZIP_BUDGET:-61440}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -464,6 +465,6 @@ else
   echo "dist: gzip total $gz_t bytes, within the 60 KB target ($target bytes)"
 fi
 if [ "$gz_t" -gt "$budget" ]; then
-  echo "dist: gzip total $gz_t bytes is over the ratchet of $budget bytes: the page download grew" >&2
+  echo "dist: gzip total $gz_t bytes is over the budget of $budget bytes: the page download grew" >&2
   exit 1
 fi
