@@ -1,5 +1,7 @@
 //! Benchmark: time to evaluate one answer (flow step + scoring + early decision) on a
-//! 30-question playbook. A plain bench binary that prints figures (`make bench`); no
+//! 30-question playbook, and time to start a session on `examples/demo-request.json`
+//! (the playbook checked from its JSON value, the first step with early decision: what the
+//! widget does between the playbook's arrival and its first question, natively). A plain bench binary that prints figures (`make bench`); no
 //! assertions, no timing in tests.
 //! Native only: on wasm32 (`clippy --all-targets`) it compiles to nothing.
 #![cfg_attr(target_arch = "wasm32", no_main)]
@@ -80,5 +82,30 @@ fn main() {
         pct(0.9),
         pct(0.99),
         pct(1.0)
+    );
+    start_demo();
+}
+
+fn start_demo() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-request.json");
+    let text = std::fs::read_to_string(path).expect("examples/demo-request.json is readable");
+    let v: Value = serde_json::from_str(&text).expect("the demo playbook is JSON");
+    let mut samples = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let t = Instant::now();
+        let pb = Playbook::from_value(&v).expect("the demo playbook is valid");
+        let mut s = Session::new(pb, Start::default(), Rc::new(AnyPattern));
+        let fx = s.apply(Event::Start, 0.0);
+        samples.push(t.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(fx);
+    }
+    samples.sort_by(f64::total_cmp);
+    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
+    println!("start on examples/demo-request.json (check the playbook + first step)");
+    println!(
+        "  1000 starts: median {:.1} µs, p90 {:.1} µs, p99 {:.1} µs",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99)
     );
 }
