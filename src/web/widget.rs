@@ -140,7 +140,8 @@ pub struct Widget {
     /// where the playbook came from, for console messages
     origin: String,
     run: Option<Run>,
-    listeners: Vec<Listener>,
+    /// `submit` and `click` on the frame (`listen`)
+    listeners: [Option<Listener>; 2],
     timer: Option<Timer>,
     /// the element the current step focuses (`refocus`)
     focus: Option<HtmlElement>,
@@ -235,7 +236,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
         opts,
         origin,
         run: None,
-        listeners: Vec::new(),
+        listeners: [None, None],
         timer: None,
         focus: None,
         rendered: false,
@@ -320,7 +321,7 @@ pub fn construct_sheet(css: &str) -> Option<JsValue> {
 
 /// The frame's listeners: `submit` of a step's form (Next, Enter) and clicks on Back and
 /// "start over" (delegated, so re-rendering a step needs no new listeners).
-fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
+fn listen(s: &Shared, frame: &Element) -> [Option<Listener>; 2] {
     let weak = Rc::downgrade(s);
     let on_submit = Listener::new(frame, "submit", move |e: Event| {
         call0(&e, "preventDefault");
@@ -342,7 +343,7 @@ fn listen(s: &Shared, frame: &Element) -> Vec<Listener> {
             forget(&s);
         }
     });
-    on_submit.into_iter().chain(on_click).collect()
+    [on_submit, on_click]
 }
 
 /// Starts loading the playbook.
@@ -608,7 +609,7 @@ pub fn destroy(s: &Shared) {
             return;
         }
         w.dead = true;
-        w.listeners.clear();
+        w.listeners = [None, None];
         w.timer = None;
         w.run = None;
         w.focus = None;
