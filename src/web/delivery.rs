@@ -42,7 +42,7 @@ static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
     tick: None,
     timer: None,
     hosts: Vec::new(),
-    listeners: Vec::new(),
+    listeners: [None, None],
     memory: None,
 }));
 
@@ -55,7 +55,7 @@ struct Pump {
     /// the widgets that made leads on this page, by lead id
     hosts: Vec<(String, Element)>,
     /// `pagehide` and `visibilitychange`, for the page's life
-    listeners: Vec<Listener>,
+    listeners: [Option<Listener>; 2],
     /// the outbox in memory, once `localStorage` is missing or has refused a write
     memory: Option<MemoryStore>,
 }
@@ -108,7 +108,7 @@ pub fn start() {
     let (Some(w), Some(doc)) = (page::window(), page::document()) else {
         return;
     };
-    if pump(|p| p.listeners.is_empty()) {
+    if pump(|p| p.listeners.iter().all(Option::is_none)) {
         let hidden = doc.clone();
         let listeners = [
             Listener::new(w.as_ref(), "pagehide", |_| flush()),
@@ -118,7 +118,7 @@ pub fn start() {
                 }
             }),
         ];
-        pump(|p| p.listeners.extend(listeners.into_iter().flatten()));
+        pump(|p| p.listeners = listeners);
     }
     flush();
 }
