@@ -655,10 +655,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         check_vars(&mut r, &c.node, &c.path, &questions);
     }
 
-    if r.problems.has_errors() {
-        return Err(r.problems);
-    }
-    Ok(Playbook {
+    // Built before the check: a failed parse drops it whole (one call), not field by field.
+    let pb = Playbook {
         id,
         version,
         locale,
@@ -670,7 +668,11 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         stop_when_decided,
         texts,
         dimensions: r.dimensions,
-    })
+    };
+    if r.problems.has_errors() {
+        return Err(r.problems);
+    }
+    Ok(pb)
 }
 
 #[inline(never)]
@@ -821,12 +823,11 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.fail_at("prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
-    let (Some(id), Some(kind)) = (id, kind) else {
-        return None;
-    };
-    Some(Question {
-        id,
-        kind,
+    // Built either way: a question without an id or a type is then dropped whole.
+    let ok = id.is_some() && kind.is_some();
+    let q = Question {
+        id: id.unwrap_or_default(),
+        kind: kind.unwrap_or(Kind::Text),
         label: label.unwrap_or_default(),
         help,
         placeholder,
@@ -836,7 +837,8 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         contact,
         validate,
         prefill_query,
-    })
+    };
+    ok.then_some(q)
 }
 
 /// The option being read, after the `earlier` ones of its question.
@@ -943,18 +945,17 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
         r.leave();
     }
     let submit = r.boolean(m, "submit", class != Some(Class::Disqualified));
-    let (Some(id), Some(class)) = (id, class) else {
-        return None;
-    };
-    Some(Outcome {
-        id,
-        class,
+    let ok = id.is_some() && class.is_some();
+    let o = Outcome {
+        id: id.unwrap_or_default(),
+        class: class.unwrap_or(Class::SalesReady),
         cond,
         title,
         message,
         then,
         submit,
-    })
+    };
+    ok.then_some(o)
 }
 
 /// The submit settings being read.
