@@ -235,11 +235,8 @@ impl Env<'_> {
         };
         let default = args.get(1);
         let (head, rest) = crate::value::split_at_byte(name, b'.');
-        if head == "context" {
-            // Known for the whole session: evaluate concretely.
-            let data = Value::object(vec![("context", self.context.clone())]);
-            return Abs::one(eval(node, &data));
-        }
+        // `context` is known for the whole session: one value, evaluated concretely below.
+        let context;
         if head == "score" {
             return match rest {
                 Some(dim) if crate::value::split_at_byte(dim, b'.').1.is_none() => {
@@ -252,11 +249,17 @@ impl Env<'_> {
                 _ => Abs::Any,
             };
         }
-        let Some(qi) = self.pb.question_index(head) else {
-            return Abs::Any;
-        };
-        let Some(dom) = self.answers.get(qi) else {
-            return Abs::Any;
+        let dom = if head == "context" {
+            context = Abs::one(self.context.clone());
+            &context
+        } else {
+            let Some(qi) = self.pb.question_index(head) else {
+                return Abs::Any;
+            };
+            let Some(dom) = self.answers.get(qi) else {
+                return Abs::Any;
+            };
+            dom
         };
         match dom {
             Abs::Set(vs) => {
