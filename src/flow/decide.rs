@@ -118,25 +118,25 @@ impl Abs {
                     hull(&a)
                 }
             }
-            (Abs::Num { lo, hi, null }, Abs::Set(s)) | (Abs::Set(s), Abs::Num { lo, hi, null }) => {
-                match hull(&s) {
-                    Abs::Num {
-                        lo: l2,
-                        hi: h2,
-                        null: n2,
-                    } => Abs::num(lo.min(l2), hi.max(h2), null || n2),
-                    _ => Abs::Any,
+            // An interval with a set's hull (when that is an interval), or with another.
+            (a, b) => match (a.interval(), b.interval()) {
+                (Some((lo, hi, null)), Some((l2, h2, n2))) => {
+                    Abs::num(lo.min(l2), hi.max(h2), null || n2)
                 }
-            }
-            (
-                Abs::Num { lo, hi, null },
-                Abs::Num {
-                    lo: l2,
-                    hi: h2,
-                    null: n2,
-                },
-            ) => Abs::num(lo.min(l2), hi.max(h2), null || n2),
-            _ => Abs::Any,
+                _ => Abs::Any,
+            },
+        }
+    }
+
+    /// The interval of a `Num`, or of a set whose hull is one; `None` for anything else.
+    fn interval(&self) -> Option<(f64, f64, bool)> {
+        match self {
+            Abs::Set(s) => match hull(s) {
+                Abs::Num { lo, hi, null } => Some((lo, hi, null)),
+                _ => None,
+            },
+            Abs::Num { lo, hi, null } => Some((*lo, *hi, *null)),
+            Abs::Any => None,
         }
     }
 
