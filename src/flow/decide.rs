@@ -301,8 +301,18 @@ impl Env<'_> {
         match op {
             Op::Var => self.var(node, args),
             Op::Missing | Op::MissingSome => Abs::Any,
-            Op::If => {
-                // if c1 v1 c2 v2 ... else
+            Op::If | Op::And | Op::Or => {
+                // `if c1 v1 c2 v2 ... else`: the first branch whose condition surely holds,
+                // joined with the branches before it whose condition may hold; the else
+                // (or null) when none surely does. `and`/`or` are the same walk with each
+                // argument its own condition and value: it stops where the value surely
+                // decides (falsy for `and`, truthy for `or`), the last argument the else.
+                let cond = op != Op::If;
+                let stop = if op == Op::And {
+                    Truth::False
+                } else {
+                    Truth::True
+                };
                 let mut acc: Option<Abs> = None;
                 let mut i = 0;
                 loop {
@@ -313,36 +323,17 @@ impl Env<'_> {
                         };
                         return join(acc, last);
                     }
-                    match self.eval(&args[i]).truth() {
-                        Truth::True => return join(acc, self.eval(&args[i + 1])),
-                        Truth::False => {}
-                        Truth::Unknown => acc = Some(join(acc, self.eval(&args[i + 1]))),
+                    let c = self.eval(&args[i]);
+                    let t = c.truth();
+                    if t == stop || t == Truth::Unknown {
+                        let v = if cond { c } else { self.eval(&args[i + 1]) };
+                        if t == stop {
+                            return join(acc, v);
+                        }
+                        acc = Some(join(acc, v));
                     }
-                    i += 2;
+                    i += if cond { 1 } else { 2 };
                 }
-            }
-            Op::And | Op::Or => {
-                // The value of the argument where evaluation stops.
-                let stop = if op == Op::And {
-                    Truth::False
-                } else {
-                    Truth::True
-                };
-                let mut acc: Option<Abs> = None;
-                for (i, n) in args.iter().enumerate() {
-                    let a = self.eval(n);
-                    if i + 1 == args.len() {
-                        return join(acc, a);
-                    }
-                    let t = a.truth();
-                    if t == stop {
-                        return join(acc, a);
-                    }
-                    if t == Truth::Unknown {
-                        acc = Some(join(acc, a));
-                    }
-                }
-                acc.unwrap_or(Abs::one(Value::Null))
             }
             Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
                 // The body sees only the element, so a known array is evaluated concretely.
