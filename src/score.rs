@@ -119,17 +119,16 @@ pub fn data(pb: &Playbook, answers: &Answers, scores: &Scores, context: &Value) 
 /// Scores a set of answers: option points, then every rule whose condition holds.
 pub fn score(pb: &Playbook, answers: &Answers, context: &Value) -> Scored {
     let mut out = option_points(pb, answers);
+    // `seen` holds the option scores: the rules add to `out.scores` after it is built.
     let seen = data(pb, answers, &out.scores, context);
-    let mut total = out.scores.clone();
     for (i, rule) in pb.rules.iter().enumerate() {
         if truthy(&eval(&rule.cond, &seen)) {
             out.fired.push(i);
-            total.add(&rule.points);
+            out.scores.add(&rule.points);
             if let Some(r) = &rule.reason {
                 out.reasons.push(r.clone());
             }
         }
     }
-    out.scores = total;
     out
 }

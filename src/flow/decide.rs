@@ -118,25 +118,25 @@ impl Abs {
                     hull(&a)
                 }
             }
-            (Abs::Num { lo, hi, null }, Abs::Set(s)) | (Abs::Set(s), Abs::Num { lo, hi, null }) => {
-                match hull(&s) {
-                    Abs::Num {
-                        lo: l2,
-                        hi: h2,
-                        null: n2,
-                    } => Abs::num(lo.min(l2), hi.max(h2), null || n2),
-                    _ => Abs::Any,
+            // An interval with a set's hull (when that is an interval), or with another.
+            (a, b) => match (a.interval(), b.interval()) {
+                (Some((lo, hi, null)), Some((l2, h2, n2))) => {
+                    Abs::num(lo.min(l2), hi.max(h2), null || n2)
                 }
-            }
-            (
-                Abs::Num { lo, hi, null },
-                Abs::Num {
-                    lo: l2,
-                    hi: h2,
-                    null: n2,
-                },
-            ) => Abs::num(lo.min(l2), hi.max(h2), null || n2),
-            _ => Abs::Any,
+                _ => Abs::Any,
+            },
+        }
+    }
+
+    /// The interval of a `Num`, or of a set whose hull is one; `None` for anything else.
+    fn interval(&self) -> Option<(f64, f64, bool)> {
+        match self {
+            Abs::Set(s) => match hull(s) {
+                Abs::Num { lo, hi, null } => Some((lo, hi, null)),
+                _ => None,
+            },
+            Abs::Num { lo, hi, null } => Some((*lo, *hi, *null)),
+            Abs::Any => None,
         }
     }
 
@@ -235,11 +235,8 @@ impl Env<'_> {
         };
         let default = args.get(1);
         let (head, rest) = crate::value::split_at_byte(name, b'.');
-        if head == "context" {
-            // Known for the whole session: evaluate concretely.
-            let data = Value::object(vec![("context", self.context.clone())]);
-            return Abs::one(eval(node, &data));
-        }
+        // `context` is known for the whole session: one value, evaluated concretely below.
+        let context;
         if head == "score" {
             return match rest {
                 Some(dim) if crate::value::split_at_byte(dim, b'.').1.is_none() => {
@@ -252,11 +249,17 @@ impl Env<'_> {
                 _ => Abs::Any,
             };
         }
-        let Some(qi) = self.pb.question_index(head) else {
-            return Abs::Any;
-        };
-        let Some(dom) = self.answers.get(qi) else {
-            return Abs::Any;
+        let dom = if head == "context" {
+            context = Abs::one(self.context.clone());
+            &context
+        } else {
+            let Some(qi) = self.pb.question_index(head) else {
+                return Abs::Any;
+            };
+            let Some(dom) = self.answers.get(qi) else {
+                return Abs::Any;
+            };
+            dom
         };
         match dom {
             Abs::Set(vs) => {
@@ -298,8 +301,18 @@ impl Env<'_> {
         match op {
             Op::Var => self.var(node, args),
             Op::Missing | Op::MissingSome => Abs::Any,
-            Op::If => {
-                // if c1 v1 c2 v2 ... else
+            Op::If | Op::And | Op::Or => {
+                // `if c1 v1 c2 v2 ... else`: the first branch whose condition surely holds,
+                // joined with the branches before it whose condition may hold; the else
+                // (or null) when none surely does. `and`/`or` are the same walk with each
+                // argument its own condition and value: it stops where the value surely
+                // decides (falsy for `and`, truthy for `or`), the last argument the else.
+                let cond = op != Op::If;
+                let stop = if op == Op::And {
+                    Truth::False
+                } else {
+                    Truth::True
+                };
                 let mut acc: Option<Abs> = None;
                 let mut i = 0;
                 loop {
@@ -310,36 +323,17 @@ impl Env<'_> {
                         };
                         return join(acc, last);
                     }
-                    match self.eval(&args[i]).truth() {
-                        Truth::True => return join(acc, self.eval(&args[i + 1])),
-                        Truth::False => {}
-                        Truth::Unknown => acc = Some(join(acc, self.eval(&args[i + 1]))),
+                    let c = self.eval(&args[i]);
+                    let t = c.truth();
+                    if t == stop || t == Truth::Unknown {
+                        let v = if cond { c } else { self.eval(&args[i + 1]) };
+                        if t == stop {
+                            return join(acc, v);
+                        }
+                        acc = Some(join(acc, v));
                     }
-                    i += 2;
+                    i += if cond { 1 } else { 2 };
                 }
-            }
-            Op::And | Op::Or => {
-                // The value of the argument where evaluation stops.
-                let stop = if op == Op::And {
-                    Truth::False
-                } else {
-                    Truth::True
-                };
-                let mut acc: Option<Abs> = None;
-                for (i, n) in args.iter().enumerate() {
-                    let a = self.eval(n);
-                    if i + 1 == args.len() {
-                        return join(acc, a);
-                    }
-                    let t = a.truth();
-                    if t == stop {
-                        return join(acc, a);
-                    }
-                    if t == Truth::Unknown {
-                        acc = Some(join(acc, a));
-                    }
-                }
-                acc.unwrap_or(Abs::one(Value::Null))
             }
             Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
                 // The body sees only the element, so a known array is evaluated concretely.

@@ -172,11 +172,15 @@ impl Reader {
         }
     }
 
-    /// The object being read, or a problem.
+    /// The object being read, its keys not in `allowed` reported (see `known_fields`), or a
+    /// problem.
     #[inline(never)]
-    fn object<'a>(&mut self, v: &'a Value) -> Option<&'a Map> {
+    fn object<'a>(&mut self, v: &'a Value, allowed: &str) -> Option<&'a Map> {
         match v {
-            Value::Object(m) => Some(m),
+            Value::Object(m) => {
+                self.known_fields(m, allowed);
+                Some(m)
+            }
             _ => {
                 self.fail_with(msg::NOT_OBJECT, v.kind());
                 None
@@ -510,10 +514,9 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         dimensions: Vec::new(),
         at: Vec::new(),
     };
-    let Some(top) = r.object(v) else {
+    let Some(top) = r.object(v, TOP_FIELDS) else {
         return Err(r.problems);
     };
-    r.known_fields(top, TOP_FIELDS);
 
     let id = r.string(top, "id", true).unwrap_or_default();
     if get(top, "id").is_some_and(|v| v.as_str().is_some()) && !valid_playbook_id(&id) {
@@ -556,8 +559,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     // rules
     let mut rules = Vec::new();
     r.list(top, "rules", None, &mut |r, _, _, item| {
-        if let Some(m) = r.object(item) {
-            r.known_fields(m, RULE_FIELDS);
+        if let Some(m) = r.object(item, RULE_FIELDS) {
             let cond = r.cond(m, "if");
             if get(m, "if").is_none() {
                 r.fail_at("if", msg::RULE_NEEDS_IF);
@@ -624,8 +626,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     let mut remember_days = None;
     if let Some(v) = get(top, "remember") {
         r.enter("remember");
-        if let Some(m) = r.object(v) {
-            r.known_fields(m, "days");
+        if let Some(m) = r.object(v, "days") {
             remember_days = r.whole(m, "days", 3650.0).map(|n| n as u32);
             if get(m, "days").is_none() {
                 r.fail_at("days", msg::MISSING);
@@ -636,8 +637,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     let mut texts = Vec::new();
     if let Some(v) = get(top, "texts") {
         r.enter("texts");
-        if let Some(m) = r.object(v) {
-            r.known_fields(m, super::text::WIDGET_KEYS);
+        if let Some(m) = r.object(v, super::text::WIDGET_KEYS) {
             for (k, tv) in m {
                 r.enter(k);
                 if let Some(t) = r.text(tv) {
@@ -655,10 +655,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         check_vars(&mut r, &c.node, &c.path, &questions);
     }
 
-    if r.problems.has_errors() {
-        return Err(r.problems);
-    }
-    Ok(Playbook {
+    // Built before the check: a failed parse drops it whole (one call), not field by field.
+    let pb = Playbook {
         id,
         version,
         locale,
@@ -670,7 +668,11 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         stop_when_decided,
         texts,
         dimensions: r.dimensions,
-    })
+    };
+    if r.problems.has_errors() {
+        return Err(r.problems);
+    }
+    Ok(pb)
 }
 
 #[inline(never)]
@@ -712,8 +714,7 @@ fn check_vars(r: &mut Reader, node: &Node, path: &Path, questions: &[Question]) 
 /// The question being read (`r.at` is its path).
 #[inline(never)]
 fn question(r: &mut Reader, v: &Value) -> Option<Question> {
-    let m = r.object(v)?;
-    r.known_fields(m, QUESTION_FIELDS);
+    let m = r.object(v, QUESTION_FIELDS)?;
     let id = r.string(m, "id", true);
     if let Some(id) = &id {
         if !valid_question_id(id) {
@@ -766,8 +767,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
     let mut validate = Validate::default();
     if let Some(vv) = get(m, "validate") {
         r.enter("validate");
-        if let Some(vm) = r.object(vv) {
-            r.known_fields(vm, VALIDATE_FIELDS);
+        if let Some(vm) = r.object(vv, VALIDATE_FIELDS) {
             validate.business_email = r.boolean(vm, "business_email", false);
             validate.min = r.number(vm, "min");
             validate.max = r.number(vm, "max");
@@ -821,12 +821,11 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.fail_at("prefill", msg::HIDDEN_NEEDS_PREFILL);
     }
 
-    let (Some(id), Some(kind)) = (id, kind) else {
-        return None;
-    };
-    Some(Question {
-        id,
-        kind,
+    // Built either way: a question without an id or a type is then dropped whole.
+    let ok = id.is_some() && kind.is_some();
+    let q = Question {
+        id: id.unwrap_or_default(),
+        kind: kind.unwrap_or(Kind::Text),
         label: label.unwrap_or_default(),
         help,
         placeholder,
@@ -836,14 +835,14 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         contact,
         validate,
         prefill_query,
-    })
+    };
+    ok.then_some(q)
 }
 
 /// The option being read, after the `earlier` ones of its question.
 #[inline(never)]
 fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
-    let om = r.object(item)?;
-    r.known_fields(om, OPTION_FIELDS);
+    let om = r.object(item, OPTION_FIELDS)?;
     let value = match get(om, "value") {
         Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
         Some(other) => {
@@ -891,8 +890,7 @@ fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
 /// The outcome being read.
 #[inline(never)]
 fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
-    let m = r.object(v)?;
-    r.known_fields(m, OUTCOME_FIELDS);
+    let m = r.object(v, OUTCOME_FIELDS)?;
     let id = r.string(m, "id", true);
     if let Some(id) = &id {
         if crate::value::trim(id).is_empty() {
@@ -943,25 +941,23 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
         r.leave();
     }
     let submit = r.boolean(m, "submit", class != Some(Class::Disqualified));
-    let (Some(id), Some(class)) = (id, class) else {
-        return None;
-    };
-    Some(Outcome {
-        id,
-        class,
+    let ok = id.is_some() && class.is_some();
+    let o = Outcome {
+        id: id.unwrap_or_default(),
+        class: class.unwrap_or(Class::SalesReady),
         cond,
         title,
         message,
         then,
         submit,
-    })
+    };
+    ok.then_some(o)
 }
 
 /// The submit settings being read.
 #[inline(never)]
 fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
-    let m = r.object(v)?;
-    r.known_fields(m, SUBMIT_FIELDS);
+    let m = r.object(v, SUBMIT_FIELDS)?;
     let url = get(m, "url").map(|u| r.url(u, "url"));
     let format = match get(m, "format") {
         None => Some(Format::Json),
@@ -1002,8 +998,7 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
     let mut hubspot = None;
     if let Some(hv) = get(m, "hubspot") {
         r.enter("hubspot");
-        if let Some(hm) = r.object(hv) {
-            r.known_fields(hm, "portal_id, form_guid");
+        if let Some(hm) = r.object(hv, "portal_id, form_guid") {
             let portal = hubspot_id(r, hm, "portal_id");
             let form = hubspot_id(r, hm, "form_guid");
             if let (Some(p), Some(f)) = (portal, form) {
