@@ -400,6 +400,12 @@ def once(text, old, new, what):
     return text.replace(old, new)
 
 g = once(g, "export { initSync, __wbg_init as default };", "", "the glue's export list")
+# The loader calls these three directly (below): each must be there, once, as it was.
+for sig in ("async function __wbg_load(module, imports) {",
+            "function __wbg_get_imports() {",
+            "function __wbg_finalize_init(instance, module) {"):
+    if g.count(sig) != 1:
+        sys.exit("dist: cannot inline the glue: `%s` not found exactly once" % sig)
 names = re.findall(r"^export function (\w+)\(", g, re.M)
 if not {"start", "connect", "mount"} <= set(names):
     sys.exit("dist: cannot inline the glue: its exports are %s" % names)

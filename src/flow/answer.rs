@@ -79,8 +79,8 @@ pub fn is_email(s: &str) -> bool {
 }
 
 /// Whether every character of a domain label is allowed: an ASCII letter, digit or `-`,
-/// or any non-ASCII character that shows (not a space, a control, a zero-width or a
-/// direction mark). *Decision*: internationalized domains (`müller.de`, `例え.jp`) pass
+/// or any non-ASCII character that shows (not a space, a control, a zero-width or blank
+/// filler, a variation selector, a tag or a direction mark). *Decision*: internationalized domains (`müller.de`, `例え.jp`) pass
 /// without a Unicode table: `char::is_alphanumeric` would add Rust's tables (about 2 KB
 /// gzip) to every page, and asking the browser's RegExp instead could disagree with the
 /// collector's re-verification, which runs this same code natively. The mail system
@@ -90,9 +90,11 @@ fn label_chars(l: &str) -> bool {
         'a'..='z' | 'A'..='Z' | '0'..='9' | '-' => true,
         // the rest of ASCII, and the C1 controls
         '\0'..='\u{9f}' => false,
-        '\u{a0}' | '\u{ad}' | '\u{1680}' | '\u{180e}' => false,
-        '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' | '\u{205f}'..='\u{206f}' => false,
-        '\u{3000}' | '\u{feff}' => false,
+        '\u{a0}' | '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' => false,
+        '\u{1680}' | '\u{180b}'..='\u{180e}' | '\u{2000}'..='\u{200f}' => false,
+        '\u{2028}'..='\u{202f}' | '\u{205f}'..='\u{206f}' | '\u{2800}' => false,
+        '\u{3000}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' => false,
+        '\u{ffa0}' | '\u{fff0}'..='\u{fffb}' | '\u{e0000}'..='\u{e0fff}' => false,
         _ => true,
     })
 }
@@ -291,8 +293,22 @@ mod tests {
         assert!(is_email("ana@müller.de") && is_email("ana@例え.jp") && is_email("ana@ⅻ-٣.de"));
         assert!(is_email("ана@пример.рф"));
         for c in [
-            '\u{85}', '\u{a0}', '\u{ad}', '\u{200b}', '\u{200e}', '\u{202e}', '\u{3000}',
+            '\u{85}',
+            '\u{a0}',
+            '\u{ad}',
+            '\u{34f}',
+            '\u{61c}',
+            '\u{180b}',
+            '\u{200b}',
+            '\u{200e}',
+            '\u{202e}',
+            '\u{2800}',
+            '\u{3000}',
+            '\u{3164}',
+            '\u{fe0f}',
             '\u{feff}',
+            '\u{fff9}',
+            '\u{e0041}',
         ] {
             assert!(!is_email(&format!("ana@a{c}b.de")), "{c:?}");
         }

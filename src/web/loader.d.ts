@@ -1,9 +1,8 @@
-// Types of dist/lead-qualifier.js (the loader; `check` and `Handle.trace` work in the
-// development build, dist/dev/, only). The shapes are defined beside the Rust
-// exports (src/web/mod.rs) and generated into lead_qualifier.d.ts.
+// Types of dist/lead-qualifier.js (the loader). The shapes are defined beside the Rust
+// exports (src/web/mod.rs) and generated into lead_qualifier.d.ts; `Handle.trace` is
+// declared there only in the development build, dist/dev/.
 export {
   mount,
-  check,
   Handle,
   MountOptions,
   PlaybookSource,
@@ -16,11 +15,18 @@ export {
   LqErrorDetail,
 } from './lead_qualifier.js';
 
+/**
+ * Checks a playbook's JSON text: every problem as `path: message`, lint warnings prefixed
+ * `warning: `. In the page build (dist/) it returns the one line
+ * `(playbook): check() is in the development build, dev/lead-qualifier.js`.
+ */
+export function check(playbookJson: string): string[];
+
 declare global {
   interface Window {
     LeadQualifier: {
       mount: typeof import('./lead_qualifier.js').mount;
-      check: typeof import('./lead_qualifier.js').check;
+      check: typeof check;
     };
   }
 }
