@@ -167,6 +167,20 @@ pub fn split_at_byte(s: &str, sep: u8) -> (&str, Option<&str>) {
     (s, None)
 }
 
+/// True when `word` is one of the space-separated words of `list`, ignoring ASCII case
+/// (the free-mail domains, the right-to-left languages).
+pub fn in_words(list: &str, word: &str) -> bool {
+    let mut rest = list;
+    while !rest.is_empty() {
+        let (w, more) = split_at_byte(rest, b' ');
+        if word.eq_ignore_ascii_case(w) {
+            return true;
+        }
+        rest = more.unwrap_or("");
+    }
+    false
+}
+
 /// True when `needle` occurs in `hay` (`str::contains` with a `&str`, without the two-way
 /// searcher and its slicing panics).
 #[inline(never)]

@@ -109,15 +109,7 @@ pub fn is_business_email(s: &str) -> bool {
     if domain.len() == s.len() {
         domain = "";
     }
-    let mut rest = FREE_MAIL;
-    while !rest.is_empty() {
-        let (f, more) = crate::value::split_at_byte(rest, b' ');
-        if domain.eq_ignore_ascii_case(f) {
-            return false;
-        }
-        rest = more.unwrap_or("");
-    }
-    true
+    !crate::value::in_words(FREE_MAIL, domain)
 }
 
 /// A phone number: digits with optional `+`, spaces, `-`, `.`, `(`, `)`; 6 to 20 digits.

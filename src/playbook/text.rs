@@ -69,16 +69,7 @@ pub fn primary(locale: &str) -> &str {
 
 /// True for right-to-left languages (the widget mirrors its layout).
 pub fn is_rtl(locale: &str) -> bool {
-    let lang = primary(locale);
-    let mut rest = "ar he fa ur ps yi dv ku sd ug";
-    while !rest.is_empty() {
-        let (code, more) = crate::value::split_at_byte(rest, b' ');
-        if lang.eq_ignore_ascii_case(code) {
-            return true;
-        }
-        rest = more.unwrap_or("");
-    }
-    false
+    crate::value::in_words("ar he fa ur ps yi dv ku sd ug", primary(locale))
 }
 
 /// The widget's own strings, by key. A playbook's `texts` may override any of them.

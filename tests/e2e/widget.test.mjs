@@ -242,22 +242,18 @@ test('strict CSP: the page is served with script-src self + wasm-unsafe-eval and
 test('the page build leaves the playground API out; dist/dev/ has it', async () => {
   const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'));
   await waitForEvent(page, 'lq:ready');
-  const page_build = await page.evaluate(async () => {
-    const lq = await import('/dist/lead-qualifier.js');
+  // One build's check() of `json` and whether its handles have trace().
+  const probe = (url, json) => page.evaluate(async ([url, json]) => {
+    const lq = await import(url);
     const h = lq.mount(document.createElement('div'), { id: 'x' });
-    const out = { check: lq.check('{}'), trace: typeof h.trace };
+    const out = { check: lq.check(json), trace: typeof h.trace };
     h.destroy();
     return out;
-  });
+  }, [url, json]);
+  const page_build = await probe('/dist/lead-qualifier.js', '{}');
   assert.deepEqual(page_build.check, ['(playbook): check() is in the development build, dev/lead-qualifier.js']);
   assert.equal(page_build.trace, 'undefined');
-  const dev = await page.evaluate(async () => {
-    const lq = await import('/dist/dev/lead-qualifier.js');
-    const h = lq.mount(document.createElement('div'), { id: 'x' });
-    const out = { check: lq.check('{"id": 1}'), trace: typeof h.trace };
-    h.destroy();
-    return out;
-  });
+  const dev = await probe('/dist/dev/lead-qualifier.js', '{"id": 1}');
   assert.ok(dev.check.some((l) => l.startsWith('id: ')), dev.check.join('\n'));
   assert.equal(dev.trace, 'function');
   // Both builds on one page: the element stays the page build's, nothing throws.
