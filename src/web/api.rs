@@ -24,7 +24,7 @@ pub fn start() {
 
 /// A `<lead-qualifier>` connected: the widget already on it, or a new one from its
 /// attributes: `playbook` (a URL) or an inline `<script type="application/json">` child;
-/// `locale`, `min-fill-ms`, `data-no-redirect`. `early` is the loader's `fetch()` of the
+/// `locale`, `min-fill-ms`, `data-no-redirect`. `early` is the loader's early read of the
 /// `playbook` URL, started while the engine downloaded (anything else is ignored).
 pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
     if let Some(w) = widget::find(el) {

@@ -75,13 +75,30 @@ pub fn load(url: &str, done: Loaded) {
     }
 }
 
-/// Parses JSON from a pending `fetch()` (the loader starts the playbooks of the page's
-/// elements while the engine is still downloading); `done` gets it.
+/// Parses JSON from a pending `fetch()`, or takes what the loader already read: it
+/// starts the playbooks of the page's elements while the engine is still downloading
+/// and resolves each to `[status, json]` (`[status]` when not OK or not JSON); `done`
+/// gets it.
 pub fn load_from(pending: Promise, done: Loaded) {
     when(
         &pending,
         Box::new(move |resp| {
-            let Some(resp) = resp.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
+            let Ok(resp) = resp else {
+                return done(Err(LoadError::Network));
+            };
+            // The loader's read, `[status, json]` or `[status]`.
+            if Array::is_array(&resp) {
+                let read = resp.unchecked_ref::<Array>();
+                let status = read.get(0).as_f64().unwrap_or(0.0) as u16;
+                return done(if !(200..300).contains(&status) {
+                    Err(LoadError::Status(status))
+                } else if read.length() < 2 {
+                    Err(LoadError::NotJson)
+                } else {
+                    from_js(&read.get(1)).map_err(|_| LoadError::TooDeep)
+                });
+            }
+            let Ok(resp) = resp.dyn_into::<Response>() else {
                 return done(Err(LoadError::Network));
             };
             // `response.ok`, from the status.

@@ -13,14 +13,17 @@
 // lifecycle to it. Never throws into the page: a failed load is one console line.
 const TAG = 'lead-qualifier';
 
-// The page's playbooks start downloading now, beside the engine, not after it: each
-// element's connect takes its pending response (once; a second element with the same
-// URL fetches its own).
+// The page's playbooks start downloading now, beside the engine, not after it, and are
+// read as soon as they arrive, while the engine still compiles: `[status, json]`, or
+// `[status]` when not OK or not JSON (the widget judges both). Read later, by the engine,
+// the body waited behind its start for a task and a frame (the first question came
+// 10-16 ms later; 50 paired runs). Each element's connect takes its pending read (once;
+// a second element with the same URL fetches its own).
 const early = new Map();
 for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
   const url = el.getAttribute('playbook');
   if (url && !early.has(url)) {
-    const pending = fetch(url);
+    const pending = fetch(url).then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]));
     pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
     early.set(url, pending);
   }

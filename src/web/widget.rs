@@ -78,7 +78,7 @@ impl Default for Options {
 pub enum Source {
     /// fetched from this URL
     Url(String),
-    /// this URL, already being fetched (the loader's early `fetch()`)
+    /// this URL, already being fetched and read (the loader's early read, `fetch::load_from`)
     Fetching(String, js_sys::Promise),
     /// already loaded (an object given to `mount()`, or a gate's prefetch)
     Loaded(Result<Value, LoadError>),

@@ -6,6 +6,10 @@
 //    default 10, each in a fresh browser context, nothing cached);
 //  - the same page's first contentful paint (its heading, before any widget code runs):
 //    the floor this browser and machine set, so the widget's own share shows;
+//  - the same for a stand-in (pages/stand-in.js): one module script that downloads the
+//    same wasm and playbook and draws the first question with no engine, measured in
+//    turns with the widget: the least a widget of this shape costs here, and the
+//    engine's own share (the paired difference);
 //  - the longest main-thread task (PerformanceObserver `longtask`: tasks over 50 ms), of
 //    the whole page load and of the widget's own span (tasks that end after the script
 //    from dist/ has arrived: the page's HTML parse and first layout come before it).
@@ -18,6 +22,7 @@ import { startServer, launch, ROOT } from './harness.mjs';
 
 const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';
+const STAND_IN = '/tests/e2e/pages/stand-in.html';
 const GZIP_BUDGET = 61440;
 const FIRST_QUESTION_BUDGET_MS = 100;
 
@@ -30,60 +35,71 @@ const server = await startServer();
 const browser = await launch();
 const loaded = new Set();
 const failed = [];
-const times = [];
-const paints = [];
-const longest = [];
-const ownLongest = [];
-try {
-  for (let i = 0; i < RUNS; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+const runs = { widget: [], standIn: [] };
+
+/** One page load in a fresh context: when its first question showed, its FCP, long tasks. */
+async function measure(pagePath, log) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  if (log) {
     page.on('response', (r) => {
       const u = new URL(r.url());
       if (!u.pathname.startsWith('/dist/')) return;
       if (r.ok()) loaded.add(u.pathname);
       else failed.push(`${r.status()} ${u.pathname}`);
     });
-    await page.addInitScript(() => {
-      window.__long = [];
-      try {
-        new PerformanceObserver((l) => {
-          for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
-        }).observe({ type: 'longtask', buffered: true });
-      } catch {}
-      // Visible: the frame after the first question is rendered (rAF runs before that
-      // frame paints), timed from navigation start.
-      // Reported by a console line, not polled: the first `page.evaluate` or
-      // `waitForFunction` makes Playwright inject its utility script, whose parse (15-25 ms
-      // of main thread here) would land in the middle of the widget's start.
-      document.addEventListener('lq:step', () => {
-        if (window.__step === undefined) {
-          window.__step = performance.now();
-          requestAnimationFrame(() => {
-            window.__first = performance.now();
-            console.log('lq-bench:first');
-          });
-        }
-      });
+  }
+  await page.addInitScript(() => {
+    window.__long = [];
+    try {
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {}
+    // Visible: the frame after the first question is rendered (rAF runs before that
+    // frame paints), timed from navigation start.
+    // Reported by a console line, not polled: the first `page.evaluate` or
+    // `waitForFunction` makes Playwright inject its utility script, whose parse (15-25 ms
+    // of main thread here) would land in the middle of the widget's start.
+    document.addEventListener('lq:step', () => {
+      if (window.__step === undefined) {
+        window.__step = performance.now();
+        requestAnimationFrame(() => {
+          window.__first = performance.now();
+          console.log('lq-bench:first');
+        });
+      }
     });
-    const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
-    await page.goto(server.url(PAGE), { waitUntil: 'commit' });
-    await shown;
-    await page.getByRole('radio').first().waitFor({ state: 'visible' });
-    times.push(await page.evaluate(() => window.__first));
-    paints.push(await page.evaluate(
-      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
-    // Let the observer report tasks that ended around the first frame.
-    await page.waitForTimeout(200);
-    const [all, own] = await page.evaluate(() => {
-      const script = performance.getEntriesByType('resource').find((r) => r.name.includes('/dist/lead-qualifier.js'));
-      const from = script ? script.responseEnd : 0;
-      const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
-      return [max(window.__long), max(window.__long.filter(([t, d]) => t + d > from))];
-    });
-    longest.push(all);
-    ownLongest.push(own);
-    await context.close();
+  });
+  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
+  await page.goto(server.url(pagePath), { waitUntil: 'commit' });
+  await shown;
+  await page.getByRole('radio').first().waitFor({ state: 'visible' });
+  // Let the observer report tasks that ended around the first frame.
+  await page.waitForTimeout(200);
+  const run = await page.evaluate(() => {
+    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
+    const from = script ? script.responseEnd : 0;
+    const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
+    return {
+      first: window.__first,
+      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      longest: max(window.__long),
+      own: max(window.__long.filter(([t, d]) => t + d > from)),
+    };
+  });
+  await context.close();
+  return run;
+}
+
+try {
+  // The widget and its stand-in take turns (each first in every other round), so both
+  // see the same moments of a noisy machine.
+  for (let i = 0; i < RUNS; i++) {
+    const order = i % 2 ? ['standIn', 'widget'] : ['widget', 'standIn'];
+    for (const which of order) {
+      runs[which].push(await measure(which === 'widget' ? PAGE : STAND_IN, which === 'widget'));
+    }
   }
 } finally {
   await browser.close();
@@ -110,21 +126,29 @@ console.log('|---|---|---:|---:|---:|');
 for (const [p, r, g, b] of rows) console.log(`| ${p} | ${kind(p)} | ${r} | ${g} | ${b} |`);
 console.log(`| **total** | | ${raw} | ${gz} | ${br} |`);
 
-const mid = Math.floor(RUNS / 2);
 const med = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
-  return RUNS % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 };
-const own = times.map((t, i) => t - paints[i]);
-const median = med(times);
-times.sort((a, b) => a - b);
+const quartile = (xs, k) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.min(v.length - 1, Math.round((k * (v.length - 1)) / 4))];
+};
 const ms = (n) => `${n.toFixed(0)} ms`;
+const { widget, standIn } = runs;
+const times = widget.map((r) => r.first).sort((a, b) => a - b);
+const share = widget.map((r, i) => r.first - standIn[i].first);
+const median = med(times);
 console.log(`\nfirst question visible: median ${ms(median)} over ${RUNS} runs (min ${ms(times[0])}, max ${ms(times.at(-1))})`);
-console.log(`the page's first contentful paint (its heading): median ${ms(med(paints))}; `
-  + `the first question came a median ${ms(med(own))} after it`);
-const long = Math.max(...longest);
-const ownLong = Math.max(...ownLongest);
-const over = ownLongest.filter((d) => d > 50).length;
+console.log(`the page's first contentful paint (its heading): median ${ms(med(widget.map((r) => r.paint)))}; `
+  + `the first question came a median ${ms(med(widget.map((r) => r.first - r.paint)))} after it`);
+console.log(`the stand-in (${STAND_IN}: the same two downloads, no engine, a static first question): `
+  + `median ${ms(med(standIn.map((r) => r.first)))}, ${ms(med(standIn.map((r) => r.first - r.paint)))} after its first paint; `
+  + `the engine's own share: a median ${ms(med(share))} (paired runs; middle half ${ms(quartile(share, 1))} to ${ms(quartile(share, 3))})`);
+const long = Math.max(...widget.map((r) => r.longest));
+const ownLong = Math.max(...widget.map((r) => r.own));
+const over = widget.filter((r) => r.own > 50).length;
 console.log(`longest main-thread task: ${long ? ms(long) : 'none over 50 ms'} (max over ${RUNS} runs); `
   + `after the widget's script arrived: ${ownLong ? ms(ownLong) : 'none over 50 ms'} (${over} of ${RUNS} runs had one over 50 ms)`);
 console.log(`budgets: gzip total ${gz} of ${GZIP_BUDGET} bytes (${gz <= GZIP_BUDGET ? 'within' : 'OVER'}); `
