@@ -109,6 +109,44 @@ test('collector down while visitors finish, back after a reload: all leads arriv
   }
 });
 
+test('a tab whose timers never fire (throttled in the background): leaving the page sends what is due', async () => {
+  browser ||= await launch();
+  // The first attempt is answered 503; the retry is due 0.5 to 1 s later, but this page's
+  // long timers never fire (as in a throttled background tab), so only the flush on
+  // leaving can send it, with a keepalive request that outlives the page. Leaving fires
+  // both `visibilitychange` (hidden) and `pagehide`; either sends it, and the lease the
+  // first takes keeps it to one request.
+  let n = 0;
+  const server = await startServer({ collector: () => (++n === 1 ? { status: 503, body: '{}' } : undefined) });
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      const setTimeout = window.setTimeout;
+      window.setTimeout = (f, ms, ...rest) => (ms >= 400 ? 0 : setTimeout(f, ms, ...rest));
+    });
+    const { page, log } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'), { context });
+    await finishSalesReady(page);
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('lq:outbox') || '[]')[0]?.attempts === 1, null, { timeout: 10000 });
+    const [waiting] = await page.evaluate(() => JSON.parse(localStorage.getItem('lq:outbox')));
+    // Past the retry's time: due, yet nothing sent (its timer never fired).
+    await page.waitForTimeout(Math.max(0, waiting.next_at_ms - Date.now()) + 300);
+    assert.equal(server.state.posts.length, 1);
+    assert.deepEqual(log.pageErrors, []);
+    const left = Date.now();
+    await page.goto('about:blank');
+    for (let i = 0; i < 50 && server.state.stored.size === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...server.state.stored.keys()], [waiting.id]);
+    assert.equal(server.state.posts.length, 2);
+    const [first, second] = server.state.posts;
+    assert.ok(second.at >= left, 'sent as the page was left');
+    assert.equal(second.headers['idempotency-key'], waiting.id);
+    assert.equal(second.body, first.body);
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test('a request that never answers is aborted after the timeout and retried', async () => {
   browser ||= await launch();
   let n = 0;
