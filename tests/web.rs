@@ -771,6 +771,68 @@ async fn wait_for(log: &Log, kind: &str) -> Option<JsValue> {
     None
 }
 
+/// What `fetch::load_from` makes of a settled `pending`, after its callbacks ran.
+async fn loaded_from(pending: js_sys::Promise) -> Option<Result<value::Value, fetch::LoadError>> {
+    let got = Rc::new(RefCell::new(None));
+    let put = got.clone();
+    fetch::load_from(pending, Box::new(move |r| *put.borrow_mut() = Some(r)));
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    got.take()
+}
+
+#[wasm_bindgen_test]
+async fn the_loaders_early_read_is_judged_like_a_response() {
+    use fetch::LoadError;
+    use value::Value;
+    let read = |json: &str| js_sys::Promise::resolve(&js_sys::JSON::parse(json).unwrap());
+    // `[status, json]` or `[status]`, as src/web/loader.js resolves each playbook it reads.
+    assert_eq!(
+        loaded_from(read("[404]")).await,
+        Some(Err(LoadError::Status(404)))
+    );
+    assert_eq!(
+        loaded_from(read("[500]")).await,
+        Some(Err(LoadError::Status(500)))
+    );
+    assert_eq!(
+        loaded_from(read("[200]")).await,
+        Some(Err(LoadError::NotJson))
+    );
+    assert_eq!(
+        loaded_from(read(r#"[200, {"id": "x"}]"#)).await,
+        Some(Ok(Value::Object(vec![(
+            "id".into(),
+            Value::String("x".into())
+        )])))
+    );
+    // JSON that is no playbook still loads; the playbook check judges it.
+    assert_eq!(
+        loaded_from(read("[200, null]")).await,
+        Some(Ok(Value::Null))
+    );
+    assert_eq!(
+        loaded_from(read("[200, [1, 2]]")).await,
+        Some(Ok(Value::Array(vec![
+            Value::Number(1.0),
+            Value::Number(2.0)
+        ])))
+    );
+    // Anything else is not something a fetch gave.
+    assert_eq!(
+        loaded_from(read(r#"["x"]"#)).await,
+        Some(Err(LoadError::Status(0)))
+    );
+    assert_eq!(loaded_from(read("{}")).await, Some(Err(LoadError::Network)));
+    let refused = js_sys::Promise::reject(&JsValue::from_str("TypeError: Failed to fetch"));
+    assert_eq!(loaded_from(refused).await, Some(Err(LoadError::Network)));
+}
+
 #[wasm_bindgen_test]
 async fn a_playbook_url_that_fails_raises_playbook_fetch() {
     let el = host();

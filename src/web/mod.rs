@@ -183,7 +183,8 @@ pub fn start() {
 
 /// The `<lead-qualifier>` element connected (called by the element class in the loader):
 /// the widget already mounted on it, or a new one configured by its attributes. `early`:
-/// the loader's pending `fetch()` of the element's playbook, if it started one.
+/// the loader's pending read of the element's playbook, if it started one (`[status,
+/// json]`, or `[status]` when not OK or not JSON; see `fetch::load_from`).
 #[wasm_bindgen(skip_typescript)]
 pub fn connect(element: JsValue, early: JsValue) -> Handle {
     Handle {

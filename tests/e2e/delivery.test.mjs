@@ -118,8 +118,8 @@ test('a tab whose timers never fire (throttled in the background): leaving the p
   // first takes keeps it to one request.
   let n = 0;
   const server = await startServer({ collector: () => (++n === 1 ? { status: 503, body: '{}' } : undefined) });
+  const context = await browser.newContext();
   try {
-    const context = await browser.newContext();
     await context.addInitScript(() => {
       const setTimeout = window.setTimeout;
       window.setTimeout = (f, ms, ...rest) => (ms >= 400 ? 0 : setTimeout(f, ms, ...rest));
@@ -128,6 +128,8 @@ test('a tab whose timers never fire (throttled in the background): leaving the p
     await finishSalesReady(page);
     await page.waitForFunction(() => JSON.parse(localStorage.getItem('lq:outbox') || '[]')[0]?.attempts === 1, null, { timeout: 10000 });
     const [waiting] = await page.evaluate(() => JSON.parse(localStorage.getItem('lq:outbox')));
+    // The retry's timer is one the patch above holds back (the first backoff is 0.5-1 s).
+    assert.ok(waiting.next_at_ms - server.state.posts[0].at >= 400, `retry due after ${waiting.next_at_ms - server.state.posts[0].at} ms`);
     // Past the retry's time: due, yet nothing sent (its timer never fired).
     await page.waitForTimeout(Math.max(0, waiting.next_at_ms - Date.now()) + 300);
     assert.equal(server.state.posts.length, 1);
@@ -135,14 +137,16 @@ test('a tab whose timers never fire (throttled in the background): leaving the p
     const left = Date.now();
     await page.goto('about:blank');
     for (let i = 0; i < 50 && server.state.stored.size === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    // Time for a second flush's request to show up, were there one.
+    await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual([...server.state.stored.keys()], [waiting.id]);
     assert.equal(server.state.posts.length, 2);
     const [first, second] = server.state.posts;
     assert.ok(second.at >= left, 'sent as the page was left');
     assert.equal(second.headers['idempotency-key'], waiting.id);
     assert.equal(second.body, first.body);
-    await context.close();
   } finally {
+    await context.close();
     await server.close();
   }
 });

@@ -265,7 +265,8 @@ test('broken playbooks: a short visible message, lq:error, the host page unharme
   const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/broken.html'));
   await page.waitForFunction(() => window.__lq.filter((e) => e.type === 'lq:error').length >= 4, null, { timeout: 10000 });
   const errors = await events(page, 'lq:error');
-  // Each element's own reason (the loader read these bodies before the engine started).
+  // Each element's own reason (the loader read these before the engine started); the
+  // unreachable one is a port the browser never connects to, so its fetch fails as offline.
   const reason = (url) => errors.find((e) => e.detail.message.startsWith(url))?.detail;
   assert.deepEqual(reason('/tests/e2e/pages/does-not-exist.json'),
     { code: 'playbook_fetch', message: '/tests/e2e/pages/does-not-exist.json: HTTP 404' });
@@ -274,7 +275,7 @@ test('broken playbooks: a short visible message, lq:error, the host page unharme
   assert.deepEqual(reason('http://127.0.0.1:1/playbook.json'),
     { code: 'playbook_fetch', message: 'http://127.0.0.1:1/playbook.json: network error' });
   assert.equal(reason('/tests/playbooks/bad/points-string.json')?.code, 'playbook_invalid');
-  for (const id of ['missing', 'invalid', 'notjson', 'refused']) {
+  for (const id of ['missing', 'invalid', 'notjson', 'unreachable']) {
     const text = await page.locator(`#${id}`).evaluate((el) => el.shadowRoot?.textContent.trim() || el.textContent.trim());
     assert.match(text, /could not be loaded/i, `${id} shows a message`);
   }

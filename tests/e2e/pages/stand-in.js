@@ -3,7 +3,7 @@
 // one module script that downloads the engine's wasm (and compiles it, streaming) and
 // the element's playbook, side by side; then, with no engine at all, it draws the first
 // question's radios in a shadow root and raises `lq:step`. The widget's time minus this
-// one is the engine's own share.
+// one is the widget's share on top of what any widget of this shape costs.
 const el = document.querySelector('lead-qualifier');
 const playbook = fetch(el.getAttribute('playbook')).then((r) => r.json());
 const engine = WebAssembly.compileStreaming(fetch('/dist/lead_qualifier_bg.wasm'));
