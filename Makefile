@@ -8,7 +8,7 @@ CARGO ?= cargo
 BIN := target/cli/lead-qualifier
 PORT ?= 8080
 
-.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget clean
+.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget bench-ab clean
 
 # Everything: lint, native (unit, property, server, load), the CLI, wasm in headless
 # Chromium, then dist/ (size printed, the 60 KB budget enforced) and the end-to-end suites.
@@ -74,6 +74,13 @@ bench: bench-widget
 # of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
 bench-widget: dist deps-browser
 	node tests/e2e/bench-widget.mjs
+
+# Two builds of the widget in turns (default: a copy of dist/ made before a change,
+# target/ab-before, against dist/): median first question of each, the paired difference.
+AB_A ?= target/ab-before
+AB_B ?= dist
+bench-ab: dist deps-browser
+	node tests/e2e/bench-ab.mjs $(AB_A) $(AB_B)
 
 preview: dist $(BIN)
 	$(BIN) serve --port $(PORT) --db leads.sqlite --playbooks examples

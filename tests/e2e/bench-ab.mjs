@@ -1,0 +1,107 @@
+// An A/B of two builds of the widget (a benchmark script, not a test; `make bench-ab`).
+// On a noisy machine a single run of 10 cannot show a change of a few milliseconds: the
+// medians of two runs minutes apart differ by more than that. This loads the demo page
+// with build A and with build B in turns (A first in every other round), each in a fresh
+// browser context, and prints for each build the median first question (from navigation
+// start, and after the page's first contentful paint) and how many runs had a task over
+// 50 ms after the widget's script arrived, then the paired difference B - A of the time
+// after first paint (its median and middle half).
+//
+// Usage: node tests/e2e/bench-ab.mjs DIR_A DIR_B [ROUNDS]   (default 40 rounds)
+// Each DIR holds a dist/ build (lead-qualifier.js, lead_qualifier_bg.wasm) inside the
+// repository, for instance `cp -r dist target/ab-before` before a change, then
+// `make dist` and `node tests/e2e/bench-ab.mjs target/ab-before dist`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch, ROOT } from './harness.mjs';
+
+const [dirA, dirB, rounds = '40'] = process.argv.slice(2);
+const ROUNDS = Math.max(1, Number(rounds) || 40);
+if (!dirA || !dirB) {
+  console.error('usage: node tests/e2e/bench-ab.mjs DIR_A DIR_B [ROUNDS]');
+  process.exit(2);
+}
+
+// One demo page per build, next to the builds' own copies: target/bench-ab/ (ignored).
+const DEMO = fs.readFileSync(path.join(ROOT, 'tests/e2e/pages/demo.html'), 'utf8');
+const out = path.join(ROOT, 'target/bench-ab');
+fs.mkdirSync(out, { recursive: true });
+const pages = [dirA, dirB].map((dir, i) => {
+  const abs = path.resolve(dir);
+  const rel = path.relative(ROOT, abs);
+  if (rel.startsWith('..') || !fs.existsSync(path.join(abs, 'lead-qualifier.js'))) {
+    console.error(`bench-ab: ${dir} is not a dist/ build inside the repository`);
+    process.exit(2);
+  }
+  const file = path.join(out, `${'ab'[i]}.html`);
+  fs.writeFileSync(file, DEMO.replace('/dist/lead-qualifier.js', `/${rel.split(path.sep).join('/')}/lead-qualifier.js`));
+  return `/target/bench-ab/${'ab'[i]}.html`;
+});
+
+const server = await startServer();
+const browser = await launch();
+
+async function measure(url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__long = [];
+    try {
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {}
+    document.addEventListener('lq:step', () => {
+      if (window.__first === undefined) {
+        window.__first = null;
+        requestAnimationFrame(() => {
+          window.__first = performance.now();
+          console.log('lq-bench:first');
+        });
+      }
+    });
+  });
+  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
+  await page.goto(server.url(url), { waitUntil: 'commit' });
+  await shown;
+  await page.waitForTimeout(150);
+  const run = await page.evaluate(() => {
+    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
+    const from = script ? script.responseEnd : 0;
+    return {
+      first: window.__first,
+      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      long: Math.max(0, ...window.__long.filter(([t, d]) => t + d > from).map(([, d]) => d)),
+    };
+  });
+  await context.close();
+  return run;
+}
+
+const runs = [[], []];
+try {
+  await measure(pages[0]); // warm-up, not counted
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const k of i % 2 ? [1, 0] : [0, 1]) runs[k].push(await measure(pages[k]));
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const med = (xs) => {
+  const v = sorted(xs);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const at = (xs, q) => sorted(xs)[Math.round(q * (xs.length - 1))];
+const ms = (n) => `${n.toFixed(1)} ms`;
+for (const [k, dir] of [dirA, dirB].entries()) {
+  const r = runs[k];
+  console.log(`${'AB'[k]} ${dir}: first question median ${ms(med(r.map((x) => x.first)))}, `
+    + `${ms(med(r.map((x) => x.first - x.paint)))} after first paint; `
+    + `a task over 50 ms in ${r.filter((x) => x.long > 50).length} of ${ROUNDS} runs`);
+}
+const diff = runs[1].map((b, i) => (b.first - b.paint) - (runs[0][i].first - runs[0][i].paint));
+console.log(`B - A after first paint, paired: median ${ms(med(diff))} (middle half ${ms(at(diff, 0.25))} to ${ms(at(diff, 0.75))}; ${ROUNDS} rounds)`);
