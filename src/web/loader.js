@@ -58,7 +58,9 @@ try {
   // The elements connect in a task after the engine's start, not in it: a playbook read
   // that arrived meanwhile goes first, so its element renders at connect, and the two
   // tasks stay short (two A/Bs of 40 paired runs: the first question 4-8 ms sooner,
-  // tasks over 50 ms in 0-1 runs of 40 instead of 5-7).
+  // tasks over 50 ms in 0-1 runs of 40 instead of 5-7). A timer, not a MessageChannel
+  // message (that ran ahead of the read: 5 ms later, more long tasks); in a hidden tab the
+  // browser may hold the timer for its once-a-second wake-up, while nobody sees the page.
   await new Promise((r) => setTimeout(r));
   glue = js;
 } catch (e) {
