@@ -17,8 +17,8 @@ const TAG = 'lead-qualifier';
 // read as soon as they arrive, while the engine still compiles: `[status, json]`, or
 // `[status]` when not OK or not JSON (the widget judges both). Read later, by the engine,
 // the body waited behind its start for a task and a frame (the first question came
-// 9-16 ms later; A/Bs of 30 and 50 paired runs). Each element's connect takes its pending read (once;
-// a second element with the same URL fetches its own).
+// 9-16 ms later; A/Bs of 30 and 50 paired runs). Each element's connect takes its
+// pending read (once; a second element with the same URL fetches its own).
 const early = new Map();
 for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
   const url = el.getAttribute('playbook');
@@ -65,7 +65,7 @@ try {
   js.start();
   // The elements connect in a task after the engine's start, not in it: a playbook read
   // that arrived meanwhile goes first, so its element renders at connect, and the two
-  // tasks stay short (two A/Bs of 40 paired runs: the first question 4-8 ms sooner,
+  // tasks stay short (three A/Bs of 40 paired runs: the first question 4-8 ms sooner,
   // tasks over 50 ms in 0-1 runs of 40 instead of 5-7). A timer, not a MessageChannel
   // message (that ran ahead of the read: 5 ms later, more long tasks); in a hidden tab the
   // browser may hold the timer for its once-a-second wake-up, while nobody sees the page.
