@@ -92,10 +92,8 @@ pub fn load_from(pending: Promise, done: Loaded) {
                 let status = read.get(0).as_f64().unwrap_or(0.0) as u16;
                 return done(if !(200..300).contains(&status) {
                     Err(LoadError::Status(status))
-                } else if read.length() < 2 {
-                    Err(LoadError::NotJson)
                 } else {
-                    from_js(&read.get(1)).map_err(|_| LoadError::TooDeep)
+                    parsed((read.length() > 1).then(|| read.get(1)))
                 });
             }
             let Ok(resp) = resp.dyn_into::<Response>() else {
@@ -111,15 +109,17 @@ pub fn load_from(pending: Promise, done: Loaded) {
             };
             when(
                 json.unchecked_ref(),
-                Box::new(move |json| {
-                    done(match json {
-                        Ok(j) => from_js(&j).map_err(|_| LoadError::TooDeep),
-                        Err(_) => Err(LoadError::NotJson),
-                    })
-                }),
+                Box::new(move |json| done(parsed(json.ok()))),
             );
         }),
     );
+}
+
+/// A playbook's parsed JSON as a `Value`; `None`: the body was not JSON. One judgement for
+/// the loader's early read and a `Response` read here.
+fn parsed(json: Option<JsValue>) -> Result<Value, LoadError> {
+    let json = json.ok_or(LoadError::NotJson)?;
+    from_js(&json).map_err(|_| LoadError::TooDeep)
 }
 
 /// The request body of `lead` in `format`, rendered once when the lead is made: HubSpot's
