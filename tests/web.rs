@@ -754,19 +754,24 @@ fn mount_with_a_non_element_is_inert() {
 
 // ---------------------------------------------------------------- network and the page
 
+/// Resolves after a `setTimeout` of `ms` (so every promise callback queued before it ran).
+async fn sleep(ms: i32) {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+}
+
 /// Resolves once `log` holds an event of type `kind` (or after about two seconds).
 async fn wait_for(log: &Log, kind: &str) -> Option<JsValue> {
     for _ in 0..40 {
         if let Some((_, d)) = log.borrow().iter().find(|(t, _)| t == kind) {
             return Some(d.clone());
         }
-        let tick = js_sys::Promise::new(&mut |resolve, _| {
-            web_sys::window()
-                .unwrap()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
-                .unwrap();
-        });
-        wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+        sleep(50).await;
     }
     None
 }
@@ -776,13 +781,7 @@ async fn loaded_from(pending: js_sys::Promise) -> Option<Result<value::Value, fe
     let got = Rc::new(RefCell::new(None));
     let put = got.clone();
     fetch::load_from(pending, Box::new(move |r| *put.borrow_mut() = Some(r)));
-    let tick = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    sleep(0).await;
     got.take()
 }
 

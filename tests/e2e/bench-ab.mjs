@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launch, ROOT } from './harness.mjs';
+import { measureFirstQuestion } from './first-question.mjs';
 
 const [dirA, dirB, rounds = '40'] = process.argv.slice(2);
 const ROUNDS = Math.max(1, Number(rounds) || 40);
@@ -41,47 +42,7 @@ const pages = [dirA, dirB].map((dir, i) => {
 const server = await startServer();
 const browser = await launch();
 
-async function measure(url) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.addInitScript(() => {
-    window.__long = [];
-    try {
-      new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
-      }).observe({ type: 'longtask', buffered: true });
-    } catch {}
-    document.addEventListener('lq:step', () => {
-      if (window.__first === undefined) {
-        window.__first = null;
-        // The end of the frame that draws it (as bench-widget.mjs measures).
-        requestAnimationFrame(() => {
-          const c = new MessageChannel();
-          c.port1.onmessage = () => {
-            window.__first = performance.now();
-            console.log('lq-bench:first');
-          };
-          c.port2.postMessage(0);
-        });
-      }
-    });
-  });
-  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
-  await page.goto(server.url(url), { waitUntil: 'commit' });
-  await shown;
-  await page.waitForTimeout(150);
-  const run = await page.evaluate(() => {
-    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
-    const from = script ? script.responseEnd : 0;
-    return {
-      first: window.__first,
-      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-      long: Math.max(0, ...window.__long.filter(([t, d]) => t + d > from).map(([, d]) => d)),
-    };
-  });
-  await context.close();
-  return run;
-}
+const measure = (url) => measureFirstQuestion(browser, server.url(url));
 
 const runs = [[], []];
 try {
@@ -106,7 +67,7 @@ for (const [k, dir] of [dirA, dirB].entries()) {
   const r = runs[k];
   console.log(`${'AB'[k]} ${dir}: first question median ${ms(med(r.map((x) => x.first)))}, `
     + `${ms(med(r.map((x) => x.first - x.paint)))} after first paint; `
-    + `a task over 50 ms in ${r.filter((x) => x.long > 50).length} of ${ROUNDS} runs`);
+    + `a task over 50 ms in ${r.filter((x) => x.own > 50).length} of ${ROUNDS} runs`);
 }
 const diff = runs[1].map((b, i) => (b.first - b.paint) - (runs[0][i].first - runs[0][i].paint));
 console.log(`B - A after first paint, paired: median ${ms(med(diff))} (middle half ${ms(at(diff, 0.25))} to ${ms(at(diff, 0.75))}; ${ROUNDS} rounds)`);

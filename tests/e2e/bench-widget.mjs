@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, launch, ROOT } from './harness.mjs';
+import { measureFirstQuestion } from './first-question.mjs';
 
 const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';
@@ -38,64 +39,17 @@ const loaded = new Set();
 const failed = [];
 const runs = { widget: [], standIn: [] };
 
-/** One page load in a fresh context: when its first question showed, its FCP, long tasks. */
-async function measure(pagePath, log) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  if (log) {
-    page.on('response', (r) => {
+/** One load of `pagePath`; the widget's loads also log what the page loaded from dist/. */
+function measure(pagePath, log) {
+  const onResponse = log
+    ? (r) => {
       const u = new URL(r.url());
       if (!u.pathname.startsWith('/dist/')) return;
       if (r.ok()) loaded.add(u.pathname);
       else failed.push(`${r.status()} ${u.pathname}`);
-    });
-  }
-  await page.addInitScript(() => {
-    window.__long = [];
-    try {
-      new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
-      }).observe({ type: 'longtask', buffered: true });
-    } catch {}
-    // Visible: the end of the first frame that draws the first question, timed from
-    // navigation start. rAF runs at that frame's start, before its style, layout and
-    // paint; a message posted there is handled once the frame's main-thread work is done.
-    // Reported by a console line, not polled: the first `page.evaluate` or
-    // `waitForFunction` makes Playwright inject its utility script, whose parse (15-25 ms
-    // of main thread here) would land in the middle of the widget's start.
-    document.addEventListener('lq:step', () => {
-      if (window.__step === undefined) {
-        window.__step = performance.now();
-        requestAnimationFrame(() => {
-          const c = new MessageChannel();
-          c.port1.onmessage = () => {
-            window.__first = performance.now();
-            console.log('lq-bench:first');
-          };
-          c.port2.postMessage(0);
-        });
-      }
-    });
-  });
-  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
-  await page.goto(server.url(pagePath), { waitUntil: 'commit' });
-  await shown;
-  await page.getByRole('radio').first().waitFor({ state: 'visible' });
-  // Let the observer report tasks that ended around the first frame.
-  await page.waitForTimeout(200);
-  const run = await page.evaluate(() => {
-    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
-    const from = script ? script.responseEnd : 0;
-    const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
-    return {
-      first: window.__first,
-      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-      longest: max(window.__long),
-      own: max(window.__long.filter(([t, d]) => t + d > from)),
-    };
-  });
-  await context.close();
-  return run;
+    }
+    : undefined;
+  return measureFirstQuestion(browser, server.url(pagePath), { onResponse });
 }
 
 try {

@@ -1,0 +1,62 @@
+// One page load for the benchmarks (bench-widget.mjs, bench-ab.mjs): in a fresh browser
+// context, when the page's first question became visible, its first contentful paint,
+// and its main-thread tasks over 50 ms.
+
+/**
+ * Loads `url` in a new context of `browser` and returns, in ms from navigation start,
+ * `first` (the first question visible), `paint` (first contentful paint), `longest` (the
+ * longest task over 50 ms, 0 when none) and `own` (the same, of the tasks that ended
+ * after the page's first script arrived: the widget's, not the HTML parse's).
+ * `onResponse` sees every response (bench-widget.mjs logs what the page loads).
+ */
+export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  if (onResponse) page.on('response', onResponse);
+  await page.addInitScript(() => {
+    window.__long = [];
+    try {
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {}
+    // Visible: the end of the first frame that draws the first question, timed from
+    // navigation start. rAF runs at that frame's start, before its style, layout and
+    // paint; a message posted there is handled once the frame's main-thread work is done.
+    // Reported by a console line, not polled: the first `page.evaluate` or
+    // `waitForFunction` makes Playwright inject its utility script, whose parse (15-25 ms
+    // of main thread here) would land in the middle of the widget's start.
+    document.addEventListener('lq:step', () => {
+      if (window.__step === undefined) {
+        window.__step = performance.now();
+        requestAnimationFrame(() => {
+          const c = new MessageChannel();
+          c.port1.onmessage = () => {
+            window.__first = performance.now();
+            console.log('lq-bench:first');
+          };
+          c.port2.postMessage(0);
+        });
+      }
+    });
+  });
+  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:first', timeout: 15000 });
+  await page.goto(url, { waitUntil: 'commit' });
+  await shown;
+  await page.getByRole('radio').first().waitFor({ state: 'visible' });
+  // Let the observer report tasks that ended around the first frame.
+  await page.waitForTimeout(200);
+  const run = await page.evaluate(() => {
+    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
+    const from = script ? script.responseEnd : 0;
+    const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
+    return {
+      first: window.__first,
+      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      longest: max(window.__long),
+      own: max(window.__long.filter(([t, d]) => t + d > from)),
+    };
+  });
+  await context.close();
+  return run;
+}
