@@ -5,8 +5,10 @@
 /**
  * Loads `url` in a new context of `browser` and returns, in ms from navigation start,
  * `first` (the first question visible), `paint` (first contentful paint), `longest` (the
- * longest task over 50 ms, 0 when none) and `own` (the same, of the tasks that ended
- * after the page's first script arrived: the widget's, not the HTML parse's).
+ * longest task over 50 ms, 0 when none), `own` (the same, of the tasks that ended
+ * after the page's first script arrived: the widget's, not the HTML parse's) and `wasm`
+ * (when the engine's wasm had arrived: what comes after it is the engine's own work and
+ * the frame, what comes before it the page and the network).
  * `onResponse` sees every response (bench-widget.mjs logs what the page loads).
  */
 export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
@@ -49,12 +51,14 @@ export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
   const run = await page.evaluate(() => {
     const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
     const from = script ? script.responseEnd : 0;
+    const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
     const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
     return {
       first: window.__first,
       paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
       longest: max(window.__long),
       own: max(window.__long.filter(([t, d]) => t + d > from)),
+      wasm: wasm ? wasm.responseEnd : NaN,
     };
   });
   await context.close();
