@@ -1,14 +1,15 @@
 // One page load for the benchmarks (bench-widget.mjs, bench-ab.mjs): in a fresh browser
 // context, when the page's first question became visible, its first contentful paint,
-// and its main-thread tasks over 50 ms.
+// when the engine's wasm had arrived, and its main-thread tasks over 50 ms.
 
 /**
  * Loads `url` in a new context of `browser` and returns, in ms from navigation start,
  * `first` (the first question visible), `paint` (first contentful paint), `longest` (the
  * longest task over 50 ms, 0 when none), `own` (the same, of the tasks that ended
  * after the page's first script arrived: the widget's, not the HTML parse's) and `wasm`
- * (when the engine's wasm had arrived: what comes after it is the engine's own work and
- * the frame, what comes before it the page and the network).
+ * (when the wasm had arrived: after it come the end of its compilation, the page's script
+ * work and the frame; before it, the page and the network). Throws when the page loaded
+ * no wasm or painted nothing: a NaN would sort anywhere and skew a median unnoticed.
  * `onResponse` sees every response (bench-widget.mjs logs what the page loads).
  */
 export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
@@ -51,7 +52,7 @@ export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
   const run = await page.evaluate(() => {
     const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
     const from = script ? script.responseEnd : 0;
-    const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+    const wasm = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname.endsWith('.wasm'));
     const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
     return {
       first: window.__first,
@@ -62,5 +63,8 @@ export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
     };
   });
   await context.close();
+  if (!Number.isFinite(run.wasm) || !Number.isFinite(run.paint) || !Number.isFinite(run.first)) {
+    throw new Error(`${url}: no ${Number.isFinite(run.wasm) ? 'first paint' : 'wasm'} in the page's timings`);
+  }
   return run;
 }
