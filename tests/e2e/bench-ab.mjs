@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launch, ROOT } from './harness.mjs';
-import { measureFirstQuestion } from './first-question.mjs';
+import { measureFirstQuestion, median as med, quantile as at } from './first-question.mjs';
 
 const [dirA, dirB, rounds = '40'] = process.argv.slice(2);
 const ROUNDS = Math.max(1, Number(rounds) || 40);
@@ -58,13 +58,6 @@ try {
   await server.close();
 }
 
-const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const med = (xs) => {
-  const v = sorted(xs);
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
-const at = (xs, q) => sorted(xs)[Math.round(q * (xs.length - 1))];
 const ms = (n) => `${n.toFixed(1)} ms`;
 for (const [k, dir] of [dirA, dirB].entries()) {
   const r = runs[k];

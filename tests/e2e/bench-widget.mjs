@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, launch, ROOT } from './harness.mjs';
-import { measureFirstQuestion } from './first-question.mjs';
+import { measureFirstQuestion, median as med, quantile } from './first-question.mjs';
 
 const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';
@@ -93,16 +93,9 @@ console.log('|---|---|---:|---:|---:|');
 for (const [p, r, g, b] of rows) console.log(`| ${p} | ${kind(p)} | ${r} | ${g} | ${b} |`);
 console.log(`| **total** | | ${raw} | ${gz} | ${br} |`);
 
-const med = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
-const quartile = (xs, k) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v[Math.min(v.length - 1, Math.round((k * (v.length - 1)) / 4))];
-};
 const ms = (n) => `${n.toFixed(0)} ms`;
+/** A paired difference's median and middle half, as printed. */
+const paired = (xs) => `a median ${ms(med(xs))} (paired runs; middle half about ${ms(quantile(xs, 0.25))} to ${ms(quantile(xs, 0.75))})`;
 const { widget, standIn } = runs;
 const times = widget.map((r) => r.first).sort((a, b) => a - b);
 const share = widget.map((r, i) => r.first - standIn[i].first);
@@ -112,13 +105,13 @@ console.log(`the page's first contentful paint (its heading): median ${ms(med(wi
   + `the first question came a median ${ms(med(widget.map((r) => r.first - r.paint)))} after it`);
 console.log(`the stand-in (${STAND_IN}: the same two downloads, no engine, a static first question): `
   + `median ${ms(med(standIn.map((r) => r.first)))}, ${ms(med(standIn.map((r) => r.first - r.paint)))} after its first paint; `
-  + `widget minus stand-in: a median ${ms(med(share))} (paired runs; middle half about ${ms(quartile(share, 1))} to ${ms(quartile(share, 3))}); `
+  + `widget minus stand-in: ${paired(share)}; `
   + `the stand-in had a task over 50 ms after its script arrived in ${standIn.filter((r) => r.own > 50).length} of ${RUNS} runs`);
 const afterWasm = widget.map((r, i) => (r.first - r.wasm) - (standIn[i].first - standIn[i].wasm));
 console.log(`after the wasm arrived (after the page, two requests in a row: the script, then the wasm): `
   + `widget a median ${ms(med(widget.map((r) => r.first - r.wasm)))}, `
-  + `stand-in ${ms(med(standIn.map((r) => r.first - r.wasm)))}, widget minus stand-in a median ${ms(med(afterWasm))} `
-  + `(paired; middle half about ${ms(quartile(afterWasm, 1))} to ${ms(quartile(afterWasm, 3))}); the wasm arrived a median `
+  + `stand-in ${ms(med(standIn.map((r) => r.first - r.wasm)))}, widget minus stand-in ${paired(afterWasm)}; `
+  + `the wasm arrived a median `
   + `${ms(med(widget.map((r) => r.wasm)))} from navigation (stand-in ${ms(med(standIn.map((r) => r.wasm)))})`);
 const long = Math.max(...widget.map((r) => r.longest));
 const ownLong = Math.max(...widget.map((r) => r.own));

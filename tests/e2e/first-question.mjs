@@ -1,6 +1,7 @@
 // One page load for the benchmarks (bench-widget.mjs, bench-ab.mjs): in a fresh browser
 // context, when the page's first question became visible, its first contentful paint,
-// when the engine's wasm had arrived, and its main-thread tasks over 50 ms.
+// when the engine's wasm had arrived, and its main-thread tasks over 50 ms. Also the two
+// statistics both print: the median and a quantile of a list of times.
 
 /**
  * Loads `url` in a new context of `browser` and returns, in ms from navigation start,
@@ -50,9 +51,10 @@ export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
   // Let the observer report tasks that ended around the first frame.
   await page.waitForTimeout(200);
   const run = await page.evaluate(() => {
-    const script = performance.getEntriesByType('resource').find((r) => r.initiatorType === 'script');
+    const resources = performance.getEntriesByType('resource');
+    const script = resources.find((r) => r.initiatorType === 'script');
     const from = script ? script.responseEnd : 0;
-    const wasm = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname.endsWith('.wasm'));
+    const wasm = resources.find((r) => new URL(r.name).pathname.endsWith('.wasm'));
     const max = (xs) => Math.max(0, ...xs.map(([, d]) => d));
     return {
       first: window.__first,
@@ -63,8 +65,21 @@ export async function measureFirstQuestion(browser, url, { onResponse } = {}) {
     };
   });
   await context.close();
-  if (!Number.isFinite(run.wasm) || !Number.isFinite(run.paint) || !Number.isFinite(run.first)) {
-    throw new Error(`${url}: no ${Number.isFinite(run.wasm) ? 'first paint' : 'wasm'} in the page's timings`);
-  }
+  const missing = ['first', 'paint', 'wasm'].filter((k) => !Number.isFinite(run[k]));
+  if (missing.length) throw new Error(`${url}: no ${missing.join(', ')} in the page's timings`);
   return run;
+}
+
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs) {
+  const v = sorted(xs);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** The `q` quantile of `xs` (0 to 1), the nearest sample; 0.25 and 0.75 give the middle half. */
+export function quantile(xs, q) {
+  return sorted(xs)[Math.round(q * (xs.length - 1))];
 }
