@@ -8,11 +8,10 @@
 # `check()` and a handle's `trace()`, for the playground and for tools that validate
 # playbooks in a browser. Landing pages load dist/; only dist/ counts against the budgets.
 # then prints raw / gzip / brotli sizes against two figures:
-#   target  61440 B (60 KB gzip), the widget issue's budget for everything a page loads;
-#   budget  what `make dist` (and so `make test`) fails above. It was a ratchet (the last
-#           measured size + 2%) while the download was over the target; since the page
-#           build fits in 60 KB it is the target itself, so no change can grow the page
-#           past it. Lower it (the size only goes down) toward the 35 KB aim.
+#   target  65536 B (64 KB gzip), the gate for everything a page loads (the architecture
+#           issue raised it from 60 KB so that the code can be typed and plain);
+#   budget  what `make dist` (and so `make test`) fails above: the target itself, so no
+#           change can grow the page past it. Any byte won back is kept.
 # LQ_GZIP_BUDGET overrides the budget, in bytes; LQ_NAMED=FILE keeps a named copy for twiggy.
 #
 # The wasm is built by `cargo rustc --crate-type cdylib`, not `cargo build` (nor wasm-pack,
@@ -32,8 +31,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-target=61440
-budget=${LQ_GZIP_BUDGET:-61440}
+target=65536
+budget=${LQ_GZIP_BUDGET:-65536}
 out=dist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -466,9 +465,9 @@ for f in "$out"/dev/*.js "$out"/dev/*.wasm; do
 done
 echo "dist/dev/ (the development build: + check, trace; the playground's): $dev_gz bytes gzip"
 if [ "$gz_t" -gt "$target" ]; then
-  echo "dist: gzip total $gz_t bytes is $((gz_t - target)) bytes over the 60 KB target ($target bytes)"
+  echo "dist: gzip total $gz_t bytes is $((gz_t - target)) bytes over the 64 KB target ($target bytes)"
 else
-  echo "dist: gzip total $gz_t bytes, within the 60 KB target ($target bytes)"
+  echo "dist: gzip total $gz_t bytes, within the 64 KB target ($target bytes)"
 fi
 if [ "$gz_t" -gt "$budget" ]; then
   echo "dist: gzip total $gz_t bytes is over the budget of $budget bytes: the page download grew" >&2

@@ -254,7 +254,11 @@ const MESSAGES: &str = "\
     threshold_out_of_range compares a score with a number outside the range it can reach\n\
     lead_mismatch differs from the engine's result\n\
     lead_playbook the lead names another playbook\n\
-    answer_invalid not a valid answer to this question";
+    answer_invalid not a valid answer to this question\n\
+    over_budget exceeds the evaluation budget\n\
+    over_playbook_budget exceeds the evaluation budget of a playbook\n\
+    too_many_dimensions a playbook may have at most 32 score dimensions\n\
+    points_range points must be between -1000000 and 1000000";
 
 pub mod msg {
     // Each constant's text is its documentation.
@@ -334,6 +338,14 @@ pub mod msg {
     pub const LEAD_MISMATCH: Msg = Msg(55); // lead_mismatch: differs from the engine's result
     pub const LEAD_PLAYBOOK: Msg = Msg(56); // lead_playbook: the lead names another playbook
     pub const ANSWER_INVALID: Msg = Msg(57); // answer_invalid: not a valid answer to this question
+
+    // --- conditions (evaluation budget, logic::Budget)
+    pub const OVER_BUDGET: Msg = Msg(58); // over_budget: exceeds the evaluation budget
+    pub const OVER_PLAYBOOK_BUDGET: Msg = Msg(59); // over_playbook_budget: exceeds the evaluation budget of a playbook
+
+    // --- playbook limits
+    pub const TOO_MANY_DIMENSIONS: Msg = Msg(60); // too_many_dimensions: a playbook may have at most 32 score dimensions
+    pub const POINTS_RANGE: Msg = Msg(61); // points_range: points must be between -1000000 and 1000000
 }
 
 #[cfg(test)]
@@ -343,7 +355,7 @@ mod tests {
     #[test]
     fn every_message_has_a_code_and_words() {
         let lines = MESSAGES.split('\n').count();
-        assert_eq!(lines, 58);
+        assert_eq!(lines, 62);
         let mut codes = Vec::new();
         for i in 0..lines {
             let (code, words) = Msg(i as u8).parts();

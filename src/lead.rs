@@ -335,7 +335,10 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
             diff(&path, Value::str(a), Value::str("no such question"));
         }
     }
-    let verdict = outcome::decide(pb, &answers, &lead.context);
+    // The context the session's conditions saw (`flow::condition_context`): the lead's adds
+    // `duration_ms` at the end.
+    let context = crate::flow::condition_context(&lead.context, "");
+    let verdict = outcome::decide(pb, &answers, &context);
     let o = &pb.outcomes[verdict.outcome];
     if lead.outcome_id != o.id {
         diff(

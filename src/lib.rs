@@ -43,6 +43,7 @@ pub mod lead;
 pub mod logic;
 pub mod outbox;
 pub mod outcome;
+pub mod pattern;
 pub mod playbook;
 pub mod profile;
 pub mod score;

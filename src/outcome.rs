@@ -1,6 +1,7 @@
 //! Which outcome wins: a chosen `disqualify` option forces the first disqualified outcome;
 //! otherwise outcomes are checked in order and the first whose `if` holds wins (outcomes
 //! without `if` other than the last are disqualified ones, reached only by `disqualify`).
+//! An `if` whose evaluation runs out of budget is `null` (`logic::eval`): it does not hold.
 //! Pure: no I/O.
 
 use crate::logic::{eval, truthy};

@@ -2,6 +2,8 @@
 //! conditions see (`{ <question id>: answer, "score": {...}, "context": {...} }`).
 //!
 //! Rules see the scores from option points alone; outcomes see the scores after all rules.
+//! Each condition is evaluated with a budget of its own (`logic::eval`): one that runs out
+//! is `null`, so its rule does not fire (the same in the page and in the collector).
 //! Pure: no I/O.
 
 use crate::logic::{eval, truthy};

@@ -9,7 +9,7 @@
 use crate::float;
 use crate::prelude::*;
 use core::fmt;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// An ordered JSON object.
@@ -339,25 +339,28 @@ pub(crate) fn push_digits(out: &mut String, mut i: u64, width: usize) {
     }
 }
 
-/// The text of a number as JavaScript's `String(n)`: integers exactly (no float
-/// machinery), `NaN`/`Infinity` by name, anything else with the shortest round-trip digits.
+/// The text of a number as JavaScript's `String(n)` (`Number::toString`): integers exactly
+/// (no float machinery), `NaN`/`Infinity` by name, anything else with the shortest
+/// round-trip digits in ECMAScript's notation (`1e-7`, `1e+21`, `0.30000000000000004`).
 ///
 /// In the wasm build the non-integer case asks the JavaScript engine (`String(n)`, a pure
 /// function): Rust's float formatting would add about 25 KB of code and tables to what every
-/// page downloads, and the engine's answer is JavaScript's by definition. Natively Rust's
-/// shortest round-trip formatting gives the same digits for the magnitudes playbooks use.
+/// page downloads, and the engine's answer is JavaScript's by definition. Natively `ryu-js`
+/// implements the same algorithm (ECMA-262 Number::toString), so `verify` and the collector
+/// compute exactly the text the page did: Rust's own `{}` writes `0.0000001` for `1e-7` and
+/// all the digits of `1e21`.
 pub fn number_text(n: f64) -> String {
     if let Some(s) = integer_text(n) {
         return s;
     }
-    if n.is_nan() {
-        return "NaN".to_owned();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
     #[cfg(target_arch = "wasm32")]
     {
+        if n.is_nan() {
+            return "NaN".to_owned();
+        }
+        if n.is_infinite() {
+            return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+        }
         js_sys::Number::from(n)
             .to_string_with_radix(10)
             .ok()
@@ -366,9 +369,7 @@ pub fn number_text(n: f64) -> String {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let mut s = String::new();
-        let _ = fmt::Write::write_fmt(&mut s, format_args!("{}", n));
-        s
+        ryu_js::Buffer::new().format(n).to_owned()
     }
 }
 
@@ -457,9 +458,52 @@ pub(crate) fn decimal_prefix_len(s: &str) -> usize {
     end
 }
 
-struct ValueVisitor;
+/// Deepest nesting of arrays and objects a `Value` may have when it enters the engine: JSON
+/// text (playbooks, leads, answers), the collector's form keys, JavaScript objects handed
+/// to the page's `mount()`, a session's context. `{"a": [1]}` is nested 2 levels. One limit
+/// everywhere, so a lead the page produced is never refused by the collector for its
+/// depth, and nothing recurses over a value deeper than this (a value nested ~12,000 levels
+/// overflows a thread's stack when it is cloned, compared or dropped). Real playbooks are
+/// nested under 20 levels; serde_json's own limit (128) is never reached first.
+pub const MAX_DEPTH: usize = 100;
 
-impl<'de> Visitor<'de> for ValueVisitor {
+/// The error of a value nested deeper than `MAX_DEPTH`, the same words everywhere.
+pub const TOO_DEEP: &str = "nested deeper than 100 levels";
+
+/// True when `v` has arrays or objects nested more than `limit` levels (`{"a": [1]}` is 2).
+/// Looks no deeper than `limit + 1`, so it is safe on a value of any depth.
+pub fn deeper_than(v: &Value, limit: usize) -> bool {
+    match v {
+        Value::Array(a) => limit == 0 || a.iter().any(|x| deeper_than(x, limit - 1)),
+        Value::Object(m) => limit == 0 || m.iter().any(|(_, x)| deeper_than(x, limit - 1)),
+        _ => false,
+    }
+}
+
+/// Deserialises one value found inside `.0` enclosing arrays and objects; refuses a
+/// container that would be nested deeper than `MAX_DEPTH`.
+struct Nested(usize);
+
+impl<'de> DeserializeSeed<'de> for Nested {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Nested {
+    /// The seed of a value inside this container, or the error when this container is
+    /// already one level too many.
+    fn inner<E: serde::de::Error>(&self) -> Result<Nested, E> {
+        if self.0 >= MAX_DEPTH {
+            Err(E::custom(TOO_DEEP))
+        } else {
+            Ok(Nested(self.0 + 1))
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Nested {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -490,32 +534,64 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Deserialize::deserialize(d)
+        d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.inner()?;
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(Nested(inner.0))? {
             out.push(v);
         }
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.inner()?;
         let mut out: Map = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
-            // Duplicate keys: the last wins, as in JSON.parse.
-            if let Some(slot) = out.iter_mut().find(|(key, _)| *key == k) {
-                slot.1 = v;
-            } else {
-                out.push((k, v));
-            }
+        while let Some(k) = map.next_key::<String>()? {
+            out.push((k, map.next_value_seed(Nested(inner.0))?));
         }
+        dedupe_keys(&mut out);
         Ok(Value::Object(out))
     }
 }
 
+/// Duplicate keys resolved as `JSON.parse` does: the last value wins, at the place where
+/// the key first appeared. O(n log n) (a sort of the positions by key), so an object with
+/// tens of thousands of keys costs milliseconds, not seconds.
+pub fn dedupe_keys(m: &mut Map) {
+    if m.len() < 2 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..m.len()).collect();
+    // Stable: equal keys stay in the order they appeared.
+    order.sort_by(|&a, &b| m[a].0.cmp(&m[b].0));
+    let mut drop = vec![false; m.len()];
+    let mut moves = Vec::new();
+    for group in order.chunk_by(|&a, &b| m[a].0 == m[b].0) {
+        if let [first, .., last] = *group {
+            moves.push((first, last));
+            for &i in group.iter().skip(1) {
+                drop[i] = true;
+            }
+        }
+    }
+    for &(first, last) in &moves {
+        m[first].1 = core::mem::take(&mut m[last].1);
+    }
+    if !moves.is_empty() {
+        let mut i = 0;
+        m.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+    }
+}
+
 impl<'de> Deserialize<'de> for Value {
+    /// Any self-describing format (serde_json natively). Refuses values nested deeper than
+    /// `MAX_DEPTH` with `TOO_DEEP`; duplicate keys resolve as in `JSON.parse`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(Nested(0))
     }
 }
 
@@ -593,6 +669,33 @@ mod tests {
         assert_eq!(number_text(-0.5), "-0.5");
     }
 
+    /// What `String(n)` gives in JavaScript (node and Chromium agree); `tests/web.rs` pins
+    /// the same values in the page.
+    #[test]
+    fn number_text_is_javascripts() {
+        for (n, js) in [
+            (1e-7, "1e-7"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (1e21, "1e+21"),
+            (1.5e21, "1.5e+21"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (-0.0, "0"),
+            (9007199254740993.0, "9007199254740992"),
+            (2f64.powi(60), "1152921504606847000"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (5e-324, "5e-324"),
+            (-1e-7, "-1e-7"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(number_text(n), js, "{n:e}");
+        }
+    }
+
     #[test]
     fn decimal_accepts_literals_only() {
         assert_eq!(decimal("12"), Some(12.0));
@@ -636,6 +739,81 @@ mod tests {
         for s in ["Question {n} of {total}", "{n}{n}", "{n", "é{n}é", ""] {
             assert_eq!(replace_str(s, "{n}", "12"), s.replace("{n}", "12"));
         }
+    }
+
+    /// `[[[...]]]` nested `n` levels, as JSON text.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn nested_text(n: usize) -> String {
+        format!("{}{}", "[".repeat(n), "]".repeat(n))
+    }
+
+    // serde_json is a native dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn nesting_is_limited_where_values_are_read() {
+        assert!(TOO_DEEP.contains(&MAX_DEPTH.to_string()));
+        let ok: Value = serde_json::from_str(&nested_text(MAX_DEPTH)).unwrap_or_default();
+        assert!(!deeper_than(&ok, MAX_DEPTH));
+        assert!(deeper_than(&ok, MAX_DEPTH - 1));
+        for n in [MAX_DEPTH + 1, 127, 128, 129, 20_000] {
+            let err = serde_json::from_str::<Value>(&nested_text(n))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.starts_with(TOO_DEEP), "{n}: {err}");
+        }
+        let objects = format!(
+            "{}1{}",
+            r#"{"a":"#.repeat(MAX_DEPTH + 1),
+            "}".repeat(MAX_DEPTH + 1)
+        );
+        let err = serde_json::from_str::<Value>(&objects)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.starts_with(TOO_DEEP)));
+    }
+
+    #[test]
+    fn deeper_than_counts_levels_and_stops_early() {
+        assert!(!deeper_than(&Value::Number(1.0), 0));
+        assert!(deeper_than(&Value::Array(vec![]), 0));
+        let v = Value::object(vec![("a", Value::Array(vec![Value::Null]))]);
+        assert!(deeper_than(&v, 1));
+        assert!(!deeper_than(&v, 2));
+        // A value far deeper than any stack could recurse over is judged without recursing
+        // past the limit (and is taken apart by hand, so its drop does not recurse either).
+        let mut deep = Value::Null;
+        for _ in 0..200_000 {
+            deep = Value::Array(vec![deep]);
+        }
+        assert!(deeper_than(&deep, MAX_DEPTH));
+        while let Value::Array(mut a) = deep {
+            deep = a.pop().unwrap_or_default();
+        }
+    }
+
+    // serde_json is a native dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn duplicate_keys_last_wins_at_first_place() {
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":2,"b":3,"c":4,"a":5,"b":6}"#).unwrap_or_default();
+        assert_eq!(
+            v,
+            Value::object(vec![
+                ("b", Value::Number(6.0)),
+                ("a", Value::Number(5.0)),
+                ("c", Value::Number(4.0)),
+            ])
+        );
+        // As JSON.parse: every key once, the last value, in first-seen order.
+        let mut m: Map = (0..5000)
+            .map(|i| (format!("k{}", i % 1000), Value::Number(f64::from(i))))
+            .collect();
+        dedupe_keys(&mut m);
+        assert_eq!(m.len(), 1000);
+        assert_eq!(m[0], ("k0".to_owned(), Value::Number(4000.0)));
+        assert_eq!(m[999], ("k999".to_owned(), Value::Number(4999.0)));
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! Native only: the browser shell's tests are tests/web.rs.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod budget;
 mod common;
 mod decide;
 mod flow;
+mod hostile;
 mod lead;
 mod logic_suite;
 mod outbox;
+mod patterns;
 mod playbook_errors;
 mod profile;

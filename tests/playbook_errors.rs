@@ -441,8 +441,10 @@ fn non_object_playbooks_are_refused_not_panicked() {
 
 #[test]
 fn deep_conditions_are_refused() {
+    // 70 operators deep: past the conditions' limit (64), within the limit of any JSON
+    // value (`value::MAX_DEPTH`, 100 levels), so it is the condition that is refused.
     let mut cond = String::from("true");
-    for _ in 0..100 {
+    for _ in 0..70 {
         cond = format!("{{\"!\": {cond}}}");
     }
     let found = problems_after(set(&["questions", "0", "ask_if"], &cond));
@@ -526,4 +528,61 @@ proptest! {
         }
         let _ = Playbook::from_value(&wrapped);
     }
+}
+
+#[test]
+fn duplicates_are_found_among_thousands_in_order() {
+    // Options 0..3000 with values that repeat every 1000 (`-0` and `0` are one value, as
+    // `==` says): every repeat is reported, at its own path, in document order.
+    let options: Vec<String> = (0..3000)
+        .map(|i| match i % 1000 {
+            0 if i == 1000 => r#"{"value": -0, "label": "minus zero"}"#.to_owned(),
+            0 => r#"{"value": 0, "label": "zero"}"#.to_owned(),
+            n => format!(r#"{{"value": "v{n}"}}"#),
+        })
+        .collect();
+    let found = problems_after(set(
+        &["questions", "0", "options"],
+        &format!("[{}]", options.join(",")),
+    ));
+    // (The base playbook's outcome also names `fit`, which no option gives now.)
+    let paths: Vec<&str> = found
+        .iter()
+        .filter(|(_, c, _)| *c == msg::DUPLICATE_VALUE.code())
+        .map(|(p, _, _)| p.as_str())
+        .collect();
+    assert_eq!(found.len(), paths.len() + 1, "{:?}", found.last());
+    let want: Vec<String> = (1000..3000)
+        .map(|i| format!("questions[0].options[{i}].value"))
+        .collect();
+    assert_eq!(paths, want);
+    // A string and a number with the same text are two values.
+    let found = problems_after(set(
+        &["questions", "0", "options"],
+        r#"[{"value": "1", "points": {"fit": 1}}, {"value": 1, "label": "one"}, {"value": true, "label": "t"}, {"value": "true"}]"#,
+    ));
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn score_dimensions_are_limited() {
+    use lead_qualifier::playbook::MAX_DIMENSIONS;
+    let points: Vec<String> = (0..=MAX_DIMENSIONS)
+        .map(|i| format!(r#""d{i}": 1"#))
+        .collect();
+    let found = problems_after(set(
+        &["questions", "0", "options", "0", "points"],
+        &format!("{{{}}}", points.join(",")),
+    ));
+    // The first 32 dimensions (d0..d31) are taken; d32, and `fit` that the base playbook's
+    // next option gives points to, are one too many.
+    let over = format!("questions[0].options[0].points.d{MAX_DIMENSIONS}");
+    expect(&found, &over, msg::TOO_MANY_DIMENSIONS);
+    expect(
+        &found,
+        "questions[0].options[1].points.fit",
+        msg::TOO_MANY_DIMENSIONS,
+    );
+    let last = format!("questions[0].options[0].points.d{}", MAX_DIMENSIONS - 1);
+    assert!(!found.iter().any(|(p, _, _)| *p == last), "{found:?}");
 }

@@ -4,6 +4,8 @@
 //! section 4, issue 4): verified, duplicate and tampered leads, the three body encodings,
 //! every error answer, paging, static files and path traversal, and a bounded load test
 //! (5,000 leads from 50 concurrent clients with 500 racing duplicates: 0 lost, 0 twice).
+//! Hostile clients too: slow and idle connections cut at their timeouts (shortened with the
+//! `LQ_*` variables), the connection cap, and bodies built to crash or stall the parser.
 //! Every server is killed when its test ends, pass or fail.
 //! Native only (a process and sockets).
 #![cfg(not(target_arch = "wasm32"))]
@@ -78,12 +80,31 @@ impl Server {
         Server::launch(root, playbooks, &db, Some(dir))
     }
 
+    /// Like `start`, with these environment variables (the `LQ_*` limits).
+    fn start_env(env: &[(&str, &str)]) -> Server {
+        let dir = TempDir::new("db");
+        let db = dir.path().join("leads.sqlite");
+        let root = Path::new(MANIFEST);
+        Server::launch_env(root, &root.join("examples"), &db, Some(dir), env)
+    }
+
     /// Starts on this database file; `dir` (removed with the server) holds the log.
     fn launch(root: &Path, playbooks: &Path, db: &Path, dir: Option<TempDir>) -> Server {
+        Server::launch_env(root, playbooks, db, dir, &[])
+    }
+
+    fn launch_env(
+        root: &Path,
+        playbooks: &Path,
+        db: &Path,
+        dir: Option<TempDir>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let dir = dir.unwrap_or_else(|| TempDir::new("log"));
         let stderr = dir.path().join("stderr.log");
         let err_file = std::fs::File::create(&stderr).expect("stderr log");
         let mut child = Command::new(EXE)
+            .envs(env.iter().copied())
             .args(["serve", "--port", "0", "--db"])
             .arg(db)
             .arg("--playbooks")
@@ -133,6 +154,16 @@ impl Server {
 
     fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Panics, with the server's stderr, when the process has exited (crashed).
+    fn assert_alive(&mut self, after: &str) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!(
+                "the server died after {after} ({status}); stderr:\n{}",
+                self.stderr()
+            );
+        }
     }
 }
 
@@ -230,6 +261,88 @@ fn raw_get(port: u16, path: &str) -> (u16, String) {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     (status, text)
+}
+
+/// A raw connection to the server whose reads give up after `read_timeout`.
+fn connect(port: u16, read_timeout: Duration) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    s.set_read_timeout(Some(read_timeout))
+        .expect("read timeout");
+    s
+}
+
+/// One HTTP/1.1 response (a body of `Content-Length` bytes): status and body, or `None`
+/// when the connection closes or a read times out first.
+fn read_response(s: &mut std::net::TcpStream) -> Option<(u16, String)> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
+    Some((status, body))
+}
+
+/// True when the server has closed (or reset) the connection: a read gives end of file or
+/// an error other than its timeout.
+fn is_closed(s: &mut std::net::TcpStream) -> bool {
+    let mut chunk = [0u8; 1024];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => return true,
+            // A late answer (e.g. a 408): read on to the close.
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+/// How long after `since` the server closed the connection, waiting at most `limit`.
+fn closed_after(s: &mut std::net::TcpStream, since: Instant, limit: Duration) -> Option<Duration> {
+    s.set_read_timeout(Some(Duration::from_millis(50)))
+        .expect("read timeout");
+    while since.elapsed() < limit {
+        if is_closed(s) {
+            return Some(since.elapsed());
+        }
+    }
+    None
+}
+
+/// A POST that may fail (the server crashed): `None` then.
+fn try_post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> Option<Reply> {
+    let r = agent
+        .post(url)
+        .header("content-type", content_type)
+        .send(body);
+    r.is_ok().then(|| reply(r))
 }
 
 // ---------------------------------------------------------------------------- leads
@@ -924,4 +1037,355 @@ fn load_5000_leads_from_50_clients_none_lost_none_twice() {
         elapsed.as_secs_f64(),
         (n201 + n200) as f64 / elapsed.as_secs_f64()
     );
+}
+
+// ---------------------------------------------------------------------------- hostile clients
+
+/// The timeout of the timing tests (production: 10 s for headers, 30 s for a body).
+const SHORT: Duration = Duration::from_millis(1_000);
+
+/// Slowloris: a request head sent a byte at a time never completes; the connection is
+/// closed at the header timeout even though bytes keep arriving (it stayed open > 60 s).
+#[test]
+fn slow_headers_are_closed_at_the_header_timeout() {
+    let s = Server::start_env(&[("LQ_HEADER_TIMEOUT_MS", "1000")]);
+    let port = s.port;
+    let clients: Vec<_> = (0..10)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let mut c = connect(port, Duration::from_millis(100));
+                let _ = c.write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+                while started.elapsed() < Duration::from_secs(10) {
+                    if c.write_all(b"a").is_err() || is_closed(&mut c) {
+                        return Some(started.elapsed());
+                    }
+                }
+                None
+            })
+        })
+        .collect();
+    for c in clients {
+        let closed = c.join().expect("client thread");
+        let t = closed.unwrap_or_else(|| panic!("a slow head still open after 10 s"));
+        assert!(
+            t >= SHORT - Duration::from_millis(100) && t < SHORT + Duration::from_secs(2),
+            "closed after {t:?} (header timeout {SHORT:?})"
+        );
+    }
+    // A client that sends nothing at all is closed too.
+    let mut silent = connect(s.port, Duration::from_millis(50));
+    let t = closed_after(&mut silent, Instant::now(), Duration::from_secs(10));
+    assert!(
+        t.is_some_and(|t| t < SHORT + Duration::from_secs(2)),
+        "a silent connection closed after {t:?}"
+    );
+    assert_eq!(get(&agent(), &leads_url(&s)).status, 200);
+}
+
+/// Keep-alive works (requests less than the timeout apart share one connection past the
+/// timeout), and a kept-alive connection with no new request is closed at the timeout.
+#[test]
+fn idle_keep_alive_connection_is_closed_at_the_timeout() {
+    let s = Server::start_env(&[("LQ_HEADER_TIMEOUT_MS", "1000")]);
+    let mut c = connect(s.port, Duration::from_secs(10));
+    let started = Instant::now();
+    for i in 0..3 {
+        if i > 0 {
+            std::thread::sleep(SHORT * 6 / 10);
+        }
+        c.write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .expect("writes");
+        let r = read_response(&mut c);
+        assert_eq!(
+            r.as_ref().map(|r| r.0),
+            Some(200),
+            "request {i} on the kept-alive connection: {r:?}"
+        );
+    }
+    assert!(
+        started.elapsed() > SHORT,
+        "the requests spanned the timeout"
+    );
+    let idle = Instant::now();
+    let t = closed_after(&mut c, idle, Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("an idle keep-alive connection still open after 10 s"));
+    assert!(
+        t >= SHORT - Duration::from_millis(100) && t < SHORT + Duration::from_secs(2),
+        "closed {t:?} after the last response (timeout {SHORT:?})"
+    );
+}
+
+/// A body sent too slowly gets 408 `body_timeout` at the body timeout.
+#[test]
+fn slow_body_gets_408_at_the_body_timeout() {
+    let s = Server::start_env(&[("LQ_BODY_TIMEOUT_MS", "1000")]);
+    let mut c = connect(s.port, Duration::from_secs(10));
+    let started = Instant::now();
+    c.write_all(
+        b"POST /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+          Content-Length: 1000\r\n\r\n{\"id\": \"slow\"",
+    )
+    .expect("writes");
+    let r = read_response(&mut c);
+    let t = started.elapsed();
+    let (status, body) = r.unwrap_or_else(|| panic!("no answer to a slow body"));
+    assert_eq!(status, 408, "{body}");
+    assert!(body.contains("\"body_timeout\""), "{body}");
+    assert!(
+        t >= SHORT - Duration::from_millis(100) && t < SHORT + Duration::from_secs(2),
+        "answered after {t:?}"
+    );
+}
+
+/// At the cap, further connections are not served until one closes; then they are.
+#[test]
+fn connections_beyond_the_cap_wait_until_one_closes() {
+    const CAP: usize = 3;
+    let s = Server::start_env(&[
+        ("LQ_MAX_CONNECTIONS", "3"),
+        ("LQ_HEADER_TIMEOUT_MS", "30000"),
+    ]);
+    let holders: Vec<std::net::TcpStream> = (0..CAP)
+        .map(|_| {
+            let mut h = connect(s.port, Duration::from_secs(1));
+            h.write_all(b"GET / HTTP/1.1\r\n").expect("writes");
+            h
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut waiting = connect(s.port, Duration::from_millis(1500));
+    waiting
+        .write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .expect("the request waits in the listen queue");
+    assert_eq!(
+        read_response(&mut waiting),
+        None,
+        "a connection beyond the cap was served"
+    );
+    drop(holders);
+    let freed = Instant::now();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
+    let r = read_response(&mut waiting);
+    assert_eq!(
+        r.as_ref().map(|r| r.0),
+        Some(200),
+        "the waiting request once the holders left: {r:?}"
+    );
+    assert!(
+        freed.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        freed.elapsed()
+    );
+    let a = agent();
+    let r = post(
+        &a,
+        &leads_url(&s),
+        "application/json",
+        &text(&honest_lead("after-cap", HONEST)),
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// The lead that shows the server is still up and storing.
+fn assert_serves_a_lead(s: &mut Server, id: &str, after: &str) {
+    s.assert_alive(after);
+    let r = try_post(
+        &agent(),
+        &leads_url(s),
+        "application/json",
+        &text(&honest_lead(id, HONEST)),
+    );
+    s.assert_alive(after);
+    let r = r.unwrap_or_else(|| panic!("no answer after {after}; stderr:\n{}", s.stderr()));
+    assert_eq!(r.status, 201, "after {after}: {}", r.body);
+}
+
+/// A form key of thousands of dots is a path thousands of levels deep: 400, not a stack
+/// overflow (it crashed the process).
+#[test]
+fn deep_form_keys_get_400_and_the_server_survives() {
+    let mut s = Server::start();
+    let a = agent();
+    for dots in [11_000, 32_600] {
+        let body = format!(
+            "id=deep-{dots}&playbook.id=demo-request&context{}=x",
+            ".".repeat(dots)
+        );
+        let what = format!("a form key of {dots} dots ({} bytes)", body.len());
+        let r = try_post(
+            &a,
+            &leads_url(&s),
+            "application/x-www-form-urlencoded",
+            &body,
+        );
+        s.assert_alive(&what);
+        let r = r.unwrap_or_else(|| panic!("no answer to {what}; stderr:\n{}", s.stderr()));
+        assert_eq!(r.status, 400, "{what}: {}", r.body);
+        assert!(r.content_type.starts_with("application/json"), "{what}");
+        assert!(r.json().get("error").is_some(), "{what}: {}", r.body);
+    }
+    assert_serves_a_lead(&mut s, "after-deep-form", "deep form keys");
+}
+
+/// JSON nested 10,000 deep: 400 `malformed_json`, the server stays up.
+#[test]
+fn deep_json_gets_400_and_the_server_survives() {
+    let mut s = Server::start();
+    let a = agent();
+    let n = 10_000;
+    let bodies = [
+        ("arrays", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+        (
+            "objects",
+            format!("{}1{}", r#"{"a":"#.repeat(n), "}".repeat(n)),
+        ),
+        ("unclosed arrays", "[".repeat(n)),
+    ];
+    for (what, body) in &bodies {
+        for ctype in ["application/json", "text/plain"] {
+            let what = format!("{what} nested {n} deep as {ctype}");
+            let r = try_post(&a, &leads_url(&s), ctype, body);
+            s.assert_alive(&what);
+            let r = r.unwrap_or_else(|| panic!("no answer to {what}"));
+            assert_eq!(r.status, 400, "{what}: {}", r.body);
+            assert_eq!(
+                r.json().get("error"),
+                Some(&Value::str("malformed_json")),
+                "{what}"
+            );
+        }
+    }
+    assert_serves_a_lead(&mut s, "after-deep-json", "deep JSON");
+}
+
+/// Short distinct keys: `a`, `b`, ..., `aa`, ...
+fn short_key(mut i: usize) -> String {
+    const ABC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut k = String::new();
+    loop {
+        k.push(char::from(ABC[i % ABC.len()]));
+        i /= ABC.len();
+        if i == 0 {
+            return k;
+        }
+        i -= 1;
+    }
+}
+
+/// Objects with very many keys, distinct or repeated, are answered quickly (no quadratic
+/// work worth the name) and the server stays up. 20,000 distinct keys do not fit in the
+/// 64 KB limit (413); the bodies just under it hold ~8,000 JSON or ~13,000 form keys.
+#[test]
+fn many_and_duplicate_keys_are_answered_quickly() {
+    let mut s = Server::start();
+    let a = agent();
+    let lead = honest_lead("keys", HONEST);
+    let lead_text = text(&lead);
+    let form = form_body(&lead);
+    let room = 64 * 1024 - lead_text.len() - 16;
+    // `"k":0,` pairs up to `limit` bytes (`n` of them, or as many as fit).
+    let json_pairs = |n: usize, limit: usize, key: &dyn Fn(usize) -> String| {
+        let mut out = String::new();
+        for i in 0..n {
+            let pair = format!("\"{}\":0,", key(i));
+            if out.len() + pair.len() > limit {
+                break;
+            }
+            out.push_str(&pair);
+        }
+        out
+    };
+    let form_pairs = |limit: usize, key: &dyn Fn(usize) -> String| {
+        let mut out = String::new();
+        for i in 0.. {
+            let pair = format!("&{}=0", key(i));
+            if out.len() + pair.len() > limit {
+                break;
+            }
+            out.push_str(&pair);
+        }
+        out
+    };
+    let distinct = |i: usize| format!("x{}", short_key(i));
+    let same = |_: usize| "dup".to_owned();
+    let in_lead = |pairs: String| format!("{{{pairs}{}", &lead_text[1..]);
+    let cases: Vec<(&str, &str, String, &[u16])> = vec![
+        (
+            "20,000 distinct JSON keys",
+            "application/json",
+            format!("{{{}\"end\":0}}", json_pairs(20_000, usize::MAX, &distinct)),
+            &[413],
+        ),
+        (
+            "distinct JSON keys up to 64 KB",
+            "application/json",
+            in_lead(json_pairs(usize::MAX, room, &distinct)),
+            &[201],
+        ),
+        (
+            "a duplicate JSON key up to 64 KB",
+            "application/json",
+            in_lead(json_pairs(usize::MAX, room, &same)),
+            &[201],
+        ),
+        (
+            "distinct form keys up to 64 KB",
+            "application/x-www-form-urlencoded",
+            format!(
+                "{form}{}",
+                form_pairs(64 * 1024 - form.len() - 16, &distinct)
+            ),
+            &[201],
+        ),
+        (
+            "a duplicate form key up to 64 KB",
+            "application/x-www-form-urlencoded",
+            format!("{form}{}", form_pairs(64 * 1024 - form.len() - 16, &same)),
+            &[201],
+        ),
+    ];
+    for (i, (what, ctype, body, statuses)) in cases.into_iter().enumerate() {
+        // A fresh id each time, so every one is parsed, verified and stored.
+        let body = body.replace("\"id\":\"keys\"", &format!("\"id\":\"keys-{i}\""));
+        let body = body.replace("id=keys&", &format!("id=keys-{i}&"));
+        let what = format!("{what} ({} bytes)", body.len());
+        let started = Instant::now();
+        let r = try_post(&a, &leads_url(&s), ctype, &body);
+        let t = started.elapsed();
+        s.assert_alive(&what);
+        let r = r.unwrap_or_else(|| panic!("no answer to {what}"));
+        assert!(
+            statuses.contains(&r.status),
+            "{what}: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(r.content_type.starts_with("application/json"), "{what}");
+        assert!(t < Duration::from_secs(2), "{what}: answered in {t:?}");
+        eprintln!("{what}: {} in {t:?}", r.status);
+    }
+    assert_serves_a_lead(&mut s, "after-keys", "many keys");
+}
+
+#[test]
+fn invalid_limits_stop_serve_with_exit_2() {
+    for (var, value) in [
+        ("LQ_HEADER_TIMEOUT_MS", "soon"),
+        ("LQ_BODY_TIMEOUT_MS", "0"),
+        ("LQ_HANDLER_TIMEOUT_MS", "-5"),
+        ("LQ_MAX_CONNECTIONS", "99999999999999999999"),
+    ] {
+        let out = Command::new(EXE)
+            .env(var, value)
+            .args(["serve", "--port", "0", "--db", "/nonexistent/never.sqlite"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(var), "{var}={value}: {err}");
+    }
 }

@@ -899,6 +899,19 @@ fn ids_and_numbers_need_no_float_formatting() {
     assert_ne!(id, page::uuid());
     assert_eq!(page::number_text(42.0), "42");
     assert_eq!(page::number_text(2.5), "2.5");
+    // The same texts as the native build's (ryu-js), so the collector re-verifies exactly
+    // what the page computed (value.rs `number_text_is_javascripts` pins them natively).
+    for (n, js) in [
+        (1e-7, "1e-7"),
+        (1e21, "1e+21"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (-0.0, "0"),
+        (2f64.powi(60), "1152921504606847000"),
+        (f64::NAN, "NaN"),
+        (f64::NEG_INFINITY, "-Infinity"),
+    ] {
+        assert_eq!(page::number_text(n), js);
+    }
     assert_eq!(
         render::autocomplete(playbook::Kind::Text, "company_name"),
         Some("organization")
@@ -1017,5 +1030,31 @@ fn allocator_keeps_interleaved_growth_and_alignment() {
     for (i, x) in big.iter().enumerate() {
         assert_eq!(&**x as *const A4k as usize % 4096, 0);
         assert!(x.0.iter().all(|&b| b == i as u8));
+    }
+}
+
+/// `validate.pattern` in the page: the cases of `tests/patterns.json` through the browser's
+/// `RegExp` (`patterns::JsPatterns`); `tests/patterns.rs` runs the same file natively, so the
+/// collector re-verifies a lead exactly as the page judged its answers.
+#[wasm_bindgen_test]
+fn page_matching_is_the_natives() {
+    use flow::answer::Patterns;
+    let parsed = js_sys::JSON::parse(include_str!("patterns.json")).unwrap();
+    let cases = convert::from_js(&parsed).unwrap();
+    let cases = cases.as_array().unwrap();
+    assert!(cases.len() >= 30);
+    for case in cases {
+        let c = case.as_array().unwrap();
+        let (p, text, want) = (
+            c[0].as_str().unwrap(),
+            c[1].as_str().unwrap(),
+            c[2].as_bool().unwrap(),
+        );
+        assert!(lead_qualifier::pattern::is_supported(p), "{p}");
+        assert_eq!(
+            patterns::JsPatterns.full_match(p, text),
+            Some(want),
+            "{p:?} on {text:?}"
+        );
     }
 }

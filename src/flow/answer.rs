@@ -29,11 +29,6 @@ impl Patterns for AnyPattern {
     }
 }
 
-/// Basic sanity of a pattern before an engine sees it: non-empty and not huge.
-pub fn pattern_is_supported(p: &str) -> bool {
-    !p.is_empty() && p.len() <= 1000
-}
-
 /// Domains of free mail providers, refused by `business_email`, separated by spaces.
 pub const FREE_MAIL: &str = "gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de ymail.com hotmail.com hotmail.co.uk hotmail.fr hotmail.de outlook.com live.com msn.com aol.com icloud.com me.com mac.com mail.com gmx.com gmx.de gmx.net web.de t-online.de freenet.de orange.fr free.fr laposte.net wanadoo.fr libero.it yandex.ru yandex.com mail.ru proton.me protonmail.com tutanota.com zoho.com qq.com 163.com 126.com naver.com hey.com fastmail.com";
 

@@ -17,8 +17,19 @@
 //! remains possible, it is the outcome of every completion. When in doubt the answer is
 //! "not decided", and the flow asks on. The property test in `tests/decide.rs` checks this
 //! against brute-force enumeration of every completion.
+//!
+//! Bounded: the concrete work (operators run on every combination, iterations, `var` on
+//! every possible answer, the values copied into each combination) spends one evaluation
+//! `Budget` per condition, as the concrete evaluation does (and all the conditions of one
+//! analysis together at most `ENV_BUDGET`). When it runs out, the whole condition is
+//! `Unknown`: a concrete evaluation that runs out gives `null` for the whole condition, not
+//! only for the part that ran away, so nothing less is sound. The abstract work around it
+//! is linear in the rule (each node is visited at most once, and sets hold at most
+//! `SET_CAP` values). The analysis is sound for completions whose evaluation stays within
+//! the budget; a playbook whose conditions run out on worst-case answers is refused when
+//! it is loaded, and the flow takes the full evaluation's outcome as the truth anyway.
 
-use crate::logic::{apply, eval, iterate, truthy, Node, Op};
+use crate::logic::{apply_budgeted, eval_in, iterate, truthy, Budget, Node, Op, EVAL_BUDGET};
 use crate::playbook::{Kind, Playbook, Points, Question};
 use crate::prelude::*;
 use crate::score::{chosen, Answers};
@@ -212,9 +223,47 @@ struct Env<'a> {
     /// per named dimension, then the unnamed one: score interval
     scores: &'a [(f64, f64)],
     context: &'a Value,
+    /// the concrete work left for the condition being evaluated
+    budget: Budget,
+    /// the concrete work left for all the conditions still to evaluate (`ENV_BUDGET`)
+    left: u32,
 }
 
-impl Env<'_> {
+/// Units the analysis of all the conditions one `Env` sees may spend together (each gets at
+/// most `EVAL_BUDGET` of it): an early decision evaluates every rule and outcome once per
+/// step of the flow, and once it is spent every condition is `Unknown`.
+const ENV_BUDGET: u32 = 4 * EVAL_BUDGET;
+
+impl<'a> Env<'a> {
+    fn new(
+        pb: &'a Playbook,
+        answers: &'a [Abs],
+        scores: &'a [(f64, f64)],
+        context: &'a Value,
+    ) -> Env<'a> {
+        Env {
+            pb,
+            answers,
+            scores,
+            context,
+            budget: Budget::default(),
+            left: ENV_BUDGET,
+        }
+    }
+
+    /// The truth of a whole condition, with a budget of its own; `Unknown` when it runs out.
+    fn truth(&mut self, cond: &Node) -> Truth {
+        let start = self.left.min(EVAL_BUDGET);
+        self.budget = Budget::new(start);
+        let t = self.eval(cond).truth();
+        self.left -= start - self.budget.left();
+        if self.budget.exhausted() {
+            Truth::Unknown
+        } else {
+            t
+        }
+    }
+
     fn score_dim(&self, name: &str) -> Option<Abs> {
         let (lo, hi) = if name == "total" {
             self.scores
@@ -228,7 +277,7 @@ impl Env<'_> {
     }
 
     /// The abstract value of `{"var": args}` evaluated against the data.
-    fn var(&self, node: &Node, args: &[Node]) -> Abs {
+    fn var(&mut self, node: &Node, args: &[Node]) -> Abs {
         let name = match args.first() {
             Some(Node::Lit(Value::String(s))) => s.as_str(),
             _ => return Abs::Any,
@@ -249,14 +298,18 @@ impl Env<'_> {
                 _ => Abs::Any,
             };
         }
+        let answers = self.answers;
         let dom = if head == "context" {
+            if !self.budget.weigh(self.context) {
+                return Abs::Any;
+            }
             context = Abs::one(self.context.clone());
             &context
         } else {
             let Some(qi) = self.pb.question_index(head) else {
                 return Abs::Any;
             };
-            let Some(dom) = self.answers.get(qi) else {
+            let Some(dom) = answers.get(qi) else {
                 return Abs::Any;
             };
             dom
@@ -267,7 +320,8 @@ impl Env<'_> {
                 let mut out: Vec<Value> = Vec::new();
                 for v in vs {
                     let data = Value::Object(vec![(head.to_owned(), v.clone())]);
-                    let r = eval(node, &data);
+                    // Once the budget runs out this is null, and the condition `Unknown`.
+                    let r = eval_in(node, &data, &mut self.budget);
                     if !out.contains(&r) {
                         out.push(r);
                     }
@@ -287,17 +341,20 @@ impl Env<'_> {
     }
 
     /// Abstract evaluation.
-    fn eval(&self, node: &Node) -> Abs {
+    fn eval(&mut self, node: &Node) -> Abs {
         match node {
             Node::Lit(v) => Abs::one(v.clone()),
             Node::Array(items) => {
-                product(&self.eval_all(items), &|vals| Value::Array(vals.to_vec()))
+                let parts = self.eval_all(items);
+                product(&parts, &mut self.budget, &|vals, _| {
+                    Value::Array(vals.to_vec())
+                })
             }
             Node::Op(op, args) => self.op(node, *op, args),
         }
     }
 
-    fn op(&self, node: &Node, op: Op, args: &[Node]) -> Abs {
+    fn op(&mut self, node: &Node, op: Op, args: &[Node]) -> Abs {
         match op {
             Op::Var => self.var(node, args),
             Op::Missing | Op::MissingSome => Abs::Any,
@@ -347,20 +404,24 @@ impl Env<'_> {
                 };
                 let parts = [arr, init];
                 let body = args.get(1);
-                let r = product(&parts, &|vals| {
-                    iterate(op, vals[0].clone(), body, vals[1].clone())
+                let r = product(&parts, &mut self.budget, &|vals, b| match vals {
+                    [arr, init] => iterate(op, take(arr), body, take(init), b),
+                    _ => Value::Null,
                 });
                 match (r, op) {
                     (Abs::Any, Op::All | Op::None | Op::Some) => Abs::bools(),
                     (r, _) => r,
                 }
             }
-            _ => strict(op, &self.eval_all(args)),
+            _ => {
+                let parts = self.eval_all(args);
+                strict(op, &parts, &mut self.budget)
+            }
         }
     }
 
     /// Abstract evaluation of each node.
-    fn eval_all(&self, nodes: &[Node]) -> Vec<Abs> {
+    fn eval_all(&mut self, nodes: &[Node]) -> Vec<Abs> {
         let mut out = Vec::with_capacity(nodes.len());
         for n in nodes {
             out.push(self.eval(n));
@@ -376,9 +437,17 @@ fn join(acc: Option<Abs>, a: Abs) -> Abs {
     }
 }
 
+fn take(v: &mut Value) -> Value {
+    core::mem::take(v)
+}
+
+/// The concrete function `product` applies to each combination (which it may take apart).
+type Combine<'f> = &'f dyn Fn(&mut [Value], &mut Budget) -> Value;
+
 /// Applies `f` to every combination of the parts' values when all parts are finite sets
-/// and the product is small; otherwise `Any`.
-fn product(parts: &[Abs], f: &dyn Fn(&[Value]) -> Value) -> Abs {
+/// and the product is small; otherwise `Any`. Each combination's values and result are
+/// weighed against `budget` (copying them is work too); `Any` when it runs out.
+fn product(parts: &[Abs], budget: &mut Budget, f: Combine) -> Abs {
     let mut sets: Vec<&[Value]> = Vec::with_capacity(parts.len());
     let mut size: usize = 1;
     for p in parts {
@@ -398,8 +467,17 @@ fn product(parts: &[Abs], f: &dyn Fn(&[Value]) -> Value) -> Abs {
     let mut buf: Vec<Value> = Vec::with_capacity(sets.len());
     loop {
         buf.clear();
-        buf.extend(sets.iter().zip(&idx).map(|(s, i)| s[*i].clone()));
-        let r = f(&buf);
+        for (s, i) in sets.iter().zip(&idx) {
+            let v = &s[*i];
+            if !budget.weigh(v) {
+                return Abs::Any;
+            }
+            buf.push(v.clone());
+        }
+        let r = f(&mut buf, budget);
+        if !budget.weigh(&r) {
+            return Abs::Any;
+        }
         if !out.contains(&r) {
             out.push(r);
         }
@@ -424,8 +502,8 @@ fn product(parts: &[Abs], f: &dyn Fn(&[Value]) -> Value) -> Abs {
 }
 
 /// A strict operator on abstract arguments.
-fn strict(op: Op, parts: &[Abs]) -> Abs {
-    let exact = product(parts, &|vals| apply(op, vals));
+fn strict(op: Op, parts: &[Abs], budget: &mut Budget) -> Abs {
+    let exact = product(parts, budget, &|vals, b| apply_budgeted(op, vals, b));
     if exact != Abs::Any || parts.iter().all(|p| matches!(p, Abs::Set(_))) {
         return exact;
     }
@@ -667,30 +745,20 @@ pub fn possible_outcomes(
     }
     // Rules see option points only.
     let option_scores = scores.clone();
-    let env = Env {
-        pb,
-        answers: &abs_answers,
-        scores: &option_scores,
-        context,
-    };
+    let mut env = Env::new(pb, &abs_answers, &option_scores, context);
     for rule in &pb.rules {
-        match env.eval(&rule.cond).truth() {
+        match env.truth(&rule.cond) {
             Truth::True => add_points(&rule.points, n_dims, &mut scores, true),
             Truth::Unknown => add_points(&rule.points, n_dims, &mut scores, false),
             Truth::False => {}
         }
     }
-    let env = Env {
-        pb,
-        answers: &abs_answers,
-        scores: &scores,
-        context,
-    };
+    let mut env = Env::new(pb, &abs_answers, &scores, context);
     let last = pb.outcomes.len().saturating_sub(1);
     let mut possible = Vec::new();
     for (i, o) in pb.outcomes.iter().enumerate() {
         match &o.cond {
-            Some(c) => match env.eval(c).truth() {
+            Some(c) => match env.truth(c) {
                 Truth::True => {
                     possible.push(i);
                     break;
@@ -728,13 +796,8 @@ pub fn decided(pb: &Playbook, answers: &Answers, open: &[bool], context: &Value)
 pub fn truth_before_any_answer(pb: &Playbook, cond: &Node, context: &Value) -> Truth {
     let abs_answers = domains(pb);
     let scores = score_ranges_raw(pb, &abs_answers, context);
-    let env = Env {
-        pb,
-        answers: &abs_answers,
-        scores: &scores,
-        context,
-    };
-    env.eval(cond).truth()
+    let mut env = Env::new(pb, &abs_answers, &scores, context);
+    env.truth(cond)
 }
 
 fn score_ranges_raw(pb: &Playbook, abs_answers: &[Abs], context: &Value) -> Vec<(f64, f64)> {
@@ -744,14 +807,9 @@ fn score_ranges_raw(pb: &Playbook, abs_answers: &[Abs], context: &Value) -> Vec<
         point_range(pb, q, &mut scores);
     }
     let option_scores = scores.clone();
-    let env = Env {
-        pb,
-        answers: abs_answers,
-        scores: &option_scores,
-        context,
-    };
+    let mut env = Env::new(pb, abs_answers, &option_scores, context);
     for rule in &pb.rules {
-        match env.eval(&rule.cond).truth() {
+        match env.truth(&rule.cond) {
             Truth::True => add_points(&rule.points, n_dims, &mut scores, true),
             Truth::Unknown => add_points(&rule.points, n_dims, &mut scores, false),
             Truth::False => {}

@@ -19,7 +19,7 @@ use crate::logic::{eval, truthy};
 use crate::outcome;
 use crate::playbook::{Class, Kind, Playbook, Then};
 use crate::score::{self, Answers};
-use crate::value::Value;
+use crate::value::{deeper_than, Value, MAX_DEPTH};
 use alloc::rc::Rc;
 use answer::Patterns;
 
@@ -189,13 +189,35 @@ pub struct Session {
     patterns: Rc<dyn PatternsDebug>,
 }
 
+/// The context conditions see, the same in the page's session and in `verify`: the page's
+/// context as an object (`{}` when it is not one, or is nested too deeply to fit in a lead,
+/// which holds it one level down: no `Value` may be nested deeper than `MAX_DEPTH`), with
+/// the visitor's `locale` when the page gave none, and without `duration_ms`, which the lead
+/// adds at the end and no condition can have seen while the visitor answered.
+pub fn condition_context(context: &Value, locale: &str) -> Value {
+    let mut ctx = match context {
+        Value::Object(m) if !deeper_than(context, MAX_DEPTH - 1) => Value::Object(m.clone()),
+        _ => Value::Object(Vec::new()),
+    };
+    if let Value::Object(m) = &mut ctx {
+        m.retain(|(k, _)| k != "duration_ms");
+    }
+    if ctx.get("locale").is_none() {
+        ctx.set("locale", Value::str(locale));
+    }
+    ctx
+}
+
 /// `Patterns` that can be stored in a `Debug` struct.
 pub trait PatternsDebug: Patterns + core::fmt::Debug {}
 impl<T: Patterns + core::fmt::Debug> PatternsDebug for T {}
 
 impl Session {
-    /// A new session. Known answers that are not valid for their question are ignored.
-    pub fn new(pb: Playbook, start: Start, patterns: Rc<dyn PatternsDebug>) -> Session {
+    /// A new session. Known answers that are not valid for their question are ignored. The
+    /// context is read as `condition_context` says, so every lead a session produces
+    /// re-verifies.
+    pub fn new(pb: Playbook, mut start: Start, patterns: Rc<dyn PatternsDebug>) -> Session {
+        start.context = condition_context(&start.context, &start.locale);
         let mut s = Session {
             answers: Vec::new(),
             known: Vec::new(),
@@ -297,16 +319,25 @@ impl Session {
         !self.known[i] && !self.answered[i] && self.pb.questions[i].kind != Kind::Hidden
     }
 
-    fn data(&self) -> Value {
-        let scored = score::score(&self.pb, &self.answers, &self.start.context);
-        score::data(&self.pb, &self.answers, &scored.scores, &self.start.context)
-    }
-
-    fn applies(&self, i: usize, data: &Value) -> bool {
-        match &self.pb.questions[i].ask_if {
-            Some(c) => truthy(&eval(c, data)),
-            None => true,
+    /// Whether question `i`'s `ask_if` holds. It sees the answers to the questions before
+    /// `i` only, and the score they give (later questions read as unanswered): so a
+    /// question's being asked never depends on itself or on what comes after it, and
+    /// changing an answer can only drop answers further down. (Reading every answer let
+    /// two questions drop each other's answers for ever: q0, q1, q0, q1, ...)
+    fn applies(&self, i: usize) -> bool {
+        let Some(c) = &self.pb.questions[i].ask_if else {
+            return true;
+        };
+        let mut before = self.answers.clone();
+        for a in before.iter_mut().skip(i) {
+            *a = Value::Null;
         }
+        let ctx = &self.start.context;
+        let scored = score::score(&self.pb, &before, ctx);
+        truthy(&eval(
+            c,
+            &score::data(&self.pb, &before, &scored.scores, ctx),
+        ))
     }
 
     /// The next question to ask, or the outcome.
@@ -316,9 +347,8 @@ impl Session {
         } else {
             None
         };
-        let data = self.data();
         for i in 0..self.pb.questions.len() {
-            if !self.is_open(i) || !self.applies(i, &data) {
+            if !self.is_open(i) || !self.applies(i) {
                 continue;
             }
             match decided {
@@ -336,20 +366,12 @@ impl Session {
         })
     }
 
-    /// Drops answers of questions whose `ask_if` no longer holds, until stable.
+    /// Drops answers of questions whose `ask_if` no longer holds. One pass in question
+    /// order settles it: an `ask_if` reads only the answers before its question, which this
+    /// pass has already settled.
     fn drop_stale(&mut self) {
-        loop {
-            let data = self.data();
-            let mut stale = Vec::new();
-            for i in 0..self.pb.questions.len() {
-                if self.answered[i] && !self.applies(i, &data) {
-                    stale.push(i);
-                }
-            }
-            if stale.is_empty() {
-                return;
-            }
-            for i in stale {
+        for i in 0..self.pb.questions.len() {
+            if self.answered[i] && !self.applies(i) {
                 self.answered[i] = false;
                 self.answers[i] = Value::Null;
                 self.asked.retain(|&a| a != i);
@@ -508,13 +530,7 @@ impl Session {
         for &i in &self.asked {
             asked.push(self.pb.questions[i].id.clone());
         }
-        let mut context = match &self.start.context {
-            Value::Object(m) => Value::Object(m.clone()),
-            _ => Value::Object(Vec::new()),
-        };
-        if context.get("locale").is_none() {
-            context.set("locale", Value::str(&self.start.locale));
-        }
+        let mut context = self.start.context.clone();
         let duration = float::round((now_ms - self.started_ms.unwrap_or(now_ms)).max(0.0));
         context.set("duration_ms", Value::Number(duration));
         Lead {
@@ -588,7 +604,6 @@ impl Session {
     /// An estimate of the questions still to come after `i`: open questions after it whose
     /// `ask_if` holds now (none but contacts once the outcome is decided).
     fn remaining_after(&self, i: usize) -> usize {
-        let data = self.data();
         let decided = if self.pb.stop_when_decided {
             self.decided()
         } else {
@@ -600,7 +615,7 @@ impl Session {
                 None => true,
                 Some(o) => self.pb.questions[j].contact && self.pb.outcomes[o].submit,
             };
-            if still && self.is_open(j) && self.applies(j, &data) {
+            if still && self.is_open(j) && self.applies(j) {
                 n += 1;
             }
         }

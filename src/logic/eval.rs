@@ -19,9 +19,12 @@
 //!
 //! Recursion follows the rule, whose nesting `compile` bounds (`MAX_DEPTH`); `var` walks
 //! data with a loop. Only `String()` and equality (`ops`) recurse into data, as deep as the
-//! data itself is nested (a `Value`'s own drop does too). Evaluation never panics.
+//! data itself is nested (a `Value`'s own drop does too), and no result is nested deeper
+//! than `MAX_NESTING`. Every evaluation runs against a `Budget` (see `budget`): a rule that
+//! runs away exhausts it instead of the memory or the stack. Evaluation never panics.
 
-use super::ops::{apply, to_number, to_text};
+use super::budget::{Budget, Exhausted};
+use super::ops::{apply_budgeted, to_number, to_text};
 use super::{Node, Op};
 use crate::prelude::*;
 use crate::value::Value;
@@ -40,34 +43,62 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
-/// Evaluates a compiled condition against `data`. A literal is itself; an array is its
-/// elements evaluated; an operator is evaluated as json-logic-js does (see the module
-/// documentation). Total: any node and any data give a value.
+/// Evaluates a compiled condition against `data` with a fresh budget of `EVAL_BUDGET`
+/// units: `null` when it runs out. Total: any node and any data give a value, in bounded
+/// time and memory.
 pub fn eval(node: &Node, data: &Value) -> Value {
-    match node {
-        Node::Lit(v) => v.clone(),
-        Node::Array(items) => Value::Array(eval_all(items, data)),
-        Node::Op(op, args) => eval_op(*op, args, data),
+    eval_in(node, data, &mut Budget::default())
+}
+
+/// Evaluates a compiled condition against `data`, spending `budget`: `Exhausted` when it
+/// runs out (or a result would be nested deeper than `MAX_NESTING`).
+pub fn eval_budgeted(node: &Node, data: &Value, budget: &mut Budget) -> Result<Value, Exhausted> {
+    let v = eval_in(node, data, budget);
+    if budget.exhausted() {
+        Err(Exhausted)
+    } else {
+        Ok(v)
     }
 }
 
-fn eval_all(nodes: &[Node], data: &Value) -> Vec<Value> {
+/// Evaluates `node`: a literal is itself; an array is its elements evaluated; an operator
+/// is evaluated as json-logic-js does (see the module documentation). Every result is
+/// weighed (`Budget::weigh`) before anything uses it, and is `null` when the budget does
+/// not hold it; once the budget ran out, every node is `null` at once.
+pub(crate) fn eval_in(node: &Node, data: &Value, b: &mut Budget) -> Value {
+    if b.exhausted() {
+        return Value::Null;
+    }
+    let v = match node {
+        Node::Lit(v) => v.clone(),
+        Node::Array(items) => Value::Array(eval_all(items, data, b)),
+        Node::Op(op, args) => eval_op(*op, args, data, b),
+    };
+    if b.weigh(&v) {
+        v
+    } else {
+        Value::Null
+    }
+}
+
+fn eval_all(nodes: &[Node], data: &Value, b: &mut Budget) -> Vec<Value> {
     let mut out = Vec::with_capacity(nodes.len());
     for n in nodes {
-        out.push(eval(n, data));
+        out.push(eval_in(n, data, b));
     }
     out
 }
 
-/// `{"var": [name, default]}` on evaluated arguments. No name, `null`, `""` or `[]` is the
-/// whole data; otherwise `String(name)` split at `.` walks object keys and array indices.
-/// A step that finds nothing gives `default` (or `null`); a value found, even `null`, is
-/// returned as it is.
-fn var(name: Option<&Value>, default: Option<&Value>, data: &Value) -> Value {
+/// `{"var": [name, default]}` on evaluated arguments: the value found in `data`, `None`
+/// when the default applies. No name, `null`, `""` or `[]` is the whole data; otherwise
+/// `String(name)` split at `.` walks object keys and array indices. A step that finds
+/// nothing gives `None`; a value found, even `null`, is returned as it is. Each step
+/// charges `b` for the keys it looks through (`None` when that runs out).
+fn var<'a>(name: Option<&Value>, data: &'a Value, b: &mut Budget) -> Option<&'a Value> {
     let path = match name {
-        None | Some(Value::Null) => return data.clone(),
-        Some(Value::String(s)) if s.is_empty() => return data.clone(),
-        Some(Value::Array(a)) if a.is_empty() => return data.clone(),
+        None | Some(Value::Null) => return Some(data),
+        Some(Value::String(s)) if s.is_empty() => return Some(data),
+        Some(Value::Array(a)) if a.is_empty() => return Some(data),
         Some(other) => to_text(other),
     };
     let mut cur = data;
@@ -75,17 +106,13 @@ fn var(name: Option<&Value>, default: Option<&Value>, data: &Value) -> Value {
     while let Some(at) = rest {
         let (seg, more) = crate::value::split_at_byte(at, b'.');
         rest = more;
-        let next = match cur {
-            Value::Object(_) => cur.get(seg),
+        cur = match cur {
+            Value::Object(m) if b.charge(1 + m.len() / 16) => cur.get(seg),
             Value::Array(items) => array_index(seg).and_then(|i| items.get(i)),
             _ => None,
-        };
-        match next {
-            Some(v) => cur = v,
-            None => return default.cloned().unwrap_or(Value::Null),
-        }
+        }?;
     }
-    cur.clone()
+    Some(cur)
 }
 
 /// An array index as JavaScript property names spell it: `0` or digits without a leading
@@ -103,16 +130,16 @@ fn array_index(seg: &str) -> Option<usize> {
 
 /// The keys whose value in `data` is `null`, absent or `""`. A key that is itself an array
 /// is read as `[name, default]`, as json-logic-js's `{"var": key}` would.
-fn missing(keys: &[Value], data: &Value) -> Vec<Value> {
+fn missing(keys: &[Value], data: &Value, b: &mut Budget) -> Vec<Value> {
     let mut out = Vec::new();
     for key in keys {
         let found = match key {
-            Value::Array(a) if !a.is_empty() => var(a.first(), a.get(1), data),
-            other => var(Some(other), None, data),
+            Value::Array(a) if !a.is_empty() => var(a.first(), data, b).or(a.get(1)),
+            other => var(Some(other), data, b),
         };
         let absent = match found {
-            Value::Null => true,
-            Value::String(s) => s.is_empty(),
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.is_empty(),
             _ => false,
         };
         if absent {
@@ -131,25 +158,26 @@ fn key_list(mut args: Vec<Value>) -> Vec<Value> {
     }
 }
 
-fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
+fn eval_op(op: Op, args: &[Node], data: &Value, b: &mut Budget) -> Value {
     match op {
         // `var`, `missing` and `missing_some` evaluate all their arguments (json-logic-js
         // treats them as ordinary operations); they are "lazy" only in that they read data.
         Op::Var => {
-            let vals = eval_all(args, data);
-            var(vals.first(), vals.get(1), data)
+            let vals = eval_all(args, data, b);
+            let found = var(vals.first(), data, b).or(vals.get(1));
+            found.cloned().unwrap_or(Value::Null)
         }
         Op::Missing => {
             // Either keys as arguments, or one array of keys (e.g. from `merge`), in which
             // case further arguments are ignored.
-            Value::Array(missing(&key_list(eval_all(args, data)), data))
+            Value::Array(missing(&key_list(eval_all(args, data, b)), data, b))
         }
         Op::MissingSome => {
             // `[need, keys]`: `[]` when at least `need` of the keys are present, else the
             // missing ones. The keys are read as `missing` reads its arguments, and counted
             // as json-logic-js counts them (`options.length`): keys that are not an array are
             // one key, counted by the string's length, or never enough when not a string.
-            let mut vals = eval_all(args, data);
+            let mut vals = eval_all(args, data, b);
             let need = vals.first().map_or(f64::NAN, to_number);
             let (keys, count) = match vals.get_mut(1) {
                 Some(Value::Array(a)) => {
@@ -163,7 +191,7 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
                 Some(other) => (vec![core::mem::take(other)], f64::NAN),
                 None => (Vec::new(), f64::NAN),
             };
-            let absent = missing(&keys, data);
+            let absent = missing(&keys, data, b);
             if count - absent.len() as f64 >= need {
                 Value::Array(Vec::new())
             } else {
@@ -176,13 +204,13 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             let mut pairs = args.chunks_exact(2);
             for pair in pairs.by_ref() {
                 if let [cond, then] = pair {
-                    if truthy(&eval(cond, data)) {
-                        return eval(then, data);
+                    if truthy(&eval_in(cond, data, b)) {
+                        return eval_in(then, data, b);
                     }
                 }
             }
             match pairs.remainder() {
-                [otherwise] => eval(otherwise, data),
+                [otherwise] => eval_in(otherwise, data, b),
                 _ => Value::Null,
             }
         }
@@ -192,7 +220,7 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             let decides = op == Op::Or;
             let mut last = Value::Null;
             for n in args {
-                last = eval(n, data);
+                last = eval_in(n, data, b);
                 if truthy(&last) == decides {
                     break;
                 }
@@ -200,22 +228,29 @@ fn eval_op(op: Op, args: &[Node], data: &Value) -> Value {
             last
         }
         Op::Map | Op::Filter | Op::Reduce | Op::All | Op::None | Op::Some => {
-            let arr = args.first().map_or(Value::Null, |n| eval(n, data));
+            let arr = args.first().map_or(Value::Null, |n| eval_in(n, data, b));
             // Only reduce reads a third argument (its initial accumulator).
             let initial = match args.get(2) {
-                Some(n) if op == Op::Reduce => eval(n, data),
+                Some(n) if op == Op::Reduce => eval_in(n, data, b),
                 _ => Value::Null,
             };
-            iterate(op, arr, args.get(1), initial)
+            iterate(op, arr, args.get(1), initial, b)
         }
-        strict => apply(strict, &eval_all(args, data)),
+        strict => apply_budgeted(strict, &eval_all(args, data, b), b),
     }
 }
 
 /// An iteration (`map`, `filter`, `reduce`, `all`, `none`, `some`) over the evaluated array
-/// `arr` with `body` (`reduce`: from `initial`). Something that is not an array iterates over
-/// nothing. Also used by `flow::decide` on arrays it knows concretely.
-pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -> Value {
+/// `arr` with `body` (`reduce`: from `initial`), spending `b` (and stopping once it ran
+/// out). Something that is not an array iterates over nothing. Also used by
+/// `flow::decide` on arrays it knows concretely.
+pub(crate) fn iterate(
+    op: Op,
+    arr: Value,
+    body: Option<&Node>,
+    initial: Value,
+    b: &mut Budget,
+) -> Value {
     let items = match arr {
         Value::Array(items) => items,
         // `reduce` of something that is not an array is its initial value.
@@ -227,7 +262,7 @@ pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -
             // No body: every element maps to null (json-logic-js maps to undefined).
             let mut out = Vec::with_capacity(items.len());
             for x in &items {
-                out.push(body.map_or(Value::Null, |b| eval(b, x)));
+                out.push(body.map_or(Value::Null, |f| eval_in(f, x, b)));
             }
             Value::Array(out)
         }
@@ -235,10 +270,14 @@ pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -
             // `[array, body, initial]`; initial defaults to null.
             let mut acc = initial;
             for cur in items {
+                if b.exhausted() {
+                    return Value::Null;
+                }
                 acc = match body {
-                    Some(b) => eval(
-                        b,
+                    Some(f) => eval_in(
+                        f,
                         &Value::object(vec![("current", cur), ("accumulator", acc)]),
+                        b,
                     ),
                     None => Value::Null,
                 };
@@ -251,7 +290,7 @@ pub(crate) fn iterate(op: Op, arr: Value, body: Option<&Node>, initial: Value) -
             let n = items.len();
             let mut kept = Vec::new();
             for x in items {
-                let holds = body.is_some_and(|b| truthy(&eval(b, &x)));
+                let holds = body.is_some_and(|f| truthy(&eval_in(f, &x, b)));
                 if op == Op::Filter {
                     if holds {
                         kept.push(x);

@@ -3,7 +3,8 @@
 //! Semantics follow the official test suite (`shared/jsonlogic/tests.json`). Operator
 //! strings are resolved to `Op` at compile time, so evaluation is a `match` and is total:
 //! unknown operators and nesting past `MAX_DEPTH` are compile problems, and evaluation
-//! never panics on any data.
+//! never panics on any data. Every evaluation spends a `Budget` (`budget.rs`), so it also
+//! ends in bounded time and memory: a rule that runs away evaluates to `null`.
 //!
 //! Adding an operator:
 //! 1. add a variant to `Op` and its name to `Op::from_name`/`Op::name`;
@@ -16,11 +17,14 @@
 //! No web-sys, no I/O.
 
 use crate::prelude::*;
+mod budget;
 mod eval;
 mod ops;
 
-pub(crate) use eval::iterate;
-pub use eval::{eval, truthy};
+pub use budget::{Budget, Exhausted, EVAL_BUDGET, MAX_NESTING, PLAYBOOK_BUDGET};
+pub use eval::{eval, eval_budgeted, truthy};
+pub(crate) use eval::{eval_in, iterate};
+pub(crate) use ops::apply_budgeted;
 pub use ops::{apply, loose_eq, strict_eq, to_number, to_text};
 
 use crate::error::{msg, Path, Problem};

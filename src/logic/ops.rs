@@ -20,6 +20,7 @@
 //!
 //! Total: every function returns a value for any input and never panics.
 
+use super::budget::Budget;
 use super::eval::truthy;
 use super::Op;
 use crate::float;
@@ -432,6 +433,13 @@ fn substr(s: &str, start: f64, len: Option<f64>) -> String {
 ///   json-logic-js).
 /// - `log`: its first argument (nothing is printed).
 pub fn apply(op: Op, args: &[Value]) -> Value {
+    apply_budgeted(op, args, &mut Budget::default())
+}
+
+/// `apply`, charging `budget` for the one strict operation whose work is not linear in the
+/// weight of its arguments (charged when they were produced): `in` on a string, a
+/// byte-by-byte search (`null` when that runs out).
+pub(crate) fn apply_budgeted(op: Op, args: &[Value], budget: &mut Budget) -> Value {
     let a = args.first();
     let b = args.get(1);
     match op {
@@ -493,7 +501,11 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
         }
         Op::In => Value::Bool(match b {
             Some(Value::String(hay)) if !hay.is_empty() => {
-                crate::value::contains_str(hay, &text_of(a))
+                let needle = text_of(a);
+                if !budget.charge_search(hay.len(), needle.len()) {
+                    return Value::Null;
+                }
+                crate::value::contains_str(hay, &needle)
             }
             Some(Value::Array(items)) => a.is_some_and(|x| items.iter().any(|y| strict_eq(y, x))),
             _ => false,

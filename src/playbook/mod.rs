@@ -11,6 +11,7 @@ mod parse;
 pub mod text;
 
 pub use lint::lint;
+pub use parse::MAX_DIMENSIONS;
 pub use text::Text;
 
 use crate::error::Problems;

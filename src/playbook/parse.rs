@@ -15,6 +15,15 @@ use crate::logic::{self, Node};
 use crate::prelude::*;
 use crate::value::{Map, Value};
 
+/// Most score dimensions a playbook may have (fit, intent, budget... real playbooks have a
+/// handful; each is a column of the lead's score and of every report).
+pub const MAX_DIMENSIONS: usize = 32;
+
+/// Largest points (either sign) one option or rule may give: scores then stay finite and
+/// exact whatever the playbook's size (points near `f64::MAX` added up to an infinite
+/// score, which a lead's JSON cannot carry).
+pub const MAX_POINTS: f64 = 1_000_000.0;
+
 const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, $schema, description";
 const QUESTION_FIELDS: &str =
     "id, type, label, help, placeholder, required, options, ask_if, contact, validate, prefill";
@@ -291,7 +300,11 @@ impl Reader {
     #[inline(never)]
     fn points(&mut self, v: &Value) -> Points {
         match v {
-            Value::Number(n) if n.is_finite() => vec![(None, *n)],
+            Value::Number(n) if n.abs() <= MAX_POINTS => vec![(None, *n)],
+            Value::Number(_) => {
+                self.fail(msg::POINTS_RANGE);
+                Vec::new()
+            }
             Value::Object(m) => {
                 let mut out = Vec::new();
                 for (dim, p) in m {
@@ -300,10 +313,11 @@ impl Reader {
                         continue;
                     }
                     match p {
-                        Value::Number(n) if n.is_finite() => {
-                            let i = self.dimension(dim);
-                            out.push((Some(i), *n));
-                        }
+                        Value::Number(n) if n.abs() <= MAX_POINTS => match self.dimension(dim) {
+                            Some(i) => out.push((Some(i), *n)),
+                            None => self.fail_with_at(dim, msg::TOO_MANY_DIMENSIONS, dim),
+                        },
+                        Value::Number(_) => self.fail_at(dim, msg::POINTS_RANGE),
                         other => self.fail_with_at(dim, msg::POINTS_TYPE, other.kind()),
                     }
                 }
@@ -335,13 +349,16 @@ impl Reader {
         }
     }
 
+    /// The index of score dimension `name`, added when new; `None` past
+    /// `MAX_DIMENSIONS` (which also keeps this lookup short).
     #[inline(never)]
-    fn dimension(&mut self, name: &str) -> usize {
+    fn dimension(&mut self, name: &str) -> Option<usize> {
         match self.dimensions.iter().position(|d| d == name) {
-            Some(i) => i,
+            Some(i) => Some(i),
+            None if self.dimensions.len() >= MAX_DIMENSIONS => None,
             None => {
                 self.dimensions.push(name.to_owned());
-                self.dimensions.len() - 1
+                Some(self.dimensions.len() - 1)
             }
         }
     }
@@ -550,11 +567,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         },
     );
     // duplicate question ids
-    for (n, (q, qi)) in questions.iter().zip(&qidx).enumerate() {
-        if questions[..n].iter().any(|p| p.id == q.id) {
-            r.fail_item("questions", *qi, "id", msg::DUPLICATE_ID, Some(&q.id));
-        }
-    }
+    let keys = questions.iter().map(|q| id_key(&q.id)).collect();
+    report_repeats(&mut r, "questions", keys, &qidx, "id", msg::DUPLICATE_ID);
 
     // rules
     let mut rules = Vec::new();
@@ -590,11 +604,8 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             }
         },
     );
-    for (n, (o, oi)) in outcomes.iter().zip(&oidx).enumerate() {
-        if outcomes[..n].iter().any(|p| p.id == o.id) {
-            r.fail_item("outcomes", *oi, "id", msg::DUPLICATE_ID, Some(&o.id));
-        }
-    }
+    let keys = outcomes.iter().map(|o| id_key(&o.id)).collect();
+    report_repeats(&mut r, "outcomes", keys, &oidx, "id", msg::DUPLICATE_ID);
     let has_disqualified = outcomes.iter().any(|o| o.class == Class::Disqualified);
     if !has_disqualified {
         for (q, qi) in questions.iter().zip(&qidx) {
@@ -669,10 +680,137 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         texts,
         dimensions: r.dimensions,
     };
+    #[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+    if !r.problems.has_errors() {
+        over_budget(&pb, &conds, &mut r.problems);
+    }
     if r.problems.has_errors() {
         return Err(r.problems);
     }
     Ok(pb)
+}
+
+/// Most answers `over_budget` tries besides the worst-case one.
+#[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+const MAX_PROBES: usize = 256;
+
+/// Longest text answer a probe of `over_budget` gives (characters).
+#[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+const PROBE_TEXT: usize = 10_000;
+
+/// Refuses every condition that exhausts its evaluation budget (`logic::Budget`) on
+/// worst-case answers, and the condition at which the conditions together pass
+/// `logic::PLAYBOOK_BUDGET`: a rule that runs away is a problem of the playbook for
+/// `check`, the collector (`serve` loads playbooks with `Playbook::from_value`) and the
+/// playground, not a `null` at run time. *Decision*: the page's dist build leaves these
+/// probes out (about 1 KB of its download): the page is protected by the budget itself (a
+/// runaway condition is `null` there, as in the collector's re-verification), and a
+/// playbook `check` and the collector refuse does not collect leads anyway.
+/// The probes (`probe_answer`): every multi question answered with all its options, every
+/// text as long as it may be (up to `PROBE_TEXT` characters of 4 bytes), numbers at their
+/// `max`, consent given, the scores these answers give; then each other option of each
+/// choice question a condition names, and each such number at its `min`, one question at a
+/// time (at most `MAX_PROBES`). A condition's
+/// cost is its costliest probe. Each probe of a condition costs at most one budget, so
+/// loading stays bounded too. A heuristic: a rule that runs away only for some other
+/// combination of answers is not refused, and evaluates to `null` for it (the same in the
+/// page and in the collector).
+#[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+#[inline(never)]
+fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
+    let answers: Vec<Value> = pb
+        .questions
+        .iter()
+        .map(|q| probe_answer(q, 0).unwrap_or_default())
+        .collect();
+    let ctx = Value::Object(Vec::new());
+    let scored = crate::score::score(pb, &answers, &ctx);
+    let mut data = crate::score::data(pb, &answers, &scored.scores, &ctx);
+    // Per condition: its costliest probe so far, `None` once refused.
+    let mut spent: Vec<Option<u32>> = vec![Some(0); conds.len()];
+    let mut probe = |data: &Value| {
+        for (c, cost) in conds.iter().zip(spent.iter_mut()) {
+            if let Some(most) = *cost {
+                let mut b = logic::Budget::default();
+                *cost = match logic::eval_budgeted(&c.node, data, &mut b) {
+                    Ok(_) => Some(most.max(logic::EVAL_BUDGET - b.left())),
+                    Err(_) => {
+                        problems.push(
+                            Problem::new(c.path.clone(), msg::OVER_BUDGET).with(
+                                "on worst-case answers: too much work, or too large or too deep a value",
+                            ),
+                        );
+                        None
+                    }
+                };
+            }
+        }
+    };
+    probe(&data);
+    // Only answers a condition names can change what it computes beyond numbers (a score
+    // moves, but stays a number): those questions are varied, at most `MAX_PROBES` times in
+    // all, so loading stays linear in the playbook's size (varying every question of a
+    // 2 MB playbook cost 0.8 s).
+    let mut named: Vec<String> = Vec::new();
+    for c in conds {
+        logic::free_vars(&c.node, &mut |name| {
+            if let Some(name) = name {
+                named.push(crate::value::split_at_byte(name, b'.').0.to_owned());
+            }
+        });
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut left = MAX_PROBES;
+    for (q, base) in pb.questions.iter().zip(answers) {
+        if named.binary_search(&q.id).is_err() {
+            continue;
+        }
+        let mut i = 1;
+        while let Some(v) = probe_answer(q, i) {
+            if left == 0 {
+                break;
+            }
+            left -= 1;
+            data.set(&q.id, v);
+            probe(&data);
+            i += 1;
+        }
+        data.set(&q.id, base);
+    }
+    let mut total: u32 = 0;
+    for (c, cost) in conds.iter().zip(&spent) {
+        total = total.saturating_add(cost.unwrap_or(0));
+        if total > logic::PLAYBOOK_BUDGET {
+            problems.push(
+                Problem::new(c.path.clone(), msg::OVER_PLAYBOOK_BUDGET)
+                    .with("the conditions up to this one, on worst-case answers"),
+            );
+            return;
+        }
+    }
+}
+
+/// The `i`th answer `over_budget` probes question `q` with (the first is the base one);
+/// `None` past the last.
+#[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+fn probe_answer(q: &Question, i: usize) -> Option<Value> {
+    Some(match (q.kind, i) {
+        (Kind::Choice, _) => q.options.get(i)?.value.clone(),
+        (Kind::Multi, 0) => Value::Array(q.options.iter().map(|o| o.value.clone()).collect()),
+        (Kind::Number, 0) => Value::Number(q.validate.max.unwrap_or(1e9)),
+        (Kind::Number, 1) => Value::Number(q.validate.min.unwrap_or(-1e9)),
+        (Kind::Consent, 0) => Value::Bool(true),
+        (k, 0) if k.is_textual() => {
+            let default = if k == Kind::Text { 5000 } else { 320 };
+            let mut s = String::new();
+            for _ in 0..q.validate.max_length.unwrap_or(default).min(PROBE_TEXT) {
+                s.push('\u{10000}');
+            }
+            Value::String(s)
+        }
+        _ => return None,
+    })
 }
 
 #[inline(never)]
@@ -747,12 +885,16 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
             if items.is_empty() {
                 r.fail(msg::OPTIONS_REQUIRED);
             }
-            r.each(items, &mut |r, _, _, item| {
-                if let Some(c) = choice(r, item, &options) {
+            let mut at = Vec::new();
+            r.each(items, &mut |r, i, _, item| {
+                if let Some(c) = choice(r, item) {
                     options.push(c);
+                    at.push(i);
                 }
             });
             r.leave();
+            let keys = options.iter().map(|o| scalar_key(&o.value)).collect();
+            report_repeats(r, "options", keys, &at, "value", msg::DUPLICATE_VALUE);
         }
         (Some(Value::Array(_)), Some(_)) => r.fail_at("options", msg::OPTIONS_NOT_ALLOWED),
         (Some(other), Some(k)) if k.has_options() => {
@@ -793,7 +935,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
                 }
             }
             if let Some(p) = &validate.pattern {
-                if !crate::flow::answer::pattern_is_supported(p) {
+                if !crate::pattern::is_supported(p) {
                     r.fail_with_at("pattern", msg::BAD_PATTERN, p);
                 }
             }
@@ -839,9 +981,93 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
     ok.then_some(q)
 }
 
-/// The option being read, after the `earlier` ones of its question.
+/// The positions of the keys equal to an earlier key, in order. By sorting, O(n log n): a
+/// playbook of thousands of questions or options is checked in milliseconds (comparing
+/// each with every earlier one took seconds for a 1 MB playbook).
+fn repeats(keys: &[(u8, &str, u64)]) -> Vec<usize> {
+    let mut order: Vec<((u8, &str, u64), usize)> = keys.iter().copied().zip(0..).collect();
+    // By key, then by position: each run of equal keys starts with the first one.
+    heap_sort(&mut order);
+    let mut out: Vec<usize> = order
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] if a.0 == b.0 => Some(b.1),
+            _ => None,
+        })
+        .collect();
+    heap_sort(&mut out);
+    out
+}
+
+/// Sorts `v` in place, O(n log n) in every case, in a few hundred bytes of wasm. *Decision*:
+/// not `slice::sort_unstable`, whose pattern-defeating quicksort added about 3 KB gzip to the
+/// page for this one use (measured with the dist build's function sizes).
+fn heap_sort<T: Ord>(v: &mut [T]) {
+    let n = v.len();
+    for start in (0..n / 2).rev() {
+        sift_down(v, start, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
+/// Moves `v[root]` down the max-heap `v[..end]` to its place.
+fn sift_down<T: Ord>(v: &mut [T], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && v.get(child) < v.get(child + 1) {
+            child += 1;
+        }
+        if v.get(root) >= v.get(child) {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    }
+}
+
+/// Reports `m` at field `key` of each item of the array at field `list` whose key repeats an
+/// earlier item's (`at`: each key's index in that array), with the repeated text.
 #[inline(never)]
-fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
+fn report_repeats(
+    r: &mut Reader,
+    list: &str,
+    keys: Vec<(u8, &str, u64)>,
+    at: &[usize],
+    key: &str,
+    m: Msg,
+) {
+    for n in repeats(&keys) {
+        let text = keys.get(n).map_or("", |k| k.1);
+        let detail = (!text.is_empty()).then_some(text);
+        r.fail_item(list, at.get(n).copied().unwrap_or(0), key, m, detail);
+    }
+}
+
+/// An id as a key for `repeats`.
+fn id_key(id: &str) -> (u8, &str, u64) {
+    (0, id, 0)
+}
+
+/// An option value (a string, number or boolean) as a key for `repeats`: equal keys for
+/// equal values (`0` and `-0` are one value, as `==` says).
+fn scalar_key(v: &Value) -> (u8, &str, u64) {
+    match v {
+        Value::String(s) => (0, s, 0),
+        Value::Number(n) => (1, "", (n + 0.0).to_bits()),
+        Value::Bool(b) => (2, "", u64::from(*b)),
+        _ => (3, "", 0),
+    }
+}
+
+/// The option being read (two options with one value are found by the question).
+#[inline(never)]
+fn choice(r: &mut Reader, item: &Value) -> Option<Choice> {
     let om = r.object(item, OPTION_FIELDS)?;
     let value = match get(om, "value") {
         Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v.clone(),
@@ -854,9 +1080,6 @@ fn choice(r: &mut Reader, item: &Value, earlier: &[Choice]) -> Option<Choice> {
             return None;
         }
     };
-    if earlier.iter().any(|o| o.value == value) {
-        r.fail_at("value", msg::DUPLICATE_VALUE);
-    }
     let label = if get(om, "label").is_some() {
         r.opt_text(om, "label").unwrap_or_default()
     } else {
@@ -1075,6 +1298,26 @@ pub(crate) fn hubspot_endpoint(portal: &str, form: &str) -> String {
 
 /// Where HubSpot's unauthenticated Forms v3 submissions go (portal id and form GUID follow).
 pub const HUBSPOT_SUBMIT: &str = "https://api.hsforms.com/submissions/v3/integration/submit/";
+
+#[cfg(test)]
+mod sort_tests {
+    #[test]
+    fn heap_sort_sorts() {
+        let mut seed = 7u64;
+        for n in [0usize, 1, 2, 3, 10, 100, 1000] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    seed >> 54
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort();
+            super::heap_sort(&mut v);
+            assert_eq!(v, want);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,16 +8,16 @@
 //! wasm stack (which, with `panic = "abort"`, would kill every widget on the page).
 
 use super::dom::{reflect_get, reflect_set};
-use super::names::MAX_DEPTH;
 use crate::prelude::*;
 use crate::value::Value;
+use crate::value::MAX_DEPTH;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a JS value could not become a `Value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvertError {
-    /// nested deeper than `MAX_DEPTH` (or cyclic)
+    /// nested deeper than `value::MAX_DEPTH` (or cyclic)
     TooDeep,
 }
 
@@ -28,8 +28,11 @@ pub fn from_js(v: &JsValue) -> Result<Value, ConvertError> {
     from_js_at(v, 0)
 }
 
+/// `v`, found inside `depth` arrays and objects: an array or object there is refused when
+/// it would be nested deeper than `MAX_DEPTH` (the limit of every `Value` that enters).
 fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
-    if depth > MAX_DEPTH {
+    let container = v.is_object() && !v.is_function();
+    if container && depth >= MAX_DEPTH {
         return Err(ConvertError::TooDeep);
     }
     if let Some(b) = v.as_bool() {
@@ -53,7 +56,7 @@ fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
         }
         return Ok(Value::Array(out));
     }
-    if v.is_object() && !v.is_function() {
+    if container {
         let o: &Object = v.unchecked_ref();
         let keys = Object::keys(o);
         let mut out = Vec::with_capacity(keys.length() as usize);

@@ -310,6 +310,3 @@ pub const DIR_LTR: &str = "ltr";
 pub const DEFAULT_MIN_FILL_MS: f64 = 1500.0;
 /// Delay before a redirect outcome navigates, so the visitor can read the message.
 pub const REDIRECT_DELAY_MS: i32 = 2500;
-/// Deepest JSON the shell accepts from JavaScript (playbooks are a few levels deep; the
-/// core limits conditions to 64).
-pub const MAX_DEPTH: usize = 200;

@@ -452,7 +452,7 @@ fn start(s: &Shared, loaded: Result<Value, LoadError>) {
                     join(&["HTTP ", &number_text(f64::from(n))]),
                 ),
                 LoadError::NotJson => (ERR_PLAYBOOK_INVALID, String::from("not valid JSON")),
-                LoadError::TooDeep => (ERR_PLAYBOOK_INVALID, String::from("nested too deeply")),
+                LoadError::TooDeep => (ERR_PLAYBOOK_INVALID, String::from(crate::value::TOO_DEEP)),
             };
             return fail(s, code, &reason, &[]);
         }

@@ -107,7 +107,9 @@ mod native {
     pub struct RegexPatterns;
 
     impl Patterns for RegexPatterns {
+        /// The pattern as the page's `RegExp` reads it (`pattern::for_regex_lite`).
         fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
+            let pattern = lead_qualifier::pattern::for_regex_lite(pattern)?;
             let anchored = format!("^(?:{pattern})$");
             regex_lite::Regex::new(&anchored)
                 .ok()

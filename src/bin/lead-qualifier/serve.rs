@@ -17,7 +17,27 @@
 //!
 //! Playbooks are loaded once at start from `--playbooks` (an invalid file is reported and
 //! skipped). Storage is `store` (SQLite, WAL, group commit); the `form` body is read back by
-//! `form`. Graceful shutdown on SIGINT and SIGTERM: queued leads are committed first.
+//! `form`. Graceful shutdown on SIGINT and SIGTERM: the listening socket is closed, open
+//! connections get `GRACE` (10 s) to finish their request, then queued leads are committed.
+//!
+//! Slow or idle clients cannot hold the server's sockets: every phase of a request has a
+//! deadline, and the number of open connections is capped (`Limits`).
+//!
+//! - Headers: a connection must send a complete request head within 10 s of being ready to
+//!   read one, or it is closed (no answer). Hyper's `header_read_timeout` (≥ 1.4) starts its
+//!   timer whenever the connection waits for a request head: after the accept, and again
+//!   after each response on a kept-alive connection, so it is the idle keep-alive timeout
+//!   too: a kept-alive connection with no new request for 10 s is closed.
+//! - Body: 30 s to send a lead body, else 408 `body_timeout`.
+//! - Handler: 30 s for the server's own work once the request is read (the database, the
+//!   file system), else 503 `handler_timeout` with `Retry-After`.
+//! - Connections: at most 1024 open at once. Beyond that, new connections are not accepted
+//!   and wait in the kernel's listen queue (refused when it is full) until one closes.
+//!
+//! Each can be changed by an environment variable read at start, for tests and unusual
+//! deployments (a whole number above 0; an invalid value stops `serve` with exit code 2):
+//! `LQ_HEADER_TIMEOUT_MS`, `LQ_BODY_TIMEOUT_MS`, `LQ_HANDLER_TIMEOUT_MS` (milliseconds, at
+//! most a day) and `LQ_MAX_CONNECTIONS` (at most 1,000,000).
 
 /// `eprintln!` that cannot panic: a closed stderr must not take down a request or the
 /// store's writer thread.
@@ -41,11 +61,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use http_body_util::BodyExt;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use lead_qualifier::lead::{self, Lead};
 use lead_qualifier::playbook::Playbook;
 use lead_qualifier::Value;
 use std::collections::HashMap;
-use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -59,8 +81,6 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// An oversize body is read (and dropped) up to this size before the 413 goes out, so
 /// the client, still sending, gets the answer instead of a reset connection.
 const DRAIN_LIMIT: usize = 1024 * 1024;
-/// Longest time a client may take to send its body.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// After a shutdown signal, how long open connections may take to finish.
 const GRACE: Duration = Duration::from_secs(10);
 /// Longest lead id accepted (a UUID is 36 characters).
@@ -71,6 +91,70 @@ const PAGE_MAX: i64 = 500;
 
 /// The Content-Security-Policy of every HTML page (SPEC section 3).
 pub const CSP: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'";
+
+/// Deadlines of a request's phases and the cap on open connections (module doc). The
+/// defaults are production's; `LQ_*` environment variables change them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Limits {
+    /// a complete request head, from the accept or the previous response (idle keep-alive)
+    header: Duration,
+    /// a lead body
+    body: Duration,
+    /// the handler's work once the request is read
+    handler: Duration,
+    /// connections open at once
+    connections: usize,
+}
+
+impl Limits {
+    const DEFAULT: Limits = Limits {
+        header: Duration::from_secs(10),
+        body: Duration::from_secs(30),
+        handler: Duration::from_secs(30),
+        connections: 1024,
+    };
+    /// Longest timeout accepted (hyper adds it to `Instant::now()`, which must not overflow).
+    const MAX_TIMEOUT_MS: u64 = 86_400_000;
+    const MAX_CONNECTIONS: u64 = 1_000_000;
+
+    /// The defaults, with the `LQ_*` variables of `var` (the environment in `serve`) applied.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
+        let number = |name: &str, max: u64| -> Result<Option<u64>, String> {
+            let Some(text) = var(name) else {
+                return Ok(None);
+            };
+            match text.trim().parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(format!(
+                    "{name}={}: must be a whole number from 1 to {max}",
+                    clip(&text)
+                )),
+            }
+        };
+        let ms = |name: &str, default: Duration| -> Result<Duration, String> {
+            Ok(number(name, Self::MAX_TIMEOUT_MS)?.map_or(default, Duration::from_millis))
+        };
+        let d = Self::DEFAULT;
+        Ok(Limits {
+            header: ms("LQ_HEADER_TIMEOUT_MS", d.header)?,
+            body: ms("LQ_BODY_TIMEOUT_MS", d.body)?,
+            handler: ms("LQ_HANDLER_TIMEOUT_MS", d.handler)?,
+            connections: match number("LQ_MAX_CONNECTIONS", Self::MAX_CONNECTIONS)? {
+                Some(n) => usize::try_from(n).map_err(|e| format!("LQ_MAX_CONNECTIONS: {e}"))?,
+                None => d.connections,
+            },
+        })
+    }
+
+    fn from_env() -> Result<Limits, String> {
+        Self::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    }
+}
+
+/// A duration for a message: `30 s`, `0.5 s`.
+fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
 
 /// `serve` options from the command line.
 #[derive(Debug, Clone)]
@@ -92,6 +176,7 @@ pub struct Options {
 struct App {
     playbooks: HashMap<String, Playbook>,
     store: Store,
+    limits: Limits,
 }
 
 /// Runs the server until SIGINT or SIGTERM. Exit code 2 for startup problems (unreadable
@@ -113,6 +198,13 @@ pub fn run(opts: Options) -> ExitCode {
 }
 
 async fn serve(opts: Options) -> ExitCode {
+    let limits = match Limits::from_env() {
+        Ok(l) => l,
+        Err(e) => {
+            log!("lead-qualifier: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if !opts.root.is_dir() {
         log!(
             "lead-qualifier: --root {}: not a directory",
@@ -167,7 +259,11 @@ async fn serve(opts: Options) -> ExitCode {
         }
     };
     let n = playbooks.len();
-    let app = Arc::new(App { playbooks, store });
+    let app = Arc::new(App {
+        playbooks,
+        store,
+        limits,
+    });
     let router = router(Arc::clone(&app), &opts.root);
     {
         use std::io::Write as _;
@@ -180,41 +276,76 @@ async fn serve(opts: Options) -> ExitCode {
         let _ = out.flush();
     }
 
-    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            log!("lead-qualifier: shutting down");
-            let _ = stopping_tx.send(true);
-        })
-        .into_future();
-    let deadline = async move {
-        // Only fires after a signal: then open connections get `GRACE` to finish, or
-        // until a second Ctrl-C.
-        if stopping.wait_for(|s| *s).await.is_ok() {
-            tokio::select! {
-                () = tokio::time::sleep(GRACE) => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    let code = tokio::select! {
-        r = server => match r {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                log!("lead-qualifier: server error: {e}");
-                ExitCode::from(1)
-            }
-        },
-        () = deadline => {
-            log!("lead-qualifier: closing the connections still open");
-            ExitCode::SUCCESS
-        }
-    };
+    accept_loop(listener, router, limits).await;
     app.store.close().await;
-    code
+    ExitCode::SUCCESS
+}
+
+/// Serves connections until SIGINT or SIGTERM, at most `limits.connections` at once; then
+/// stops accepting and waits for the open ones up to `GRACE` (or a second Ctrl-C).
+async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: Limits) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header)
+        .keep_alive(true);
+    let service = TowerToHyperService::new(router);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
+    let graceful = GracefulShutdown::new();
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        // A free slot first: at the cap, connections wait in the listen queue.
+        let permit = tokio::select! {
+            () = &mut signal => break,
+            p = Arc::clone(&slots).acquire_owned() => p,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            () = &mut signal => break,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                // Out of file descriptors, most likely: wait for some to close, as
+                // axum::serve and hyper 0.14 did.
+                log!("lead-qualifier: accept error: {e}");
+                tokio::select! {
+                    () = &mut signal => break,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+        };
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        tokio::spawn(async move {
+            // Errors are the client's (a timeout, a reset, a malformed head): nothing to
+            // report, the connection is closed.
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    log!("lead-qualifier: shutting down");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(GRACE) => {
+            log!("lead-qualifier: closing the connections still open");
+        }
+        _ = tokio::signal::ctrl_c() => {
+            log!("lead-qualifier: closing the connections still open");
+        }
+    }
+}
+
+/// An accept error about that one connection (the client went away), not the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 async fn shutdown_signal() {
@@ -308,9 +439,16 @@ fn router(app: Arc<App>, root: &Path) -> Router {
             HeaderName::from_static("idempotency-key"),
         ])
         .max_age(Duration::from_secs(86_400));
+    // The handler timeout: around the GET handlers and the file services here, inside
+    // `post_lead` after the body is read (the body has its own deadline). A method router's
+    // `layer` wraps only the methods added before it.
+    let timed = middleware::from_fn_with_state(app.limits.handler, within_handler_time);
     let api = Router::new()
-        .route("/leads", get(list_leads).post(post_lead))
-        .route("/leads/{id}", get(get_lead))
+        .route(
+            "/leads",
+            get(list_leads).layer(timed.clone()).post(post_lead),
+        )
+        .route("/leads/{id}", get(get_lead).layer(timed.clone()))
         .fallback(api_not_found)
         .layer(cors)
         .with_state(app);
@@ -325,8 +463,28 @@ fn router(app: Arc<App>, root: &Path) -> Router {
         .nest_service("/examples", dir("examples"))
         .fallback_service(dir("www"))
         .layer(middleware::map_response(static_headers))
-        .layer(middleware::from_fn_with_state(root_real, guard_path));
+        .layer(middleware::from_fn_with_state(root_real, guard_path))
+        .layer(timed);
     Router::new().nest("/api", api).fallback_service(files)
+}
+
+/// Answers 503 `handler_timeout` when the wrapped handler takes longer than `limit`.
+async fn within_handler_time(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => handler_timeout(limit).into_response(),
+    }
+}
+
+fn handler_timeout(limit: Duration) -> Refusal {
+    Refusal::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "handler_timeout",
+        format!(
+            "the server could not answer within {}, try again",
+            secs(limit)
+        ),
+    )
 }
 
 /// Refuses any path that could leave the root or show hidden files: a decoded segment
@@ -511,9 +669,13 @@ fn body_format(headers: &HeaderMap) -> Result<Format, Refusal> {
     }
 }
 
-/// Reads at most `BODY_LIMIT` bytes; a larger body is drained (up to `DRAIN_LIMIT`) and
-/// answered with 413.
-async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, Refusal> {
+/// Reads at most `BODY_LIMIT` bytes within `timeout`; a larger body is drained (up to
+/// `DRAIN_LIMIT`) and answered with 413.
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: Body,
+    timeout: Duration,
+) -> Result<Bytes, Refusal> {
     let too_large = || {
         Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -555,15 +717,12 @@ async fn read_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, Refusal
             Ok(Bytes::from(buf))
         }
     };
-    match tokio::time::timeout(BODY_TIMEOUT, read).await {
+    match tokio::time::timeout(timeout, read).await {
         Ok(r) => r,
         Err(_) => Err(Refusal::new(
             StatusCode::REQUEST_TIMEOUT,
             "body_timeout",
-            format!(
-                "the body did not arrive within {} s",
-                BODY_TIMEOUT.as_secs()
-            ),
+            format!("the body did not arrive within {}", secs(timeout)),
         )),
     }
 }
@@ -589,7 +748,13 @@ fn parse_lead(format: Format, bytes: &[u8], app: &App) -> Result<Value, Refusal>
                     "the form body is empty",
                 ));
             }
-            Ok(form::lead_from_pairs(&pairs, &app.playbooks))
+            form::lead_from_pairs(&pairs, &app.playbooks).map_err(|e| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_form",
+                    format!("the form body is not a lead: {e}"),
+                )
+            })
         }
     }
 }
@@ -625,8 +790,21 @@ async fn post_lead(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
 
 async fn accept_lead(app: &App, headers: &HeaderMap, body: Body) -> Result<Response, Refusal> {
     let format = body_format(headers)?;
-    let bytes = read_body(headers, body).await?;
-    let value = parse_lead(format, &bytes, app)?;
+    let bytes = read_body(headers, body, app.limits.body).await?;
+    let limit = app.limits.handler;
+    tokio::time::timeout(limit, store_lead(app, headers, format, &bytes))
+        .await
+        .unwrap_or_else(|_| Err(handler_timeout(limit)))
+}
+
+/// The lead read, checked, verified and stored.
+async fn store_lead(
+    app: &App,
+    headers: &HeaderMap,
+    format: Format,
+    bytes: &[u8],
+) -> Result<Response, Refusal> {
+    let value = parse_lead(format, bytes, app)?;
     let lead = Lead::from_value(&value).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         Refusal::new(
@@ -824,6 +1002,45 @@ mod tests {
     fn receive_time_has_milliseconds() {
         assert_eq!(iso_ms(1_795_428_900_042), "2026-11-23T10:15:00.042Z");
         assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn limits_default_and_from_variables() {
+        let none = Limits::from_vars(|_| None);
+        assert_eq!(none, Ok(Limits::DEFAULT));
+        assert_eq!(Limits::DEFAULT.header, Duration::from_secs(10));
+        assert_eq!(Limits::DEFAULT.connections, 1024);
+        let set = Limits::from_vars(|name| {
+            let v = match name {
+                "LQ_HEADER_TIMEOUT_MS" => "1500",
+                "LQ_BODY_TIMEOUT_MS" => " 20 ",
+                "LQ_HANDLER_TIMEOUT_MS" => "86400000",
+                "LQ_MAX_CONNECTIONS" => "3",
+                _ => return None,
+            };
+            Some(v.to_owned())
+        });
+        assert_eq!(
+            set,
+            Ok(Limits {
+                header: Duration::from_millis(1500),
+                body: Duration::from_millis(20),
+                handler: Duration::from_secs(86_400),
+                connections: 3,
+            })
+        );
+        for bad in ["", "0", "-1", "1.5", "86400001", "soon"] {
+            let r =
+                Limits::from_vars(|name| (name == "LQ_BODY_TIMEOUT_MS").then(|| bad.to_owned()));
+            assert!(
+                r.as_ref().is_err_and(|e| e.contains("LQ_BODY_TIMEOUT_MS")),
+                "{bad:?}: {r:?}"
+            );
+        }
+        let r = Limits::from_vars(|name| (name == "LQ_MAX_CONNECTIONS").then(|| "1000001".into()));
+        assert!(r.is_err(), "{r:?}");
+        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(secs(Duration::from_secs(30)), "30 s");
     }
 
     #[test]

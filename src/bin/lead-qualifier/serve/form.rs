@@ -11,17 +11,24 @@
 
 use lead_qualifier::logic::to_text;
 use lead_qualifier::playbook::{Kind, Playbook, Question};
+use lead_qualifier::value::{MAX_DEPTH, TOO_DEEP};
 use lead_qualifier::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rebuilds the lead object from form pairs, typing answers by the playbook named in
-/// `playbook.id` (when it is loaded).
-pub fn lead_from_pairs(pairs: &[(String, String)], playbooks: &HashMap<String, Playbook>) -> Value {
+/// `playbook.id` (when it is loaded). A key with so many dots that the lead would be nested
+/// deeper than `MAX_DEPTH` is refused with `TOO_DEEP`, the words of every other such refusal.
+/// Each object being rebuilt keeps an index of its keys: a body of tens of thousands of
+/// keys is read in O(n log n).
+pub fn lead_from_pairs(
+    pairs: &[(String, String)],
+    playbooks: &HashMap<String, Playbook>,
+) -> Result<Value, String> {
     let pb = pairs
         .iter()
         .find(|(k, _)| k == "playbook.id")
         .and_then(|(_, id)| playbooks.get(id));
-    let mut root = Value::Object(Vec::new());
+    let mut root = Tree::default();
     for (key, text) in pairs {
         let (path, value, list): (Vec<&str>, Value, bool) =
             if let Some(qid) = key.strip_prefix("answers.") {
@@ -34,6 +41,11 @@ pub fn lead_from_pairs(pairs: &[(String, String)], playbooks: &HashMap<String, P
                 (vec!["answers", qid], value, list)
             } else {
                 let path: Vec<&str> = key.split('.').collect();
+                // The leaf sits in an object `path.len()` levels deep, and may become an
+                // array (a repeated key): one level more.
+                if path.len() >= MAX_DEPTH {
+                    return Err(format!("{}...: {TOO_DEEP}", clip(key)));
+                }
                 let (value, list) = match path.as_slice() {
                     ["score", _] | ["context", "duration_ms"] => (number_or_text(text), false),
                     ["outcome", "reasons"] | ["asked"] => (Value::str(text), true),
@@ -41,9 +53,88 @@ pub fn lead_from_pairs(pairs: &[(String, String)], playbooks: &HashMap<String, P
                 };
                 (path, value, list)
             };
-        insert(&mut root, &path, value, list);
+        root.insert(&path, value, list);
     }
-    root
+    // A lead with no answer at all (every question skipped, or decided before the first)
+    // has no `answers.*` field, but is still a lead: its answers are `{}`.
+    root.slot("answers", || Slot::Object(Tree::default()));
+    Ok(root.into_value())
+}
+
+/// The first 40 characters of a key, for messages.
+fn clip(key: &str) -> String {
+    key.chars().take(40).collect()
+}
+
+/// An object being rebuilt from dotted keys: its entries in order, and where each key is.
+#[derive(Default)]
+struct Tree {
+    entries: Vec<(String, Slot)>,
+    index: BTreeMap<String, usize>,
+}
+
+enum Slot {
+    Leaf(Value),
+    Object(Tree),
+}
+
+impl Tree {
+    /// Puts `value` at the dotted `path`, creating objects on the way. A list leaf collects
+    /// into an array; a repeated scalar leaf becomes an array. A path through a value that is
+    /// not an object is dropped (the lead reader reports what is then missing).
+    fn insert(&mut self, path: &[&str], value: Value, list: bool) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let mut node = self;
+        for seg in parents {
+            let at = node.slot(seg, || Slot::Object(Tree::default()));
+            match &mut node.entries[at].1 {
+                Slot::Object(tree) => node = tree,
+                Slot::Leaf(_) => return,
+            }
+        }
+        let Some(&at) = node.index.get(*last) else {
+            let leaf = if list {
+                Value::Array(vec![value])
+            } else {
+                value
+            };
+            node.slot(last, || Slot::Leaf(leaf));
+            return;
+        };
+        match &mut node.entries[at].1 {
+            Slot::Leaf(Value::Array(items)) => items.push(value),
+            Slot::Object(_) => {}
+            Slot::Leaf(slot) => {
+                let first = std::mem::take(slot);
+                *slot = Value::Array(vec![first, value]);
+            }
+        }
+    }
+
+    /// The position of `key`, added with `make()` when absent.
+    fn slot(&mut self, key: &str, make: impl FnOnce() -> Slot) -> usize {
+        if let Some(&at) = self.index.get(key) {
+            return at;
+        }
+        self.entries.push((key.to_owned(), make()));
+        self.index.insert(key.to_owned(), self.entries.len() - 1);
+        self.entries.len() - 1
+    }
+
+    /// The finished object (nested under `MAX_DEPTH`, so the recursion is bounded).
+    fn into_value(self) -> Value {
+        Value::Object(
+            self.entries
+                .into_iter()
+                .map(|(k, slot)| match slot {
+                    Slot::Leaf(v) => (k, v),
+                    Slot::Object(tree) => (k, tree.into_value()),
+                })
+                .collect(),
+        )
+    }
 }
 
 /// An answer typed by its question; `true` when it is one element of a list.
@@ -85,48 +176,6 @@ fn number_or_text(text: &str) -> Value {
     }
 }
 
-/// Puts `value` at the dotted `path`, creating objects on the way. A list leaf collects
-/// into an array; a repeated scalar leaf becomes an array. A path through a non-object is
-/// dropped (the lead reader reports what is then missing).
-fn insert(root: &mut Value, path: &[&str], value: Value, list: bool) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut node = root;
-    for seg in parents {
-        let Value::Object(map) = node else {
-            return;
-        };
-        let at = match map.iter().position(|(k, _)| k == seg) {
-            Some(i) => i,
-            None => {
-                map.push(((*seg).to_owned(), Value::Object(Vec::new())));
-                map.len() - 1
-            }
-        };
-        node = &mut map[at].1;
-    }
-    let Value::Object(map) = node else {
-        return;
-    };
-    match map.iter_mut().find(|(k, _)| k == last) {
-        None => {
-            let v = if list {
-                Value::Array(vec![value])
-            } else {
-                value
-            };
-            map.push(((*last).to_owned(), v));
-        }
-        Some((_, Value::Array(items))) => items.push(value),
-        Some((_, Value::Object(_))) => {}
-        Some((_, slot)) => {
-            let first = std::mem::take(slot);
-            *slot = Value::Array(vec![first, value]);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,12 +203,54 @@ mod tests {
                 ("context.tag", "b"),
             ]),
             &HashMap::new(),
-        );
+        )
+        .unwrap_or_default();
         let text = serde_json::to_string(&v).unwrap_or_default();
         assert_eq!(
             text,
-            r#"{"id":"x","playbook":{"id":"p"},"outcome":{"reasons":["a"]},"score":{"fit":35,"bad":"n/a"},"asked":["q1","q2"],"context":{"utm":{"utm_source":"mail"},"duration_ms":1200,"tag":["a","b"]}}"#
+            r#"{"id":"x","playbook":{"id":"p"},"outcome":{"reasons":["a"]},"score":{"fit":35,"bad":"n/a"},"asked":["q1","q2"],"context":{"utm":{"utm_source":"mail"},"duration_ms":1200,"tag":["a","b"]},"answers":{}}"#
         );
+    }
+
+    #[test]
+    fn keys_nested_too_deeply_are_refused() {
+        for dots in [MAX_DEPTH - 1, MAX_DEPTH, 11_000, 32_600] {
+            let key = format!("context{}", ".".repeat(dots));
+            let got = lead_from_pairs(&pairs(&[("id", "x"), (&key, "v")]), &HashMap::new());
+            let err = got.err().unwrap_or_default();
+            assert!(err.ends_with(TOO_DEEP), "{dots}: {err}");
+        }
+        // The deepest key accepted still fits within MAX_DEPTH as a repeated (array) leaf.
+        let key = format!("context{}", ".x".repeat(MAX_DEPTH - 2));
+        let v = lead_from_pairs(&pairs(&[(&key, "a"), (&key, "b")]), &HashMap::new());
+        let v = v.unwrap_or_default();
+        assert!(!lead_qualifier::value::deeper_than(&v, MAX_DEPTH));
+        assert!(lead_qualifier::value::deeper_than(&v, MAX_DEPTH - 1));
+    }
+
+    #[test]
+    fn many_keys_are_read_in_order() {
+        let list: Vec<(String, String)> = (0..20_000)
+            .map(|i| (format!("context.k{}", i % 5000), i.to_string()))
+            .collect();
+        let v = lead_from_pairs(&list, &HashMap::new()).unwrap_or_default();
+        let ctx = v
+            .get("context")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(ctx.len(), 5000);
+        assert_eq!(ctx[0].0, "k0");
+        assert_eq!(
+            ctx[0].1,
+            Value::Array(["0", "5000", "10000", "15000"].map(Value::str).to_vec())
+        );
+    }
+
+    #[test]
+    fn a_lead_without_answers_has_an_empty_answers_object() {
+        let v = lead_from_pairs(&pairs(&[("id", "x")]), &HashMap::new()).unwrap_or_default();
+        assert_eq!(v.get("answers"), Some(&Value::Object(Vec::new())));
     }
 
     #[test]
