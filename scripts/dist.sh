@@ -19,9 +19,8 @@
 # skips the release profile's `lto = true` (rust-lang/cargo#9672), and the dist wasm then
 # kept whatever a vtable or a panic message named (-7.9 KB gzip). Then the wasm-bindgen CLI
 # with exactly the arguments wasm-pack passed it (same output, byte for byte), and one
-# explicit wasm-opt pass with the feature flags Debian's wasm-opt 108 needs for what rustc
-# emits (TOOLCHAIN.md). Stripping happens in wasm-opt too (`strip = true` in Cargo would
-# hide the target features from wasm-bindgen).
+# explicit pass of npm binaryen's wasm-opt (pinned). Stripping happens in wasm-opt too
+# (`strip = true` in Cargo would hide the target features from wasm-bindgen).
 #
 # `--no-default-features`: the library without std (Cargo.toml's `std` feature, src/lib.rs).
 # Its panic handler is a bare trap, so LTO drops every panic message, `Location` and
@@ -64,6 +63,12 @@ min_js() {
 }
 
 passes="-Oz --flatten --rereloop -Oz --merge-similar-functions -Oz --converge"
+# npm's binaryen, pinned in tests/e2e/package.json (scripts/install.sh wasm installs it):
+# it reads the wasm's target_features section itself, so what rustc and wasm-bindgen emit
+# needs no --enable flags. Debian's wasm-opt 108 did, and then broke the externref table's
+# export (WebAssembly/binaryen#4711), which this script used to patch back by hand.
+wasm_opt=tests/e2e/node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "dist: $wasm_opt is missing (scripts/install.sh wasm)" >&2; exit 1; }
 
 # One build of the library: FEATURES (cargo flags beside --no-default-features) into OUT.
 # dist/ is the page's build; dist/dev/ adds the `devtools` feature (`check`, `trace()`)
@@ -184,79 +189,16 @@ PY
 # LQ_NAMED=FILE also writes the same optimisation with function names kept, for
 # `twiggy top FILE` (the names are what the dist wasm strips).
 if [ -n "${LQ_NAMED:-}" ] && [ "$out" = dist ]; then
-  wasm-opt $passes -g --low-memory-unused \
-    --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-    --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    "$work/snipped.wasm" -o "$LQ_NAMED"
+  "$wasm_opt" $passes -g --low-memory-unused "$work/snipped.wasm" -o "$LQ_NAMED"
 fi
 
 # --low-memory-unused: Rust places its stack and data at 1 MiB and above, so the low 1 KiB
 # is never addressed; binaryen may then fold constant offsets into loads (-0.6 KB gzip).
 # $passes: after -Oz, flattening and re-looping the control flow, merging functions that
 # differ only in constants, and -Oz until nothing shrinks (-0.55 KB gzip; about 9 s).
-wasm-opt $passes --low-memory-unused \
-  --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
+"$wasm_opt" $passes --low-memory-unused \
   --strip-debug --strip-producers --strip-target-features \
   "$work/snipped.wasm" -o "$work/opt.wasm"
-
-# Binaryen 108 (Debian's) writes the export of wasm-bindgen's externref table with the
-# index of the function table (WebAssembly/binaryen#4711, fixed in 109): the page then
-# fails with "WebAssembly.Table.set(): Argument 1 is invalid for table". Point the export
-# back at the externref table; a no-op with a fixed wasm-opt.
-python3 - "$work/opt.wasm" <<'PY'
-import sys
-sys.path.insert(0, "scripts")  # dist.sh runs from the repository root
-from wasmbin import leb, limits
-
-path = sys.argv[1]
-b = bytearray(open(path, "rb").read())
-tables, export = [], None
-i = 8
-while i < len(b):
-    sid = b[i]
-    size, j = leb(b, i + 1)
-    n, k = leb(b, j) if sid in (2, 4, 7) else (0, j)
-    for _ in range(n):
-        if sid == 2:  # imports: imported tables come first in the index space
-            for _ in range(2):
-                l, k = leb(b, k)
-                k += l
-            kind = b[k]
-            k += 1
-            if kind == 0:
-                _, k = leb(b, k)
-            elif kind == 1:
-                tables.append(b[k])
-                k = limits(b, k + 1)
-            elif kind == 2:
-                k = limits(b, k)
-            else:
-                k += 2
-        elif sid == 4:
-            tables.append(b[k])
-            k = limits(b, k + 1)
-        else:
-            l, k = leb(b, k)
-            name = bytes(b[k : k + l])
-            k += l
-            kind = b[k]
-            at = k + 1
-            idx, k = leb(b, at)
-            if kind == 1 and name == b"__wbindgen_externrefs":
-                export = (at, idx, k - at)
-    i = j + size
-if export is None or 0x6F not in tables:
-    sys.exit(0)
-at, idx, width = export
-want = tables.index(0x6F)
-if idx != want:
-    if width != 1 or want > 0x7F:
-        sys.exit("dist: cannot repair the externref table export")
-    b[at] = want
-    open(path, "wb").write(b)
-    print("dist: repaired the externref table export (binaryen 108)", file=sys.stderr)
-PY
 
 # Short import names. wasm-bindgen names each import of the glue `__wbg_<name>_<16 hex>`
 # (130-odd of them); the random hex compresses badly, and each name is written twice,

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, idempotently: a warm machine skips every step.
 # Sources: rustup (rustfmt, clippy, the wasm target), Debian (python3, chromium,
-# chromedriver, binaryen's wasm-opt, nodejs/npm when node is missing), crates.io
+# chromedriver, nodejs/npm when node is missing), crates.io
 # (wasm-bindgen-cli at exactly the Cargo.lock version), npm (playwright-core,
-# axe-core for the end-to-end tests, terser for dist/, from tests/e2e/package-lock.json). See
+# axe-core for the end-to-end tests, terser and binaryen's wasm-opt for dist/, from
+# tests/e2e/package-lock.json). See
 # shared/TOOLCHAIN.md. Prints nothing when everything is already there.
 #
 # Usage: scripts/install.sh [core|wasm|browser|all]   (default all)
 #   core     rustfmt, clippy, the wasm32 target (lint checks the shell too), python3
-#   wasm     core + binaryen, wasm-bindgen-cli (+ its test runner), node + terser:
+#   wasm     core + wasm-bindgen-cli (+ its test runner), node + terser + binaryen:
 #            make dist, test-wasm
 #   browser  chromium, chromedriver, node + npm, tests/e2e/node_modules: test-wasm, test-e2e
 set -euo pipefail
@@ -61,7 +62,6 @@ install_core() {
 
 install_wasm() {
   install_core
-  need_apt binaryen
   local want
   want="$(wasm_bindgen_version)"
   if [ -z "$want" ]; then
@@ -77,18 +77,19 @@ install_wasm() {
     cargo install -q wasm-bindgen-cli --version "$want" --force
   fi
   # No wasm-pack: scripts/dist.sh runs cargo and the wasm-bindgen CLI itself (LTO).
-  # terser for scripts/dist.sh (the page's JavaScript, minified).
+  # terser and binaryen's wasm-opt for scripts/dist.sh.
   install_node_modules
 }
 
 # node + npm, and tests/e2e/node_modules: playwright-core and axe-core (the end-to-end
-# tests), terser (scripts/dist.sh minifies the page's JavaScript with it).
+# tests), terser and binaryen (scripts/dist.sh minifies the page's JavaScript with terser
+# and optimises the wasm with npm binaryen's wasm-opt, pinned: Debian's 108 is too old).
 install_node_modules() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     need_apt nodejs npm
   fi
   if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ] ||
-    [ ! -x tests/e2e/node_modules/.bin/terser ]; then
+    [ ! -x tests/e2e/node_modules/.bin/terser ] || [ ! -x tests/e2e/node_modules/.bin/wasm-opt ]; then
     # npm ci: exactly the versions in package-lock.json.
     say "npm ci (tests/e2e)"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
