@@ -223,7 +223,7 @@ const MESSAGES: &str = "\
     dimension_name a score dimension must match [a-z][a-z0-9_]* and must not be total\n\
     validate_not_for_type this check does not apply to this question type\n\
     min_over_max min is greater than max\n\
-    bad_pattern not a pattern this engine understands\n\
+    bad_pattern not a supported pattern (no look-arounds, back-references, named groups, flags, \\p{…}, counts over 1000)\n\
     prefill_query expected { \"query\": \"<name of a URL query parameter>\" }\n\
     hidden_needs_prefill a hidden question is never shown, so it needs a prefill\n\
     contact_type contact applies to text, email, phone, number, consent and hidden questions\n\
@@ -258,7 +258,8 @@ const MESSAGES: &str = "\
     over_budget exceeds the evaluation budget\n\
     over_playbook_budget exceeds the evaluation budget of a playbook\n\
     too_many_dimensions a playbook may have at most 32 score dimensions\n\
-    points_range points must be between -1000000 and 1000000";
+    points_range points must be between -1000000 and 1000000\n\
+    ask_if_later reads a question at or after its own, which is unanswered when ask_if is decided";
 
 pub mod msg {
     // Each constant's text is its documentation.
@@ -294,7 +295,7 @@ pub mod msg {
     pub const DIMENSION_NAME: Msg = Msg(23); // dimension_name: a score dimension must match [a-z][a-z0-9_]* and must not be total
     pub const VALIDATE_NOT_FOR_TYPE: Msg = Msg(24); // validate_not_for_type: this check does not apply to this question type
     pub const MIN_OVER_MAX: Msg = Msg(25); // min_over_max: min is greater than max
-    pub const BAD_PATTERN: Msg = Msg(26); // bad_pattern: not a pattern this engine understands
+    pub const BAD_PATTERN: Msg = Msg(26); // bad_pattern: not a supported pattern (no look-arounds, back-references, named groups, flags, \p{…}, counts over 1000)
     pub const PREFILL_QUERY: Msg = Msg(27); // prefill_query: expected { "query": "<name of a URL query parameter>" }
     pub const HIDDEN_NEEDS_PREFILL: Msg = Msg(28); // hidden_needs_prefill: a hidden question is never shown, so it needs a prefill
     pub const CONTACT_TYPE: Msg = Msg(29); // contact_type: contact applies to text, email, phone, number, consent and hidden questions
@@ -346,6 +347,7 @@ pub mod msg {
     // --- playbook limits
     pub const TOO_MANY_DIMENSIONS: Msg = Msg(60); // too_many_dimensions: a playbook may have at most 32 score dimensions
     pub const POINTS_RANGE: Msg = Msg(61); // points_range: points must be between -1000000 and 1000000
+    pub const ASK_IF_LATER: Msg = Msg(62); // ask_if_later: reads a question at or after its own, which is unanswered when ask_if is decided
 }
 
 #[cfg(test)]
@@ -355,7 +357,7 @@ mod tests {
     #[test]
     fn every_message_has_a_code_and_words() {
         let lines = MESSAGES.split('\n').count();
-        assert_eq!(lines, 62);
+        assert_eq!(lines, 63);
         let mut codes = Vec::new();
         for i in 0..lines {
             let (code, words) = Msg(i as u8).parts();

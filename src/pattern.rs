@@ -25,6 +25,9 @@ use crate::prelude::*;
 /// Longest pattern accepted, in bytes.
 pub const MAX_LEN: usize = 1000;
 
+/// Largest count of a `{n,m}` repetition.
+pub const MAX_REPEAT: u32 = 1000;
+
 /// JavaScript's `\s` (`White_Space` plus U+FEFF) as the inside of a regex-lite class.
 const JS_SPACE: &str = r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
 
@@ -44,40 +47,72 @@ pub fn for_regex_lite(p: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(p.len() + 8);
     let mut chars = p.chars().peekable();
-    // Inside `[…]`; `first` right after `[` or `[^`.
+    // Inside `[…]`; `first` right after `[` or `[^`; `range_dash` after a `-` there that
+    // may make a range.
     let mut class = false;
     let mut first = false;
+    let mut range_dash = false;
+    // Whether what came last can take a quantifier: an atom, not a start, `(`, `|`, an
+    // anchor or another quantifier (JavaScript refuses `a**`, `^*`, `\b+`; regex-lite
+    // reads them).
+    let mut atom = false;
     while let Some(c) = chars.next() {
         let opening = first;
         first = false;
+        if class {
+            match c {
+                '\\' => {
+                    let e = chars.next()?;
+                    // `[\t-\s]`: a range to a class, which the rewrite would make real.
+                    let mut after = chars.clone();
+                    let range_after = after.next() == Some('-') && after.next() != Some(']');
+                    if e == 's' && (range_dash || range_after) {
+                        return None;
+                    }
+                    escape(e, &mut chars, true, &mut out)?;
+                }
+                ']' if !opening => {
+                    class = false;
+                    atom = true;
+                    out.push(']');
+                }
+                '[' | ']' => return None,
+                '&' | '-' | '~' if chars.peek() == Some(&c) => return None,
+                _ => out.push(c),
+            }
+            // A `-` that is not the class's first character may make a range.
+            range_dash = c == '-' && !opening;
+            continue;
+        }
         match c {
-            '\\' => escape(chars.next()?, &mut chars, class, &mut out)?,
-            '[' if class => return None,
+            '\\' => atom = escape(chars.next()?, &mut chars, false, &mut out)?,
             '[' => {
                 class = true;
                 first = true;
+                range_dash = false;
                 out.push('[');
                 if chars.peek() == Some(&'^') {
                     chars.next();
                     out.push('^');
                 }
             }
-            ']' if class && !opening => {
-                class = false;
-                out.push(']');
-            }
-            '&' | '-' | '~' if class && chars.peek() == Some(&c) => return None,
-            _ if class => {
-                if c == ']' {
-                    return None;
-                }
-                out.push(c);
-            }
             ']' | '}' => return None,
-            '.' => out.push_str(JS_DOT),
-            '{' => {
-                out.push('{');
-                repetition(&mut chars, &mut out)?;
+            '*' | '+' | '?' | '{' if !atom => return None,
+            '*' | '+' | '?' | '{' => {
+                out.push(c);
+                if c == '{' {
+                    repetition(&mut chars, &mut out)?;
+                }
+                // A quantifier may be lazy; nothing else may follow it as a quantifier.
+                if chars.peek() == Some(&'?') {
+                    chars.next();
+                    out.push('?');
+                }
+                atom = false;
+            }
+            '.' => {
+                out.push_str(JS_DOT);
+                atom = true;
             }
             '(' => {
                 out.push('(');
@@ -88,36 +123,56 @@ pub fn for_regex_lite(p: &str) -> Option<String> {
                     }
                     out.push_str("?:");
                 }
+                atom = false;
             }
-            other => out.push(other),
+            '^' | '$' | '|' => {
+                out.push(c);
+                atom = false;
+            }
+            other => {
+                out.push(other);
+                atom = true;
+            }
         }
     }
     (!class).then_some(out)
 }
 
-/// The rest of `{n}`, `{n,}` or `{n,m}` after the `{`, copied to `out`.
+/// The rest of `{n}`, `{n,}` or `{n,m}` after the `{`, copied to `out`; counts up to
+/// `MAX_REPEAT`.
 fn repetition(chars: &mut core::iter::Peekable<core::str::Chars>, out: &mut String) -> Option<()> {
     let mut digits = 0;
     let mut comma = false;
+    let mut count = 0u32;
     loop {
         let c = chars.next()?;
         out.push(c);
         match c {
-            '0'..='9' => digits += 1,
-            ',' if !comma && digits > 0 => comma = true,
+            '0'..='9' => {
+                digits += 1;
+                count = count * 10 + c.to_digit(10)?;
+                if count > MAX_REPEAT {
+                    return None;
+                }
+            }
+            ',' if !comma && digits > 0 => {
+                comma = true;
+                count = 0;
+            }
             '}' if digits > 0 => return Some(()),
             _ => return None,
         }
     }
 }
 
-/// The escape `\e` (its `e` read), copied or rewritten to `out`.
+/// The escape `\e` (its `e` read), copied or rewritten to `out`; whether it is an atom (a
+/// quantifier may follow), which all are but `\b` and `\B`.
 fn escape(
     e: char,
     chars: &mut core::iter::Peekable<core::str::Chars>,
     class: bool,
     out: &mut String,
-) -> Option<()> {
+) -> Option<bool> {
     match e {
         'd' | 'D' | 'w' | 'W' | 'n' | 'r' | 't' | 'f' | 'v' => {
             out.push('\\');
@@ -126,6 +181,7 @@ fn escape(
         'b' | 'B' if !class => {
             out.push('\\');
             out.push(e);
+            return Some(false);
         }
         's' if class => out.push_str(JS_SPACE),
         's' | 'S' if !class => {
@@ -157,7 +213,7 @@ fn escape(
         }
         _ => return None,
     }
-    Some(())
+    Some(true)
 }
 
 /// `min` to `max` hex digits as a number (stops before the first other character).
@@ -219,6 +275,14 @@ mod tests {
         assert_eq!(for_regex_lite(r"\x41").as_deref(), Some(r"\x{41}"));
         assert_eq!(for_regex_lite(r"a\/b").as_deref(), Some("a/b"));
         assert_eq!(for_regex_lite(r"(?:ab)+?").as_deref(), Some("(?:ab)+?"));
+        assert_eq!(
+            for_regex_lite("a{2,1000}?b").as_deref(),
+            Some("a{2,1000}?b")
+        );
+        assert_eq!(
+            for_regex_lite(r"(a)*\b[x]+\.?").as_deref(),
+            Some(r"(a)*\b[x]+\.?")
+        );
     }
 
     #[test]
@@ -250,6 +314,22 @@ mod tests {
             r"\k<n>",
             r"\0",
             r"\",
+            "a**",
+            "a+*",
+            "a{2}*",
+            "a{2}{3}",
+            "a+??",
+            "*a",
+            "a|*b",
+            "(*a)",
+            "^*",
+            "$?",
+            r"\b+",
+            r"\B{2}",
+            r"[\t-\s]",
+            r"[\s-\u{FFFF}]",
+            "a{1001}",
+            "a{2,4294967296}",
         ] {
             assert_eq!(for_regex_lite(p), None, "{p}");
         }

@@ -586,3 +586,25 @@ fn score_dimensions_are_limited() {
     let last = format!("questions[0].options[0].points.d{}", MAX_DIMENSIONS - 1);
     assert!(!found.iter().any(|(p, _, _)| *p == last), "{found:?}");
 }
+
+#[test]
+fn an_ask_if_reading_its_own_or_a_later_question_is_a_warning() {
+    let pb = Playbook::from_value(&json(
+        r#"{"id": "fwd", "questions": [
+            {"id": "a", "type": "text", "label": "A",
+             "ask_if": {"or": [{"==": [{"var": "b"}, "yes"]}, {"==": [{"var": "a"}, ""]}]}},
+            {"id": "b", "type": "choice", "label": "B", "options": [{"value": "yes"}, {"value": "no"}],
+             "ask_if": {"!=": [{"var": "a"}, "skip"]}}],
+          "outcomes": [{"id": "o", "class": "content_only"}]}"#,
+    ))
+    .unwrap_or_else(|p| panic!("valid: {p}"));
+    let warnings: Vec<String> = lead_qualifier::playbook::lint(&pb)
+        .iter()
+        .filter(|w| w.code == msg::ASK_IF_LATER.code())
+        .map(|w| w.to_string())
+        .collect();
+    // `a` reads `b` (later) and itself; `b` reads `a` (earlier): no warning for it.
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with("questions[0].ask_if") && warnings[0].ends_with("(b)"));
+    assert!(warnings[1].starts_with("questions[0].ask_if") && warnings[1].ends_with("(a)"));
+}

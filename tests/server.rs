@@ -1441,23 +1441,25 @@ fn runaway_playbooks_are_refused_at_load() {
     assert_serves_a_lead(&mut s, "after-runaway", "a runaway playbook");
 }
 
-/// One nesting limit everywhere: a lead whose context is as deep as a lead may be (the
-/// library keeps it within `MAX_DEPTH`) is stored verified; one level more is refused
-/// with the same words as any value nested too deeply. (The library used to produce
-/// leads the collector refused as invalid JSON.)
+/// One nesting limit everywhere: a lead whose context is as deep as the library keeps it
+/// (`MAX_DEPTH` - 2: one level down in the lead, one more where a form body repeats a key)
+/// is stored verified, as JSON and as a form body; a lead one level past `MAX_DEPTH` is
+/// refused with the same words as any value nested too deeply. (The library used to
+/// produce leads the collector refused as invalid JSON.)
 #[test]
 fn the_deepest_lead_the_library_makes_is_accepted() {
     use lead_qualifier::value::{deeper_than, MAX_DEPTH, TOO_DEEP};
     let s = Server::start();
     let a = agent();
-    // A context as deep as a lead can hold: the lead is one level, its context the next.
-    let mut deep = Value::str("x");
-    for _ in 0..MAX_DEPTH - 1 {
-        deep = Value::object(vec![("k", deep)]);
-    }
-    let lead = lead_in_context("deepest", HONEST, deep.clone());
-    assert!(!deeper_than(&lead, MAX_DEPTH));
-    assert!(deeper_than(&lead, MAX_DEPTH - 1), "the context was kept");
+    let nest = |levels: usize| {
+        let mut v = Value::str("x");
+        for _ in 0..levels {
+            v = Value::object(vec![("k", v)]);
+        }
+        v
+    };
+    let lead = lead_in_context("deepest", HONEST, nest(MAX_DEPTH - 2));
+    assert!(deeper_than(&lead, MAX_DEPTH - 2), "the context was kept");
     let r = post(&a, &leads_url(&s), "application/json", &text(&lead), None);
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
@@ -1466,11 +1468,76 @@ fn the_deepest_lead_the_library_makes_is_accepted() {
         "{}",
         r.body
     );
+    let form = with_id(&lead, "deepest-form");
+    let r = post(
+        &a,
+        &leads_url(&s),
+        "application/x-www-form-urlencoded",
+        &form_body(&form),
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.json().get("verified"),
+        Some(&Value::Bool(true)),
+        "{}",
+        r.body
+    );
 
-    // One level more (built by hand: the library would not make it): refused, same words.
+    // One level more is more than the session keeps: the lead carries `{}` instead.
+    let dropped = lead_in_context("dropped", HONEST, nest(MAX_DEPTH - 1));
+    assert!(!deeper_than(&dropped, 3), "the context was dropped");
+
+    // A lead past the limit (built by hand): refused, with the same words.
     let mut deeper = with_id(&lead, "deeper");
-    deeper.set("context", Value::object(vec![("k", deep)]));
+    deeper.set("context", nest(MAX_DEPTH));
     let r = post(&a, &leads_url(&s), "application/json", &text(&deeper), None);
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains(TOO_DEEP), "{}", r.body);
+}
+
+/// A client that stops reading its response (a large file) loses its connection once a
+/// write has made no progress for the write timeout, and so frees its slot: with the cap at
+/// two, two stalled readers no longer lock everyone out.
+#[test]
+fn stalled_readers_are_cut_at_the_write_timeout() {
+    use std::io::{Read, Write};
+    let root = TempDir::new("root");
+    std::fs::create_dir_all(root.path().join("www")).expect("www");
+    // Far more than the socket buffers hold between the server and a client that reads
+    // nothing.
+    std::fs::write(root.path().join("www/big.bin"), vec![b'x'; 48 << 20]).expect("big file");
+    let db_dir = TempDir::new("db");
+    let mut s = Server::launch_env(
+        root.path(),
+        &Path::new(MANIFEST).join("examples"),
+        &db_dir.path().join("leads.sqlite"),
+        None,
+        &[
+            ("LQ_WRITE_TIMEOUT_MS", "1000"),
+            ("LQ_HANDLER_TIMEOUT_MS", "1000"),
+            ("LQ_MAX_CONNECTIONS", "2"),
+        ],
+    );
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut c = connect(s.port, Duration::from_secs(5));
+        c.write_all(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .expect("request");
+        let mut first = [0u8; 200];
+        c.read_exact(&mut first).expect("the response starts");
+        stalled.push(c);
+    }
+    // Both stop reading. Within a few seconds of the write timeout the server gives up on
+    // them, and a third client is served.
+    let since = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, _) = raw_get(s.port, "/api/leads/none");
+    assert_eq!(
+        status, 404,
+        "a third client is served once the stalled ones are cut"
+    );
+    assert!(since.elapsed() < Duration::from_secs(10));
+    s.assert_alive("stalled readers");
+    drop(stalled);
 }

@@ -16,12 +16,14 @@ pub mod oracles;
 mod form;
 
 /// `validate.pattern` as the collector checks it (`RegexPatterns` in
-/// `src/bin/lead-qualifier/main.rs`): regex-lite, anchored to the whole answer.
+/// `src/bin/lead-qualifier/main.rs`): the pattern as the page's `RegExp` reads it
+/// (`pattern::for_regex_lite`), with regex-lite, anchored to the whole answer.
 #[derive(Debug, Default)]
 pub struct RegexPatterns;
 
 impl Patterns for RegexPatterns {
     fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
+        let pattern = lead_qualifier::pattern::for_regex_lite(pattern)?;
         let anchored = format!("^(?:{pattern})$");
         regex_lite::Regex::new(&anchored)
             .ok()

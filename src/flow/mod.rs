@@ -190,13 +190,14 @@ pub struct Session {
 }
 
 /// The context conditions see, the same in the page's session and in `verify`: the page's
-/// context as an object (`{}` when it is not one, or is nested too deeply to fit in a lead,
-/// which holds it one level down: no `Value` may be nested deeper than `MAX_DEPTH`), with
+/// context as an object (`{}` when it is not one, or is nested too deeply to fit in a lead:
+/// no `Value` may be nested deeper than `MAX_DEPTH`, a lead holds the context one level
+/// down, and its form body one more where a repeated key becomes an array), with
 /// the visitor's `locale` when the page gave none, and without `duration_ms`, which the lead
 /// adds at the end and no condition can have seen while the visitor answered.
 pub fn condition_context(context: &Value, locale: &str) -> Value {
     let mut ctx = match context {
-        Value::Object(m) if !deeper_than(context, MAX_DEPTH - 1) => Value::Object(m.clone()),
+        Value::Object(m) if !deeper_than(context, MAX_DEPTH - 2) => Value::Object(m.clone()),
         _ => Value::Object(Vec::new()),
     };
     if let Value::Object(m) = &mut ctx {
@@ -324,7 +325,10 @@ impl Session {
     /// question's being asked never depends on itself or on what comes after it, and
     /// changing an answer can only drop answers further down. (Reading every answer let
     /// two questions drop each other's answers for ever: q0, q1, q0, q1, ...)
-    fn applies(&self, i: usize) -> bool {
+    ///
+    /// `seen` carries the score of the last prefix scored, so a pass over the questions
+    /// scores each distinct prefix once, and only for `ask_if`s that read a score.
+    fn applies(&self, i: usize, seen: &mut Option<(usize, score::Scores)>) -> bool {
         let Some(c) = &self.pb.questions[i].ask_if else {
             return true;
         };
@@ -333,11 +337,29 @@ impl Session {
             *a = Value::Null;
         }
         let ctx = &self.start.context;
-        let scored = score::score(&self.pb, &before, ctx);
-        truthy(&eval(
-            c,
-            &score::data(&self.pb, &before, &scored.scores, ctx),
-        ))
+        let mut reads_score = false;
+        crate::logic::free_vars(c, &mut |name| {
+            let head = name.map(|n| crate::value::split_at_byte(n, b'.').0);
+            reads_score |= matches!(head, None | Some("score" | ""));
+        });
+        let scores = if reads_score {
+            // The same prefix as the last one scored when nothing between was answered.
+            let answered = before
+                .iter()
+                .rposition(|a| !a.is_null())
+                .map_or(0, |k| k + 1);
+            match seen {
+                Some((n, scores)) if *n == answered => scores.clone(),
+                _ => {
+                    let scores = score::score(&self.pb, &before, ctx).scores;
+                    *seen = Some((answered, scores.clone()));
+                    scores
+                }
+            }
+        } else {
+            score::Scores::default()
+        };
+        truthy(&eval(c, &score::data(&self.pb, &before, &scores, ctx)))
     }
 
     /// The next question to ask, or the outcome.
@@ -347,8 +369,9 @@ impl Session {
         } else {
             None
         };
+        let mut seen = None;
         for i in 0..self.pb.questions.len() {
-            if !self.is_open(i) || !self.applies(i) {
+            if !self.is_open(i) || !self.applies(i, &mut seen) {
                 continue;
             }
             match decided {
@@ -370,8 +393,9 @@ impl Session {
     /// order settles it: an `ask_if` reads only the answers before its question, which this
     /// pass has already settled.
     fn drop_stale(&mut self) {
+        // (No score is carried over here: dropping an answer changes the prefixes after it.)
         for i in 0..self.pb.questions.len() {
-            if self.answered[i] && !self.applies(i) {
+            if self.answered[i] && !self.applies(i, &mut None) {
                 self.answered[i] = false;
                 self.answers[i] = Value::Null;
                 self.asked.retain(|&a| a != i);
@@ -610,12 +634,13 @@ impl Session {
             None
         };
         let mut n = 0;
+        let mut seen = None;
         for j in i + 1..self.pb.questions.len() {
             let still = match decided {
                 None => true,
                 Some(o) => self.pb.questions[j].contact && self.pb.outcomes[o].submit,
             };
-            if still && self.is_open(j) && self.applies(j) {
+            if still && self.is_open(j) && self.applies(j, &mut seen) {
                 n += 1;
             }
         }

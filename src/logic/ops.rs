@@ -439,12 +439,35 @@ pub fn apply(op: Op, args: &[Value]) -> Value {
 /// `apply`, charging `budget` for the one strict operation whose work is not linear in the
 /// weight of its arguments (charged when they were produced): `in` on a string, a
 /// byte-by-byte search (`null` when that runs out).
+/// The keys of every object in `v`, nested ones included (what comparing it with another
+/// value may look up). Recursion follows `v`, which the budget already weighed (and so
+/// bounded its nesting).
+fn object_keys(v: Option<&Value>) -> usize {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .fold(m.len(), |n, (_, x)| n.saturating_add(object_keys(Some(x)))),
+        Some(Value::Array(items)) => items
+            .iter()
+            .fold(0, |n, x| n.saturating_add(object_keys(Some(x)))),
+        _ => 0,
+    }
+}
+
 pub(crate) fn apply_budgeted(op: Op, args: &[Value], budget: &mut Budget) -> Value {
     let a = args.first();
     let b = args.get(1);
     match op {
         Op::Not => Value::Bool(!a.is_some_and(truthy)),
         Op::NotNot => Value::Bool(a.is_some_and(truthy)),
+        Op::Eq | Op::Ne | Op::StrictEq | Op::StrictNe | Op::In
+            if !budget.charge(object_keys(a).saturating_mul(object_keys(b)) / 16) =>
+        {
+            // Two objects are compared key by key, each looked up in the other: work that
+            // grows with the product of their keys, which the weight of the arguments did
+            // not pay for.
+            Value::Null
+        }
         Op::Eq => Value::Bool(loose_eq_opt(a, b)),
         Op::Ne => Value::Bool(!loose_eq_opt(a, b)),
         Op::StrictEq => Value::Bool(strict_eq_opt(a, b)),

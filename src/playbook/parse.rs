@@ -690,6 +690,11 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     Ok(pb)
 }
 
+/// Most units all of `over_budget`'s probes may spend (64 playbook budgets: at most a few
+/// hundred milliseconds natively, whatever the playbook).
+#[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
+const PROBE_WORK: u64 = 64 * logic::PLAYBOOK_BUDGET as u64;
+
 /// Most answers `over_budget` tries besides the worst-case one.
 #[cfg(any(not(target_arch = "wasm32"), feature = "std", feature = "devtools"))]
 const MAX_PROBES: usize = 256;
@@ -728,11 +733,18 @@ fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
     let mut data = crate::score::data(pb, &answers, &scored.scores, &ctx);
     // Per condition: its costliest probe so far, `None` once refused.
     let mut spent: Vec<Option<u32>> = vec![Some(0); conds.len()];
-    let mut probe = |data: &Value| {
+    // All the work of the probes, bounded: probing stops once the conditions' costliest
+    // probes together pass the playbook's budget (it is refused then), or once the probes
+    // have spent `PROBE_WORK` in all (what was probed stands).
+    let mut work: u64 = 0;
+    let mut probe = |data: &Value| -> bool {
+        let mut total: u64 = 0;
         for (c, cost) in conds.iter().zip(spent.iter_mut()) {
             if let Some(most) = *cost {
                 let mut b = logic::Budget::default();
-                *cost = match logic::eval_budgeted(&c.node, data, &mut b) {
+                let ran = logic::eval_budgeted(&c.node, data, &mut b);
+                work += u64::from(logic::EVAL_BUDGET - b.left());
+                *cost = match ran {
                     Ok(_) => Some(most.max(logic::EVAL_BUDGET - b.left())),
                     Err(_) => {
                         problems.push(
@@ -744,9 +756,14 @@ fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
                     }
                 };
             }
+            total += u64::from(cost.unwrap_or(0));
+            if total > u64::from(logic::PLAYBOOK_BUDGET) {
+                return false;
+            }
         }
+        work <= PROBE_WORK
     };
-    probe(&data);
+    let mut going = probe(&data);
     // Only answers a condition names can change what it computes beyond numbers (a score
     // moves, but stays a number): those questions are varied, at most `MAX_PROBES` times in
     // all, so loading stays linear in the playbook's size (varying every question of a
@@ -768,12 +785,12 @@ fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
         }
         let mut i = 1;
         while let Some(v) = probe_answer(q, i) {
-            if left == 0 {
+            if left == 0 || !going {
                 break;
             }
             left -= 1;
             data.set(&q.id, v);
-            probe(&data);
+            going = probe(&data);
             i += 1;
         }
         data.set(&q.id, base);

@@ -160,30 +160,37 @@ mod native {
 
     fn load_playbook(path: &std::path::Path) -> Result<Playbook, ExitCode> {
         let v = read_json(path)?;
-        Playbook::from_value(&v).map_err(|problems| {
-            for p in problems.errors() {
+        let refuse = |problems: Vec<lead_qualifier::Problem>| {
+            for p in &problems {
                 println!("{}: {p}", path.display());
             }
             println!(
                 "{}: {} problem(s); the playbook is refused",
                 path.display(),
-                problems.errors().count()
+                problems.len()
             );
             ExitCode::from(1)
-        })
+        };
+        let pb = Playbook::from_value(&v)
+            .map_err(|problems| refuse(problems.errors().cloned().collect()))?;
+        let bad = pattern_problems(&pb);
+        if bad.is_empty() {
+            Ok(pb)
+        } else {
+            Err(refuse(bad))
+        }
     }
 
-    fn check(path: &std::path::Path, strict: bool) -> ExitCode {
-        let pb = match load_playbook(path) {
-            Ok(pb) => pb,
-            Err(code) => return code,
-        };
-        let mut warnings = lint(&pb);
-        // Patterns need a regex engine, which the core leaves to its shells.
+    /// The `validate.pattern`s regex-lite cannot compile although they are of the common
+    /// dialect (`pattern::is_supported`), e.g. a repetition past its size limit:
+    /// `(?:a{1000}){1000}`. The page's `RegExp` would take them, and the collector would
+    /// then call every lead's answer unverified; `check` and `serve` refuse the playbook.
+    pub fn pattern_problems(pb: &Playbook) -> Vec<lead_qualifier::Problem> {
+        let mut out = Vec::new();
         for (i, q) in pb.questions.iter().enumerate() {
             if let Some(p) = &q.validate.pattern {
                 if RegexPatterns.full_match(p, "").is_none() {
-                    warnings.push(
+                    out.push(
                         lead_qualifier::Problem::new(
                             lead_qualifier::Path::root()
                                 .key("questions")
@@ -197,6 +204,15 @@ mod native {
                 }
             }
         }
+        out
+    }
+
+    fn check(path: &std::path::Path, strict: bool) -> ExitCode {
+        let pb = match load_playbook(path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let warnings = lint(&pb);
         let name = path.display();
         for w in &warnings {
             let kind = if w.severity == lead_qualifier::error::Severity::Error {

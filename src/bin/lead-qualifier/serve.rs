@@ -31,12 +31,15 @@
 //! - Body: 30 s to send a lead body, else 408 `body_timeout`.
 //! - Handler: 30 s for the server's own work once the request is read (the database, the
 //!   file system), else 503 `handler_timeout` with `Retry-After`.
+//! - Responses: a write that makes no progress for 30 s (a client that stopped reading)
+//!   closes the connection (`WriteDeadline`).
 //! - Connections: at most 1024 open at once. Beyond that, new connections are not accepted
 //!   and wait in the kernel's listen queue (refused when it is full) until one closes.
 //!
 //! Each can be changed by an environment variable read at start, for tests and unusual
 //! deployments (a whole number above 0; an invalid value stops `serve` with exit code 2):
-//! `LQ_HEADER_TIMEOUT_MS`, `LQ_BODY_TIMEOUT_MS`, `LQ_HANDLER_TIMEOUT_MS` (milliseconds, at
+//! `LQ_HEADER_TIMEOUT_MS`, `LQ_BODY_TIMEOUT_MS`, `LQ_HANDLER_TIMEOUT_MS`,
+//! `LQ_WRITE_TIMEOUT_MS` (milliseconds, at
 //! most a day) and `LQ_MAX_CONNECTIONS` (at most 1,000,000).
 
 /// `eprintln!` that cannot panic: a closed stderr must not take down a request or the
@@ -102,6 +105,8 @@ struct Limits {
     body: Duration,
     /// the handler's work once the request is read
     handler: Duration,
+    /// a response write that makes no progress (a client that stopped reading)
+    write: Duration,
     /// connections open at once
     connections: usize,
 }
@@ -111,6 +116,7 @@ impl Limits {
         header: Duration::from_secs(10),
         body: Duration::from_secs(30),
         handler: Duration::from_secs(30),
+        write: Duration::from_secs(30),
         connections: 1024,
     };
     /// Longest timeout accepted (hyper adds it to `Instant::now()`, which must not overflow).
@@ -139,6 +145,7 @@ impl Limits {
             header: ms("LQ_HEADER_TIMEOUT_MS", d.header)?,
             body: ms("LQ_BODY_TIMEOUT_MS", d.body)?,
             handler: ms("LQ_HANDLER_TIMEOUT_MS", d.handler)?,
+            write: ms("LQ_WRITE_TIMEOUT_MS", d.write)?,
             connections: match number("LQ_MAX_CONNECTIONS", Self::MAX_CONNECTIONS)? {
                 Some(n) => usize::try_from(n).map_err(|e| format!("LQ_MAX_CONNECTIONS: {e}"))?,
                 None => d.connections,
@@ -283,6 +290,86 @@ async fn serve(opts: Options) -> ExitCode {
 
 /// Serves connections until SIGINT or SIGTERM, at most `limits.connections` at once; then
 /// stops accepting and waits for the open ones up to `GRACE` (or a second Ctrl-C).
+/// A connection whose writes fail with `TimedOut` once one has made no progress for
+/// `limit`: a client that stops reading its response (a large static file, say) would
+/// otherwise hold its connection, and one of the capped slots, for ever. A client that
+/// reads, however slowly, resets the clock with every write that goes through.
+struct WriteDeadline<S> {
+    inner: S,
+    limit: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        WriteDeadline {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// Passes on a finished write (and stops the clock), or starts or checks the clock of a
+    /// write that waits.
+    fn watch<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let clock = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match clock.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteDeadline<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, polled)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.watch(cx, polled)
+    }
+}
+
 async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: Limits) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -317,7 +404,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: 
                 }
             }
         };
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        let io = TokioIo::new(WriteDeadline::new(stream, limits.write));
+        let conn = graceful.watch(http.serve_connection(io, service.clone()));
         tokio::spawn(async move {
             // Errors are the client's (a timeout, a reset, a malformed head): nothing to
             // report, the connection is closed.
@@ -399,7 +487,15 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
                 continue;
             }
         };
-        match Playbook::from_value(&v) {
+        let loaded = Playbook::from_value(&v).map_err(|p| p.errors().cloned().collect());
+        match loaded.and_then(|pb| {
+            let bad = crate::native::pattern_problems(&pb);
+            if bad.is_empty() {
+                Ok(pb)
+            } else {
+                Err(bad)
+            }
+        }) {
             Ok(pb) => {
                 if out.contains_key(&pb.id) {
                     log!(
@@ -411,7 +507,8 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
                 }
             }
             Err(problems) => {
-                let list: Vec<String> = problems.errors().map(|p| p.to_string()).collect();
+                let problems: Vec<lead_qualifier::Problem> = problems;
+                let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
                 log!(
                     "lead-qualifier: {name}: skipped: {} problem(s): {}",
                     list.len(),
@@ -1015,6 +1112,7 @@ mod tests {
                 "LQ_HEADER_TIMEOUT_MS" => "1500",
                 "LQ_BODY_TIMEOUT_MS" => " 20 ",
                 "LQ_HANDLER_TIMEOUT_MS" => "86400000",
+                "LQ_WRITE_TIMEOUT_MS" => "700",
                 "LQ_MAX_CONNECTIONS" => "3",
                 _ => return None,
             };
@@ -1026,6 +1124,7 @@ mod tests {
                 header: Duration::from_millis(1500),
                 body: Duration::from_millis(20),
                 handler: Duration::from_secs(86_400),
+                write: Duration::from_millis(700),
                 connections: 3,
             })
         );
