@@ -9,7 +9,9 @@
 #   FUZZ_TARGETS    which targets (default: playbook logic session lead collector)
 #   FUZZ_SANITIZER  cargo-fuzz's --sanitizer (default none: the crate forbids unsafe code;
 #                   `address` also watches the dependencies' unsafe code, at about half speed)
-#   FUZZ_TIMEOUT    seconds one input may take before it counts as a hang (default 10)
+#   FUZZ_TIMEOUT    seconds one input may take before it counts as a hang (default 30:
+#                   coverage instrumentation slows the engine down, and a session input
+#                   whose early decision spends its whole budget at every step took 6.8 s)
 #   FUZZ_RSS_MB     memory limit in MB (default 2048)
 #   FUZZ_ARGS       more libFuzzer flags, e.g. "-max_len=65536 -jobs=2"
 #   FUZZ_TOOLCHAIN  the toolchain (default: nightly when installed or installable, else stable)
@@ -26,7 +28,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 seconds="${FUZZ_SECONDS:-60}"
 targets="${FUZZ_TARGETS:-playbook logic session lead collector}"
 sanitizer="${FUZZ_SANITIZER:-none}"
-timeout_s="${FUZZ_TIMEOUT:-10}"
+timeout_s="${FUZZ_TIMEOUT:-30}"
 rss_mb="${FUZZ_RSS_MB:-2048}"
 
 say() { printf 'fuzz: %s\n' "$*" >&2; }
