@@ -375,6 +375,34 @@ cp "$work/opt.wasm" "$out/lead_qualifier_bg.wasm"
 build "" "$out" page
 build "--features devtools" "$out/dev" dev
 
+# dist/ is also the npm package: `npm install ./dist` (or `npm pack dist`), then
+# `import { mount } from 'lead-qualifier'` in a bundler, or the script tag as the README
+# shows. The loader finds the wasm beside itself (`new URL(..., import.meta.url)`): a
+# bundler that does not copy it (esbuild) needs `lead_qualifier_bg.wasm` copied next to
+# the bundle; `lead-qualifier/dev` is the development build. tests/e2e/package.test.mjs
+# packs it, installs it into a scratch project, bundles it with esbuild and runs it.
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+cat >"$out/package.json" <<JSON
+{
+  "name": "lead-qualifier",
+  "version": "$version",
+  "description": "Qualify leads inside the web page: a playbook engine compiled to WebAssembly",
+  "license": "MIT OR Apache-2.0",
+  "type": "module",
+  "main": "./lead-qualifier.js",
+  "types": "./lead-qualifier.d.ts",
+  "exports": {
+    ".": { "types": "./lead-qualifier.d.ts", "default": "./lead-qualifier.js" },
+    "./dev": { "types": "./dev/lead-qualifier.d.ts", "default": "./dev/lead-qualifier.js" },
+    "./lead_qualifier_bg.wasm": "./lead_qualifier_bg.wasm",
+    "./dev/lead_qualifier_bg.wasm": "./dev/lead_qualifier_bg.wasm",
+    "./package.json": "./package.json"
+  },
+  "files": ["*.js", "*.d.ts", "*.wasm", "dev/"],
+  "sideEffects": true
+}
+JSON
+
 # Sizes. Brotli through the brotli CLI or Node's zlib, whichever exists.
 brotli_size() {
   if command -v brotli >/dev/null; then
@@ -395,6 +423,7 @@ for f in "$out"/*; do
   br=$(brotli_size "$f")
   case "$name" in
     *.d.ts) printf '%-28s %9d %9d %9s  (types, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
+    package.json) printf '%-28s %9d %9d %9s  (npm metadata, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
   esac
   printf '%-28s %9d %9d %9s\n' "$name" "$raw" "$gz" "$br"
   raw_t=$((raw_t + raw)) gz_t=$((gz_t + gz))
