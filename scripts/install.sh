@@ -82,14 +82,17 @@ install_wasm() {
 }
 
 # node + npm, and tests/e2e/node_modules: playwright-core and axe-core (the end-to-end
-# tests), terser and binaryen (scripts/dist.sh minifies the page's JavaScript with terser
+# tests), esbuild (the npm package's test), terser and binaryen (scripts/dist.sh minifies the page's JavaScript with terser
 # and optimises the wasm with npm binaryen's wasm-opt, pinned: Debian's 108 is too old).
 install_node_modules() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     need_apt nodejs npm
   fi
-  if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ] ||
-    [ ! -x tests/e2e/node_modules/.bin/terser ] || [ ! -x tests/e2e/node_modules/.bin/wasm-opt ]; then
+  # Again whenever package-lock.json changed since the last install (npm writes its own copy
+  # into node_modules/.package-lock.json).
+  if [ ! -f tests/e2e/node_modules/.package-lock.json ] ||
+    [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ] ||
+    [ ! -x tests/e2e/node_modules/.bin/esbuild ] || [ ! -x tests/e2e/node_modules/.bin/wasm-opt ]; then
     # npm ci: exactly the versions in package-lock.json.
     say "npm ci (tests/e2e)"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
