@@ -51,14 +51,14 @@ test-cli: $(BIN)
 dist: deps-wasm
 	scripts/dist.sh
 
-# Rendering and state code in headless Chromium (wasm-bindgen-test): tests/web.rs only
-# (tests/lib.rs and tests/server.rs are native). wasm-bindgen-test-runner comes with
+# Rendering and state code in headless Chromium (wasm-bindgen-test): the shell's own test
+# module, src/web/tests.rs, built with the library it tests (tests/*.rs are native). wasm-bindgen-test-runner comes with
 # wasm-bindgen-cli at the Cargo.lock version; webdriver.json beside Cargo.toml holds the
 # Chromium flags (headless, no sandbox as root).
 test-wasm: deps-wasm deps-browser
 	CHROMEDRIVER=$${CHROMEDRIVER:-/usr/bin/chromedriver} \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	$(CARGO) test --target wasm32-unknown-unknown --test web
+	$(CARGO) test --target wasm32-unknown-unknown --lib
 
 # End-to-end journeys with playwright-core + axe-core against pages with only the two tags.
 test-e2e: dist deps-browser $(BIN)

@@ -669,7 +669,7 @@ mod tests {
         assert_eq!(number_text(-0.5), "-0.5");
     }
 
-    /// What `String(n)` gives in JavaScript (node and Chromium agree); `tests/web.rs` pins
+    /// What `String(n)` gives in JavaScript (node and Chromium agree); `src/web/tests.rs` pins
     /// the same values in the page.
     #[test]
     fn number_text_is_javascripts() {

@@ -1,5 +1,5 @@
 //! One integration test binary (links once): a module per concept.
-//! Native only: the browser shell's tests are tests/web.rs.
+//! Native only: the browser shell's tests are its own module, src/web/tests.rs.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod budget;

@@ -1,6 +1,6 @@
 //! `validate.pattern` natively: the cases of `tests/patterns.json` (a pattern, a text, whether
 //! the text matches) through `pattern::for_regex_lite` and regex-lite, as the command line and
-//! the collector match. `tests/web.rs` runs the same file through the page's `RegExp`, so a
+//! the collector match. `src/web/tests.rs` runs the same file through the page's `RegExp`, so a
 //! lead re-verifies exactly as the page judged it.
 
 use lead_qualifier::pattern::for_regex_lite;

@@ -3,7 +3,7 @@
 //!
 //! A free list kept sorted by address, adjacent free blocks merged on every free, first
 //! fit from the list, more wasm memory (whole pages) only when nothing free fits: freed
-//! memory is reused, so a long session on one page does not grow the heap (tests/web.rs
+//! memory is reused, so a long session on one page does not grow the heap (src/web/tests.rs
 //! churns small, page-sized and over-aligned blocks, with reallocs, and checks the memory
 //! size stays put). Each call walks the free list, which stays short for a widget's heap.
 //!

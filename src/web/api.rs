@@ -1,5 +1,5 @@
 //! What the exports do, apart from the `#[wasm_bindgen]` glue in `mod.rs` (so the browser
-//! tests in `tests/web.rs` can call it): configuring a widget from an element's attributes
+//! tests in `src/web/tests.rs` can call it): configuring a widget from an element's attributes
 //! or from `mount()`'s arguments.
 
 use super::convert::get;

@@ -10,9 +10,7 @@
 //! import, and these calls are not hot. web-sys is left for the few calls that pass
 //! bytes or have no generic path.
 //!
-//! `tests/web.rs` compiles the shell's files again beside the library, and identical
-//! bindings in two crates of one package get the same symbol names: the tests bind these
-//! calls with a copy of their own (under another class name) instead of this file.
+//! The browser tests (`tests.rs`) are a module of this shell: they call these bindings.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};

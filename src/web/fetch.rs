@@ -46,8 +46,7 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// executor: `Promise.allSettled([promise])` always fulfills, so one JavaScript function,
 /// freed when it runs, always runs. Boxed, so every caller shares one instantiation.
 /// `then` is called as a plain function (js-sys's `then` takes a `Closure` that would have
-/// to be kept alive; a binding of our own would clash with tests/web.rs's copy of this
-/// file).
+/// to be kept alive).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
     let cb = super::events::once_js(Box::new(move |list: JsValue| {
         let state = list.unchecked_ref::<Array>().get(0);

@@ -1,6 +1,6 @@
 //! Page-global state without `thread_local!` (std only; the dist wasm is `no_std`): a
 //! `static` of `Local<T>`, read through `with` exactly as a `LocalKey` is. Every build of
-//! the shell uses it, so `tests/web.rs` exercises what the page runs.
+//! the shell uses it, so `src/web/tests.rs` exercises what the page runs.
 //!
 //! Sound because the shell has one thread: wasm32-unknown-unknown without the `atomics`
 //! target feature cannot spawn threads or share its memory (a build with `atomics` fails

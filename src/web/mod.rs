@@ -51,6 +51,8 @@ mod names;
 mod page;
 mod patterns;
 mod render;
+#[cfg(all(test, feature = "devtools"))]
+mod tests;
 mod widget;
 
 #[cfg(feature = "devtools")]

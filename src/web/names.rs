@@ -3,7 +3,7 @@
 //! DOM ids inside the shadow root and error codes. A name written twice is a bug waiting
 //! (todomvc writes `"iscanceled"` and reads `"iscancelled"`), so the rest of `web` uses
 //! these constants only. The CSS in `widget.css` spells the classes, parts and custom
-//! properties out again; `tests/web.rs` checks the DOM against these constants.
+//! properties out again; `src/web/tests.rs` checks the DOM against these constants.
 
 // ---- the element and its attributes
 

@@ -1,100 +1,16 @@
 //! The browser shell in a real browser (wasm-bindgen-test, headless Chromium): what needs a
 //! DOM. Markup outlines per question kind, text never parsed as HTML, Next / Back / Enter,
 //! errors tied to their inputs, the `lq:*` events, the honeypot and the minimum fill time,
-//! bad playbooks, `reset`/`destroy`, right-to-left languages, `check`.
+//! bad playbooks, `reset`/`destroy`, right-to-left languages, `check`, `validate.pattern`
+//! through the page's `RegExp`.
 //!
-//! Run: `make test-wasm` (`cargo test --target wasm32-unknown-unknown --test web` with
-//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` and
+//! A test module of the shell itself, so it tests the code that ships (the same modules,
+//! the same bindings). Run: `make test-wasm` (`cargo test --target wasm32-unknown-unknown
+//! --lib` with `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` and
 //! `CHROMEDRIVER=/usr/bin/chromedriver`; webdriver.json holds the Chromium flags).
-//!
-//! `src/web` is a private module of the library, so this file compiles the shell's sources
-//! itself (`#[path]`) against the library's public core, re-exported below under the
-//! names the shell uses (`crate::flow`, ...). Only `src/web/mod.rs`, the
-//! `#[wasm_bindgen]` export glue, stays out (its exports would clash with the library's).
-#![cfg(target_arch = "wasm32")]
-// The shell's functions the tests do not call (the gate's listener, ...).
-#![allow(dead_code)]
 
-pub use lead_qualifier::{
-    error, flow, lead, logic, outbox, outcome, playbook, profile, score, value,
-};
-
-// What the library's root gives the shell besides its public modules.
-extern crate alloc;
-#[path = "../src/prelude.rs"]
-mod prelude;
-
-#[path = "../src/web/api.rs"]
-mod api;
-#[path = "../src/web/convert.rs"]
-mod convert;
-#[path = "../src/web/delivery.rs"]
-mod delivery;
-/// `src/web/dom.rs` again under another class name: the library's bindings are linked
-/// into this binary too, and a copy with the same names would define the same symbols.
-mod dom {
-    use wasm_bindgen::prelude::wasm_bindgen;
-    use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::{Element, Node};
-
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-        fn test_random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue>;
-        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
-        fn test_reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
-        #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
-        fn test_reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue>;
-        #[wasm_bindgen(js_name = TestDom)]
-        pub type Dom;
-        #[wasm_bindgen(method, js_name = createElement)]
-        pub fn create_element(this: &Dom, tag: &str) -> Element;
-        #[wasm_bindgen(method, js_name = setAttribute)]
-        pub fn set_attribute(this: &Dom, name: &str, value: &str);
-        #[wasm_bindgen(method, js_name = appendChild)]
-        pub fn append_child(this: &Dom, child: &Node);
-    }
-
-    pub fn random_values(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
-        test_random_values(bytes)
-    }
-
-    pub fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-        test_reflect_get(target, key)
-    }
-
-    pub fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> Result<bool, JsValue> {
-        test_reflect_set(target, key, value)
-    }
-
-    pub fn global() -> JsValue {
-        js_sys::global().into()
-    }
-
-    pub fn dom(v: &JsValue) -> &Dom {
-        v.unchecked_ref()
-    }
-}
-#[path = "../src/web/devtools.rs"]
-mod devtools;
-#[path = "../src/web/events.rs"]
-mod events;
-#[path = "../src/web/fetch.rs"]
-mod fetch;
-#[path = "../src/web/gate.rs"]
-mod gate;
-#[path = "../src/web/local.rs"]
-mod local;
-#[path = "../src/web/names.rs"]
-mod names;
-#[path = "../src/web/page.rs"]
-mod page;
-#[path = "../src/web/patterns.rs"]
-mod patterns;
-#[path = "../src/web/render.rs"]
-mod render;
-#[path = "../src/web/widget.rs"]
-mod widget;
+use super::{api, convert, devtools, fetch, names, page, patterns, render, widget};
+use crate::{flow, playbook, value};
 
 use names::*;
 use std::cell::RefCell;
@@ -1039,7 +955,7 @@ fn allocator_keeps_interleaved_growth_and_alignment() {
 #[wasm_bindgen_test]
 fn page_matching_is_the_natives() {
     use flow::answer::Patterns;
-    let parsed = js_sys::JSON::parse(include_str!("patterns.json")).unwrap();
+    let parsed = js_sys::JSON::parse(include_str!("../../tests/patterns.json")).unwrap();
     let cases = convert::from_js(&parsed).unwrap();
     let cases = cases.as_array().unwrap();
     assert!(cases.len() >= 30);
@@ -1050,7 +966,7 @@ fn page_matching_is_the_natives() {
             c[1].as_str().unwrap(),
             c[2].as_bool().unwrap(),
         );
-        assert!(lead_qualifier::pattern::is_supported(p), "{p}");
+        assert!(crate::pattern::is_supported(p), "{p}");
         assert_eq!(
             patterns::JsPatterns.full_match(p, text),
             Some(want),
