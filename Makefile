@@ -8,7 +8,7 @@ CARGO ?= cargo
 BIN := target/cli/lead-qualifier
 PORT ?= 8080
 
-.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist preview bench bench-widget bench-ab fuzz clean
+.PHONY: test test-native test-cli test-wasm test-e2e lint deps-core deps-wasm deps-browser dist pkg preview bench bench-widget bench-ab fuzz clean
 
 # Everything: lint, native (unit, property, server, load), the CLI, wasm in headless
 # Chromium, then dist/ (size printed, the 64 KB gzip budget enforced) and the end-to-end suites.
@@ -51,14 +51,18 @@ test-cli: $(BIN)
 dist: deps-wasm
 	scripts/dist.sh
 
-# Rendering and state code in headless Chromium (wasm-bindgen-test): the shell's own test
-# module, src/web/tests.rs, built with the library it tests (tests/*.rs are native). wasm-bindgen-test-runner comes with
-# wasm-bindgen-cli at the Cargo.lock version; webdriver.json beside Cargo.toml holds the
-# Chromium flags (headless, no sandbox as root).
+# Rendering and state code in headless Chromium through `wasm-pack test`: the shell's own
+# test module, src/web/tests.rs, built with the library it tests (tests/*.rs are native).
+# wasm-pack uses the wasm-bindgen CLI on PATH (installed at exactly the Cargo.lock version,
+# so it downloads nothing) and Debian's chromedriver; webdriver.json beside Cargo.toml holds
+# the Chromium flags (headless, no sandbox as root).
 test-wasm: deps-wasm deps-browser
-	CHROMEDRIVER=$${CHROMEDRIVER:-/usr/bin/chromedriver} \
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	$(CARGO) test --target wasm32-unknown-unknown --lib
+	wasm-pack test --headless --chrome --chromedriver $${CHROMEDRIVER:-/usr/bin/chromedriver}
+
+# The design card's preview build: `wasm-pack build --target web` into pkg/ (no LTO: the
+# crate is also an rlib; dist/ is the page's build). wasm-opt is left out (Cargo.toml).
+pkg: deps-wasm
+	wasm-pack build --target web --out-dir pkg
 
 # End-to-end journeys with playwright-core + axe-core against pages with only the two tags.
 test-e2e: dist deps-browser $(BIN)

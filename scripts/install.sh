@@ -9,7 +9,7 @@
 #
 # Usage: scripts/install.sh [core|wasm|browser|all]   (default all)
 #   core     rustfmt, clippy, the wasm32 target (lint checks the shell too), python3
-#   wasm     core + wasm-bindgen-cli (+ its test runner), node + terser + binaryen:
+#   wasm     core + wasm-bindgen-cli (+ its test runner), wasm-pack, node + terser + binaryen:
 #            make dist, test-wasm
 #   browser  chromium, chromedriver, node + npm, tests/e2e/node_modules: test-wasm, test-e2e
 set -euo pipefail
@@ -76,7 +76,12 @@ install_wasm() {
     # names a crate version the registry here lacks (TOOLCHAIN.md).
     cargo install -q wasm-bindgen-cli --version "$want" --force
   fi
-  # No wasm-pack: scripts/dist.sh runs cargo and the wasm-bindgen CLI itself (LTO).
+  # wasm-pack runs the browser tests (make test-wasm) and builds pkg/ (make pkg);
+  # scripts/dist.sh builds dist/ with cargo and the wasm-bindgen CLI itself (LTO).
+  if ! command -v wasm-pack >/dev/null 2>&1; then
+    say "cargo install wasm-pack"
+    cargo install -q wasm-pack
+  fi
   # terser and binaryen's wasm-opt for scripts/dist.sh.
   install_node_modules
 }
