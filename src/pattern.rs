@@ -22,6 +22,24 @@
 
 use crate::prelude::*;
 
+/// `validate.pattern` natively, as the command line and the collector match it: the
+/// pattern as the page's `RegExp` reads it (`for_regex_lite`), with regex-lite, anchored to
+/// the whole answer. (The page matches with its own `RegExp`, `web::patterns`.)
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RegexPatterns;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::flow::answer::Patterns for RegexPatterns {
+    fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
+        let pattern = for_regex_lite(pattern)?;
+        let anchored = alloc::format!("^(?:{pattern})$");
+        regex_lite::Regex::new(&anchored)
+            .ok()
+            .map(|r| r.is_match(text))
+    }
+}
+
 /// Longest pattern accepted, in bytes.
 pub const MAX_LEN: usize = 1000;
 

@@ -1,7 +1,6 @@
 //! What the fuzz targets (`fuzz_targets/`) share: the oracles, which `tests/hostile.rs`
 //! runs too (`make test`), the collector's form reader and its pattern engine.
 
-use lead_qualifier::flow::answer::Patterns;
 use lead_qualifier::playbook::Playbook;
 use lead_qualifier::Value;
 use std::collections::HashMap;
@@ -15,21 +14,8 @@ pub mod oracles;
 #[allow(dead_code)]
 mod form;
 
-/// `validate.pattern` as the collector checks it (`RegexPatterns` in
-/// `src/bin/lead-qualifier/main.rs`): the pattern as the page's `RegExp` reads it
-/// (`pattern::for_regex_lite`), with regex-lite, anchored to the whole answer.
-#[derive(Debug, Default)]
-pub struct RegexPatterns;
-
-impl Patterns for RegexPatterns {
-    fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
-        let pattern = lead_qualifier::pattern::for_regex_lite(pattern)?;
-        let anchored = format!("^(?:{pattern})$");
-        regex_lite::Regex::new(&anchored)
-            .ok()
-            .map(|r| r.is_match(text))
-    }
-}
+/// `validate.pattern` as the collector checks it.
+pub use lead_qualifier::pattern::RegexPatterns;
 
 /// The example playbooks (parsed once per fuzzing process).
 pub fn examples() -> &'static [Playbook] {

@@ -102,20 +102,7 @@ mod native {
         },
     }
 
-    /// `validate.pattern` natively: regex-lite, anchored to the whole answer.
-    #[derive(Debug, Default)]
-    pub struct RegexPatterns;
-
-    impl Patterns for RegexPatterns {
-        /// The pattern as the page's `RegExp` reads it (`pattern::for_regex_lite`).
-        fn full_match(&self, pattern: &str, text: &str) -> Option<bool> {
-            let pattern = lead_qualifier::pattern::for_regex_lite(pattern)?;
-            let anchored = format!("^(?:{pattern})$");
-            regex_lite::Regex::new(&anchored)
-                .ok()
-                .map(|r| r.is_match(text))
-        }
-    }
+    pub use lead_qualifier::pattern::RegexPatterns;
 
     pub fn main() -> ExitCode {
         let cli = Cli::parse();
