@@ -158,13 +158,19 @@ mod native {
             );
             ExitCode::from(1)
         };
-        let pb = Playbook::from_value(&v)
-            .map_err(|problems| refuse(problems.errors().cloned().collect()))?;
+        playbook_from_value(&v).map_err(refuse)
+    }
+
+    /// A playbook as the native shells accept it (`check`, `serve`): the library's
+    /// `Playbook::from_value`, then its patterns compiled with regex-lite. The errors, if
+    /// any.
+    pub fn playbook_from_value(v: &Value) -> Result<Playbook, Vec<lead_qualifier::Problem>> {
+        let pb = Playbook::from_value(v).map_err(|p| p.errors().cloned().collect::<Vec<_>>())?;
         let bad = pattern_problems(&pb);
         if bad.is_empty() {
             Ok(pb)
         } else {
-            Err(refuse(bad))
+            Err(bad)
         }
     }
 
@@ -172,7 +178,7 @@ mod native {
     /// dialect (`pattern::is_supported`), e.g. a repetition past its size limit:
     /// `(?:a{1000}){1000}`. The page's `RegExp` would take them, and the collector would
     /// then call every lead's answer unverified; `check` and `serve` refuse the playbook.
-    pub fn pattern_problems(pb: &Playbook) -> Vec<lead_qualifier::Problem> {
+    fn pattern_problems(pb: &Playbook) -> Vec<lead_qualifier::Problem> {
         let mut out = Vec::new();
         for (i, q) in pb.questions.iter().enumerate() {
             if let Some(p) = &q.validate.pattern {

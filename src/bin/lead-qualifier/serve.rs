@@ -487,15 +487,7 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
                 continue;
             }
         };
-        let loaded = Playbook::from_value(&v).map_err(|p| p.errors().cloned().collect());
-        match loaded.and_then(|pb| {
-            let bad = crate::native::pattern_problems(&pb);
-            if bad.is_empty() {
-                Ok(pb)
-            } else {
-                Err(bad)
-            }
-        }) {
+        match crate::native::playbook_from_value(&v) {
             Ok(pb) => {
                 if out.contains_key(&pb.id) {
                     log!(
@@ -507,7 +499,6 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
                 }
             }
             Err(problems) => {
-                let problems: Vec<lead_qualifier::Problem> = problems;
                 let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
                 log!(
                     "lead-qualifier: {name}: skipped: {} problem(s): {}",
