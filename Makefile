@@ -25,42 +25,46 @@ deps-wasm:
 deps-browser:
 	@scripts/install.sh browser
 
-# Native and browser code alike: src/web only compiles for wasm32; the last two lines are
-# the dist builds of the library (no_std, scripts/dist.sh): the page's and dist/dev/'s.
+# Every crate natively (the widget is empty there), then the widget for wasm32 as tested,
+# as the page's dist build and as dist/dev/'s (no_std, scripts/dist.sh), and the engine
+# as the widget builds it (no std, no native parts).
 lint: deps-core
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -q -- -D warnings
-	$(CARGO) clippy --target wasm32-unknown-unknown --all-targets -q -- -D warnings
-	$(CARGO) clippy --target wasm32-unknown-unknown --no-default-features --lib -q -- -D warnings
-	$(CARGO) clippy --target wasm32-unknown-unknown --no-default-features --features devtools --lib -q -- -D warnings
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	$(CARGO) clippy -p lead-qualifier --target wasm32-unknown-unknown --all-targets -q -- -D warnings
+	$(CARGO) clippy -p lead-qualifier --target wasm32-unknown-unknown --no-default-features --lib -q -- -D warnings
+	$(CARGO) clippy -p lead-qualifier --target wasm32-unknown-unknown --no-default-features --features devtools --lib -q -- -D warnings
+	$(CARGO) clippy -p lead-qualifier-engine --target wasm32-unknown-unknown --no-default-features --lib -q -- -D warnings
 
-# Native unit, integration and property tests: JsonLogic suite, playbook errors, flow
-# journeys, early decision vs brute force, leads, the delivery policy, the server.
+# Native unit, integration and property tests of the engine (JsonLogic suite, playbook
+# errors, flow journeys, early decision vs brute force, leads, the delivery policy) and of
+# the command line and collector (crates/cli: the server on a real SQLite file).
 test-native:
-	$(CARGO) test -q
+	$(CARGO) test --workspace -q
 
-$(BIN): $(shell find src -name '*.rs') Cargo.toml
-	$(CARGO) build --profile cli -q --bin lead-qualifier
+$(BIN): $(shell find crates/engine/src crates/cli/src -name '*.rs') Cargo.toml crates/engine/Cargo.toml crates/cli/Cargo.toml
+	$(CARGO) build --profile cli -q -p lead-qualifier-cli --bin lead-qualifier
 
 # The command line as users run it.
 test-cli: $(BIN)
 	tests/cli.sh $(BIN)
 
-# dist/: cargo (cdylib, LTO) + wasm-bindgen (--target web) + one wasm-opt -Oz pass; prints the
-# sizes, fails over budget.
+# dist/: cargo (the widget crate, cdylib, LTO) + wasm-bindgen (--target web) + wasm-opt
+# (npm binaryen, pinned) + esbuild (the loader and the glue, one minified script); prints
+# the sizes, fails over budget.
 dist: deps-wasm
 	scripts/dist.sh
 
-# Rendering and state code in headless Chromium through `wasm-pack test`: the shell's own
-# test module, src/web/tests.rs, built with the library it tests (tests/*.rs are native).
+# Rendering and state code in headless Chromium through `wasm-pack test`: the widget
+# crate's own test module, src/tests.rs, built with the code it tests.
 # wasm-pack uses the wasm-bindgen CLI on PATH (installed at exactly the Cargo.lock version,
 # so it downloads nothing) and Debian's chromedriver; webdriver.json beside Cargo.toml holds
 # the Chromium flags (headless, no sandbox as root).
 test-wasm: deps-wasm deps-browser
 	wasm-pack test --headless --chrome --chromedriver $${CHROMEDRIVER:-/usr/bin/chromedriver}
 
-# The design card's preview build: `wasm-pack build --target web` into pkg/ (no LTO: the
-# crate is also an rlib; dist/ is the page's build). wasm-opt is left out (Cargo.toml).
+# The design card's preview build: `wasm-pack build --target web` of the widget crate into
+# pkg/ (with LTO; dist/ adds wasm-opt, the minified loader and the size gate).
 pkg: deps-wasm
 	wasm-pack build --target web --out-dir pkg
 
@@ -71,8 +75,8 @@ test-e2e: dist deps-browser $(BIN)
 # The widget in headless Chromium, the engine step time (native), the collector's
 # throughput and p99 latency on loopback. Benchmarks print figures; they assert nothing.
 bench: bench-widget
-	$(CARGO) bench --bench step
-	$(CARGO) bench --bench server_load
+	$(CARGO) bench -p lead-qualifier-engine --bench step
+	$(CARGO) bench -p lead-qualifier-cli --bench server_load
 
 # Gzip/brotli bytes of what a page loads from dist/, time to the first question (median
 # of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
@@ -90,7 +94,7 @@ bench-ab: dist deps-browser
 # each (default 60), one after the other; fails on a crash, a hang or memory past the limit,
 # the input in fuzz/artifacts/. Needs nightly cargo-fuzz: scripts/fuzz.sh installs what is
 # missing (stable with RUSTC_BOOTSTRAP=1 where nightly cannot be had). Not part of `make
-# test`, which runs the same oracles on stable (tests/hostile.rs). FUZZ_TARGETS picks targets.
+# test`, which runs the same oracles on stable (crates/engine/tests/hostile.rs). FUZZ_TARGETS picks targets.
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
@@ -110,7 +114,7 @@ clean:
 # with the CLI ($(BIN)): ms and MB/s per shape.
 .PHONY: bench-hostile bench-parse
 bench-hostile:
-	$(CARGO) bench --bench hostile_soak
+	$(CARGO) bench -p lead-qualifier-cli --bench hostile_soak
 
 bench-parse: $(BIN)
-	$(CARGO) bench --bench parse_size
+	$(CARGO) bench -p lead-qualifier-cli --bench parse_size

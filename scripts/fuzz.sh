@@ -2,7 +2,7 @@
 # Runs the cargo-fuzz targets in fuzz/ for a bounded time each, one after the other, and
 # fails when any of them found a crash, a hang or a leak of memory past the limit (the input
 # is then in fuzz/artifacts/<target>/; `cargo +nightly fuzz run -s none <target> <file>`
-# replays it). `make fuzz` runs this; `make test` does not need it (tests/hostile.rs runs
+# replays it). `make fuzz` runs this; `make test` does not need it (crates/engine/tests/hostile.rs runs
 # the same oracles on stable).
 #
 #   FUZZ_SECONDS    seconds per target (default 60)

@@ -1,64 +1,243 @@
-//! lead-qualifier: qualify a visitor inside the web page.
+//! lead-qualifier's widget: the `<lead-qualifier>` element and `mount()`, the engine
+//! (`lead-qualifier-engine`, crates/engine) compiled to WebAssembly with a browser shell.
+//! The shell is the one crate that names `web_sys`, `js_sys` and `wasm_bindgen`. It owns
+//! the DOM, the element's behaviour, events, storage and the network; every decision (what
+//! to ask, what wins, what a lead holds) is the engine's, reached through `flow::Session`.
+//! wasm32 only: natively this crate is empty (the native homes are crates/cli).
 //!
-//! The crate map. Everything outside `web` is the pure core: no web-sys, no I/O, tested
-//! natively. One engine, three homes: the browser widget (`web`, wasm32 only), the
-//! command line and the preview server (`src/bin`, native only).
+//! - `lib.rs`      — the JavaScript surface: `start`, `connect`, `mount`, `check`, `Handle`,
+//!   and its hand-written TypeScript (thin: the work is in `api.rs`)
+//! - `api.rs`      — what the exports do: element attributes and `mount()` options, sources
+//! - `devtools.rs` — `check`, in the development build only (feature `devtools`, dist/dev/)
+//! - `widget.rs`   — one mounted widget: session, shadow root, listeners, effects
+//! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
+//! - `dom.rs`      — the DOM calls made on every kind of node, bound once
+//! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
+//! - `gate.rs`     — `data-lead-gate` links and their dialog
+//! - `fetch.rs`    — playbook fetch, lead bodies, one POST attempt
+//! - `delivery.rs` — the outbox in localStorage: send, retry, replay on the next load
+//! - `page.rs`     — clock, ids, URL, campaign, language, storage, the engine's numbers
+//! - `patterns.rs` — `validate.pattern` over the browser's RegExp
+//! - `convert.rs`  — `Value` ⇄ JS values, by hand and depth-limited
+//! - `names.rs`    — every shared name as a constant
+//! - `allocator.rs` — the global allocator (a small free list instead of dlmalloc)
+//! - `local.rs`    — page-global state (`Local`, the single-threaded `thread_local!`)
+//! - `tests.rs`    — this crate's browser tests (`wasm-pack test --headless --chrome`)
+//! - `loader.js`   — the one script a page includes; `widget.css` — the look
 //!
-//! - `value`    — the JSON data model (`Value`), deserialisable from any serde format
-//! - `error`    — problems with JSON paths, stable codes and plain-words messages
-//! - `logic`    — JsonLogic: compile once, evaluate by `match`, official-suite semantics
-//! - `playbook` — the playbook model, its validation and lint
-//! - `score`    — option points and rules into dimension scores and reasons
-//! - `outcome`  — which outcome wins, with `disqualify` overrides
-//! - `flow`     — the question flow as a pure state machine, and early decision
-//! - `lead`     — the lead record, its wire shapes, and `verify`
-//! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
-//! - `profile`  — progressive profiling, consent, prefill and campaign capture
-//! - `web`      — the browser shell (wasm32 only): DOM, events, storage, fetch
+//! The page-facing contract: no exported function throws into the page. Bad input becomes
+//! a visible message, a console line and an `lq:error`; nothing here unwraps what the page,
+//! the network or a playbook supplied.
 //!
-//! `std` (a default feature) off, on wasm32: the dist build (scripts/dist.sh). The crate is
-//! then `#![no_std]` (the core needs only `alloc`; `prelude` names what std's prelude would,
-//! `float` the rounding std adds to `f64`) and its panic handler is a bare trap. With
-//! `panic = "abort"` a panic ended in a trap anyway, and std's hook printed nowhere on
-//! wasm32-unknown-unknown; what goes is the code and data that formatted the message no
-//! one saw (panic strings, `Location`s, `core::fmt` helpers, unicode tables): std's handler
-//! reads the message, ours does not, so LTO drops it all (-5.4 KB gzip of the page).
+//! `std` (a default feature) off: the dist build (scripts/dist.sh). The crate is then
+//! `#![no_std]` and its panic handler is a bare trap. With `panic = "abort"` a panic ended
+//! in a trap anyway, and std's hook printed nowhere on wasm32-unknown-unknown; what goes is
+//! the code and data that formatted the message no one saw (panic strings, `Location`s,
+//! `core::fmt` helpers, unicode tables): std's handler reads the message, ours does not, so
+//! LTO drops it all (-5.4 KB gzip of the page).
 //!
-//! No `unsafe` outside `web::local` (the wasm32 stand-in for `thread_local!`), and none at
-//! all natively.
+//! Theming: custom properties `--lq-accent`, `--lq-bg`, `--lq-fg`, `--lq-border`,
+//! `--lq-error`, `--lq-muted`, `--lq-radius`, `--lq-font` on the element or any ancestor;
+//! `::part()` names `container`, `progress`, `form`, `legend`, `label`, `help`, `option`,
+//! `input`, `error`, `button` (with `next`, `back`, `action`), `outcome`, `title`,
+//! `message`, `booking`, `status` (`names.rs`). The stylesheet is one constructed sheet
+//! shared by every widget, so it applies even under a `style-src` without
+//! `'unsafe-inline'`.
 
-#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
-#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
-#![cfg_attr(target_arch = "wasm32", deny(unsafe_code))]
-#![deny(missing_docs, missing_debug_implementations)]
+#![cfg(target_arch = "wasm32")]
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(unsafe_code)]
+#![deny(missing_debug_implementations)]
 
 extern crate alloc;
 
-mod float;
-mod prelude;
+#[cfg(feature = "devtools")]
+use lead_qualifier_engine::prelude::*;
+mod allocator;
+mod api;
+mod convert;
+mod delivery;
+#[cfg(feature = "devtools")]
+mod devtools;
+mod dom;
+mod events;
+mod fetch;
+mod gate;
+mod local;
+mod names;
+mod page;
+mod patterns;
+mod render;
+#[cfg(all(test, feature = "devtools"))]
+mod tests;
+mod widget;
 
-pub mod error;
-pub mod flow;
-pub mod lead;
-pub mod logic;
-pub mod outbox;
-pub mod outcome;
-pub mod pattern;
-pub mod playbook;
-pub mod profile;
-pub mod score;
-pub mod value;
+#[cfg(feature = "devtools")]
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+use widget::Shared;
 
-#[cfg(target_arch = "wasm32")]
-mod web;
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &'static str = r#"
+/** A playbook (SPEC section 1) as an object, or the URL of its JSON. */
+export type PlaybookSource = Record<string, unknown> | string;
 
-pub use error::{Path, Problem, Problems};
-pub use value::Value;
+/** Options of `mount()`. */
+export interface MountOptions {
+  /** The visitor's language. Default: `<html lang>`, then the browser's, then the playbook's. */
+  locale?: string;
+  /** A flow finished faster than this many ms after the first question is not sent. Default 1500. */
+  minFillMs?: number;
+  /** Show redirect outcomes with their link, without navigating. */
+  noRedirect?: boolean;
+  /** A file to download after an outcome that collects the lead (what gated links use). */
+  download?: string;
+}
+
+/** The playground's view of a session (display only; the engine decides). */
+export interface Trace {
+  playbook_id: string;
+  /** Points per dimension and `total`, after rules. */
+  score: Record<string, number>;
+  /** Reasons of chosen options and of rules that fire. */
+  reasons: string[];
+  /** Indices into the playbook's `rules` of the rules that fire, in order. */
+  rules: number[];
+  /** The outcome the answers so far would get. */
+  winning: string;
+  /** The outcome early decision proved certain, if any. */
+  decided: string | null;
+  /** The outcome shown, once the flow is finished. */
+  outcome: string | null;
+  answers: Record<string, unknown>;
+  asked: string[];
+}
+
+export interface LqDetail { playbook_id: string }
+export interface LqStepDetail extends LqDetail { question_id: string; index: number }
+export interface LqAnswerDetail extends LqDetail { question_id: string }
+export interface LqOutcomeDetail extends LqDetail {
+  outcome_id: string;
+  class: "sales_ready" | "content_only" | "disqualified";
+  score: Record<string, number>;
+}
+export interface LqSubmittedDetail extends LqDetail { lead_id: string }
+export interface LqErrorDetail {
+  code: "playbook_fetch" | "playbook_invalid" | "playbook_missing" | "bot_suspected"
+    | "submit_rejected" | "outbox_full";
+  message: string;
+  lead_id?: string;
+  /** `submit_rejected`: the HTTP status (a 4xx other than 408 and 429). */
+  status?: number;
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    "lq:ready": CustomEvent<LqDetail>;
+    "lq:step": CustomEvent<LqStepDetail>;
+    "lq:answer": CustomEvent<LqAnswerDetail>;
+    "lq:outcome": CustomEvent<LqOutcomeDetail>;
+    "lq:submitted": CustomEvent<LqSubmittedDetail>;
+    "lq:error": CustomEvent<LqErrorDetail>;
+  }
+}
+
+/**
+ * Mounts the widget in `element`'s shadow root (replacing a widget already there).
+ * Never throws: a bad playbook shows a short message and raises `lq:error`.
+ */
+export function mount(element: Element, playbook: PlaybookSource, options?: MountOptions): Handle;
+
+"#;
+
+#[cfg(feature = "devtools")]
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT_DEVTOOLS: &'static str = r#"
+/**
+ * Checks a playbook's JSON text: every problem as `path: message`, lint warnings prefixed
+ * `warning: `. Development build only (dist/dev/).
+ */
+export function check(playbookJson: string): string[];
+"#;
+
+/// A mounted widget, as the page holds it. Dropping the handle does not unmount (the
+/// widget lives until `destroy()` or, for the element, until it leaves the document).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Handle {
+    widget: Option<Shared>,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Starts over: a fresh session with a new lead id, first question shown.
+    pub fn reset(&self) {
+        if let Some(w) = &self.widget {
+            widget::reset(w);
+        }
+    }
+
+    /// Unmounts: listeners removed, timers cleared, the shadow root emptied. Idempotent.
+    pub fn destroy(&self) {
+        if let Some(w) = &self.widget {
+            widget::destroy(w);
+        }
+    }
+
+    /// Scores, reasons and outcomes of the session so far (for the playground), or
+    /// `null` before the playbook is loaded. Development build only (dist/dev/).
+    #[cfg(feature = "devtools")]
+    #[wasm_bindgen(unchecked_return_type = "Trace | null")]
+    pub fn trace(&self) -> JsValue {
+        self.widget.as_ref().map_or(JsValue::NULL, widget::trace)
+    }
+}
+
+/// Once per page, called by the loader: gated links start working; the outbox flushes.
+#[wasm_bindgen(skip_typescript)]
+pub fn start() {
+    page::install_numbers();
+    api::start();
+}
+
+/// The `<lead-qualifier>` element connected (called by the element class in the loader):
+/// the widget already mounted on it, or a new one configured by its attributes. `early`:
+/// the loader's pending read of the element's playbook, if it started one (`[status,
+/// json]`, or `[status]` when not OK or not JSON; see `fetch::load_from`).
+#[wasm_bindgen(skip_typescript)]
+pub fn connect(element: JsValue, early: JsValue) -> Handle {
+    page::install_numbers();
+    Handle {
+        widget: element
+            .dyn_ref::<Element>()
+            .and_then(|el| api::connect(el, &early)),
+    }
+}
+
+/// `LeadQualifier.mount(element, playbookObjectOrUrl, options)`.
+#[wasm_bindgen(skip_typescript)]
+pub fn mount(element: JsValue, playbook: JsValue, options: JsValue) -> Handle {
+    page::install_numbers();
+    Handle {
+        widget: api::mount(&element, &playbook, &options),
+    }
+}
+
+/// Checks a playbook's JSON text; returns every problem as a line (`path: message`),
+/// lint warnings prefixed with `warning: `. Empty when the playbook is valid and clean.
+/// Development build only (dist/dev/).
+#[cfg(feature = "devtools")]
+#[wasm_bindgen(skip_typescript)]
+pub fn check(json: &str) -> Array {
+    page::install_numbers();
+    events::strings(devtools::check(json).iter().map(String::as_str))
+}
 
 /// The dist build's panic handler: a trap, with the message and its location never looked
 /// at, so neither is formatted nor kept. The page sees the same `RuntimeError: unreachable`
 /// a `panic = "abort"` build with std shows.
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[cfg(not(feature = "std"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()

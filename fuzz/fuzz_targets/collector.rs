@@ -1,10 +1,10 @@
-//! The collector's request bodies (`parse_lead` in src/bin/lead-qualifier/serve.rs): the
+//! The collector's request bodies (`parse_lead` in crates/cli/src/serve.rs): the
 //! first byte chooses the encoding, even JSON (`serde_json::from_slice::<Value>`), odd
 //! `application/x-www-form-urlencoded` (the collector's own form reader, typed by the
 //! example playbooks); then the lead oracle, as for `POST /api/leads`.
 #![no_main]
 
-use lead_qualifier::playbook::Playbook;
+use lead_qualifier_engine::playbook::Playbook;
 use lead_qualifier_fuzz::{examples, oracles, playbooks_by_id, read_form};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;

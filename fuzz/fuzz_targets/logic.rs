@@ -3,7 +3,7 @@
 //! a value, whatever the rule and data.
 #![no_main]
 
-use lead_qualifier::Value;
+use lead_qualifier_engine::Value;
 use lead_qualifier_fuzz::oracles;
 use libfuzzer_sys::fuzz_target;
 

@@ -4,7 +4,7 @@
 //! whose early decisions must hold.
 #![no_main]
 
-use lead_qualifier::Value;
+use lead_qualifier_engine::Value;
 use lead_qualifier_fuzz::oracles::{self, Draw};
 use lead_qualifier_fuzz::{playbooks_by_id, read_form, RegexPatterns};
 use libfuzzer_sys::fuzz_target;

@@ -4,7 +4,7 @@
 //! memory, as JSON, as a form body); early decision never rules out the final outcome.
 #![no_main]
 
-use lead_qualifier::playbook::Playbook;
+use lead_qualifier_engine::playbook::Playbook;
 use lead_qualifier_fuzz::oracles::{self, Draw};
 use lead_qualifier_fuzz::{examples, playbooks_by_id, read_form, RegexPatterns};
 use libfuzzer_sys::fuzz_target;

@@ -1,21 +1,21 @@
-//! What the fuzz targets (`fuzz_targets/`) share: the oracles, which `tests/hostile.rs`
+//! What the fuzz targets (`fuzz_targets/`) share: the oracles, which `crates/engine/tests/hostile.rs`
 //! runs too (`make test`), the collector's form reader and its pattern engine.
 
-use lead_qualifier::playbook::Playbook;
-use lead_qualifier::Value;
+use lead_qualifier_engine::playbook::Playbook;
+use lead_qualifier_engine::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub mod oracles;
 
-/// The collector's form decoding, `src/bin/lead-qualifier/serve/form.rs`: a module of the
+/// The collector's form decoding, `crates/cli/src/serve/form.rs`: a module of the
 /// binary crate, compiled here from its source file (it needs only the library and std).
-#[path = "../../src/bin/lead-qualifier/serve/form.rs"]
+#[path = "../../crates/cli/src/serve/form.rs"]
 #[allow(dead_code)]
 mod form;
 
 /// `validate.pattern` as the collector checks it.
-pub use lead_qualifier::pattern::RegexPatterns;
+pub use lead_qualifier_engine::pattern::RegexPatterns;
 
 /// The example playbooks (parsed once per fuzzing process).
 pub fn examples() -> &'static [Playbook] {

@@ -1,6 +1,6 @@
 //! Properties of the engine on hostile input, shared by the cargo-fuzz targets
 //! (`fuzz/fuzz_targets/`, through `fuzz/src/lib.rs`) and the stable property test
-//! (`tests/hostile.rs`, which includes this file with `#[path]`): `make test` and `make fuzz`
+//! (`crates/engine/tests/hostile.rs`, which includes this file with `#[path]`): `make test` and `make fuzz`
 //! check the same oracles. An oracle panics with the input's story when a property fails;
 //! refusing an input (problems, an error) is always fine, a panic, an overflow or a hang
 //! never is.
@@ -20,15 +20,15 @@
 
 #![allow(dead_code)]
 
-use lead_qualifier::error::Severity;
-use lead_qualifier::flow::answer::{self, AnyPattern, Patterns};
-use lead_qualifier::flow::{decide, simulate, Effect, Event, PatternsDebug, Session, Start};
-use lead_qualifier::lead::{self, Lead};
-use lead_qualifier::logic::{self, Node, Op};
-use lead_qualifier::outcome;
-use lead_qualifier::playbook::{lint, Kind, Playbook};
-use lead_qualifier::value::number_text;
-use lead_qualifier::Value;
+use lead_qualifier_engine::error::Severity;
+use lead_qualifier_engine::flow::answer::{self, AnyPattern, Patterns};
+use lead_qualifier_engine::flow::{decide, simulate, Effect, Event, PatternsDebug, Session, Start};
+use lead_qualifier_engine::lead::{self, Lead};
+use lead_qualifier_engine::logic::{self, Node, Op};
+use lead_qualifier_engine::outcome;
+use lead_qualifier_engine::playbook::{lint, Kind, Playbook};
+use lead_qualifier_engine::value::number_text;
+use lead_qualifier_engine::Value;
 use std::rc::Rc;
 
 // ---------------------------------------------------------------------------------------
@@ -730,7 +730,7 @@ pub enum Step {
 
 /// Answers worth trying on a question: the simulation's samples, every option by value
 /// and by its text, a few sets of options, skipping, and values just outside the rules.
-pub fn candidates(q: &lead_qualifier::playbook::Question) -> Vec<Value> {
+pub fn candidates(q: &lead_qualifier_engine::playbook::Question) -> Vec<Value> {
     let mut out = simulate::sample_answers(q);
     for o in &q.options {
         out.push(o.value.clone());
@@ -970,9 +970,12 @@ pub fn session(
         // answer drops others (or itself) whose `ask_if` stopped holding. A dropped answer
         // leaves `asked` unless its question is asked again at once; an answered one never
         // leaves it, and the flow never moves on to an answered question.
-        let accepted = fx
-            .iter()
-            .any(|e| matches!(e, Effect::Emit(lead_qualifier::flow::Signal::Answer { .. })));
+        let accepted = fx.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Emit(lead_qualifier_engine::flow::Signal::Answer { .. })
+            )
+        });
         if let (true, Some(q)) = (accepted, asking) {
             answered[q] = true;
             for (i, a) in answered.iter_mut().enumerate() {

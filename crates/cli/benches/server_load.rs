@@ -1,0 +1,279 @@
+//! Load benchmark of the lead collector: `POST /api/leads` on loopback.
+//!
+//! Starts the optimised `lead-qualifier serve` (the bench profile: release settings at
+//! opt-level 3) on a free port with a temporary database, then sends N distinct honest
+//! leads (default 10,000; `LQ_BENCH_LEADS` overrides) from 50 concurrent keep-alive
+//! clients, then re-posts 1,000 known ids (the 200 path). Prints throughput and latency
+//! percentiles; the only checks are sanity ones (every answer 201/200, the count stored).
+//! Each lead is verified by the engine and committed to SQLite (WAL, synchronous=FULL,
+//! group commit) before its answer, so these are durable-write figures.
+//!
+//! Run: `cargo bench --bench server_load`.
+//! Native only: on wasm32 (`clippy --all-targets`) it compiles to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use lead_qualifier_engine::flow::answer::AnyPattern;
+use lead_qualifier_engine::flow::{Event, Session, Start};
+use lead_qualifier_engine::playbook::Playbook;
+use lead_qualifier_engine::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
+/// The repository (its examples/, www/ and dist/).
+const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const CLIENTS: usize = 50;
+const DUPLICATES: usize = 1_000;
+const WARMUP: usize = 500;
+
+const ANSWERS: &str = r#"{"company_size":"201+","role":"individual","timeline":"3-12m",
+    "budget":"approved","use_case":["lead_routing","scoring"],"email":"ana@acme.com","consent":true}"#;
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start() -> Result<Server, String> {
+    let dir = std::env::temp_dir().join(format!("lq-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut child = Command::new(EXE)
+        .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
+        .arg(dir.join("bench.sqlite"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{EXE}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {}
+    });
+    let server = |port| Server {
+        child,
+        port,
+        dir: dir.clone(),
+    };
+    let line = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(l) => l,
+        Err(_) => {
+            drop(server(0));
+            return Err("the server did not start within 30 s".into());
+        }
+    };
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse::<u16>().ok());
+    match port {
+        Some(p) => Ok(server(p)),
+        None => {
+            drop(server(0));
+            Err(format!("no port in the start line: {line}"))
+        }
+    }
+}
+
+fn lead_template() -> Result<Value, String> {
+    let path = format!("{MANIFEST}/examples/demo-request.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let pb = Playbook::from_value(&v).map_err(|p| p.to_string())?;
+    let given: Value = serde_json::from_str(ANSWERS).map_err(|e| e.to_string())?;
+    let mut s = Session::new(
+        pb,
+        Start {
+            lead_id: "template".into(),
+            locale: "en".into(),
+            context: Value::Object(vec![]),
+            known: vec![],
+        },
+        std::rc::Rc::new(AnyPattern),
+    );
+    s.apply(Event::Start, 1_000.0);
+    for _ in 0..50 {
+        let Some(i) = s.current_question() else { break };
+        let qid = s.playbook().questions[i].id.clone();
+        s.apply(
+            Event::Answer(given.get(&qid).cloned().unwrap_or(Value::Null)),
+            2_000.0,
+        );
+    }
+    s.finished_lead(3_000.0)
+        .map(|l| l.to_value())
+        .ok_or_else(|| "the flow did not finish".to_owned())
+}
+
+/// Posts these ids from `CLIENTS` threads; returns (latencies in µs, statuses, wall time).
+fn blast(port: u16, template: &Arc<Value>, ids: Vec<String>) -> (Vec<u64>, Vec<u16>, Duration) {
+    let url = Arc::new(format!("http://127.0.0.1:{port}/api/leads"));
+    let mut shares: Vec<Vec<String>> = vec![Vec::new(); CLIENTS];
+    for (i, id) in ids.into_iter().enumerate() {
+        shares[i % CLIENTS].push(id);
+    }
+    // Bodies are built before the clock starts.
+    let bodies: Vec<Vec<(String, String)>> = shares
+        .into_iter()
+        .map(|ids| {
+            ids.into_iter()
+                .map(|id| {
+                    let mut l = (**template).clone();
+                    l.set("id", Value::str(&id));
+                    (serde_json::to_string(&l).unwrap_or_default(), id)
+                })
+                .collect()
+        })
+        .collect();
+    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
+    let workers: Vec<_> = bodies
+        .into_iter()
+        .map(|work| {
+            let url = Arc::clone(&url);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(30)))
+                    .build()
+                    .into();
+                let mut lat = Vec::with_capacity(work.len());
+                let mut statuses = Vec::with_capacity(work.len());
+                barrier.wait();
+                for (body, id) in work {
+                    let t = Instant::now();
+                    let status = match agent
+                        .post(url.as_str())
+                        .header("content-type", "application/json")
+                        .header("idempotency-key", &id)
+                        .send(&body)
+                    {
+                        Ok(mut r) => {
+                            let _ = r.body_mut().read_to_vec();
+                            r.status().as_u16()
+                        }
+                        Err(_) => 0,
+                    };
+                    lat.push(t.elapsed().as_micros() as u64);
+                    statuses.push(status);
+                }
+                (lat, statuses)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let t0 = Instant::now();
+    let mut lat = Vec::new();
+    let mut statuses = Vec::new();
+    for w in workers {
+        if let Ok((l, s)) = w.join() {
+            lat.extend(l);
+            statuses.extend(s);
+        }
+    }
+    (lat, statuses, t0.elapsed())
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+fn report(what: &str, mut lat: Vec<u64>, statuses: &[u16], wall: Duration, expect: u16) -> bool {
+    lat.sort_unstable();
+    let ok = statuses.iter().filter(|&&s| s == expect).count();
+    println!(
+        "{what}: {} requests from {CLIENTS} clients in {:.2} s: {:.0} req/s; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {ok}/{} answered {expect}",
+        statuses.len(),
+        wall.as_secs_f64(),
+        statuses.len() as f64 / wall.as_secs_f64(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.90),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0),
+        statuses.len(),
+    );
+    ok == statuses.len()
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench`; a filter that names another bench skips this one.
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && !"server_load".contains(a.as_str()))
+    {
+        return ExitCode::SUCCESS;
+    }
+    let n: usize = std::env::var("LQ_BENCH_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let server = match start() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("server_load: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let template = match lead_template() {
+        Ok(t) => Arc::new(t),
+        Err(e) => {
+            eprintln!("server_load: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let warm: Vec<String> = (0..WARMUP).map(|i| format!("warm-{i:06}")).collect();
+    let _ = blast(server.port, &template, warm);
+
+    let ids: Vec<String> = (0..n).map(|i| format!("bench-{i:06}")).collect();
+    let (lat, statuses, wall) = blast(server.port, &template, ids);
+    let fresh_ok = report("POST new leads (201)", lat, &statuses, wall, 201);
+
+    let dups: Vec<String> = (0..DUPLICATES.min(n))
+        .map(|i| format!("bench-{i:06}"))
+        .collect();
+    let (lat, statuses, wall) = blast(server.port, &template, dups);
+    let dup_ok = report("POST known ids (200)", lat, &statuses, wall, 200);
+
+    let stored = ureq::get(format!(
+        "http://127.0.0.1:{}/api/leads?limit=1",
+        server.port
+    ))
+    .call()
+    .ok()
+    .and_then(|mut r| r.body_mut().read_to_string().ok())
+    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    .and_then(|v| v.get("total").and_then(Value::as_f64));
+    println!(
+        "stored: {} leads (expected {})",
+        stored.map_or("?".to_owned(), |t| t.to_string()),
+        n + WARMUP
+    );
+    if fresh_ok && dup_ok && stored == Some((n + WARMUP) as f64) {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("server_load: some requests failed or the count is off");
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,449 @@
+//! The native shell: `lead-qualifier check | verify | logic | simulate | serve`.
+//!
+//! Reads files, prints results, sets the exit code. Every decision is the core's: this file
+//! holds no qualification logic. Exit codes: 0 ok, 1 the input has problems, 2 usage or I/O
+//! error.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    native::main()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod serve;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use clap::{Parser, Subcommand};
+    use lead_qualifier_engine::flow::answer::Patterns;
+    use lead_qualifier_engine::flow::{decide, simulate};
+    use lead_qualifier_engine::lead::{self, Lead};
+    use lead_qualifier_engine::logic;
+    use lead_qualifier_engine::playbook::{lint, Playbook};
+    use lead_qualifier_engine::value::{number_text, Value};
+    use std::process::ExitCode;
+
+    #[derive(Parser, Debug)]
+    #[command(
+        name = "lead-qualifier",
+        version,
+        about = "Check playbooks, verify leads, run the preview server"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: Cmd,
+    }
+
+    #[derive(Subcommand, Debug)]
+    enum Cmd {
+        /// Validate and lint a playbook: exit 0 when valid, 1 with the problems listed.
+        Check {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+            /// also fail (exit 1) on warnings
+            #[arg(long)]
+            strict: bool,
+        },
+        /// Recompute a lead's outcome and score from its answers: exit 0 when they match,
+        /// 1 listing the differences.
+        Verify {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+            /// lead JSON file (the body a receiving server got)
+            lead: std::path::PathBuf,
+        },
+        /// Run a JsonLogic test file in the official format; prints `N passed, M failed`.
+        Logic {
+            /// the test file
+            #[arg(long)]
+            tests: std::path::PathBuf,
+            /// print every failing case
+            #[arg(long, short)]
+            verbose: bool,
+        },
+        /// Run a playbook with the given answers and print the lead it produces (JSON).
+        Run {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+            /// answers as a JSON object by question id (questions not named are skipped)
+            #[arg(long)]
+            answers: String,
+            /// the visitor's language
+            #[arg(long, default_value = "en")]
+            locale: String,
+        },
+        /// Walk every answer path of a playbook and report how many questions early
+        /// decision saves.
+        Simulate {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+        },
+        /// The preview server and lead collector: serves www/, dist/ and examples/, takes
+        /// POST /api/leads (verified, stored in SQLite), lists them at GET /api/leads.
+        Serve {
+            /// port to listen on (0: any free port; the start line prints the bound one)
+            #[arg(long, default_value_t = 8080)]
+            port: u16,
+            /// address to bind
+            #[arg(long, default_value = "127.0.0.1")]
+            host: String,
+            /// SQLite database file (created when missing)
+            #[arg(long, default_value = "leads.sqlite")]
+            db: std::path::PathBuf,
+            /// folder of playbook JSON files [default: ROOT/examples]
+            #[arg(long)]
+            playbooks: Option<std::path::PathBuf>,
+            /// repository root holding www/, dist/ and examples/
+            #[arg(long, default_value = ".")]
+            root: std::path::PathBuf,
+        },
+    }
+
+    pub use lead_qualifier_engine::pattern::RegexPatterns;
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        match cli.cmd {
+            Cmd::Check { playbook, strict } => check(&playbook, strict),
+            Cmd::Verify { playbook, lead } => verify(&playbook, &lead),
+            Cmd::Logic { tests, verbose } => logic_tests(&tests, verbose),
+            Cmd::Simulate { playbook } => simulate_cmd(&playbook),
+            Cmd::Serve {
+                port,
+                host,
+                db,
+                playbooks,
+                root,
+            } => crate::serve::run(crate::serve::Options {
+                host,
+                port,
+                db,
+                playbooks,
+                root,
+            }),
+            Cmd::Run {
+                playbook,
+                answers,
+                locale,
+            } => run(&playbook, &answers, &locale),
+        }
+    }
+
+    /// Reads a JSON file into a `Value`; on failure prints why and returns exit code 2
+    /// (unreadable) or 1 (not JSON).
+    fn read_json(path: &std::path::Path) -> Result<Value, ExitCode> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            eprintln!("{}: {e}", path.display());
+            ExitCode::from(2)
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            println!("{}: not valid JSON: {e}", path.display());
+            ExitCode::from(1)
+        })
+    }
+
+    fn load_playbook(path: &std::path::Path) -> Result<Playbook, ExitCode> {
+        let v = read_json(path)?;
+        let refuse = |problems: Vec<lead_qualifier_engine::Problem>| {
+            for p in &problems {
+                println!("{}: {p}", path.display());
+            }
+            println!(
+                "{}: {} problem(s); the playbook is refused",
+                path.display(),
+                problems.len()
+            );
+            ExitCode::from(1)
+        };
+        playbook_from_value(&v).map_err(refuse)
+    }
+
+    /// A playbook as the native shells accept it (`check`, `serve`): the library's
+    /// `Playbook::from_value`, then its patterns compiled with regex-lite. The errors, if
+    /// any.
+    pub fn playbook_from_value(v: &Value) -> Result<Playbook, Vec<lead_qualifier_engine::Problem>> {
+        let pb = Playbook::from_value(v).map_err(|p| p.errors().cloned().collect::<Vec<_>>())?;
+        let bad = pattern_problems(&pb);
+        if bad.is_empty() {
+            Ok(pb)
+        } else {
+            Err(bad)
+        }
+    }
+
+    /// The `validate.pattern`s regex-lite cannot compile although they are of the common
+    /// dialect (`pattern::is_supported`), e.g. a repetition past its size limit:
+    /// `(?:a{1000}){1000}`. The page's `RegExp` would take them, and the collector would
+    /// then call every lead's answer unverified; `check` and `serve` refuse the playbook.
+    fn pattern_problems(pb: &Playbook) -> Vec<lead_qualifier_engine::Problem> {
+        let mut out = Vec::new();
+        for (i, q) in pb.questions.iter().enumerate() {
+            if let Some(p) = &q.validate.pattern {
+                if RegexPatterns.full_match(p, "").is_none() {
+                    out.push(
+                        lead_qualifier_engine::Problem::new(
+                            lead_qualifier_engine::Path::root()
+                                .key("questions")
+                                .index(i)
+                                .key("validate")
+                                .key("pattern"),
+                            lead_qualifier_engine::error::msg::BAD_PATTERN,
+                        )
+                        .with(p.clone()),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn check(path: &std::path::Path, strict: bool) -> ExitCode {
+        let pb = match load_playbook(path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let warnings = lint(&pb);
+        let name = path.display();
+        for w in &warnings {
+            let kind = if w.severity == lead_qualifier_engine::error::Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            println!("{name}: {kind}: {w}");
+        }
+        for (dim, lo, hi) in decide::score_ranges(&pb) {
+            println!(
+                "{name}: score.{dim} ranges from {} to {}",
+                number_text(lo),
+                number_text(hi)
+            );
+        }
+        let errors = warnings
+            .iter()
+            .filter(|w| w.severity == lead_qualifier_engine::error::Severity::Error)
+            .count();
+        println!(
+            "{name}: ok: playbook {} ({} questions, {} rules, {} outcomes), {} warning(s)",
+            pb.id,
+            pb.questions.len(),
+            pb.rules.len(),
+            pb.outcomes.len(),
+            warnings.len() - errors
+        );
+        if errors > 0 || (strict && !warnings.is_empty()) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    fn verify(pb_path: &std::path::Path, lead_path: &std::path::Path) -> ExitCode {
+        let pb = match load_playbook(pb_path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let v = match read_json(lead_path) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let lead = match Lead::from_value(&v) {
+            Ok(l) => l,
+            Err(problems) => {
+                for p in problems {
+                    println!("{}: {p}", lead_path.display());
+                }
+                return ExitCode::from(1);
+            }
+        };
+        let diffs = lead::verify(&pb, &lead, &RegexPatterns);
+        if diffs.is_empty() {
+            println!(
+                "{}: verified: outcome {} ({}), score {}",
+                lead_path.display(),
+                lead.outcome_id,
+                lead.class.name(),
+                serde_json::to_string(&lead.score).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        } else {
+            for d in &diffs {
+                println!(
+                    "{}: {}: lead says {}, engine computes {}",
+                    lead_path.display(),
+                    d.path,
+                    serde_json::to_string(&d.lead).unwrap_or_default(),
+                    serde_json::to_string(&d.engine).unwrap_or_default()
+                );
+            }
+            println!("{}: {} difference(s)", lead_path.display(), diffs.len());
+            ExitCode::from(1)
+        }
+    }
+
+    fn logic_tests(path: &std::path::Path, verbose: bool) -> ExitCode {
+        let v = match read_json(path) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let Some(cases) = v.as_array() else {
+            println!("{}: expected an array of test cases", path.display());
+            return ExitCode::from(1);
+        };
+        let (mut passed, mut failed) = (0usize, 0usize);
+        for case in cases {
+            // Strings are section comments.
+            let Some([rule, data, expected]) = case.as_array() else {
+                continue;
+            };
+            let got = logic::compile(rule).map(|node| logic::eval(&node, data));
+            let ok = matches!(&got, Ok(g) if same(g, expected));
+            if ok {
+                passed += 1;
+            } else {
+                failed += 1;
+                if verbose {
+                    println!(
+                        "FAIL {} with {}: expected {}, got {}",
+                        serde_json::to_string(rule).unwrap_or_default(),
+                        serde_json::to_string(data).unwrap_or_default(),
+                        serde_json::to_string(expected).unwrap_or_default(),
+                        match &got {
+                            Ok(g) => serde_json::to_string(g).unwrap_or_default(),
+                            Err(p) =>
+                                format!("compile error {:?}", p.first().map(|p| p.to_string())),
+                        }
+                    );
+                }
+            }
+        }
+        println!("{passed} passed, {failed} failed");
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
+    }
+
+    /// JSON equality with numbers compared by value.
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x == y,
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+            }
+            _ => a == b,
+        }
+    }
+
+    fn run(path: &std::path::Path, answers: &str, locale: &str) -> ExitCode {
+        use lead_qualifier_engine::flow::{Effect, Event, Session, Start, View};
+        let pb = match load_playbook(path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let given: Value = match serde_json::from_str(answers) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                eprintln!("--answers: expected a JSON object by question id");
+                return ExitCode::from(2);
+            }
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as f64)
+            .unwrap_or(0.0);
+        let start = Start {
+            lead_id: uuid_v4(),
+            locale: locale.to_owned(),
+            context: Value::Object(vec![("source".into(), Value::str("cli"))]),
+            known: Vec::new(),
+        };
+        let mut s = Session::new(pb, start, std::rc::Rc::new(RegexPatterns));
+        s.apply(Event::Start, now);
+        while let Some(i) = s.current_question() {
+            let id = s.playbook().questions[i].id.clone();
+            let a = given.get(&id).cloned().unwrap_or(Value::Null);
+            let fx = s.apply(Event::Answer(a), now);
+            for e in &fx {
+                if let Effect::Render(View::Question(q)) = e {
+                    if let Some(err) = &q.error {
+                        eprintln!("{id}: {err}");
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+        }
+        match s.finished_lead(now) {
+            Some(lead) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&lead.to_value()).unwrap_or_default()
+                );
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::from(1),
+        }
+    }
+
+    /// A random UUID v4 from the OS's randomness (std's hasher seeds), formatted by hand.
+    pub fn uuid_v4() -> String {
+        use std::hash::{BuildHasher, Hasher};
+        let mut bytes = [0u8; 16];
+        for chunk in bytes.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    fn simulate_cmd(path: &std::path::Path) -> ExitCode {
+        let pb = match load_playbook(path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let report = simulate::savings(&pb, 200_000);
+        println!(
+            "{}: {} answer paths{}: {:.2} questions asked on average with early decision, {:.2} without ({:.1}% fewer); outcomes: {}",
+            path.display(),
+            report.paths,
+            if report.truncated { " (sampled)" } else { "" },
+            report.avg_with,
+            report.avg_without,
+            if report.avg_without > 0.0 {
+                100.0 * (1.0 - report.avg_with / report.avg_without)
+            } else {
+                0.0
+            },
+            report
+                .by_outcome
+                .iter()
+                .map(|(id, n)| format!("{id}={n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,1155 @@
+//! `lead-qualifier serve`: the preview server and lead collector (SPEC section 4).
+//!
+//! Owns the HTTP side of the native binary: static files for the demo and the playground
+//! (`/` and top-level paths from `<root>/www`, plus `/www/*`, `/dist/*`, `/examples/*`;
+//! strict CSP on HTML, no path outside those folders), and the lead API on `/api/*`
+//! (open CORS, since landing pages on other origins post here):
+//!
+//! - `POST /api/leads` — a lead as `application/json`, as `text/plain` JSON
+//!   (`navigator.sendBeacon`), or as the `form` format; at most 64 KB. The lead is checked
+//!   against its playbook by the same engine (`lead::verify`) and stored with the verdict:
+//!   201 `{id, verified, differences}` for a new id, 200 with the stored verdict for a
+//!   known one (never a second row). Errors are JSON `{error, detail}`: 400 malformed body,
+//!   invalid lead or `Idempotency-Key` not the lead id, 413 too large, 415 unknown content
+//!   type, 422 unknown playbook, 503 (with `Retry-After`) when the database cannot write.
+//! - `GET /api/leads?limit=50&offset=0` — `{total, leads: [...]}`, newest first (limit at
+//!   most 500); `GET /api/leads/{id}` — one lead or 404.
+//!
+//! Playbooks are loaded once at start from `--playbooks` (an invalid file is reported and
+//! skipped). Storage is `store` (SQLite, WAL, group commit); the `form` body is read back by
+//! `form`. Graceful shutdown on SIGINT and SIGTERM: the listening socket is closed, open
+//! connections get `GRACE` (10 s) to finish their request, then queued leads are committed.
+//!
+//! Slow or idle clients cannot hold the server's sockets: every phase of a request has a
+//! deadline, and the number of open connections is capped (`Limits`).
+//!
+//! - Headers: a connection must send a complete request head within 10 s of being ready to
+//!   read one, or it is closed (no answer). Hyper's `header_read_timeout` (≥ 1.4) starts its
+//!   timer whenever the connection waits for a request head: after the accept, and again
+//!   after each response on a kept-alive connection, so it is the idle keep-alive timeout
+//!   too: a kept-alive connection with no new request for 10 s is closed.
+//! - Body: 30 s to send a lead body, else 408 `body_timeout`.
+//! - Handler: 30 s for the server's own work once the request is read (the database, the
+//!   file system), else 503 `handler_timeout` with `Retry-After`.
+//! - Responses: a write that makes no progress for 30 s (a client that stopped reading)
+//!   closes the connection (`WriteDeadline`).
+//! - Connections: at most 1024 open at once. Beyond that, new connections are not accepted
+//!   and wait in the kernel's listen queue (refused when it is full) until one closes.
+//!
+//! Each can be changed by an environment variable read at start, for tests and unusual
+//! deployments (a whole number above 0; an invalid value stops `serve` with exit code 2):
+//! `LQ_HEADER_TIMEOUT_MS`, `LQ_BODY_TIMEOUT_MS`, `LQ_HANDLER_TIMEOUT_MS`,
+//! `LQ_WRITE_TIMEOUT_MS` (milliseconds, at
+//! most a day) and `LQ_MAX_CONNECTIONS` (at most 1,000,000).
+
+/// `eprintln!` that cannot panic: a closed stderr must not take down a request or the
+/// store's writer thread.
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod form;
+mod store;
+
+use crate::native::RegexPatterns;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use http_body_util::BodyExt;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use lead_qualifier_engine::lead::{self, Lead};
+use lead_qualifier_engine::playbook::Playbook;
+use lead_qualifier_engine::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{NewLead, Saved, Store};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+
+/// Largest lead body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// An oversize body is read (and dropped) up to this size before the 413 goes out, so
+/// the client, still sending, gets the answer instead of a reset connection.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+/// After a shutdown signal, how long open connections may take to finish.
+const GRACE: Duration = Duration::from_secs(10);
+/// Longest lead id accepted (a UUID is 36 characters).
+const MAX_ID_LEN: usize = 128;
+/// Default and largest page of `GET /api/leads`.
+const PAGE_DEFAULT: i64 = 50;
+const PAGE_MAX: i64 = 500;
+
+/// The Content-Security-Policy of every HTML page (SPEC section 3).
+pub const CSP: &str = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'";
+
+/// Deadlines of a request's phases and the cap on open connections (module doc). The
+/// defaults are production's; `LQ_*` environment variables change them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Limits {
+    /// a complete request head, from the accept or the previous response (idle keep-alive)
+    header: Duration,
+    /// a lead body
+    body: Duration,
+    /// the handler's work once the request is read
+    handler: Duration,
+    /// a response write that makes no progress (a client that stopped reading)
+    write: Duration,
+    /// connections open at once
+    connections: usize,
+}
+
+impl Limits {
+    const DEFAULT: Limits = Limits {
+        header: Duration::from_secs(10),
+        body: Duration::from_secs(30),
+        handler: Duration::from_secs(30),
+        write: Duration::from_secs(30),
+        connections: 1024,
+    };
+    /// Longest timeout accepted (hyper adds it to `Instant::now()`, which must not overflow).
+    const MAX_TIMEOUT_MS: u64 = 86_400_000;
+    const MAX_CONNECTIONS: u64 = 1_000_000;
+
+    /// The defaults, with the `LQ_*` variables of `var` (the environment in `serve`) applied.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
+        let number = |name: &str, max: u64| -> Result<Option<u64>, String> {
+            let Some(text) = var(name) else {
+                return Ok(None);
+            };
+            match text.trim().parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(format!(
+                    "{name}={}: must be a whole number from 1 to {max}",
+                    clip(&text)
+                )),
+            }
+        };
+        let ms = |name: &str, default: Duration| -> Result<Duration, String> {
+            Ok(number(name, Self::MAX_TIMEOUT_MS)?.map_or(default, Duration::from_millis))
+        };
+        let d = Self::DEFAULT;
+        Ok(Limits {
+            header: ms("LQ_HEADER_TIMEOUT_MS", d.header)?,
+            body: ms("LQ_BODY_TIMEOUT_MS", d.body)?,
+            handler: ms("LQ_HANDLER_TIMEOUT_MS", d.handler)?,
+            write: ms("LQ_WRITE_TIMEOUT_MS", d.write)?,
+            connections: match number("LQ_MAX_CONNECTIONS", Self::MAX_CONNECTIONS)? {
+                Some(n) => usize::try_from(n).map_err(|e| format!("LQ_MAX_CONNECTIONS: {e}"))?,
+                None => d.connections,
+            },
+        })
+    }
+
+    fn from_env() -> Result<Limits, String> {
+        Self::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    }
+}
+
+/// A duration for a message: `30 s`, `0.5 s`.
+fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// `serve` options from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// address to bind
+    pub host: String,
+    /// port (0: any free port, printed at start)
+    pub port: u16,
+    /// SQLite database file
+    pub db: PathBuf,
+    /// directory of playbook JSON files (default `<root>/examples`)
+    pub playbooks: Option<PathBuf>,
+    /// the repository root holding `www/`, `dist/` and `examples/`
+    pub root: PathBuf,
+}
+
+/// Shared state of the handlers.
+#[derive(Debug)]
+struct App {
+    playbooks: HashMap<String, Playbook>,
+    store: Store,
+    limits: Limits,
+}
+
+/// Runs the server until SIGINT or SIGTERM. Exit code 2 for startup problems (unreadable
+/// playbook folder, database, address in use).
+pub fn run(opts: Options) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            log!("lead-qualifier: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = rt.block_on(serve(opts));
+    rt.shutdown_timeout(Duration::from_secs(5));
+    code
+}
+
+async fn serve(opts: Options) -> ExitCode {
+    let limits = match Limits::from_env() {
+        Ok(l) => l,
+        Err(e) => {
+            log!("lead-qualifier: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !opts.root.is_dir() {
+        log!(
+            "lead-qualifier: --root {}: not a directory",
+            opts.root.display()
+        );
+        return ExitCode::from(2);
+    }
+    for (dir, hint) in [("www", ""), ("dist", " (`make dist` builds it)")] {
+        if !opts.root.join(dir).is_dir() {
+            log!(
+                "lead-qualifier: warning: {} is missing{hint}",
+                opts.root.join(dir).display()
+            );
+        }
+    }
+    let pb_dir = opts
+        .playbooks
+        .clone()
+        .unwrap_or_else(|| opts.root.join("examples"));
+    let playbooks = match load_playbooks(&pb_dir) {
+        Ok(p) => p,
+        Err(e) => {
+            log!("lead-qualifier: --playbooks {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match Store::open(&opts.db) {
+        Ok(s) => s,
+        Err(e) => {
+            log!("lead-qualifier: --db {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((opts.host.as_str(), opts.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            log!(
+                "lead-qualifier: cannot listen on {}:{}: {e}",
+                opts.host,
+                opts.port
+            );
+            store.close().await;
+            return ExitCode::from(2);
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            log!("lead-qualifier: cannot read the bound address: {e}");
+            store.close().await;
+            return ExitCode::from(2);
+        }
+    };
+    let n = playbooks.len();
+    let app = Arc::new(App {
+        playbooks,
+        store,
+        limits,
+    });
+    let router = router(Arc::clone(&app), &opts.root);
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "lead-qualifier: serving http://{addr} ({n} playbooks, db {})",
+            app.store.path().display()
+        );
+        let _ = out.flush();
+    }
+
+    accept_loop(listener, router, limits).await;
+    app.store.close().await;
+    ExitCode::SUCCESS
+}
+
+/// Serves connections until SIGINT or SIGTERM, at most `limits.connections` at once; then
+/// stops accepting and waits for the open ones up to `GRACE` (or a second Ctrl-C).
+/// A connection whose writes fail with `TimedOut` once one has made no progress for
+/// `limit`: a client that stops reading its response (a large static file, say) would
+/// otherwise hold its connection, and one of the capped slots, for ever. A client that
+/// reads, however slowly, resets the clock with every write that goes through.
+struct WriteDeadline<S> {
+    inner: S,
+    limit: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        WriteDeadline {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// Passes on a finished write (and stops the clock), or starts or checks the clock of a
+    /// write that waits.
+    fn watch<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let clock = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match clock.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteDeadline<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, polled)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.watch(cx, polled)
+    }
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: Limits) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header)
+        .keep_alive(true);
+    let service = TowerToHyperService::new(router);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
+    let graceful = GracefulShutdown::new();
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        // A free slot first: at the cap, connections wait in the listen queue.
+        let permit = tokio::select! {
+            () = &mut signal => break,
+            p = Arc::clone(&slots).acquire_owned() => p,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            () = &mut signal => break,
+            a = listener.accept() => a,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                // Out of file descriptors, most likely: wait for some to close, as
+                // axum::serve and hyper 0.14 did.
+                log!("lead-qualifier: accept error: {e}");
+                tokio::select! {
+                    () = &mut signal => break,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+        };
+        let io = TokioIo::new(WriteDeadline::new(stream, limits.write));
+        let conn = graceful.watch(http.serve_connection(io, service.clone()));
+        tokio::spawn(async move {
+            // Errors are the client's (a timeout, a reset, a malformed head): nothing to
+            // report, the connection is closed.
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    log!("lead-qualifier: shutting down");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(GRACE) => {
+            log!("lead-qualifier: closing the connections still open");
+        }
+        _ = tokio::signal::ctrl_c() => {
+            log!("lead-qualifier: closing the connections still open");
+        }
+    }
+}
+
+/// An accept error about that one connection (the client went away), not the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Every `*.json` in `dir` that is a valid playbook, by id. Invalid files are reported on
+/// stderr and skipped; only an unreadable folder is an error.
+fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    let mut out: HashMap<String, Playbook> = HashMap::new();
+    for f in files {
+        let name = f.display();
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                log!("lead-qualifier: {name}: skipped: {e}");
+                continue;
+            }
+        };
+        let v: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                log!("lead-qualifier: {name}: skipped: not valid JSON: {e}");
+                continue;
+            }
+        };
+        match crate::native::playbook_from_value(&v) {
+            Ok(pb) => {
+                if out.contains_key(&pb.id) {
+                    log!(
+                        "lead-qualifier: {name}: skipped: playbook id {} is already loaded",
+                        pb.id
+                    );
+                } else {
+                    out.insert(pb.id.clone(), pb);
+                }
+            }
+            Err(problems) => {
+                let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                log!(
+                    "lead-qualifier: {name}: skipped: {} problem(s): {}",
+                    list.len(),
+                    list.join("; ")
+                );
+            }
+        }
+    }
+    if out.is_empty() {
+        log!(
+            "lead-qualifier: warning: no playbook loaded from {}; every lead will get 422",
+            dir.display()
+        );
+    }
+    Ok(out)
+}
+
+fn router(app: Arc<App>, root: &Path) -> Router {
+    let root_real = Arc::new(std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()));
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(Duration::from_secs(86_400));
+    // The handler timeout: around the GET handlers and the file services here, inside
+    // `post_lead` after the body is read (the body has its own deadline). A method router's
+    // `layer` wraps only the methods added before it.
+    let timed = middleware::from_fn_with_state(app.limits.handler, within_handler_time);
+    let api = Router::new()
+        .route(
+            "/leads",
+            get(list_leads).layer(timed.clone()).post(post_lead),
+        )
+        .route("/leads/{id}", get(get_lead).layer(timed.clone()))
+        .fallback(api_not_found)
+        .layer(cors)
+        .with_state(app);
+    let dir = |d: &str| {
+        ServeDir::new(root.join(d))
+            .redirect_to_trailing_slash(false)
+            .append_index_html_on_directories(true)
+    };
+    let files = Router::new()
+        .nest_service("/www", dir("www"))
+        .nest_service("/dist", dir("dist"))
+        .nest_service("/examples", dir("examples"))
+        .fallback_service(dir("www"))
+        .layer(middleware::map_response(static_headers))
+        .layer(middleware::from_fn_with_state(root_real, guard_path))
+        .layer(timed);
+    Router::new().nest("/api", api).fallback_service(files)
+}
+
+/// Answers 503 `handler_timeout` when the wrapped handler takes longer than `limit`.
+async fn within_handler_time(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => handler_timeout(limit).into_response(),
+    }
+}
+
+fn handler_timeout(limit: Duration) -> Refusal {
+    Refusal::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "handler_timeout",
+        format!(
+            "the server could not answer within {}, try again",
+            secs(limit)
+        ),
+    )
+}
+
+/// Refuses any path that could leave the root or show hidden files: a decoded segment
+/// starting with `.` (`..`, `.git`), a backslash or a NUL; and a file whose real path
+/// (symbolic links resolved) is outside the root. The file services refuse `..` too;
+/// this is the second lock.
+async fn guard_path(State(root): State<Arc<PathBuf>>, req: Request, next: Next) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found\n").into_response();
+    let Ok(path) = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8() else {
+        return not_found();
+    };
+    if path.contains(['\\', '\0']) || path.split('/').any(|seg| seg.starts_with('.')) {
+        return not_found();
+    }
+    // The same mapping as the file services: /www, /dist, /examples, else www/.
+    let rel = path.trim_start_matches('/');
+    let (folder, rest) = match rel.split_once('/').unwrap_or((rel, "")) {
+        (first @ ("www" | "dist" | "examples"), rest) => (first, rest),
+        _ => ("www", rel),
+    };
+    let file = root.join(folder).join(rest);
+    if let Ok(real) = tokio::fs::canonicalize(&file).await {
+        if !real.starts_with(root.as_path()) {
+            return not_found();
+        }
+    }
+    next.run(req).await
+}
+
+async fn static_headers(mut res: Response) -> Response {
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // A preview: always revalidate, so a rebuilt dist/ shows at once.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if html {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
+    res
+}
+
+/// A JSON object with its keys in this order (`serde_json::Value` would sort them).
+fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// Stored JSON text back as a value (`fallback` if the text were ever not JSON).
+fn stored(text: &str, fallback: Value) -> Value {
+    serde_json::from_str(text).unwrap_or(fallback)
+}
+
+/// A JSON response.
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The JSON error `{error, detail}`.
+fn error(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    json_response(
+        status,
+        &obj(vec![
+            ("error", Value::str(code)),
+            ("detail", Value::String(detail.into())),
+        ]),
+    )
+}
+
+/// A request refused: status and the JSON error `{error, detail}` it answers with.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut r = error(self.status, self.code, self.detail);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database will be back: the widget's outbox retries after this.
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        r
+    }
+}
+
+/// Text from the client, cut to a length fit for an error message.
+fn clip(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(MAX).collect();
+        t.push('…');
+        t
+    }
+}
+
+async fn api_not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API endpoint: use /api/leads",
+    )
+}
+
+/// How a body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Format {
+    Json,
+    /// text/plain: JSON sent by `navigator.sendBeacon`
+    Text,
+    Form,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Text => "text",
+            Format::Form => "form",
+        }
+    }
+}
+
+fn body_format(headers: &HeaderMap) -> Result<Format, Refusal> {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        // No type at all: the body can only be JSON to be useful.
+        return Ok(Format::Json);
+    };
+    let ct = ct.to_str().unwrap_or("");
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/json" => Ok(Format::Json),
+        m if m.starts_with("application/") && m.ends_with("+json") => Ok(Format::Json),
+        "text/plain" => Ok(Format::Text),
+        "application/x-www-form-urlencoded" => Ok(Format::Form),
+        _ => Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {} is not accepted: send application/json, text/plain (JSON) or application/x-www-form-urlencoded",
+                clip(ct)
+            ),
+        )),
+    }
+}
+
+/// Reads at most `BODY_LIMIT` bytes within `timeout`; a larger body is drained (up to
+/// `DRAIN_LIMIT`) and answered with 413.
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: Body,
+    timeout: Duration,
+) -> Result<Bytes, Refusal> {
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("a lead body may be at most {} KB", BODY_LIMIT / 1024),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "body_unreadable",
+                    format!("the body could not be read: {e}"),
+                )
+            })?;
+            if let Ok(data) = frame.into_data() {
+                total += data.len();
+                if total > DRAIN_LIMIT {
+                    break;
+                }
+                if total <= BODY_LIMIT {
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+        if total > BODY_LIMIT {
+            Err(too_large())
+        } else {
+            Ok(Bytes::from(buf))
+        }
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(r) => r,
+        Err(_) => Err(Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {}", secs(timeout)),
+        )),
+    }
+}
+
+/// The lead as a JSON value, from any accepted encoding.
+fn parse_lead(format: Format, bytes: &[u8], app: &App) -> Result<Value, Refusal> {
+    match format {
+        Format::Json | Format::Text => serde_json::from_slice::<Value>(bytes).map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            )
+        }),
+        Format::Form => {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if pairs.is_empty() {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_form",
+                    "the form body is empty",
+                ));
+            }
+            form::lead_from_pairs(&pairs, &app.playbooks).map_err(|e| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_form",
+                    format!("the form body is not a lead: {e}"),
+                )
+            })
+        }
+    }
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn iso_ms(ms: u128) -> String {
+    let secs = lead::iso_time(ms as f64);
+    let base = secs.strip_suffix('Z').unwrap_or(&secs);
+    format!("{base}.{:03}Z", ms % 1000)
+}
+
+fn verdict_body(id: &str, verified: bool, differences: &str) -> Value {
+    obj(vec![
+        ("id", Value::str(id)),
+        ("verified", Value::Bool(verified)),
+        ("differences", stored(differences, Value::Array(Vec::new()))),
+    ])
+}
+
+async fn post_lead(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    match accept_lead(&app, &headers, body).await {
+        Ok(r) => r,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn accept_lead(app: &App, headers: &HeaderMap, body: Body) -> Result<Response, Refusal> {
+    let format = body_format(headers)?;
+    let bytes = read_body(headers, body, app.limits.body).await?;
+    let limit = app.limits.handler;
+    tokio::time::timeout(limit, store_lead(app, headers, format, &bytes))
+        .await
+        .unwrap_or_else(|_| Err(handler_timeout(limit)))
+}
+
+/// The lead read, checked, verified and stored.
+async fn store_lead(
+    app: &App,
+    headers: &HeaderMap,
+    format: Format,
+    bytes: &[u8],
+) -> Result<Response, Refusal> {
+    let value = parse_lead(format, bytes, app)?;
+    let lead = Lead::from_value(&value).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_lead",
+            format!("not a lead: {}", list.join("; ")),
+        )
+    })?;
+    if lead.id.is_empty()
+        || lead.id.chars().count() > MAX_ID_LEN
+        || lead.id.chars().any(char::is_control)
+    {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+            format!("the lead id must be 1 to {MAX_ID_LEN} characters without control characters"),
+        ));
+    }
+    let idempotency_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(h) => {
+            let key = h.to_str().map(str::trim).unwrap_or("");
+            if key != lead.id {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "idempotency_key_mismatch",
+                    format!(
+                        "the Idempotency-Key header ({}) must be the lead id ({})",
+                        clip(key),
+                        clip(&lead.id)
+                    ),
+                ));
+            }
+            Some(key.to_owned())
+        }
+    };
+    let Some(pb) = app.playbooks.get(&lead.playbook_id) else {
+        let mut known: Vec<&str> = app.playbooks.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        return Err(Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_playbook",
+            format!(
+                "no playbook with id {} is loaded (loaded: {})",
+                clip(&lead.playbook_id),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ));
+    };
+    let diffs = lead::verify(pb, &lead, &RegexPatterns);
+    let differences = Value::Array(
+        diffs
+            .iter()
+            .map(|d| {
+                obj(vec![
+                    ("path", Value::str(&d.path)),
+                    ("lead", d.lead.clone()),
+                    ("engine", d.engine.clone()),
+                ])
+            })
+            .collect(),
+    );
+    let differences = serde_json::to_string(&differences).unwrap_or_else(|_| "[]".to_owned());
+    let new = NewLead {
+        id: lead.id.clone(),
+        playbook_id: lead.playbook_id.clone(),
+        playbook_version: lead.playbook_version.clone(),
+        outcome_id: lead.outcome_id.clone(),
+        class: lead.class.name().to_owned(),
+        verified: diffs.is_empty(),
+        differences,
+        lead: serde_json::to_string(&value).unwrap_or_default(),
+        format: format.name(),
+        idempotency_key,
+        received_at: iso_ms(now_ms()),
+    };
+    match app.store.insert(new).await {
+        Ok(Saved::Inserted(v)) => {
+            if v.verified {
+                log!(
+                    "lead-qualifier: lead {} ({}, {}): verified",
+                    lead.id,
+                    lead.playbook_id,
+                    lead.outcome_id
+                );
+            } else {
+                log!(
+                    "lead-qualifier: lead {} ({}, {}): NOT verified, {} difference(s)",
+                    lead.id,
+                    lead.playbook_id,
+                    lead.outcome_id,
+                    diffs.len()
+                );
+            }
+            Ok(json_response(
+                StatusCode::CREATED,
+                &verdict_body(&lead.id, v.verified, &v.differences),
+            ))
+        }
+        Ok(Saved::Existing(v)) => Ok(json_response(
+            StatusCode::OK,
+            &verdict_body(&lead.id, v.verified, &v.differences),
+        )),
+        Err(e) => Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            format!("the lead could not be stored, send it again: {e}"),
+        )),
+    }
+}
+
+fn row_json(r: store::Row) -> Value {
+    obj(vec![
+        ("id", Value::String(r.id)),
+        ("playbook_id", Value::String(r.playbook_id)),
+        ("outcome_id", Value::String(r.outcome_id)),
+        ("class", Value::String(r.class)),
+        ("verified", Value::Bool(r.verified)),
+        (
+            "differences",
+            stored(&r.differences, Value::Array(Vec::new())),
+        ),
+        ("received_at", Value::String(r.received_at)),
+        ("lead", stored(&r.lead, Value::Null)),
+    ])
+}
+
+fn storage_error(e: &str) -> Response {
+    Refusal::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        format!("the database could not be read: {e}"),
+    )
+    .into_response()
+}
+
+async fn list_leads(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (mut limit, mut offset) = (PAGE_DEFAULT, 0i64);
+    for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        let slot = match &*k {
+            "limit" => &mut limit,
+            "offset" => &mut offset,
+            _ => continue,
+        };
+        match v.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => *slot = n,
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_query",
+                    format!("{k} must be a whole number from 0 (got {})", clip(&v)),
+                )
+            }
+        }
+    }
+    let limit = limit.min(PAGE_MAX);
+    match app.store.list(limit, offset).await {
+        Ok((total, rows)) => json_response(
+            StatusCode::OK,
+            &obj(vec![
+                ("total", Value::Number(total as f64)),
+                ("limit", Value::Number(limit as f64)),
+                ("offset", Value::Number(offset as f64)),
+                (
+                    "leads",
+                    Value::Array(rows.into_iter().map(row_json).collect()),
+                ),
+            ]),
+        ),
+        Err(e) => storage_error(&e),
+    }
+}
+
+async fn get_lead(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
+    match app.store.get(id.clone()).await {
+        Ok(Some(row)) => json_response(StatusCode::OK, &row_json(row)),
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no lead with id {}", clip(&id)),
+        ),
+        Err(e) => storage_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receive_time_has_milliseconds() {
+        assert_eq!(iso_ms(1_795_428_900_042), "2026-11-23T10:15:00.042Z");
+        assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn limits_default_and_from_variables() {
+        let none = Limits::from_vars(|_| None);
+        assert_eq!(none, Ok(Limits::DEFAULT));
+        assert_eq!(Limits::DEFAULT.header, Duration::from_secs(10));
+        assert_eq!(Limits::DEFAULT.connections, 1024);
+        let set = Limits::from_vars(|name| {
+            let v = match name {
+                "LQ_HEADER_TIMEOUT_MS" => "1500",
+                "LQ_BODY_TIMEOUT_MS" => " 20 ",
+                "LQ_HANDLER_TIMEOUT_MS" => "86400000",
+                "LQ_WRITE_TIMEOUT_MS" => "700",
+                "LQ_MAX_CONNECTIONS" => "3",
+                _ => return None,
+            };
+            Some(v.to_owned())
+        });
+        assert_eq!(
+            set,
+            Ok(Limits {
+                header: Duration::from_millis(1500),
+                body: Duration::from_millis(20),
+                handler: Duration::from_secs(86_400),
+                write: Duration::from_millis(700),
+                connections: 3,
+            })
+        );
+        for bad in ["", "0", "-1", "1.5", "86400001", "soon"] {
+            let r =
+                Limits::from_vars(|name| (name == "LQ_BODY_TIMEOUT_MS").then(|| bad.to_owned()));
+            assert!(
+                r.as_ref().is_err_and(|e| e.contains("LQ_BODY_TIMEOUT_MS")),
+                "{bad:?}: {r:?}"
+            );
+        }
+        let r = Limits::from_vars(|name| (name == "LQ_MAX_CONNECTIONS").then(|| "1000001".into()));
+        assert!(r.is_err(), "{r:?}");
+        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(secs(Duration::from_secs(30)), "30 s");
+    }
+
+    #[test]
+    fn content_types() {
+        let with = |t: &str| {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(t) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            body_format(&h).ok()
+        };
+        assert_eq!(with("application/json"), Some(Format::Json));
+        assert_eq!(with("Application/JSON; charset=utf-8"), Some(Format::Json));
+        assert_eq!(with("text/plain;charset=UTF-8"), Some(Format::Text));
+        assert_eq!(
+            with("application/x-www-form-urlencoded;charset=UTF-8"),
+            Some(Format::Form)
+        );
+        assert_eq!(with("multipart/form-data"), None);
+        assert_eq!(body_format(&HeaderMap::new()).ok(), Some(Format::Json));
+    }
+}

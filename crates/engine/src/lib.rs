@@ -1,0 +1,53 @@
+//! lead-qualifier's engine: qualify a visitor, with no I/O.
+//!
+//! One engine, three homes: the browser widget (the `lead-qualifier` crate at the top of
+//! the repository), the command line and the collector (`crates/cli`). This crate is the
+//! part they share: plain Rust, `#![no_std]` with `alloc`, no web-sys, tested natively.
+//!
+//! - `value`    — the JSON data model (`Value`), deserialisable from any serde format;
+//!   number text and decimal parsing as JavaScript does them
+//! - `error`    — problems with JSON paths, stable codes and plain-words messages
+//! - `logic`    — JsonLogic: compile once, evaluate by `match`, official-suite semantics
+//! - `pattern`  — the regular-expression dialect of `validate.pattern`
+//! - `playbook` — the playbook model, its validation and lint
+//! - `score`    — option points and rules into dimension scores and reasons
+//! - `outcome`  — which outcome wins, with `disqualify` overrides
+//! - `flow`     — the question flow as a pure state machine, and early decision
+//! - `lead`     — the lead record, its wire shapes, and `verify`
+//! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
+//! - `profile`  — progressive profiling, consent, prefill and campaign capture
+//!
+//! Features: `native` (the default: std, `ryu-js` number text, Rust's decimal parser,
+//! regex-lite patterns, the lint), `lint` alone (the widget's development build), and none
+//! (the page's build: the widget installs JavaScript's number text and parser through
+//! `value::host`, and matches patterns with the browser's RegExp).
+//!
+//! `#![no_std]` unless `std` is on (the engine needs only `alloc`; the widget's page build
+//! has no std at all): `prelude` names what std's prelude would and `float` gives the
+//! rounding std adds to `f64`, the same code in every build. No `unsafe` natively; without `native`, one block in `value::host` (a
+//! pointer that only ever holds a `&'static`).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(feature = "native", forbid(unsafe_code))]
+#![cfg_attr(not(feature = "native"), deny(unsafe_code))]
+#![deny(missing_docs, missing_debug_implementations)]
+
+extern crate alloc;
+
+mod float;
+pub mod prelude;
+
+pub mod error;
+pub mod flow;
+pub mod lead;
+pub mod logic;
+pub mod outbox;
+pub mod outcome;
+pub mod pattern;
+pub mod playbook;
+pub mod profile;
+pub mod score;
+pub mod value;
+
+pub use error::{Path, Problem, Problems};
+pub use value::Value;

@@ -1,0 +1,15 @@
+//! One integration test binary (links once): a module per concept.
+//! Native: the widget's browser tests are its own module, src/tests.rs at the top.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod budget;
+mod common;
+mod decide;
+mod flow;
+mod hostile;
+mod lead;
+mod logic_suite;
+mod outbox;
+mod patterns;
+mod playbook_errors;
+mod profile;

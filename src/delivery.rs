@@ -1,0 +1,242 @@
+//! Lead delivery: the core's outbox (`lead_qualifier_engine::outbox`) kept in `localStorage`, sent behind
+//! the visitor's back. The visitor sees the outcome at once; the lead is stored before
+//! the first attempt, so a closed tab, a crash or an outage loses nothing.
+//!
+//! - `enqueue` (a submitting outcome): render the body, store the entry, then `flush`.
+//! - `flush`: lease what is due (stored before sending, so other tabs leave it alone),
+//!   send each entry (`fetch::post`), and set one timer for the next due time.
+//! - after each attempt the stored outbox is read again and `Outbox::settle` says what
+//!   the answer means: 2xx → gone, `lq:submitted`; other 4xx → gone, `lq:error` with
+//!   the status; network error, timeout, 408, 429, 5xx → retried at the core's time.
+//!   A lead another tab already settled raises nothing here, so `lq:submitted` fires
+//!   once per lead.
+//! - `start` (every page load where the script runs, widget or not): flush what earlier
+//!   pages left, and flush again on `pagehide` and when the page is hidden (background
+//!   tabs' timers are throttled; every attempt is a keepalive fetch, see `fetch::post`).
+//!
+//! Events go to the widget that made the lead while it is in the page, else to
+//! `document` (a lead from an earlier page).
+
+use super::convert::{call, construct, get_true, invoke2, invoke_text, set_text};
+use super::events::{self, emit, Listener};
+use super::fetch;
+use super::local::Local;
+use super::names::{
+    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID,
+};
+use super::page;
+use core::cell::RefCell;
+use js_sys::Array;
+use lead_qualifier_engine::lead::Lead;
+use lead_qualifier_engine::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
+use lead_qualifier_engine::playbook::Submit;
+use lead_qualifier_engine::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use web_sys::{Element, EventTarget};
+
+/// Longest timer the pump sets (browsers fire longer ones at once).
+const MAX_WAIT_MS: f64 = 3_600_000.0;
+
+static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
+    tick: None,
+    timer: None,
+    hosts: Vec::new(),
+    listeners: [None, None],
+    memory: None,
+}));
+
+/// This page's side of delivery.
+struct Pump {
+    /// the timer's callback (one, reused)
+    tick: Option<Closure<dyn FnMut(JsValue)>>,
+    /// the pending timer
+    timer: Option<f64>,
+    /// the widgets that made leads on this page, by lead id
+    hosts: Vec<(String, Element)>,
+    /// `pagehide` and `visibilitychange`, for the page's life
+    listeners: [Option<Listener>; 2],
+    /// the outbox in memory, once `localStorage` is missing or has refused a write
+    memory: Option<MemoryStore>,
+}
+
+/// The core's `Store` port over `localStorage`. Where storage is missing or refuses a
+/// write (private mode, quota, a sandboxed frame) the outbox lives on in memory for the
+/// rest of the page, so this page still retries it.
+struct Browser;
+
+fn memory<R>(f: impl FnOnce(&mut Option<MemoryStore>) -> R) -> R {
+    pump(|p| f(&mut p.memory))
+}
+
+impl Store for Browser {
+    fn get(&self, key: &str) -> Option<String> {
+        match memory(|m| m.as_ref().map(|m| m.get(key))) {
+            Some(v) => v,
+            None => page::get_item(true, key),
+        }
+    }
+    fn put(&mut self, key: &str, value: &str) -> bool {
+        if memory(|m| m.is_none()) && page::set_item(true, key, value) {
+            return true;
+        }
+        memory(|m| m.get_or_insert_with(MemoryStore::default).put(key, value))
+    }
+    fn remove(&mut self, key: &str) {
+        let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
+        if let (false, Some(s)) = (in_memory, page::storage(true)) {
+            invoke_text(&s, "removeItem", key);
+        }
+    }
+}
+
+fn load() -> Outbox {
+    Outbox::load(&Browser, page::parse_json)
+}
+
+fn save(ob: &Outbox) {
+    ob.save(&mut Browser, page::json_text);
+}
+
+fn pump<R>(f: impl FnOnce(&mut Pump) -> R) -> R {
+    PUMP.with(|p| f(&mut p.borrow_mut()))
+}
+
+/// Once per page: flush what earlier pages left, and again whenever the page is hidden
+/// or unloaded.
+pub fn start() {
+    let (Some(w), Some(doc)) = (page::window(), page::document()) else {
+        return;
+    };
+    if pump(|p| p.listeners.iter().all(Option::is_none)) {
+        let hidden = doc.clone();
+        let listeners = [
+            Listener::new(w.as_ref(), "pagehide", |_| flush()),
+            Listener::new(doc.as_ref(), "visibilitychange", move |_| {
+                if get_true(&hidden, "hidden") {
+                    flush();
+                }
+            }),
+        ];
+        pump(|p| p.listeners = listeners);
+    }
+    flush();
+}
+
+/// A submitting outcome: the lead goes into the stored outbox first, then out.
+pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
+    // Resolved now: a later page may sit at another path.
+    let args = Array::of1(&submit.url.as_str().into());
+    args.push(&page::href().into());
+    let url = construct("URL", &args)
+        .map(|u| page::text(&u, "href"))
+        .unwrap_or_else(|| submit.url.clone());
+    let body = fetch::body(submit.format, lead);
+    let mut ob = load();
+    let dropped = ob.push(Entry::new(lead, &url, submit.format, body, page::now_ms()));
+    save(&ob);
+    pump(|p| p.hosts.push((lead.id.clone(), host.clone())));
+    for id in dropped {
+        let _ = take_host(&id);
+        events::error(
+            host,
+            ERR_OUTBOX_FULL,
+            "the outbox was full: its oldest waiting lead was dropped unsent",
+            Some(&id),
+            None,
+        );
+    }
+    flush();
+}
+
+/// Sends what is due now; sets the timer for what is due later.
+pub fn flush() {
+    let now = page::now_ms();
+    let mut ob = load();
+    let batch = ob.lease(now);
+    if !batch.is_empty() {
+        save(&ob);
+    }
+    for e in batch {
+        fetch::post(e, Box::new(settled));
+    }
+    schedule(ob.next_due(), now);
+}
+
+/// What the core says an attempt's answer means.
+fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
+    let mut ob = load();
+    let verdict = ob.settle(
+        &e.id,
+        status,
+        retry_after.as_deref(),
+        page::now_ms(),
+        js_sys::Math::random(),
+    );
+    if verdict.is_some() {
+        save(&ob);
+    }
+    // A final verdict ends the lead's wait for its host: one look-up for both.
+    let target = match verdict {
+        Some(Verdict::Delivered | Verdict::Failed { .. }) => take_host(&e.id),
+        _ => None,
+    };
+    if let Some(target) = target {
+        match verdict {
+            Some(Verdict::Failed { status }) => {
+                let n = f64::from(status);
+                let message = ["the lead endpoint answered HTTP ", &page::number_text(n)];
+                events::error(
+                    &target,
+                    ERR_SUBMIT_REJECTED,
+                    &message.concat(),
+                    Some(&e.id),
+                    Some(n),
+                );
+            }
+            _ => {
+                let detail = js_sys::Object::new();
+                set_text(&detail, KEY_LEAD_ID, &e.id);
+                set_text(&detail, KEY_PLAYBOOK_ID, &e.playbook_id);
+                emit(&target, EV_SUBMITTED, &detail);
+            }
+        }
+    }
+    flush();
+}
+
+/// Where a lead's events go: the widget that made it while it is in the page, else
+/// `document`.
+fn take_host(id: &str) -> Option<EventTarget> {
+    let host = pump(|p| {
+        let i = p.hosts.iter().position(|(k, _)| k == id)?;
+        Some(p.hosts.remove(i).1)
+    });
+    match host.filter(|h| get_true(h, "isConnected")) {
+        Some(h) => Some(h.into()),
+        None => page::document().map(Into::into),
+    }
+}
+
+/// One timer for the earliest due entry (none when nothing waits).
+fn schedule(next: Option<f64>, now: f64) {
+    let Some(w) = page::window() else {
+        return;
+    };
+    pump(|p| {
+        if let Some(id) = p.timer.take() {
+            call(&w, "clearTimeout", &id.into());
+        }
+        let Some(at) = next else {
+            return;
+        };
+        let tick = p.tick.get_or_insert_with(|| {
+            Closure::new(|_: JsValue| {
+                pump(|p| p.timer = None);
+                flush();
+            })
+        });
+        let wait = (at - now).clamp(10.0, MAX_WAIT_MS);
+        p.timer = invoke2(&w, "setTimeout", tick.as_ref(), &wait.into()).and_then(|t| t.as_f64());
+    });
+}

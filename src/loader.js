@@ -1,0 +1,121 @@
+// lead-qualifier: the one file a page includes.
+//
+//   <script type="module" src="/lead-qualifier/lead-qualifier.js"></script>
+//   <lead-qualifier playbook="/playbooks/demo.json"></lead-qualifier>
+//
+// It loads the engine (the wasm, relative to its own URL, through wasm-bindgen's glue, which
+// scripts/bundle.mjs bundles into dist/lead-qualifier.js with esbuild), defines
+// <lead-qualifier>, turns on data-lead-gate links, and offers the JS API: window.LeadQualifier.mount(element, playbookObjectOrUrl, options) -> handle
+// with reset() and destroy(); the same is exported for bundlers. The development build
+// (dist/dev/, this file with the glue of a wasm built with `devtools`) adds check(json) and a
+// handle's trace() for the playground. Everything else
+// (rendering, events, the flow) is Rust in src/*.rs: this file only ties the element's
+// lifecycle to it. Never throws into the page: a failed load is one console line.
+import * as engine from './lead_qualifier.js';
+
+const TAG = 'lead-qualifier';
+
+// The page's playbooks start downloading now, beside the engine, not after it, and are
+// read as soon as they arrive, while the engine still compiles: `[status, json]`, or
+// `[status]` when not OK or not JSON (the widget judges both). Read later, by the engine,
+// the body waited behind its start for a task and a frame (the first question came
+// 9-16 ms later; A/Bs of 30 and 50 paired runs). Each element's connect takes its
+// pending read (once; a second element with the same URL fetches its own).
+const early = new Map();
+for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
+  const url = el.getAttribute('playbook');
+  if (url && !early.has(url)) {
+    const pending = fetch(url).then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]));
+    pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
+    early.set(url, pending);
+  }
+}
+const take = (url) => {
+  const pending = early.get(url);
+  early.delete(url);
+  return pending;
+};
+
+// A gated link clicked while the engine still loads would download ungated: hold that
+// click and replay it once the gate listens (or, if the engine fails, let it through).
+let held = null;
+const hold = (e) => {
+  const link = e.composedPath()[0]?.closest?.('a[data-lead-gate]');
+  if (link && !e.defaultPrevented) {
+    e.preventDefault();
+    held = link;
+  }
+};
+document.addEventListener('click', hold, true);
+
+let ready = false;
+try {
+  const wasm = fetch(new URL('lead_qualifier_bg.wasm', import.meta.url));
+  wasm.catch(() => {}); // awaited below; a failure lands in the catch
+  // A storage's first use in a page asks the browser for its contents and waits for the
+  // answer (2-15 ms here). Asked now, once the downloads are under way, the engine's start
+  // does not wait for it (the first question 4-8 ms sooner, A/Bs of 40 and 50 paired
+  // runs). Blocked storage throws; the engine copes with that itself.
+  try {
+    localStorage.getItem('lq:outbox');
+    sessionStorage.getItem('lq:campaign');
+  } catch {}
+  await engine.default({ module_or_path: wasm });
+  engine.start();
+  // The elements connect in a task after the engine's start, not in it: a playbook read
+  // that arrived meanwhile goes first, so its element renders at connect, and the two
+  // tasks stay short (three A/Bs of 40 paired runs: the first question 4-8 ms sooner,
+  // tasks over 50 ms in 0-1 runs of 40 instead of 5-7). A timer, not a MessageChannel
+  // message (that ran ahead of the read: 5 ms later, more long tasks); in a hidden tab the
+  // browser may hold the timer for its once-a-second wake-up, while nobody sees the page.
+  await new Promise((r) => setTimeout(r));
+  ready = true;
+} catch (e) {
+  console.error('lead-qualifier: the engine could not be loaded', e);
+} finally {
+  document.removeEventListener('click', hold, true);
+  held?.click();
+}
+
+const inert = { reset() {}, destroy() {}, trace() { return null; } };
+
+/** Mounts the widget in `element` (see lead-qualifier.d.ts). */
+export function mount(element, playbook, options) {
+  return ready ? engine.mount(element, playbook, options) : inert;
+}
+
+/** Checks a playbook's JSON text; returns its problems as lines (dist/dev/ only). */
+export function check(json) {
+  if (!ready) return ['(playbook): the engine could not be loaded'];
+  if (!engine.check) return ['(playbook): check() is in the development build, dev/lead-qualifier.js'];
+  return engine.check(String(json));
+}
+
+if (ready && !customElements.get(TAG)) {
+  customElements.define(TAG, class extends HTMLElement {
+    static observedAttributes = ['playbook', 'locale'];
+    #handle = null;
+    connectedCallback() {
+      this.#handle ??= engine.connect(this, take(this.getAttribute('playbook')));
+    }
+    disconnectedCallback() {
+      // Moved within the page (disconnected, then connected at once): keep the widget.
+      queueMicrotask(() => {
+        if (!this.isConnected && this.#handle) this.#drop();
+      });
+    }
+    attributeChangedCallback(name, old, value) {
+      if (this.#handle && old !== value) {
+        this.#drop();
+        this.#handle = engine.connect(this, undefined);
+      }
+    }
+    #drop() {
+      this.#handle.destroy();
+      this.#handle.free?.();
+      this.#handle = null;
+    }
+  });
+}
+
+window.LeadQualifier = Object.freeze({ mount, check });
