@@ -1,4 +1,6 @@
-//! Moving `Value`s across the JavaScript boundary, by hand.
+//! Moving `Value`s across the JavaScript boundary, by hand, and reading and writing plain
+//! data objects (`get`/`set` with a key: event details, `mount()` options, the HubSpot
+//! body). DOM and browser APIs are never reached this way: they are typed web-sys calls.
 //!
 //! Playbooks arrive as whatever the browser's own `JSON.parse` (or `response.json()`) made;
 //! leads and event details leave as plain JS objects and arrays. There is no JSON parser in
@@ -8,7 +10,7 @@
 //! wasm stack (which, with `panic = "abort"`, would kill every widget on the page).
 
 use super::dom::{reflect_get, reflect_set};
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::value::Value;
 use lead_qualifier_engine::value::MAX_DEPTH;
@@ -63,7 +65,7 @@ fn from_js_at(v: &JsValue, depth: usize) -> Result<Value, ConvertError> {
         for i in 0..keys.length() {
             let k = keys.get(i);
             let Some(name) = k.as_string() else { continue };
-            let x = Reflect::get(o, &k).unwrap_or(JsValue::NULL);
+            let x = reflect_get(o, &name).unwrap_or(JsValue::NULL);
             out.push((name, from_js_at(&x, depth + 1)?));
         }
         return Ok(Value::Object(out));
@@ -98,11 +100,10 @@ pub fn json_data(v: &JsValue) -> Option<JsValue> {
     js_sys::JSON::parse(&text).ok()
 }
 
-/// `o[key] = value`; false when refused or a setter threw (impossible for a fresh plain
-/// object). One shared call: the binding's catch path is compiled once.
+/// `o[key] = value` on a fresh plain object (the only kind the shell writes to).
 #[inline(never)]
-pub fn set(o: &JsValue, key: &str, value: &JsValue) -> bool {
-    reflect_set(o, key, value).unwrap_or(false)
+pub fn set(o: &JsValue, key: &str, value: &JsValue) {
+    reflect_set(o, key, value);
 }
 
 /// `o[key] = text`: the JS string made and dropped here, not at every call site.
@@ -132,61 +133,12 @@ pub fn get(o: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// `o[key]` when it is an object (not `null`, not a function), else `None`.
-#[inline(never)]
-pub fn get_object(o: &JsValue, key: &str) -> Option<JsValue> {
-    let v = get(o, key);
-    v.is_object().then_some(v)
-}
-
-/// `o[key] === true`.
-pub fn get_true(o: &JsValue, key: &str) -> bool {
-    get(o, key).as_bool() == Some(true)
-}
-
-/// `o[method](arg)`, through the catching `Function.prototype.call`: `None` when `o` has
-/// no such method or it threw. One generic call instead of a glue function per DOM
-/// method.
-#[inline(never)]
-pub fn invoke(o: &JsValue, method: &str, arg: &JsValue) -> Option<JsValue> {
-    get(o, method).dyn_ref::<Function>()?.call1(o, arg).ok()
-}
-
-/// `o[method](a, b)`, as `invoke`.
-#[inline(never)]
-pub fn invoke2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Option<JsValue> {
-    get(o, method).dyn_ref::<Function>()?.call2(o, a, b).ok()
-}
-
-/// `invoke` with a text argument (made into a JS string here, not at each call site).
-#[inline(never)]
-pub fn invoke_text(o: &JsValue, method: &str, arg: &str) -> Option<JsValue> {
-    invoke(o, method, &arg.into())
-}
-
-/// `invoke` for its effect: whether the method ran without throwing (the result is
-/// dropped here, not at every call site).
+/// `o.method(arg)` on an object of the page's own (`dataLayer.push`: no DOM API, so no
+/// web-sys binding), through the catching `Function.prototype.call`: false when `o` has
+/// no such method or it threw.
 #[inline(never)]
 pub fn call(o: &JsValue, method: &str, arg: &JsValue) -> bool {
-    invoke(o, method, arg).is_some()
-}
-
-/// `o[method]()` for its effect (the method gets `undefined`, which it ignores).
-#[inline(never)]
-pub fn call0(o: &JsValue, method: &str) -> bool {
-    call(o, method, &JsValue::UNDEFINED)
-}
-
-/// `invoke2` for its effect.
-#[inline(never)]
-pub fn call2(o: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> bool {
-    invoke2(o, method, a, b).is_some()
-}
-
-/// `new globalThis[name](...args)`, through the catching `Reflect.construct`: `None` when
-/// the page has no such constructor or it threw.
-#[inline(never)]
-pub fn construct(name: &str, args: &Array) -> Option<JsValue> {
-    let ctor = get(&super::dom::global(), name);
-    Reflect::construct(ctor.dyn_ref::<Function>()?, args).ok()
+    get(o, method)
+        .dyn_ref::<Function>()
+        .is_some_and(|f| f.call1(o, arg).is_ok())
 }

@@ -17,8 +17,9 @@
 //! Events go to the widget that made the lead while it is in the page, else to
 //! `document` (a lead from an earlier page).
 
-use super::convert::{call, construct, get_true, invoke2, invoke_text, set_text};
-use super::events::{self, emit, Listener};
+use super::convert::set_text;
+use super::dom::dom;
+use super::events::{self, emit, Listener, Timeout};
 use super::fetch;
 use super::local::Local;
 use super::names::{
@@ -26,20 +27,16 @@ use super::names::{
 };
 use super::page;
 use core::cell::RefCell;
-use js_sys::Array;
 use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
 use lead_qualifier_engine::playbook::Submit;
 use lead_qualifier_engine::prelude::*;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
-use web_sys::{Element, EventTarget};
+use web_sys::{Element, EventTarget, Url};
 
 /// Longest timer the pump sets (browsers fire longer ones at once).
 const MAX_WAIT_MS: f64 = 3_600_000.0;
 
 static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
-    tick: None,
     timer: None,
     hosts: Vec::new(),
     listeners: [None, None],
@@ -48,10 +45,8 @@ static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
 
 /// This page's side of delivery.
 struct Pump {
-    /// the timer's callback (one, reused)
-    tick: Option<Closure<dyn FnMut(JsValue)>>,
     /// the pending timer
-    timer: Option<f64>,
+    timer: Option<Timeout>,
     /// the widgets that made leads on this page, by lead id
     hosts: Vec<(String, Element)>,
     /// `pagehide` and `visibilitychange`, for the page's life
@@ -84,8 +79,8 @@ impl Store for Browser {
     }
     fn remove(&mut self, key: &str) {
         let in_memory = memory(|m| m.as_mut().map(|m| m.remove(key)).is_some());
-        if let (false, Some(s)) = (in_memory, page::storage(true)) {
-            invoke_text(&s, "removeItem", key);
+        if !in_memory {
+            page::remove_item(true, key);
         }
     }
 }
@@ -113,7 +108,7 @@ pub fn start() {
         let listeners = [
             Listener::new(w.as_ref(), "pagehide", |_| flush()),
             Listener::new(doc.as_ref(), "visibilitychange", move |_| {
-                if get_true(&hidden, "hidden") {
+                if hidden.hidden() {
                     flush();
                 }
             }),
@@ -126,10 +121,9 @@ pub fn start() {
 /// A submitting outcome: the lead goes into the stored outbox first, then out.
 pub fn enqueue(submit: &Submit, lead: &Lead, host: &Element) {
     // Resolved now: a later page may sit at another path.
-    let args = Array::of1(&submit.url.as_str().into());
-    args.push(&page::href().into());
-    let url = construct("URL", &args)
-        .map(|u| page::text(&u, "href"))
+    let url = Url::new_with_base(&submit.url, &page::href())
+        .ok()
+        .and_then(|u| dom(&u).href().as_string())
         .unwrap_or_else(|| submit.url.clone());
     let body = fetch::body(submit.format, lead);
     let mut ob = load();
@@ -212,7 +206,7 @@ fn take_host(id: &str) -> Option<EventTarget> {
         let i = p.hosts.iter().position(|(k, _)| k == id)?;
         Some(p.hosts.remove(i).1)
     });
-    match host.filter(|h| get_true(h, "isConnected")) {
+    match host.filter(|h| h.is_connected()) {
         Some(h) => Some(h.into()),
         None => page::document().map(Into::into),
     }
@@ -220,23 +214,17 @@ fn take_host(id: &str) -> Option<EventTarget> {
 
 /// One timer for the earliest due entry (none when nothing waits).
 fn schedule(next: Option<f64>, now: f64) {
-    let Some(w) = page::window() else {
-        return;
-    };
-    pump(|p| {
-        if let Some(id) = p.timer.take() {
-            call(&w, "clearTimeout", &id.into());
-        }
-        let Some(at) = next else {
-            return;
-        };
-        let tick = p.tick.get_or_insert_with(|| {
-            Closure::new(|_: JsValue| {
+    // The pending timer, if any, is replaced (dropping it clears it).
+    let timer = next.map(|at| {
+        let wait = (at - now).clamp(10.0, MAX_WAIT_MS);
+        Timeout::new(
+            wait,
+            Box::new(|| {
                 pump(|p| p.timer = None);
                 flush();
-            })
-        });
-        let wait = (at - now).clamp(10.0, MAX_WAIT_MS);
-        p.timer = invoke2(&w, "setTimeout", tick.as_ref(), &wait.into()).and_then(|t| t.as_f64());
+            }),
+        )
     });
+    let old = pump(|p| core::mem::replace(&mut p.timer, timer));
+    drop(old);
 }

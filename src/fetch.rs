@@ -7,9 +7,9 @@
 //! answer means (retry, when, give up) is the core's (`lead_qualifier_engine::outbox`). Promises are
 //! followed with plain `then` callbacks (`when`), not futures: no executor in the wasm.
 
-use super::convert::{
-    call, call0, construct, from_js, get, invoke, invoke2, invoke_text, set, set_text, to_js,
-};
+use super::convert::{from_js, get, set, set_text, to_js};
+use super::dom::{dom, KeepaliveInit, Thenable};
+use super::events::Timeout;
 use super::page;
 use js_sys::{Array, Object, Promise};
 use lead_qualifier_engine::lead::Lead;
@@ -18,7 +18,7 @@ use lead_qualifier_engine::playbook::Format;
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::value::Value;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{RequestInit, Response};
+use web_sys::{AbortController, RequestInit, Response};
 
 /// Why a playbook could not be loaded.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +45,8 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// Calls `f` once `promise` settles, with its value or its rejection. No futures
 /// executor: `Promise.allSettled([promise])` always fulfills, so one JavaScript function,
 /// freed when it runs, always runs. Boxed, so every caller shares one instantiation.
-/// `then` is called as a plain function (js-sys's `then` takes a `Closure` that would have
-/// to be kept alive).
+/// `then` is bound to take any function (js-sys's `then` takes a `Closure` that would have
+/// to be kept alive; this one frees itself).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
     let cb = super::events::once_js(Box::new(move |list: JsValue| {
         let state = list.unchecked_ref::<Array>().get(0);
@@ -59,7 +59,7 @@ pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
         })
     }));
     let all = Promise::all_settled(&Array::of1(promise));
-    call(&all, "then", &cb);
+    all.unchecked_ref::<Thenable>().then(&cb);
 }
 
 /// Fetches and parses JSON from `url` (resolved against the page); `done` gets it.
@@ -99,17 +99,12 @@ pub fn load_from(pending: Promise, done: Loaded) {
                 return done(Err(LoadError::Network));
             };
             // `response.ok`, from the status.
-            let status = status(&resp);
+            let status = resp.status();
             if !(200..300).contains(&status) {
                 return done(Err(LoadError::Status(status)));
             }
-            let Some(json) = invoke(&resp, "json", &JsValue::UNDEFINED) else {
-                return done(Err(LoadError::NotJson));
-            };
-            when(
-                json.unchecked_ref(),
-                Box::new(move |json| done(parsed(json.ok()))),
-            );
+            let json = dom(&resp).json();
+            when(&json, Box::new(move |json| done(parsed(json.ok()))));
         }),
     );
 }
@@ -151,55 +146,37 @@ pub fn post(e: Entry, done: Attempted) {
     let Some(window) = page::window() else {
         return done(e, None, None);
     };
+    let init = RequestInit::new();
+    init.set_method("POST");
+    // The headers as a plain record (`HeadersInit`), built like any data object.
     let headers = Object::new();
     set_text(&headers, "Content-Type", content_type(e.format));
     if lead_qualifier_engine::outbox::sends_idempotency_key(&e.url) {
         set_text(&headers, "Idempotency-Key", &e.id);
     }
-    let init = Object::new();
-    set_text(&init, "method", "POST");
-    set(&init, "headers", &headers);
-    set_text(&init, "body", &e.body);
-    set(&init, "keepalive", &JsValue::TRUE);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&e.body));
+    init.unchecked_ref::<KeepaliveInit>().set_keepalive(true);
     // The timeout: an AbortController aborted by a timer (AbortSignal.timeout() is
     // missing from older browsers, and calling it there would throw).
-    let abort = construct("AbortController", &Array::new()).map(|c| {
-        set(&init, "signal", &get(&c, "signal"));
-        super::events::once(Box::new(move |_: JsValue| {
-            call0(&c, "abort");
-        }))
+    let timer = AbortController::new().ok().map(|c| {
+        init.set_signal(Some(&c.signal()));
+        Timeout::new(REQUEST_TIMEOUT_MS as f64, Box::new(move || c.abort()))
     });
-    let timer = abort.as_ref().and_then(|f| {
-        invoke2(
-            &window,
-            "setTimeout",
-            f.as_ref(),
-            &(REQUEST_TIMEOUT_MS as f64).into(),
-        )
-    });
-    let sent = window.fetch_with_str_and_init(&e.url, init.unchecked_ref::<RequestInit>());
+    let sent = window.fetch_with_str_and_init(&e.url, &init);
     when(
         &sent,
         Box::new(move |sent| {
-            if let Some(t) = timer {
-                call(&window, "clearTimeout", &t);
-            }
-            drop(abort);
+            drop(timer);
             match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
                 Some(r) => {
-                    let retry_after = invoke_text(&get(&r, "headers"), "get", "Retry-After")
-                        .and_then(|v| v.as_string());
-                    done(e, Some(status(&r)), retry_after)
+                    let retry_after = dom(&r.headers()).get("Retry-After").as_string();
+                    done(e, Some(r.status()), retry_after)
                 }
                 None => done(e, None, None),
             }
         }),
     );
-}
-
-/// `response.status`.
-fn status(r: &Response) -> u16 {
-    get(r, "status").as_f64().unwrap_or(0.0) as u16
 }
 
 /// `JSON.stringify` of a `Value`.

@@ -8,7 +8,8 @@
 //! playbook, which downloads the file after an outcome that collects the lead. The
 //! playbook fetched for the check is handed to that widget (`take`), not fetched twice.
 
-use super::convert::{call0, call2, get, get_object, get_true, invoke, set};
+use super::dom::dom;
+use super::events::{once_js, Listener};
 use super::fetch::{self, LoadError};
 use super::local::Local;
 use super::names::*;
@@ -24,9 +25,8 @@ use lead_qualifier_engine::playbook::{text, Playbook};
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::profile::{self, Profile, PROFILE_KEY};
 use lead_qualifier_engine::value::Value;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, Node};
+use web_sys::{Document, Element, Event, HtmlDialogElement};
 
 /// Styles of the dialog, which lives in the page (a `<dialog>` cannot host a shadow root).
 /// Zero specificity (`:where`), so any rule of the page wins.
@@ -48,10 +48,9 @@ pub fn install(doc: &Document) {
     if INSTALLED.with(|i| i.replace(true)) {
         return;
     }
-    let on_click = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| on_click(e.unchecked_into()));
-    if call2(doc, "addEventListener", &"click".into(), on_click.as_ref()) {
-        // Deliberately leaked: the listener serves the page for its whole lifetime.
-        on_click.forget();
+    if let Some(l) = Listener::new(doc, "click", on_click) {
+        // The listener serves the page for its whole lifetime.
+        l.forever();
     }
 }
 
@@ -68,14 +67,11 @@ pub fn take(el: &Element) -> Option<Result<Value, LoadError>> {
 }
 
 fn on_click(e: Event) {
-    if get_true(&e, "defaultPrevented") {
+    if e.default_prevented() {
         return;
     }
     // The real target, also inside another component's shadow root.
-    let target = get(
-        &invoke(&e, "composedPath", &JsValue::UNDEFINED).unwrap_or_default(),
-        "0",
-    );
+    let target = e.composed_path().get(0);
     let Some(target) = target.dyn_ref::<Element>() else {
         return;
     };
@@ -88,8 +84,9 @@ fn on_click(e: Event) {
     ) else {
         return;
     };
-    call0(&e, "preventDefault");
-    let name = lead_qualifier_engine::value::trim(&page::text(&link, "textContent")).to_owned();
+    e.prevent_default();
+    let text = dom(&link).text_content().as_string().unwrap_or_default();
+    let name = lead_qualifier_engine::value::trim(&text).to_owned();
     open(link, url, file, name);
 }
 
@@ -185,19 +182,15 @@ fn show(
         &[(A_CLASS, CLASS_GATE_CLOSE)],
         text::builtin("close", &locale),
     );
-    let body: Node = get_object(doc, "body")?.unchecked_into();
+    let body = doc.body()?;
     render::add(&body, &dialog);
     // Closing (button, Escape) removes the dialog; the widget inside is destroyed when
     // its element disconnects. `onclose`: the dialog is ours, and closes once (it is
     // gone after).
+    let dialog: &HtmlDialogElement = dialog.unchecked_ref();
     let gone = dialog.clone();
-    let on_close = super::events::once_js(Box::new(move |_: JsValue| {
-        call0(&gone, "remove");
-    }));
-    set(&dialog, "onclose", &on_close);
-    if !call0(&dialog, "showModal") {
-        return None;
-    }
+    dialog.set_onclose(Some(&once_js(Box::new(move |_: JsValue| gone.remove()))));
+    dialog.show_modal().ok()?;
     let host = render::make(doc, TAG, &[]);
     render::attr(&host, ATTR_PLAYBOOK, url);
     render::attr(&host, ATTR_GATE_FILE, file);
@@ -207,7 +200,7 @@ fn show(
         }
     });
     // Connecting runs the element's connectedCallback, which mounts with the stash.
-    render::add(&dialog, &host);
+    render::add(dialog, &host);
     if let Some(w) = widget::find(&host) {
         widget::refocus(&w);
     }
@@ -225,14 +218,14 @@ fn style(doc: &Document) {
     }
     let adopted = (|| {
         let sheet = widget::construct_sheet(GATE_CSS)?;
-        let key = "adoptedStyleSheets";
-        let list = get(doc, key);
+        let list = dom(doc).adopted_style_sheets();
         if !Array::is_array(&list) {
             return None;
         }
+        let list: &Array = list.unchecked_ref();
         // `concat` of a sheet (not an array) appends it.
-        let list = invoke(&list, "concat", &sheet)?;
-        set(doc, key, &list).then_some(())
+        dom(doc).set_adopted_style_sheets(&list.concat(sheet.unchecked_ref::<Array>()));
+        Some(())
     })();
     if adopted.is_none() {
         if let Some(head) = render::find(doc, "head") {

@@ -80,7 +80,7 @@ use widget::Shared;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT: &'static str = r#"
-/** A playbook (SPEC section 1) as an object, or the URL of its JSON. */
+/** A playbook (see the README's playbook format) as an object, or the URL of its JSON. */
 export type PlaybookSource = Record<string, unknown> | string;
 
 /** Options of `mount()`. */

@@ -48,6 +48,18 @@ const hold = (e) => {
 };
 document.addEventListener('click', hold, true);
 
+/** The engine's module from its pending response: streamed, or from the bytes when the
+ * server does not send `Content-Type: application/wasm`. */
+async function compile(pending) {
+  const response = await pending;
+  if (!response.ok) throw new Error(`HTTP ${response.status} fetching ${response.url}`);
+  try {
+    return await WebAssembly.compileStreaming(response.clone());
+  } catch {
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
 let ready = false;
 try {
   const wasm = fetch(new URL('lead_qualifier_bg.wasm', import.meta.url));
@@ -60,7 +72,9 @@ try {
     localStorage.getItem('lq:outbox');
     sessionStorage.getItem('lq:campaign');
   } catch {}
-  await engine.default({ module_or_path: wasm });
+  // Compiled while it streams in, then instantiated with the glue's `initSync`: the glue's
+  // own async loader (and its fallbacks and warnings) is then left out of the bundle.
+  engine.initSync({ module: await compile(wasm) });
   engine.start();
   // The elements connect in a task after the engine's start, not in it: a playbook read
   // that arrived meanwhile goes first, so its element renders at connect, and the two

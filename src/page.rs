@@ -7,12 +7,13 @@
 //! The decisions (which parameters count, how the campaign survives navigation) are the
 //! core's (`profile`); this file only fetches the inputs.
 
-use super::convert::{call2, from_js, get, get_object, invoke_text, json_data, to_js};
+use super::convert::{from_js, get, json_data, to_js};
+use super::dom::{dom, Dom};
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::profile::{self, CAMPAIGN_KEY};
 use lead_qualifier_engine::value::{host, Value};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Window};
+use web_sys::{Document, Storage, Window};
 
 /// The window, if there is one.
 pub fn window() -> Option<Window> {
@@ -21,7 +22,7 @@ pub fn window() -> Option<Window> {
 
 /// The document, if there is one.
 pub fn document() -> Option<Document> {
-    get_object(window()?.as_ref(), "document").map(JsCast::unchecked_into)
+    window()?.document()
 }
 
 /// Milliseconds since the epoch.
@@ -54,52 +55,46 @@ pub fn uuid() -> String {
     s
 }
 
-/// `o[key]` when it is a string, else empty: the one way string properties are read
-/// (`Reflect.get` and the glue's string reader, both there anyway, instead of one glue
-/// function per property).
-pub fn text(o: &JsValue, key: &str) -> String {
-    get(o, key).as_string().unwrap_or_default()
-}
-
-/// `globalThis[name][key]`: `location.href`, `navigator.language` (on a page the window's;
-/// read without the `instanceof Window` test, which only a worker would fail).
-fn global_text(name: &str, key: &str) -> String {
-    text(&get(&super::dom::global(), name), key)
-}
-
-/// `location[key]`.
-fn location(key: &str) -> String {
-    global_text("location", key)
-}
-
 /// `location.href`.
 pub fn href() -> String {
-    location("href")
+    window()
+        .and_then(|w| dom(&w.location()).href().as_string())
+        .unwrap_or_default()
 }
 
-/// The query string of the page URL, parsed (`?a=1&b=2`).
+/// The query string of the page URL, parsed (`?a=1&b=2`): `location.search`, read from
+/// `href` (the part from the first `?` to the `#`).
 pub fn query() -> Vec<(String, String)> {
-    profile::parse_query(&location("search"))
-}
-
-/// `document[key]`.
-fn document_text(key: &str) -> String {
-    document().map(|d| text(&d, key)).unwrap_or_default()
+    let href = href();
+    let (url, _fragment) = lead_qualifier_engine::value::split_at_byte(&href, b'#');
+    let search = match lead_qualifier_engine::value::split_at_byte(url, b'?') {
+        (_, Some(query)) => query,
+        _ => "",
+    };
+    profile::parse_query(search)
 }
 
 /// `document.referrer`.
 pub fn referrer() -> String {
-    document_text("referrer")
+    document_text(|d| d.referrer())
 }
 
 /// `document.title`.
 pub fn title() -> String {
-    document_text("title")
+    document_text(|d| d.title())
+}
+
+/// A text member of the document, empty when there is none.
+fn document_text(read: impl FnOnce(&Dom) -> JsValue) -> String {
+    document()
+        .and_then(|d| read(dom(&d)).as_string())
+        .unwrap_or_default()
 }
 
 /// The value of a cookie, e.g. `hubspotutk`.
 pub fn cookie(name: &str) -> Option<String> {
-    let all = document_text("cookie");
+    // `document.cookie` (throws in a sandboxed frame: no cookies then).
+    let all = document_text(|d| d.cookie().unwrap_or_default());
     let mut rest = Some(all.as_str());
     while let Some(at) = rest {
         let (kv, more) = lead_qualifier_engine::value::split_at_byte(at, b';');
@@ -120,35 +115,45 @@ pub fn cookie(name: &str) -> Option<String> {
 /// Empty when neither says (the playbook's `locale` then applies).
 pub fn page_locale() -> String {
     let lang = document()
-        .and_then(|d| get_object(&d, "documentElement"))
-        .and_then(|e| super::render::attribute(&e, "lang"))
+        .and_then(|d| d.document_element())
+        .and_then(|e| dom(&e).get_attribute("lang").as_string())
         .unwrap_or_default();
     if !lead_qualifier_engine::value::trim(&lang).is_empty() {
         return lead_qualifier_engine::value::trim(&lang).to_owned();
     }
-    global_text("navigator", "language")
+    window()
+        .and_then(|w| dom(&w.navigator()).language().as_string())
+        .unwrap_or_default()
 }
 
 /// `localStorage` (`local`) or `sessionStorage`, unless missing or blocked (the getter
-/// throws in a sandboxed frame: `Reflect.get` catches it). Not checked to be a `Storage`:
-/// its methods are catching bindings, so anything else only fails them.
-pub fn storage(local: bool) -> Option<JsValue> {
-    let name = if local {
-        "localStorage"
+/// throws in a sandboxed frame).
+fn storage(local: bool) -> Option<Storage> {
+    let w = window()?;
+    let s = if local {
+        w.local_storage()
     } else {
-        "sessionStorage"
+        w.session_storage()
     };
-    get_object(&super::dom::global(), name)
+    s.ok().flatten()
 }
 
 /// A stored text (`None` when absent or storage is blocked).
 pub fn get_item(local: bool, key: &str) -> Option<String> {
-    invoke_text(&storage(local)?, "getItem", key)?.as_string()
+    let s = storage(local)?;
+    dom(&s).get_item(key).as_string()
 }
 
 /// Stores a text; false when storage refused (quota, private mode, blocked).
 pub fn set_item(local: bool, key: &str, text: &str) -> bool {
-    storage(local).is_some_and(|s| call2(&s, "setItem", &key.into(), &text.into()))
+    storage(local).is_some_and(|s| s.set_item(key, text).is_ok())
+}
+
+/// Removes a stored text (nothing when storage is blocked).
+pub fn remove_item(local: bool, key: &str) {
+    if let Some(s) = storage(local) {
+        dom(&s).remove_item(key);
+    }
 }
 
 /// A stored JSON value (`null` when absent, unreadable or storage is blocked).
@@ -198,11 +203,7 @@ static NUMBERS: host::Numbers = host::Numbers {
 
 /// `String(n)`.
 fn js_number_text(n: f64) -> String {
-    js_sys::Number::from(n)
-        .to_string_with_radix(10)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    super::dom::js_string(n).as_string().unwrap_or_default()
 }
 
 /// Gives the engine JavaScript's number routines. Every export calls it first (it is one
@@ -213,10 +214,10 @@ pub fn install_numbers() {
 
 /// `console.error` of one line.
 pub fn console_error(line: &str) {
-    invoke_text(&global("console"), "error", line);
+    web_sys::console::error_1(&line.into());
 }
 
-/// Reads `globalThis[name]` (e.g. `dataLayer`) without throwing.
+/// Reads `globalThis[name]` without throwing: `dataLayer`, the page's own object.
 pub fn global(name: &str) -> JsValue {
     get(&super::dom::global(), name)
 }

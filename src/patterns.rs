@@ -1,14 +1,12 @@
 //! The `Patterns` port over the browser's own RegExp engine, so the wasm carries no regex
 //! engine. A pattern is compiled with the `u` flag and anchored as `^(?:pattern)$`, the
-//! semantics `validate.pattern` promises. `new RegExp` throws on a bad pattern; it is
-//! called through `Reflect.construct`, a catching binding, and a bad pattern answers
-//! `None` (the core then refuses the answer with the `pattern` message).
+//! semantics `validate.pattern` promises. `new RegExp` throws on a bad pattern; its binding
+//! (`dom::Pattern`) catches that, and a bad pattern answers `None` (the core then refuses
+//! the answer with the `pattern` message).
 
-use super::convert::{construct, invoke_text};
-use js_sys::Array;
+use super::dom::Pattern;
 use lead_qualifier_engine::flow::answer::Patterns;
 use lead_qualifier_engine::prelude::*;
-use wasm_bindgen::JsValue;
 
 /// Full-match patterns with JavaScript's RegExp.
 #[derive(Debug, Default, Clone, Copy)]
@@ -20,10 +18,6 @@ impl Patterns for JsPatterns {
         anchored.push_str("^(?:");
         anchored.push_str(pattern);
         anchored.push_str(")$");
-        let args = Array::of1(&JsValue::from_str(&anchored));
-        args.push(&JsValue::from_str("u"));
-        let re = construct("RegExp", &args)?;
-        // `re.test(text)` through the catching `Reflect.get` and `Function.call`.
-        invoke_text(&re, "test", text)?.as_bool()
+        Pattern::new(&anchored, "u").ok().map(|re| re.test(text))
     }
 }

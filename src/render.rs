@@ -18,7 +18,7 @@ use lead_qualifier_engine::flow::{OptionView, OutcomeView, QuestionView};
 use lead_qualifier_engine::playbook::{Kind, Playbook, Then};
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::value::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Node};
 
 /// The widget's own strings for one playbook and language.
@@ -65,44 +65,41 @@ pub fn attr(e: &Element, name: &str, value: &str) {
 /// `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn find(scope: &Node, selector: &str) -> Option<Element> {
-    super::convert::invoke_text(scope, "querySelector", selector)
-        .filter(JsValue::is_object)
-        .map(JsCast::unchecked_into)
+    dom(scope).query_selector(selector)
 }
 
-/// Every element under `scope` matching `selector` (a constant, valid selector). The
-/// `NodeList` is read through js-sys's `Array` bindings (`length`, `[i]`), which a
-/// `NodeList` answers as an array does: no second pair of glue functions for it.
+/// Every element under `scope` matching `selector` (a constant, valid selector), as an
+/// array (`Array.from`: read with the `Array` bindings every other list uses, not a second
+/// pair for `NodeList`).
 pub fn find_all(scope: &Node, selector: &str) -> js_sys::Array {
-    super::convert::invoke_text(scope, "querySelectorAll", selector)
-        .unwrap_or_default()
-        .unchecked_into()
+    js_sys::Array::from(&dom(scope).query_selector_all(selector))
 }
 
-/// The current value of an `<input>` (the property, not the attribute).
+/// The current value of an `<input>` or `<textarea>` (the property, not the attribute).
 #[inline(never)]
 pub fn value(input: &Node) -> String {
-    super::page::text(input, "value")
+    super::dom::dom(input)
+        .value()
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// `e` or its nearest ancestor matching `selector` (a constant, valid selector).
 #[inline(never)]
 pub fn closest(e: &Element, selector: &str) -> Option<Element> {
-    super::convert::invoke_text(e, "closest", selector)
-        .filter(JsValue::is_object)
-        .map(JsCast::unchecked_into)
+    dom(e).closest(selector)
 }
 
 /// Sets `node.textContent` (text, never markup; empty removes every child).
 #[inline(never)]
 pub fn content_into(node: &Node, text: &str) {
-    super::convert::set_text(node, "textContent", text);
+    node.set_text_content(Some(text));
 }
 
 /// `e.getAttribute(name)`.
 #[inline(never)]
-pub fn attribute(e: &JsValue, name: &str) -> Option<String> {
-    super::convert::invoke_text(e, "getAttribute", name)?.as_string()
+pub fn attribute(e: &Element, name: &str) -> Option<String> {
+    super::dom::dom(e).get_attribute(name).as_string()
 }
 
 /// Creates `<tag>` (a constant, valid tag name) with attributes.

@@ -13,12 +13,10 @@
 //! `try_borrow`, so even a mistake here skips an action instead of panicking (a panic
 //! aborts the wasm instance and with it every widget on the page).
 
-use super::convert::{
-    call, call0, call2, construct, get, get_object, invoke, invoke2, invoke_text, set, set_text,
-    to_js,
-};
+use super::convert::{set, set_text, to_js};
 use super::delivery;
-use super::events::{self, emit, Listener};
+use super::dom::dom;
+use super::events::{self, emit, Listener, Timeout};
 use super::fetch::{self, LoadError};
 use super::local::Local;
 use super::names::*;
@@ -33,9 +31,11 @@ use lead_qualifier_engine::playbook::{text, Kind, Playbook, Submit};
 use lead_qualifier_engine::prelude::*;
 use lead_qualifier_engine::profile::{self, Profile, PROFILE_KEY};
 use lead_qualifier_engine::value::Value;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlElement, Node};
+use web_sys::{
+    CssStyleSheet, Document, Element, Event, FocusOptions, HtmlElement, Node, ShadowRootInit,
+    ShadowRootMode,
+};
 
 /// The widget's stylesheet (theming: `--lq-*` custom properties and `::part()`).
 const CSS: &str = include_str!("widget.css");
@@ -86,20 +86,6 @@ pub enum Source {
     Inline,
 }
 
-/// The timer of a redirect outcome; cleared when dropped.
-struct Timer {
-    id: JsValue,
-    _callback: Closure<dyn FnMut(JsValue)>,
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        if let Some(w) = page::window() {
-            call(&w, "clearTimeout", &self.id);
-        }
-    }
-}
-
 /// A loaded playbook and the visitor's pass through it.
 struct Run {
     session: Session,
@@ -132,8 +118,8 @@ pub struct Widget {
     doc: Document,
     root: Node,
     frame: Element,
-    bar: Element,
-    fill: Element,
+    bar: HtmlElement,
+    fill: HtmlElement,
     progress: Element,
     body: Element,
     opts: Options,
@@ -142,7 +128,8 @@ pub struct Widget {
     run: Option<Run>,
     /// `submit` and `click` on the frame (`listen`)
     listeners: [Option<Listener>; 2],
-    timer: Option<Timer>,
+    /// the pending timer: a second look for an inline playbook, or a redirect outcome's
+    timer: Option<Timeout>,
     /// the element the current step focuses (`refocus`)
     focus: Option<HtmlElement>,
     rendered: bool,
@@ -187,7 +174,7 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
     if let Some(old) = find(host) {
         destroy(&old);
     }
-    let doc: Document = get_object(host, "ownerDocument")?.unchecked_into();
+    let doc = host.owner_document()?;
     let root = shadow(&doc, host)?;
     render::content_into(&root, "");
     style(&doc, &root);
@@ -229,8 +216,8 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
         doc: doc.clone(),
         root,
         frame: frame.clone(),
-        bar,
-        fill,
+        bar: bar.unchecked_into(),
+        fill: fill.unchecked_into(),
         progress,
         body,
         opts,
@@ -260,18 +247,16 @@ pub fn mount(host: &Element, source: Source, opts: Options) -> Option<Shared> {
 /// `div` inside `host` gets it instead when `host` cannot have one (an `<input>`, a
 /// custom element with a shadow root of its own, which is never touched).
 fn shadow(doc: &Document, host: &Element) -> Option<Node> {
-    let init = Object::new();
-    set_text(&init, "mode", "open");
-    // `attachShadow(init)`: a shadow root, or `None` when the element refuses one.
+    // `attachShadow({mode: "open"})`: a shadow root, or `None` when the element refuses one.
     let attach = |e: &Element| {
-        invoke(e, "attachShadow", &init)
-            .filter(JsValue::is_object)
-            .map(JsCast::unchecked_into)
+        e.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()
+            .map(Node::from)
     };
-    match get_object(host, "shadowRoot") {
+    match host.shadow_root() {
         Some(r) => {
-            let r: Node = r.unchecked_into();
-            let ours = get(&r, "firstChild").is_null() || render::find(&r, SEL_FRAME).is_some();
+            let r = Node::from(r);
+            let ours = r.first_child().is_none() || render::find(&r, SEL_FRAME).is_some();
             if ours {
                 return Some(r);
             }
@@ -284,7 +269,7 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
     }
     // The inner host of an earlier widget, else a new one.
     if let Some(inner) = render::find(host, SEL_INNER_HOST) {
-        return get_object(&inner, "shadowRoot").map(JsCast::unchecked_into);
+        return inner.shadow_root().map(Node::from);
     }
     attach(&render::child(doc, host, "div", &[(ATTR_INNER_HOST, "")]))
 }
@@ -294,10 +279,9 @@ fn shadow(doc: &Document, host: &Element) -> Option<Node> {
 /// else a `<style>` element.
 fn style(doc: &Document, root: &Node) {
     if let Some(sheet) = shared_sheet() {
-        let adopted = Array::of1(&sheet);
-        if set(root, "adoptedStyleSheets", &adopted) {
-            return;
-        }
+        // `root` is the shadow root `shadow` gave.
+        dom(root).set_adopted_style_sheets(&Array::of1(&sheet));
+        return;
     }
     render::text_child(doc, root, "style", &[], CSS);
 }
@@ -315,8 +299,9 @@ fn shared_sheet() -> Option<JsValue> {
 /// A constructed stylesheet holding `css`, where the browser has them.
 #[inline(never)]
 pub fn construct_sheet(css: &str) -> Option<JsValue> {
-    let sheet = construct("CSSStyleSheet", &Array::new())?;
-    invoke_text(&sheet, "replaceSync", css).map(|_| sheet)
+    let sheet = CssStyleSheet::new().ok()?;
+    super::dom::dom(&sheet).replace_sync(css);
+    Some(sheet.into())
 }
 
 /// The frame's listeners: `submit` of a step's form (Next, Enter) and clicks on Back and
@@ -324,7 +309,7 @@ pub fn construct_sheet(css: &str) -> Option<JsValue> {
 fn listen(s: &Shared, frame: &Element) -> [Option<Listener>; 2] {
     let weak = Rc::downgrade(s);
     let on_submit = Listener::new(frame, "submit", move |e: Event| {
-        call0(&e, "preventDefault");
+        e.prevent_default();
         if let Some(s) = weak.upgrade() {
             if let Some(raw) = with(&s, |w| w.collect()).flatten() {
                 apply(&s, Step::Answer(raw));
@@ -333,7 +318,7 @@ fn listen(s: &Shared, frame: &Element) -> [Option<Listener>; 2] {
     });
     let weak: Weak<RefCell<Widget>> = Rc::downgrade(s);
     let on_click = Listener::new(frame, "click", move |e: Event| {
-        let Some(target) = get(&e, "target").dyn_into::<Element>().ok() else {
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
         };
         let Some(s) = weak.upgrade() else { return };
@@ -372,21 +357,22 @@ fn load(s: &Shared, source: Source) {
             // look again once the current task is over (a `setTimeout(0)`).
             status(s, false);
             let weak = Rc::downgrade(s);
-            let again = events::once_js(Box::new(move |_: JsValue| {
-                let Some(s) = weak.upgrade() else { return };
-                match with(&s, |w| inline(&w.host)).flatten() {
-                    Some(v) => start(&s, v),
-                    None => fail(
-                        &s,
-                        ERR_PLAYBOOK_MISSING,
-                        "no playbook attribute and no inline JSON",
-                        &[],
-                    ),
-                }
-            }));
-            if let Some(w) = page::window() {
-                call2(&w, "setTimeout", &again, &JsValue::from_f64(0.0));
-            }
+            let again = Timeout::new(
+                0.0,
+                Box::new(move || {
+                    let Some(s) = weak.upgrade() else { return };
+                    match with(&s, |w| inline(&w.host)).flatten() {
+                        Some(v) => start(&s, v),
+                        None => fail(
+                            &s,
+                            ERR_PLAYBOOK_MISSING,
+                            "no playbook attribute and no inline JSON",
+                            &[],
+                        ),
+                    }
+                }),
+            );
+            with(s, |w| w.timer = Some(again));
         }
     }
 }
@@ -394,7 +380,7 @@ fn load(s: &Shared, source: Source) {
 /// The host's inline playbook, if it has one.
 fn inline(host: &Element) -> Option<Result<Value, LoadError>> {
     let script = render::find(host, SEL_INLINE)?;
-    let text = page::text(&script, "textContent");
+    let text = dom(&script).text_content().as_string().unwrap_or_default();
     Some(page::parse_json(&text).ok_or(LoadError::NotJson))
 }
 
@@ -403,11 +389,8 @@ fn status(s: &Shared, failed: bool) {
     with(s, |w| {
         let locale = w.requested_locale();
         let message = text::builtin(if failed { "load_error" } else { "loading" }, &locale);
-        call(
-            &w.body,
-            "replaceChildren",
-            &render::status(&w.doc, message, failed),
-        );
+        w.body
+            .replace_children_with_node_1(&render::status(&w.doc, message, failed));
         if !locale.is_empty() {
             render::attr(&w.frame, A_LANG, &locale);
         }
@@ -521,8 +504,8 @@ fn perform(s: &Shared, effects: Vec<Effect>) {
                     continue;
                 };
                 emit(&host, name, &detail);
-                if let (Some(file), Some(doc)) = (download, get_object(&host, "ownerDocument")) {
-                    save_file(doc.unchecked_ref(), &file);
+                if let (Some(file), Some(doc)) = (download, host.owner_document()) {
+                    save_file(&doc, &file);
                 }
             }
             Effect::Submit(lead) => {
@@ -553,14 +536,14 @@ pub fn send(host: Element, submit: Submit, lead: lead_qualifier_engine::lead::Le
 /// `focus()` call was the largest single cost between the playbook's arrival and the first
 /// question, about 14 ms here).
 fn focus(el: &HtmlElement, first: bool, host: &Element) {
-    let options = Object::new();
+    let options = FocusOptions::new();
     if first {
         if render::closest(host, "dialog").is_none() {
             return;
         }
-        set(&options, "preventScroll", &JsValue::TRUE);
+        options.set_prevent_scroll(true);
     }
-    call(el, "focus", &options);
+    super::dom::dom(el).focus(&options);
 }
 
 /// Downloads `file` (a gated link's target) with a detached `<a download>`: clicked in
@@ -568,7 +551,7 @@ fn focus(el: &HtmlElement, first: bool, host: &Element) {
 pub fn save_file(doc: &Document, file: &str) {
     let a = render::make(doc, "a", &[(A_DOWNLOAD, "")]);
     render::attr(&a, A_HREF, file);
-    call0(&a, "click");
+    a.unchecked_ref::<HtmlElement>().click();
 }
 
 /// "Not you? Start over": forget what the site remembers and ask again.
@@ -623,7 +606,7 @@ pub fn destroy(s: &Shared) {
 /// Focuses the current step again (the gate calls this after opening its dialog).
 pub fn refocus(s: &Shared) {
     if let Some(Some(el)) = with(s, |w| w.focus.clone()) {
-        call0(&el, "focus");
+        super::dom::dom(&el).focus(&FocusOptions::new());
     }
 }
 
@@ -709,14 +692,13 @@ impl Widget {
                     .filter(|(id, _)| q.error.is_some() && *id == q.id)
                     .map(|(_, v)| v);
                 let shown = render::question(&self.doc, q, keep, run.remembered, &t);
-                // The `hidden` property: the attribute, without a removeAttribute binding.
-                super::convert::set(&self.bar, "hidden", &JsValue::FALSE);
+                self.bar.set_hidden(false);
                 let done = (q.step.saturating_sub(1) * 100) / q.total.max(1);
                 let mut width = number_text(done as f64);
                 width.push('%');
-                set_text(&get(&self.fill, "style"), "width", &width);
+                super::dom::dom(&self.fill.style()).set_property("width", &width);
                 let line = t.progress(q.step, q.total);
-                if page::text(&self.progress, "textContent") != line {
+                if dom(&self.progress).text_content().as_string().as_deref() != Some(&line) {
                     render::content_into(&self.progress, &line);
                 }
                 if run.shown_at.is_none() {
@@ -740,7 +722,7 @@ impl Widget {
                 return None;
             }
         };
-        call(&self.body, "replaceChildren", &shown.node);
+        self.body.replace_children_with_node_1(&shown.node);
         let first = !self.rendered;
         self.rendered = true;
         let focus = if first { shown.heading } else { shown.focus };
@@ -916,24 +898,15 @@ impl Widget {
 }
 
 /// Navigates to `url` after `REDIRECT_DELAY_MS`, so the outcome can be read first.
-fn redirect_later(url: &str) -> Option<Timer> {
-    let window = page::window()?;
+fn redirect_later(url: &str) -> Option<Timeout> {
     let url = url.to_owned();
-    let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        if let Some(w) = page::window() {
+    Some(Timeout::new(
+        f64::from(REDIRECT_DELAY_MS),
+        Box::new(move || {
             // `location.href = url`: what `location.assign(url)` does.
-            let location = super::convert::get(&w, "location");
-            super::convert::set(location.unchecked_ref(), "href", &JsValue::from_str(&url));
-        }
-    });
-    let id = invoke2(
-        &window,
-        "setTimeout",
-        callback.as_ref(),
-        &f64::from(REDIRECT_DELAY_MS).into(),
-    )?;
-    Some(Timer {
-        id,
-        _callback: callback,
-    })
+            if let Some(w) = page::window() {
+                let _ = w.location().set_href(&url);
+            }
+        }),
+    ))
 }

@@ -28,6 +28,7 @@ use lead_qualifier_engine::logic::{self, Node, Op};
 use lead_qualifier_engine::outcome;
 use lead_qualifier_engine::playbook::{lint, Kind, Playbook};
 use lead_qualifier_engine::value::number_text;
+use lead_qualifier_engine::verify;
 use lead_qualifier_engine::Value;
 use std::rc::Rc;
 
@@ -1182,7 +1183,7 @@ pub fn lead_reverifies(
     form: Option<FormReader>,
 ) {
     let body = lead.to_value();
-    let diffs = lead::verify(pb, lead, patterns);
+    let diffs = verify::verify(pb, lead, patterns);
     assert!(
         diffs.is_empty(),
         "a lead the engine produced does not re-verify: {diffs:?}\nlead: {}",
@@ -1205,7 +1206,7 @@ pub fn lead_reverifies(
                     text_of(&read.to_value())
                 );
             }
-            let diffs = lead::verify(pb, &read, patterns);
+            let diffs = verify::verify(pb, &read, patterns);
             assert!(
                 diffs.is_empty(),
                 "a lead's JSON body does not re-verify: {diffs:?}\nlead: {}",
@@ -1234,7 +1235,7 @@ pub fn lead_reverifies(
                 text_of(&body)
             )
         });
-        let diffs = lead::verify(pb, &read, patterns);
+        let diffs = verify::verify(pb, &read, patterns);
         assert!(
             diffs.is_empty(),
             "a lead's form body does not re-verify: {diffs:?}\nlead: {}\nread back: {}",
@@ -1318,8 +1319,8 @@ pub fn lead_value(v: &Value, playbooks: &[Playbook]) {
         text_of(&body)
     );
     for pb in playbooks {
-        let d1 = lead::verify(pb, &lead, &AnyPattern);
-        let d2 = lead::verify(pb, &again, &AnyPattern);
+        let d1 = verify::verify(pb, &lead, &AnyPattern);
+        let d2 = verify::verify(pb, &again, &AnyPattern);
         assert_eq!(d1.len(), d2.len(), "verify is not a function of the lead");
         let _ = lead::playbook_mismatch(&lead);
     }

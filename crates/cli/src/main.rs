@@ -20,10 +20,11 @@ mod native {
     use clap::{Parser, Subcommand};
     use lead_qualifier_engine::flow::answer::Patterns;
     use lead_qualifier_engine::flow::{decide, simulate};
-    use lead_qualifier_engine::lead::{self, Lead};
+    use lead_qualifier_engine::lead::Lead;
     use lead_qualifier_engine::logic;
     use lead_qualifier_engine::playbook::{lint, Playbook};
     use lead_qualifier_engine::value::{number_text, Value};
+    use lead_qualifier_engine::verify;
     use std::process::ExitCode;
 
     #[derive(Parser, Debug)]
@@ -259,7 +260,7 @@ mod native {
                 return ExitCode::from(1);
             }
         };
-        let diffs = lead::verify(&pb, &lead, &RegexPatterns);
+        let diffs = verify::verify(&pb, &lead, &RegexPatterns);
         if diffs.is_empty() {
             println!(
                 "{}: verified: outcome {} ({}), score {}",

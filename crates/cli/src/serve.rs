@@ -7,7 +7,7 @@
 //!
 //! - `POST /api/leads` — a lead as `application/json`, as `text/plain` JSON
 //!   (`navigator.sendBeacon`), or as the `form` format; at most 64 KB. The lead is checked
-//!   against its playbook by the same engine (`lead::verify`) and stored with the verdict:
+//!   against its playbook by the same engine (`verify::verify`) and stored with the verdict:
 //!   201 `{id, verified, differences}` for a new id, 200 with the stored verdict for a
 //!   known one (never a second row). Errors are JSON `{error, detail}`: 400 malformed body,
 //!   invalid lead or `Idempotency-Key` not the lead id, 413 too large, 415 unknown content
@@ -69,6 +69,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use lead_qualifier_engine::lead::{self, Lead};
 use lead_qualifier_engine::playbook::Playbook;
+use lead_qualifier_engine::verify;
 use lead_qualifier_engine::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -946,7 +947,7 @@ async fn store_lead(
             ),
         ));
     };
-    let diffs = lead::verify(pb, &lead, &RegexPatterns);
+    let diffs = verify::verify(pb, &lead, &RegexPatterns);
     let differences = Value::Array(
         diffs
             .iter()

@@ -13,7 +13,8 @@
 //! - `score`    — option points and rules into dimension scores and reasons
 //! - `outcome`  — which outcome wins, with `disqualify` overrides
 //! - `flow`     — the question flow as a pure state machine, and early decision
-//! - `lead`     — the lead record, its wire shapes, and `verify`
+//! - `lead`     — the lead record and its wire shapes (json, form, hubspot)
+//! - `verify`   — a submitted lead recomputed from its answers: what differs
 //! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
 //! - `profile`  — progressive profiling, consent, prefill and campaign capture
 //!
@@ -48,6 +49,7 @@ pub mod playbook;
 pub mod profile;
 pub mod score;
 pub mod value;
+pub mod verify;
 
 pub use error::{Path, Problem, Problems};
 pub use value::Value;

@@ -22,8 +22,9 @@ mod oracles;
 
 use lead_qualifier_engine::flow::answer::AnyPattern;
 use lead_qualifier_engine::flow::{Effect, Event, Session, Start};
-use lead_qualifier_engine::lead::{verify, Lead};
+use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::playbook::Playbook;
+use lead_qualifier_engine::verify::verify;
 use lead_qualifier_engine::Value;
 use oracles::{Draw, Step};
 use proptest::collection::vec;

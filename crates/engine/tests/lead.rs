@@ -4,7 +4,8 @@
 use crate::common::{answer, example, json, session};
 use lead_qualifier_engine::flow::answer::AnyPattern;
 use lead_qualifier_engine::flow::Effect;
-use lead_qualifier_engine::lead::{verify, Lead};
+use lead_qualifier_engine::lead::Lead;
+use lead_qualifier_engine::verify::verify;
 use lead_qualifier_engine::Value;
 
 fn finished_lead() -> Lead {

@@ -1,0 +1,119 @@
+//! Verifying a submitted lead: its outcome, class, score and reasons recomputed from its
+//! answers by the same engine, and every answer checked against its question (what the
+//! collector and `lead-qualifier verify` do with every lead). Its own module so that the
+//! lead record (`lead`) needs nothing from the flow that makes it.
+
+use crate::flow::answer::{self, Patterns};
+use crate::lead::{strings, Lead};
+use crate::outcome;
+use crate::playbook::Playbook;
+use crate::prelude::*;
+use crate::value::Value;
+
+/// One way a lead differs from what the engine computes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    /// where in the lead, e.g. `score.total`
+    pub path: String,
+    /// what the lead says
+    pub lead: Value,
+    /// what the engine computes
+    pub engine: Value,
+}
+
+/// Recomputes the lead's outcome, class, score and reasons from its answers with the same
+/// engine, and checks every answer against its question. Returns the differences (empty
+/// when the lead is honest). Problems are answers that are not valid for their question
+/// or name no question.
+pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Difference> {
+    let mut diffs = Vec::new();
+    let mut diff = |path: &str, lead: Value, engine: Value| {
+        diffs.push(Difference {
+            path: path.to_owned(),
+            lead,
+            engine,
+        })
+    };
+    if lead.playbook_id != pb.id {
+        diff(
+            "playbook.id",
+            Value::str(&lead.playbook_id),
+            Value::str(&pb.id),
+        );
+    }
+    let mut answers = vec![Value::Null; pb.questions.len()];
+    for (k, v) in &lead.answers {
+        let mut path = String::from("answers.");
+        path.push_str(k);
+        match pb.question_index(k) {
+            None => diff(&path, v.clone(), Value::str("no such question")),
+            Some(i) => match answer::check(&pb.questions[i], v, patterns) {
+                Ok(norm) if norm == *v => answers[i] = norm,
+                Ok(norm) => {
+                    diff(&path, v.clone(), norm.clone());
+                    answers[i] = norm;
+                }
+                Err(key) => diff(&path, v.clone(), Value::str(key)),
+            },
+        }
+    }
+    for a in &lead.asked {
+        if pb.question_index(a).is_none() {
+            let mut path = String::from("asked.");
+            path.push_str(a);
+            diff(&path, Value::str(a), Value::str("no such question"));
+        }
+    }
+    // The context the session's conditions saw (`flow::condition_context`): the lead's adds
+    // `duration_ms` at the end.
+    let context = crate::flow::condition_context(&lead.context, "");
+    let verdict = outcome::decide(pb, &answers, &context);
+    let o = &pb.outcomes[verdict.outcome];
+    if lead.outcome_id != o.id {
+        diff(
+            "outcome.id",
+            Value::str(&lead.outcome_id),
+            Value::str(&o.id),
+        );
+    }
+    if lead.class != o.class {
+        diff(
+            "outcome.class",
+            Value::str(lead.class.name()),
+            Value::str(o.class.name()),
+        );
+    }
+    let mut lr = lead.reasons.clone();
+    let mut er = verdict.scored.reasons.clone();
+    lr.sort();
+    er.sort();
+    if lr != er {
+        diff(
+            "outcome.reasons",
+            strings(&lead.reasons),
+            strings(&verdict.scored.reasons),
+        );
+    }
+    let engine_score = verdict.scored.scores.to_value(pb);
+    let lead_score = lead.score.as_object().cloned().unwrap_or_default();
+    for (k, ev) in engine_score.as_object().into_iter().flatten() {
+        let lv = lead.score.get(k).cloned().unwrap_or(Value::Null);
+        let same = match (lv.as_f64(), ev.as_f64()) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+            _ => false,
+        };
+        if !same {
+            let mut path = String::from("score.");
+            path.push_str(k);
+            diff(&path, lv, ev.clone());
+        }
+    }
+    for (k, v) in &lead_score {
+        if engine_score.get(k).is_none() {
+            let mut path = String::from("score.");
+            path.push_str(k);
+            diff(&path, v.clone(), Value::Null);
+        }
+    }
+    diffs
+}
