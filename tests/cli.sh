@@ -33,6 +33,7 @@ expect 0 "278 passed, 0 failed" -- "$bin" logic --tests ../shared/jsonlogic/test
 
 # check: the examples are valid.
 for f in examples/*.json; do
+  case "$f" in *.cases.json) continue ;; esac
   expect 0 ": ok: playbook" -- "$bin" check "$f"
 done
 
@@ -66,6 +67,41 @@ expect 1 "score.total" -- "$bin" verify examples/demo-request.json "$tmp/total.j
 expect 1 "outcome.class" -- "$bin" verify examples/demo-request.json "$tmp/class.json"
 expect 1 "difference(s)" -- "$bin" verify examples/demo-request.json "$tmp/answer.json"
 expect 1 "playbook.id" -- "$bin" verify examples/gated-guide.json "$lead"
+
+# check: lint that knows the options. A comparison with a value that is no option is an
+# error (exit 1) with a did-you-mean, in an outcome and in a rule; the rule never fires.
+python3 - "$tmp" <<'PY'
+import json, sys
+pb = json.load(open("examples/demo-request.json"))
+pb["outcomes"][0]["if"] = {"and": [{">=": [{"var": "score.fit"}, 25]}, {"==": [{"var": "timeline"}, "0-6m"]}]}
+pb["rules"][0]["if"] = {"in": [{"var": "timeline"}, ["0-3m", "0-6m"]]}
+pb["rules"][1]["if"] = {"==": [{"var": "budget"}, "aproved"]}
+json.dump(pb, open(sys.argv[1] + "/typo.json", "w"))
+PY
+expect 1 'outcomes[0] (talk_to_sales).if: compares an answer with a value that is not one of its options ("0-6m" is not an option of timeline (0-3m, 3-12m, researching); did you mean "0-3m"?)' -- "$bin" check "$tmp/typo.json"
+expect 1 'rules[1].if: compares an answer with a value that is not one of its options ("aproved" is not an option of budget (approved, planned, none); did you mean "approved"?)' -- "$bin" check "$tmp/typo.json"
+expect 1 'warning: rules[1].if: this rule never fires' -- "$bin" check "$tmp/typo.json"
+expect 1 'warning: outcomes[0] (talk_to_sales): no way of answering reaches this outcome (talk_to_sales: its condition is false for every possible answer)' -- "$bin" check "$tmp/typo.json"
+expect 1 '3 error(s)' -- "$bin" check "$tmp/typo.json"
+# ... and a hint for a disqualifying question that could come first, measured by simulate.
+expect 0 'hint: questions[1] (role): this question can disqualify' -- "$bin" check examples/demo-request.json
+expect 0 'asking role before company_size: 3.91 questions asked on average with early decision (-0.25)' -- "$bin" simulate examples/demo-request.json
+
+# test: the examples' cases pass; a wrong expectation fails naming what differs.
+expect 0 "demo-request.cases.json: 5 passed, 0 failed" -- "$bin" test examples/demo-request.json
+expect 0 "gated-guide.cases.json: 2 passed, 0 failed" -- "$bin" test examples/gated-guide.json examples/gated-guide.cases.json
+cat >"$tmp/wrong.cases.json" <<'JSON'
+{ "cases": [ { "name": "small and researching", "answers": { "company_size": "1-10", "role": "manager", "timeline": "researching" },
+  "expect": { "outcome": "talk_to_sales", "score": { "fit": 10 } } } ] }
+JSON
+expect 1 "FAIL small and researching: outcome is send_guide, expected talk_to_sales" -- "$bin" test examples/demo-request.json "$tmp/wrong.cases.json"
+expect 1 "0 passed, 1 failed" -- "$bin" test examples/demo-request.json "$tmp/wrong.cases.json"
+echo '{"cases": [{"answers": {}, "expect": {"class": "hot"}}]}' >"$tmp/bad.cases.json"
+expect 1 "cases[0].expect.class: expected sales_ready, content_only or disqualified" -- "$bin" test examples/demo-request.json "$tmp/bad.cases.json"
+
+# run: without contact details, the outcome the answers reach.
+expect 0 '"contact_missing": [' -- "$bin" run examples/demo-request.json --answers '{"company_size":"201+","role":"executive","timeline":"0-3m"}'
+expect 0 '"outcome": "talk_to_sales"' -- "$bin" run examples/demo-request.json --answers '{"company_size":"201+","role":"executive","timeline":"0-3m"}'
 
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json

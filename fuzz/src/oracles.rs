@@ -26,7 +26,8 @@ use lead_qualifier_engine::flow::{decide, simulate, Effect, Event, PatternsDebug
 use lead_qualifier_engine::lead::{self, Lead};
 use lead_qualifier_engine::logic::{self, Node, Op};
 use lead_qualifier_engine::outcome;
-use lead_qualifier_engine::playbook::{lint, Kind, Playbook};
+use lead_qualifier_engine::playbook::lint::{self, lint};
+use lead_qualifier_engine::playbook::{Kind, Playbook};
 use lead_qualifier_engine::value::number_text;
 use lead_qualifier_engine::verify;
 use lead_qualifier_engine::Value;
@@ -1352,7 +1353,7 @@ pub fn same(a: &Value, b: &Value) -> bool {
 pub const SIMULATE_PATHS: usize = 48;
 
 /// Parse gives a playbook or at least one error (every problem printable); a playbook
-/// lints to warnings only, and simulates.
+/// lints (errors only for non-option comparisons), and simulates.
 pub fn playbook(v: &Value) -> Option<Playbook> {
     match Playbook::from_value(v) {
         Err(problems) => {
@@ -1364,8 +1365,13 @@ pub fn playbook(v: &Value) -> Option<Playbook> {
             None
         }
         Ok(pb) => {
+            let doc = v;
             for w in lint(&pb) {
-                assert_eq!(w.severity, Severity::Warning, "lint gave an error: {w}");
+                // Lint's only error is a comparison with a value that is no option.
+                if w.severity == Severity::Error {
+                    assert_eq!(w.code, lint::NOT_AN_OPTION.code, "lint gave an error: {w}");
+                }
+                assert!(!lint::line(doc, &w).is_empty());
             }
             let _ = decide::score_ranges(&pb);
             let report = simulate::savings(&pb, SIMULATE_PATHS);

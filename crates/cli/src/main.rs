@@ -22,7 +22,9 @@ mod native {
     use lead_qualifier_engine::flow::{decide, simulate};
     use lead_qualifier_engine::lead::Lead;
     use lead_qualifier_engine::logic;
-    use lead_qualifier_engine::playbook::{lint, Playbook};
+    use lead_qualifier_engine::error::Severity;
+    use lead_qualifier_engine::playbook::lint::{self, lint};
+    use lead_qualifier_engine::playbook::Playbook;
     use lead_qualifier_engine::value::{number_text, Value};
     use lead_qualifier_engine::verify;
     use std::process::ExitCode;
@@ -65,7 +67,8 @@ mod native {
             #[arg(long, short)]
             verbose: bool,
         },
-        /// Run a playbook with the given answers and print the lead it produces (JSON).
+        /// Run a playbook with the given answers and print the lead it produces (JSON); without
+        /// contact answers, print the outcome, score and reasons the answers reach.
         Run {
             /// playbook JSON file
             playbook: std::path::PathBuf,
@@ -75,6 +78,14 @@ mod native {
             /// the visitor's language
             #[arg(long, default_value = "en")]
             locale: String,
+        },
+        /// Run a playbook's test cases (answers in, expected outcome, class, score and
+        /// reasons out): exit 0 when every case passes, 1 listing the failures.
+        Test {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+            /// cases JSON file [default: the playbook's name with .cases.json]
+            cases: Option<std::path::PathBuf>,
         },
         /// Walk every answer path of a playbook and report how many questions early
         /// decision saves.
@@ -112,6 +123,7 @@ mod native {
             Cmd::Verify { playbook, lead } => verify(&playbook, &lead),
             Cmd::Logic { tests, verbose } => logic_tests(&tests, verbose),
             Cmd::Simulate { playbook } => simulate_cmd(&playbook),
+            Cmd::Test { playbook, cases } => test_cmd(&playbook, cases.as_deref()),
             Cmd::Serve {
                 port,
                 host,
@@ -147,10 +159,16 @@ mod native {
     }
 
     fn load_playbook(path: &std::path::Path) -> Result<Playbook, ExitCode> {
+        load_playbook_doc(path).map(|(_, pb)| pb)
+    }
+
+    /// A playbook file's JSON and the playbook, or its problems printed (each as
+    /// `lint::line`: with the id of the question or outcome it is in) and exit code 1.
+    fn load_playbook_doc(path: &std::path::Path) -> Result<(Value, Playbook), ExitCode> {
         let v = read_json(path)?;
         let refuse = |problems: Vec<lead_qualifier_engine::Problem>| {
             for p in &problems {
-                println!("{}: {p}", path.display());
+                println!("{}: {}", path.display(), lint::line(&v, p));
             }
             println!(
                 "{}: {} problem(s); the playbook is refused",
@@ -159,7 +177,8 @@ mod native {
             );
             ExitCode::from(1)
         };
-        playbook_from_value(&v).map_err(refuse)
+        let pb = playbook_from_value(&v).map_err(refuse)?;
+        Ok((v, pb))
     }
 
     /// A playbook as the native shells accept it (`check`, `serve`): the library's
@@ -202,19 +221,14 @@ mod native {
     }
 
     fn check(path: &std::path::Path, strict: bool) -> ExitCode {
-        let pb = match load_playbook(path) {
-            Ok(pb) => pb,
+        let (doc, pb) = match load_playbook_doc(path) {
+            Ok(loaded) => loaded,
             Err(code) => return code,
         };
-        let warnings = lint(&pb);
+        let found = lint(&pb);
         let name = path.display();
-        for w in &warnings {
-            let kind = if w.severity == lead_qualifier_engine::error::Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
-            println!("{name}: {kind}: {w}");
+        for p in &found {
+            println!("{name}: {}", lint::line(&doc, p));
         }
         for (dim, lo, hi) in decide::score_ranges(&pb) {
             println!(
@@ -223,19 +237,22 @@ mod native {
                 number_text(hi)
             );
         }
-        let errors = warnings
-            .iter()
-            .filter(|w| w.severity == lead_qualifier_engine::error::Severity::Error)
-            .count();
-        println!(
-            "{name}: ok: playbook {} ({} questions, {} rules, {} outcomes), {} warning(s)",
-            pb.id,
-            pb.questions.len(),
-            pb.rules.len(),
-            pb.outcomes.len(),
-            warnings.len() - errors
-        );
-        if errors > 0 || (strict && !warnings.is_empty()) {
+        let count = |s: Severity| found.iter().filter(|p| p.severity == s).count();
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        if errors > 0 {
+            println!(
+                "{name}: {errors} error(s), {warnings} warning(s); the playbook loads, but does not do what it says"
+            );
+        } else {
+            println!(
+                "{name}: ok: playbook {} ({} questions, {} rules, {} outcomes), {warnings} warning(s)",
+                pb.id,
+                pb.questions.len(),
+                pb.rules.len(),
+                pb.outcomes.len(),
+            );
+        }
+        if errors > 0 || (strict && warnings > 0) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
@@ -369,7 +386,35 @@ mod native {
         let mut s = Session::new(pb, start, std::rc::Rc::new(RegexPatterns));
         s.apply(Event::Start, now);
         while let Some(i) = s.current_question() {
-            let id = s.playbook().questions[i].id.clone();
+            let q = &s.playbook().questions[i];
+            let id = q.id.clone();
+            if q.contact && given.get(&id).is_none() {
+                // Contact details not given: say which outcome the answers reach.
+                let pb = s.playbook();
+                let verdict = lead_qualifier_engine::outcome::decide(pb, s.answers(), s.context());
+                let o = &pb.outcomes[verdict.outcome];
+                let missing: Vec<Value> = pb.questions[i..]
+                    .iter()
+                    .filter(|x| x.contact)
+                    .map(|x| Value::str(&x.id))
+                    .collect();
+                let reasons = verdict.scored.reasons.iter().map(|r| Value::str(r)).collect();
+                let out = Value::object(vec![
+                    ("outcome", Value::str(&o.id)),
+                    ("class", Value::str(o.class.name())),
+                    ("score", verdict.scored.scores.to_value(pb)),
+                    ("reasons", Value::Array(reasons)),
+                    ("contact_missing", Value::Array(missing)),
+                ]);
+                eprintln!(
+                    "{}: no contact details given: the answers reach {} ({})",
+                    path.display(),
+                    o.id,
+                    o.class.name()
+                );
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                return ExitCode::SUCCESS;
+            }
             let a = given.get(&id).cloned().unwrap_or(Value::Null);
             let fx = s.apply(Event::Answer(a), now);
             for e in &fx {
@@ -390,6 +435,78 @@ mod native {
                 ExitCode::SUCCESS
             }
             None => ExitCode::from(1),
+        }
+    }
+
+    /// `lead-qualifier test`: every case of the cases file, `PASS`/`FAIL` with what differs.
+    fn test_cmd(path: &std::path::Path, cases: Option<&std::path::Path>) -> ExitCode {
+        use lead_qualifier_engine::cases;
+        let pb = match load_playbook(path) {
+            Ok(pb) => pb,
+            Err(code) => return code,
+        };
+        let cases_path = cases.map_or_else(
+            || {
+                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                path.with_file_name(format!("{}.cases.json", name.unwrap_or_default()))
+            },
+            std::path::Path::to_path_buf,
+        );
+        let doc = match read_json(&cases_path) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let name = cases_path.display();
+        let list = match cases::parse(&doc) {
+            Ok(list) => list,
+            Err(problems) => {
+                for p in &problems {
+                    println!("{name}: {p}");
+                }
+                return ExitCode::from(1);
+            }
+        };
+        let mut failed = 0;
+        for (i, case) in list.iter().enumerate() {
+            let problems = cases::problems(&pb, i, case);
+            if !problems.is_empty() {
+                failed += 1;
+                for p in &problems {
+                    println!("FAIL {}: {p}", case.name);
+                }
+                continue;
+            }
+            match cases::run(&pb, case, std::rc::Rc::new(RegexPatterns)) {
+                Err((q, why)) => {
+                    failed += 1;
+                    println!("FAIL {}: answers.{q}: refused ({why})", case.name);
+                }
+                Ok(got) => {
+                    let diffs = cases::failures(case, &got);
+                    if diffs.is_empty() {
+                        println!("PASS {}: {} ({})", case.name, got.outcome, got.class.name());
+                    } else {
+                        failed += 1;
+                        println!("FAIL {}: {}", case.name, diffs.join("; "));
+                    }
+                    if !got.not_asked.is_empty() {
+                        println!(
+                            "     {}: not asked with these answers: {}",
+                            case.name,
+                            got.not_asked.join(", ")
+                        );
+                    }
+                }
+            }
+        }
+        println!(
+            "{name}: {} passed, {failed} failed",
+            list.len() - failed
+        );
+        if failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
         }
     }
 
@@ -445,6 +562,22 @@ mod native {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        // lint's hint, measured: each disqualifying question asked at the earliest place it
+        // could go.
+        for (i, before) in lint::disqualifying_late(&pb) {
+            let mut moved = pb.clone();
+            let q = moved.questions.remove(i);
+            moved.questions.insert(before, q);
+            let r = simulate::savings(&moved, 200_000);
+            println!(
+                "{}: asking {} before {}: {:.2} questions asked on average with early decision ({:+.2})",
+                path.display(),
+                pb.questions[i].id,
+                pb.questions[before].id,
+                r.avg_with,
+                r.avg_with - report.avg_with
+            );
+        }
         ExitCode::SUCCESS
     }
 }

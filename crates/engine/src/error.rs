@@ -77,6 +77,8 @@ pub enum Severity {
     Error,
     /// allowed, but probably not what the author meant (`check` prints it)
     Warning,
+    /// allowed and meant, but could be better (`check` prints it as a suggestion)
+    Hint,
 }
 
 /// One problem found in a playbook, a lead or a rule.
@@ -248,18 +250,11 @@ const MESSAGES: &str = "\
     unknown_var var must name a question id, score.<dimension>, score.total or context.*\n\
     unknown_dimension no option or rule gives points to this score dimension\n\
     dynamic_var outside map/filter/reduce/all/some/none, var needs a literal name\n\
-    unreachable_question ask_if can never hold: this question is never asked\n\
-    unreachable_outcome no way of answering reaches this outcome\n\
-    score_range score range\n\
-    threshold_out_of_range compares a score with a number outside the range it can reach\n\
-    lead_mismatch differs from the engine's result\n\
     lead_playbook the lead names another playbook\n\
-    answer_invalid not a valid answer to this question\n\
     over_budget exceeds the evaluation budget\n\
     over_playbook_budget exceeds the evaluation budget of a playbook\n\
     too_many_dimensions a playbook may have at most 32 score dimensions\n\
-    points_range points must be between -1000000 and 1000000\n\
-    ask_if_later reads a question at or after its own, which is unanswered when ask_if is decided";
+    points_range points must be between -1000000 and 1000000";
 
 pub mod msg {
     // Each constant's text is its documentation.
@@ -329,25 +324,19 @@ pub mod msg {
     pub const UNKNOWN_DIMENSION: Msg = Msg(49); // unknown_dimension: no option or rule gives points to this score dimension
     pub const DYNAMIC_VAR: Msg = Msg(50); // dynamic_var: outside map/filter/reduce/all/some/none, var needs a literal name
 
-    // --- lint (warnings)
-    pub const UNREACHABLE_QUESTION: Msg = Msg(51); // unreachable_question: ask_if can never hold: this question is never asked
-    pub const UNREACHABLE_OUTCOME: Msg = Msg(52); // unreachable_outcome: no way of answering reaches this outcome
-    pub const SCORE_RANGE: Msg = Msg(53); // score_range: score range
-    pub const THRESHOLD_OUT_OF_RANGE: Msg = Msg(54); // threshold_out_of_range: compares a score with a number outside the range it can reach
+    // (lint's warnings and errors are `playbook::lint`'s own kinds: only `check` and the
+    // development build print them, so the page does not carry their words)
 
     // --- leads (verify)
-    pub const LEAD_MISMATCH: Msg = Msg(55); // lead_mismatch: differs from the engine's result
-    pub const LEAD_PLAYBOOK: Msg = Msg(56); // lead_playbook: the lead names another playbook
-    pub const ANSWER_INVALID: Msg = Msg(57); // answer_invalid: not a valid answer to this question
+    pub const LEAD_PLAYBOOK: Msg = Msg(51); // lead_playbook: the lead names another playbook
 
     // --- conditions (evaluation budget, logic::Budget)
-    pub const OVER_BUDGET: Msg = Msg(58); // over_budget: exceeds the evaluation budget
-    pub const OVER_PLAYBOOK_BUDGET: Msg = Msg(59); // over_playbook_budget: exceeds the evaluation budget of a playbook
+    pub const OVER_BUDGET: Msg = Msg(52); // over_budget: exceeds the evaluation budget
+    pub const OVER_PLAYBOOK_BUDGET: Msg = Msg(53); // over_playbook_budget: exceeds the evaluation budget of a playbook
 
     // --- playbook limits
-    pub const TOO_MANY_DIMENSIONS: Msg = Msg(60); // too_many_dimensions: a playbook may have at most 32 score dimensions
-    pub const POINTS_RANGE: Msg = Msg(61); // points_range: points must be between -1000000 and 1000000
-    pub const ASK_IF_LATER: Msg = Msg(62); // ask_if_later: reads a question at or after its own, which is unanswered when ask_if is decided
+    pub const TOO_MANY_DIMENSIONS: Msg = Msg(54); // too_many_dimensions: a playbook may have at most 32 score dimensions
+    pub const POINTS_RANGE: Msg = Msg(55); // points_range: points must be between -1000000 and 1000000
 }
 
 #[cfg(test)]
@@ -357,7 +346,7 @@ mod tests {
     #[test]
     fn every_message_has_a_code_and_words() {
         let lines = MESSAGES.split('\n').count();
-        assert_eq!(lines, 63);
+        assert_eq!(lines, 56);
         let mut codes = Vec::new();
         for i in 0..lines {
             let (code, words) = Msg(i as u8).parts();
@@ -373,6 +362,6 @@ mod tests {
             msg::THEN_SHAPE.words(),
             "expected exactly one of { \"redirect\": url }, { \"download\": url }, { \"booking\": url }"
         );
-        assert_eq!(msg::ANSWER_INVALID.code(), "answer_invalid");
+        assert_eq!(msg::LEAD_PLAYBOOK.code(), "lead_playbook");
     }
 }

@@ -17,6 +17,7 @@
 //! - `verify`   — a submitted lead recomputed from its answers: what differs
 //! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
 //! - `profile`  — progressive profiling, consent, prefill and campaign capture
+//! - `cases`    — playbook tests: answers in, the expected outcome out
 //!
 //! Features: `native` (the default: std, `ryu-js` number text, Rust's decimal parser,
 //! regex-lite patterns, the lint), `lint` alone (the widget's development build), and none
@@ -38,6 +39,7 @@ extern crate alloc;
 mod float;
 pub mod prelude;
 
+pub mod cases;
 pub mod error;
 pub mod flow;
 pub mod lead;

@@ -8,6 +8,7 @@ mod decide;
 mod flow;
 mod hostile;
 mod lead;
+mod lint;
 mod logic_suite;
 mod outbox;
 mod patterns;

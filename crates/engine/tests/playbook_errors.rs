@@ -600,7 +600,7 @@ fn an_ask_if_reading_its_own_or_a_later_question_is_a_warning() {
     .unwrap_or_else(|p| panic!("valid: {p}"));
     let warnings: Vec<String> = lead_qualifier_engine::playbook::lint(&pb)
         .iter()
-        .filter(|w| w.code == msg::ASK_IF_LATER.code())
+        .filter(|w| w.code == lead_qualifier_engine::playbook::lint::ASK_IF_LATER.code)
         .map(|w| w.to_string())
         .collect();
     // `a` reads `b` (later) and itself; `b` reads `a` (earlier): no warning for it.

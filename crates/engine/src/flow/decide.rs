@@ -383,7 +383,13 @@ impl<'a> Env<'a> {
                     let c = self.eval(&args[i]);
                     let t = c.truth();
                     if t == stop || t == Truth::Unknown {
-                        let v = if cond { c } else { self.eval(&args[i + 1]) };
+                        // `and`/`or` give an argument only when it decides: for `and` its
+                        // falsy values, for `or` its truthy ones (exact for a set).
+                        let v = if cond {
+                            stopping_part(c, op == Op::Or)
+                        } else {
+                            self.eval(&args[i + 1])
+                        };
                         if t == stop {
                             return join(acc, v);
                         }
@@ -835,3 +841,16 @@ pub fn score_ranges(pb: &Playbook) -> Vec<(String, f64, f64)> {
     out.push(("total".into(), lo, hi));
     out
 }
+/// The values of `c` that make `and` (`truthy` false) or `or` (`truthy` true) stop there:
+/// the falsy or the truthy ones of a set; anything else as it is (a sound
+/// over-approximation).
+fn stopping_part(c: Abs, truthy_ones: bool) -> Abs {
+    match c {
+        Abs::Set(mut vs) => {
+            vs.retain(|v| truthy(v) == truthy_ones);
+            Abs::Set(vs)
+        }
+        other => other,
+    }
+}
+

@@ -297,6 +297,12 @@ impl Session {
         }
     }
 
+    /// Why the last answer was refused (the `texts` key of its message, e.g. `required`),
+    /// while the question is asked again.
+    pub fn answer_error(&self) -> Option<&'static str> {
+        self.error
+    }
+
     /// The page context the session started with (what `context.*` conditions see).
     pub fn context(&self) -> &Value {
         &self.start.context

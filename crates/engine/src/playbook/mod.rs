@@ -3,10 +3,10 @@
 //! `Playbook::from_value` turns a parsed JSON `Value` into a checked `Playbook` or the
 //! complete list of problems, each with its JSON path (see `parse`). Everything after
 //! parsing can rely on the contract: ids are unique, conditions are compiled and name only
-//! known data, points are numbers. `lint` adds warnings for `check`.
+//! known data, points are numbers. `lint` adds what `check` reports beyond that.
 
 use crate::prelude::*;
-mod lint;
+pub mod lint;
 mod parse;
 pub mod text;
 
