@@ -14,3 +14,4 @@ mod outbox;
 mod patterns;
 mod playbook_errors;
 mod profile;
+mod schema;

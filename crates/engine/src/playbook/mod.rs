@@ -68,8 +68,7 @@ pub enum Kind {
 
 impl Kind {
     /// The `type` names, in the order of `Kind::at`.
-    pub(crate) const NAMES: &'static str =
-        "choice, multi, text, email, phone, number, consent, hidden";
+    pub const NAMES: &'static str = "choice, multi, text, email, phone, number, consent, hidden";
     /// The kind at an index of `Kind::NAMES`.
     pub(crate) fn at(i: usize) -> Option<Kind> {
         use Kind::*;
@@ -189,7 +188,7 @@ pub enum Class {
 
 impl Class {
     /// The class names, in the order of `Class::at`.
-    pub(crate) const NAMES: &'static str = "sales_ready, content_only, disqualified";
+    pub const NAMES: &'static str = "sales_ready, content_only, disqualified";
     /// The class at an index of `Class::NAMES`.
     pub(crate) fn at(i: usize) -> Option<Class> {
         [Class::SalesReady, Class::ContentOnly, Class::Disqualified]
@@ -252,6 +251,11 @@ pub enum Format {
     Hubspot,
 }
 
+impl Format {
+    /// The `submit.format` names, in the order the parser reads them.
+    pub const NAMES: &'static str = "json, form, hubspot";
+}
+
 /// Where leads go.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submit {
@@ -263,6 +267,17 @@ pub struct Submit {
     pub classes: Vec<Class>,
     /// HubSpot portal id and form GUID (format hubspot)
     pub hubspot: Option<(String, String)>,
+}
+
+/// Every object of a playbook whose keys the parser checks, with the keys it accepts
+/// there (any other key is an `unknown_field` problem), each list like `"id, type"`: the
+/// playbook itself (`playbook`), an item of `questions` (`question`), of `options`
+/// (`option`), of `rules` (`rule`), of `outcomes` (`outcome`), and the objects at
+/// `validate`, `prefill`, `then`, `submit`, `hubspot`, `remember` and `texts`. These are
+/// the very constants the parser checks keys against; `schema/playbook.schema.json` and
+/// `docs/playbook.md` are tested against them (`tests/schema.rs`).
+pub fn fields() -> [(&'static str, &'static str); 12] {
+    parse::FIELDS
 }
 
 impl Playbook {

@@ -32,6 +32,27 @@ const RULE_FIELDS: &str = "if, points, reason";
 const OUTCOME_FIELDS: &str = "id, class, if, title, message, then, submit";
 const VALIDATE_FIELDS: &str = "business_email, min, max, pattern, max_length";
 const SUBMIT_FIELDS: &str = "url, format, classes, hubspot";
+const PREFILL_FIELDS: &str = "query";
+const THEN_FIELDS: &str = "redirect, download, booking";
+const HUBSPOT_FIELDS: &str = "portal_id, form_guid";
+const REMEMBER_FIELDS: &str = "days";
+
+/// Every object whose keys the parser checks, by name, with the keys it accepts: what
+/// `playbook::fields` gives (the JSON Schema and the reference are tested against it).
+pub(super) const FIELDS: [(&str, &str); 12] = [
+    ("playbook", TOP_FIELDS),
+    ("question", QUESTION_FIELDS),
+    ("option", OPTION_FIELDS),
+    ("validate", VALIDATE_FIELDS),
+    ("prefill", PREFILL_FIELDS),
+    ("rule", RULE_FIELDS),
+    ("outcome", OUTCOME_FIELDS),
+    ("then", THEN_FIELDS),
+    ("submit", SUBMIT_FIELDS),
+    ("hubspot", HUBSPOT_FIELDS),
+    ("remember", REMEMBER_FIELDS),
+    ("texts", super::text::WIDGET_KEYS),
+];
 
 /// A condition waiting for the var check (which needs every question id and dimension).
 struct PendingCond {
@@ -637,7 +658,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
     let mut remember_days = None;
     if let Some(v) = get(top, "remember") {
         r.enter("remember");
-        if let Some(m) = r.object(v, "days") {
+        if let Some(m) = r.object(v, REMEMBER_FIELDS) {
             remember_days = r.whole(m, "days", 3650.0).map(|n| n as u32);
             if get(m, "days").is_none() {
                 r.fail_at("days", msg::MISSING);
@@ -966,7 +987,7 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
         r.enter("prefill");
         match pv {
             Value::Object(pm) => {
-                r.known_fields(pm, "query");
+                r.known_fields(pm, PREFILL_FIELDS);
                 match get(pm, "query") {
                     Some(Value::String(s)) if !s.is_empty() => prefill_query = Some(s.clone()),
                     _ => r.fail_at("query", msg::PREFILL_QUERY),
@@ -1166,7 +1187,7 @@ fn outcome(r: &mut Reader, v: &Value, last: bool) -> Option<Outcome> {
             Value::Object(tm) if tm.len() == 1 => {
                 let (k, u) = &tm[0];
                 let url = r.url(u, k);
-                then = match position("redirect, download, booking", k) {
+                then = match position(THEN_FIELDS, k) {
                     Some(0) => url.map(Then::Redirect),
                     Some(1) => url.map(Then::Download),
                     Some(2) => url.map(Then::Booking),
@@ -1205,7 +1226,7 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
             .named(
                 m,
                 "format",
-                "json, form, hubspot",
+                Format::NAMES,
                 msg::SUBMIT_FORMAT,
                 msg::SUBMIT_FORMAT,
             )
@@ -1238,7 +1259,7 @@ fn submit(r: &mut Reader, v: &Value) -> Option<Submit> {
     let mut hubspot = None;
     if let Some(hv) = get(m, "hubspot") {
         r.enter("hubspot");
-        if let Some(hm) = r.object(hv, "portal_id, form_guid") {
+        if let Some(hm) = r.object(hv, HUBSPOT_FIELDS) {
             let portal = hubspot_id(r, hm, "portal_id");
             let form = hubspot_id(r, hm, "form_guid");
             if let (Some(p), Some(f)) = (portal, form) {
