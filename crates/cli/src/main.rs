@@ -18,11 +18,11 @@ mod serve;
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use clap::{Parser, Subcommand};
+    use lead_qualifier_engine::error::Severity;
     use lead_qualifier_engine::flow::answer::Patterns;
     use lead_qualifier_engine::flow::{decide, simulate};
     use lead_qualifier_engine::lead::Lead;
     use lead_qualifier_engine::logic;
-    use lead_qualifier_engine::error::Severity;
     use lead_qualifier_engine::playbook::lint::{self, lint};
     use lead_qualifier_engine::playbook::Playbook;
     use lead_qualifier_engine::value::{number_text, Value};
@@ -398,7 +398,12 @@ mod native {
                     .filter(|x| x.contact)
                     .map(|x| Value::str(&x.id))
                     .collect();
-                let reasons = verdict.scored.reasons.iter().map(|r| Value::str(r)).collect();
+                let reasons = verdict
+                    .scored
+                    .reasons
+                    .iter()
+                    .map(|r| Value::str(r))
+                    .collect();
                 let out = Value::object(vec![
                     ("outcome", Value::str(&o.id)),
                     ("class", Value::str(o.class.name())),
@@ -499,10 +504,7 @@ mod native {
                 }
             }
         }
-        println!(
-            "{name}: {} passed, {failed} failed",
-            list.len() - failed
-        );
+        println!("{name}: {} passed, {failed} failed", list.len() - failed);
         if failed > 0 {
             ExitCode::from(1)
         } else {

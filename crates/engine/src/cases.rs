@@ -97,7 +97,10 @@ pub fn parse(doc: &Value) -> Result<Vec<Case>, Vec<Problem>> {
             continue;
         };
         for (k, _) in m {
-            if !matches!(k.as_str(), "name" | "answers" | "expect" | "locale" | "context") {
+            if !matches!(
+                k.as_str(),
+                "name" | "answers" | "expect" | "locale" | "context"
+            ) {
                 problems.push(problem(
                     at.key(k),
                     "unknown field (name, answers, expect, locale, context)",
@@ -108,7 +111,11 @@ pub fn parse(doc: &Value) -> Result<Vec<Case>, Vec<Problem>> {
         let answers = match c.get("answers") {
             Some(Value::Object(a)) => a.clone(),
             _ => {
-                problems.push(problem(at.key("answers"), "expected an object by question id", None));
+                problems.push(problem(
+                    at.key("answers"),
+                    "expected an object by question id",
+                    None,
+                ));
                 Vec::new()
             }
         };
@@ -180,7 +187,11 @@ pub fn parse(doc: &Value) -> Result<Vec<Case>, Vec<Problem>> {
         };
         let outcome = e("outcome").and_then(Value::as_str).map(str::to_owned);
         if e("outcome").is_some() && outcome.is_none() {
-            problems.push(problem(at.key("expect").key("outcome"), "expected an outcome id", None));
+            problems.push(problem(
+                at.key("expect").key("outcome"),
+                "expected an outcome id",
+                None,
+            ));
         }
         cases.push(Case {
             name: text("name").unwrap_or_else(|| {
@@ -190,7 +201,10 @@ pub fn parse(doc: &Value) -> Result<Vec<Case>, Vec<Problem>> {
             }),
             answers,
             locale: text("locale").unwrap_or_default(),
-            context: c.get("context").cloned().unwrap_or(Value::Object(Vec::new())),
+            context: c
+                .get("context")
+                .cloned()
+                .unwrap_or(Value::Object(Vec::new())),
             outcome,
             class,
             score,
@@ -211,12 +225,20 @@ pub fn problems(pb: &Playbook, i: usize, case: &Case) -> Vec<Problem> {
     let mut out = Vec::new();
     for (id, _) in &case.answers {
         if pb.question_index(id).is_none() {
-            out.push(problem(at.key("answers").key(id), "no such question", Some(id.clone())));
+            out.push(problem(
+                at.key("answers").key(id),
+                "no such question",
+                Some(id.clone()),
+            ));
         }
     }
     if let Some(o) = &case.outcome {
         if !pb.outcomes.iter().any(|x| &x.id == o) {
-            out.push(problem(at.key("expect").key("outcome"), "no such outcome", Some(o.clone())));
+            out.push(problem(
+                at.key("expect").key("outcome"),
+                "no such outcome",
+                Some(o.clone()),
+            ));
         }
     }
     for (d, _) in &case.score {
@@ -258,7 +280,10 @@ pub fn run(
     while let Some(i) = s.current_question() {
         let q = &pb.questions[i];
         if asked.contains(&i) {
-            return Err((q.id.clone(), s.answer_error().unwrap_or("not a valid answer")));
+            return Err((
+                q.id.clone(),
+                s.answer_error().unwrap_or("not a valid answer"),
+            ));
         }
         asked.push(i);
         match case.answers.iter().find(|(id, _)| *id == q.id) {
@@ -281,7 +306,10 @@ pub fn run(
             }
         }
         if s.current_question() == Some(i) {
-            return Err((q.id.clone(), s.answer_error().unwrap_or("not a valid answer")));
+            return Err((
+                q.id.clone(),
+                s.answer_error().unwrap_or("not a valid answer"),
+            ));
         }
     }
     let verdict = outcome::decide(pb, s.answers(), s.context());
@@ -320,7 +348,14 @@ pub fn failures(case: &Case, got: &Outcome) -> Vec<Failure> {
         let have = got.score.get(d).and_then(Value::as_f64);
         if have != Some(*want) {
             let have = have.map_or_else(|| String::from("missing"), number_text);
-            say(&["score.", d, " is ", &have, ", expected ", &number_text(*want)]);
+            say(&[
+                "score.",
+                d,
+                " is ",
+                &have,
+                ", expected ",
+                &number_text(*want),
+            ]);
         }
     }
     if let Some(want) = &case.reasons {

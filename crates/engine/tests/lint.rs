@@ -51,7 +51,9 @@ fn a_comparison_with_a_value_no_option_has_is_an_error_with_a_did_you_mean() {
     assert_eq!(e[0].path.to_string(), "outcomes[0].if");
     assert_eq!(
         e[0].detail.as_deref(),
-        Some(r#""0-6m" is not an option of timeline (0-3m, 3-12m, researching); did you mean "0-3m"?"#)
+        Some(
+            r#""0-6m" is not an option of timeline (0-3m, 3-12m, researching); did you mean "0-3m"?"#
+        )
     );
     // The outcome it guards is unreachable too, and the warning says why.
     let w = found
@@ -226,7 +228,9 @@ fn lines_name_questions_options_and_outcomes_by_id_and_suggest_ids() {
     };
     let lines: Vec<String> = problems.iter().map(|p| lint::line(&doc, p)).collect();
     assert!(
-        lines.contains(&"questions[0] (company).lable: unknown field (did you mean label?)".to_owned()),
+        lines.contains(
+            &"questions[0] (company).lable: unknown field (did you mean label?)".to_owned()
+        ),
         "{lines:#?}"
     );
     assert!(
@@ -239,7 +243,10 @@ fn lines_name_questions_options_and_outcomes_by_id_and_suggest_ids() {
         .iter()
         .find(|l| l.starts_with("questions[1] (timeline).ask_if"))
         .expect("unknown var");
-    assert!(unknown.ends_with("(timelin); did you mean timeline?"), "{unknown}");
+    assert!(
+        unknown.ends_with("(timelin); did you mean timeline?"),
+        "{unknown}"
+    );
 }
 
 #[test]
@@ -256,7 +263,12 @@ fn the_examples_cases_pass_and_a_wrong_expectation_fails() {
         for (i, case) in list.iter().enumerate() {
             assert!(cases::problems(&pb, i, case).is_empty(), "{}", case.name);
             let got = cases::run(&pb, case, Rc::new(AnyPattern)).expect("runs");
-            assert_eq!(cases::failures(case, &got), Vec::<String>::new(), "{}", case.name);
+            assert_eq!(
+                cases::failures(case, &got),
+                Vec::<String>::new(),
+                "{}",
+                case.name
+            );
         }
     }
     let pb = example("demo-request");

@@ -853,4 +853,3 @@ fn stopping_part(c: Abs, truthy_ones: bool) -> Abs {
         other => other,
     }
 }
-

@@ -62,7 +62,8 @@ pub const ASK_IF_LATER: Kind = Kind {
 /// A disqualifying question that could be asked sooner (a hint).
 pub const DISQUALIFY_LATE: Kind = Kind {
     code: "disqualify_late",
-    words: "this question can disqualify: asked earlier, it stops visitors who do not qualify sooner",
+    words:
+        "this question can disqualify: asked earlier, it stops visitors who do not qualify sooner",
 };
 
 fn problem(path: Path, kind: Kind, severity: Severity, detail: String) -> Problem {
@@ -258,8 +259,10 @@ fn not_an_option_detail(q: &super::Question, literal: &Value) -> String {
     s.push_str(" (");
     s.push_str(&options.join(", "));
     s.push(')');
-    if let Some(near) = closest(&crate::logic::to_text(literal), options.iter().map(String::as_str))
-    {
+    if let Some(near) = closest(
+        &crate::logic::to_text(literal),
+        options.iter().map(String::as_str),
+    ) {
         s.push_str("; did you mean \"");
         s.push_str(near);
         s.push_str("\"?");
@@ -276,7 +279,11 @@ fn option_question(pb: &Playbook, node: &Node) -> Option<usize> {
         return None;
     };
     let i = pb.question_index(name)?;
-    matches!(pb.questions[i].kind, QuestionKind::Choice | QuestionKind::Multi).then_some(i)
+    matches!(
+        pb.questions[i].kind,
+        QuestionKind::Choice | QuestionKind::Multi
+    )
+    .then_some(i)
 }
 
 /// Collects `(question, literal)` for every comparison in `node` of an answer with a

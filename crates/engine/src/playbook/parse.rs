@@ -456,10 +456,12 @@ fn valid_locale(s: &str) -> bool {
 }
 
 /// http(s) URLs, protocol-relative-free relative paths, and fragments; never
-/// `javascript:`, `data:` or other schemes.
+/// `javascript:`, `data:` or other schemes. No backslash anywhere: a browser reads `\` as
+/// `/` in web URLs, so `/\evil.example` is `//evil.example`, another host. No control
+/// characters: a browser drops tabs and newlines, so `/<tab>/evil.example` is too.
 pub(crate) fn safe_url(s: &str) -> bool {
     let t = crate::value::trim(s);
-    if t.is_empty() || t.starts_with("//") || crate::value::has_control(t) {
+    if t.is_empty() || t.starts_with("//") || t.contains('\\') || crate::value::has_control(t) {
         return false;
     }
     let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
@@ -1375,6 +1377,16 @@ mod tests {
                 && !safe_url("data:text/html,x")
         );
         assert!(!safe_url("//evil.example/x"));
+        // Backslashes are slashes to a browser: each of these is another host.
+        for u in [
+            "/\\evil.example/x",
+            "\\/evil.example/x",
+            "\\\\evil.example",
+            "https://a.example\\@b",
+        ] {
+            assert!(!safe_url(u), "{u}");
+        }
+        assert!(!safe_url("/\t/evil.example") && !safe_url("/\n/evil.example"));
     }
 
     #[test]
