@@ -121,3 +121,63 @@ test('a lead whose class was edited on the wire is stored as not verified', asyn
   assert.equal(again.status, 200);
   assert.equal((await (await fetch(`${base}/api/leads`)).json()).total, 2);
 });
+
+test("serve --site: a site's own folder with the README's embed snippet, unchanged, collects a lead", async () => {
+  // The snippet exactly as the README shows it (its first html block under "Embed it").
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const embed = readme.slice(readme.indexOf('## Embed it'));
+  const snippet = embed.slice(embed.indexOf('```html\n') + 8, embed.indexOf('\n```', embed.indexOf('```html\n')));
+  assert.match(snippet, /<script type="module" src="\/lead-qualifier\/lead-qualifier\.js"><\/script>/);
+  const site = fs.mkdtempSync(path.join(os.tmpdir(), 'lq-site-'));
+  fs.writeFileSync(
+    path.join(site, 'index.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme</title></head>
+<body><h1>Acme landing page</h1>
+${snippet}
+</body></html>`,
+  );
+  fs.writeFileSync(path.join(site, '.env'), 'SECRET=1');
+  const port = await freePort();
+  const siteBase = `http://127.0.0.1:${port}`;
+  const siteServer = spawn(
+    BIN,
+    ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site],
+    { cwd: os.tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  siteServer.stderr.on('data', () => {});
+  try {
+    await waitUp(`${siteBase}/api/leads`);
+    // The site's own files, the widget and the playbooks at the snippet's paths; hidden
+    // files of the site stay hidden.
+    assert.equal((await fetch(`${siteBase}/lead-qualifier/lead-qualifier.js`)).status, 200);
+    assert.equal((await fetch(`${siteBase}/playbooks/demo-request.json`)).status, 200);
+    assert.equal((await fetch(`${siteBase}/.env`)).status, 404);
+    // The database sits in the site folder here: it is never served, nor its WAL.
+    assert.ok(fs.existsSync(path.join(site, 'leads.sqlite')));
+    assert.equal((await fetch(`${siteBase}/leads.sqlite`)).status, 404);
+    assert.equal((await fetch(`${siteBase}/leads.sqlite-wal`)).status, 404);
+    const { page, log, context } = await openPage(browser, `${siteBase}/`);
+    await waitForEvent(page, 'lq:ready');
+    const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
+    await page.waitForTimeout(1600);
+    await page.getByRole('radio', { name: '201 or more', exact: true }).check();
+    await next();
+    await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
+    await next();
+    await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
+    await next();
+    await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
+    await next();
+    await page.getByRole('checkbox', { name: /I agree/ }).check();
+    await next();
+    const submitted = await waitForEvent(page, 'lq:submitted', 20000);
+    const row = await (await fetch(`${siteBase}/api/leads/${submitted.detail.lead_id}`)).json();
+    assert.equal(row.verified, true, JSON.stringify(row.differences));
+    assert.equal(row.class, 'sales_ready');
+    assert.deepEqual(log.pageErrors, []);
+    await context.close();
+  } finally {
+    siteServer.kill('SIGTERM');
+    fs.rmSync(site, { recursive: true, force: true });
+  }
+});

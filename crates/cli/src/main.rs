@@ -93,8 +93,9 @@ mod native {
             /// playbook JSON file
             playbook: std::path::PathBuf,
         },
-        /// The preview server and lead collector: serves www/, dist/ and examples/, takes
-        /// POST /api/leads (verified, stored in SQLite), lists them at GET /api/leads.
+        /// The preview server and lead collector: serves a site (www/ or --site), the widget
+        /// at /lead-qualifier/ and the playbooks at /playbooks/, takes POST /api/leads
+        /// (verified, stored in SQLite), lists them at GET /api/leads.
         Serve {
             /// port to listen on (0: any free port; the start line prints the bound one)
             #[arg(long, default_value_t = 8080)]
@@ -111,6 +112,10 @@ mod native {
             /// repository root holding www/, dist/ and examples/
             #[arg(long, default_value = ".")]
             root: std::path::PathBuf,
+            /// a site's folder, served as it is at / [default: ROOT/www]; the widget is at
+            /// /lead-qualifier/ and the playbooks at /playbooks/, as in the embed snippet
+            #[arg(long)]
+            site: Option<std::path::PathBuf>,
         },
     }
 
@@ -130,12 +135,14 @@ mod native {
                 db,
                 playbooks,
                 root,
+                site,
             } => crate::serve::run(crate::serve::Options {
                 host,
                 port,
                 db,
                 playbooks,
                 root,
+                site,
             }),
             Cmd::Run {
                 playbook,

@@ -1,8 +1,10 @@
-//! `lead-qualifier serve`: the preview server and lead collector (SPEC section 4).
+//! `lead-qualifier serve`: the preview server and lead collector.
 //!
-//! Owns the HTTP side of the native binary: static files for the demo and the playground
-//! (`/` and top-level paths from `<root>/www`, plus `/www/*`, `/dist/*`, `/examples/*`;
-//! strict CSP on HTML, no path outside those folders), and the lead API on `/api/*`
+//! Owns the HTTP side of the native binary: static files (`Mounts`: the site at `/`, from
+//! `--site` or `<root>/www`; the widget at `/lead-qualifier/*`, the playbooks at
+//! `/playbooks/*`, as the README's embed snippet names them; `/www/*`, `/dist/*`,
+//! `/examples/*`; strict CSP on HTML, no path outside its folder, never the database),
+//! and the lead API on `/api/*`
 //! (open CORS, since landing pages on other origins post here):
 //!
 //! - `POST /api/leads` — a lead as `application/json`, as `text/plain` JSON
@@ -177,6 +179,80 @@ pub struct Options {
     pub playbooks: Option<PathBuf>,
     /// the repository root holding `www/`, `dist/` and `examples/`
     pub root: PathBuf,
+    /// a site's folder served as it is at `/` (default `<root>/www`)
+    pub site: Option<PathBuf>,
+}
+
+/// Where each URL path's files come from: `/lead-qualifier/` is `dist/` (the path the
+/// README's embed snippet uses), `/playbooks/` the playbook folder, `/dist/`, `/www/` and
+/// `/examples/` the repository's folders, and everything else the site (`--site`, else
+/// `www/`). One table for the file services and for `guard_path`, so the two cannot
+/// disagree about where a path leads.
+#[derive(Debug, Clone)]
+struct Mounts {
+    /// (first path segment, folder, the real folder no file served from it may leave)
+    prefixed: Vec<(&'static str, PathBuf, PathBuf)>,
+    /// the site: (folder, its boundary)
+    site: (PathBuf, PathBuf),
+    /// the database's real path: never served, nor its `-wal`/`-shm`/`-journal` files,
+    /// wherever it lives (a site folder included)
+    db: PathBuf,
+}
+
+impl Mounts {
+    fn new(root: &Path, playbooks: &Path, site: &Path, db: &Path) -> Mounts {
+        let real = |d: &Path| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_owned());
+        let root_real = real(root);
+        // A folder inside the repository may link anywhere inside it (`www/built` to
+        // `dist/`); a folder elsewhere (`--site`, `--playbooks`) only inside itself.
+        let boundary = |d: &Path| {
+            let r = real(d);
+            if r.starts_with(&root_real) {
+                root_real.clone()
+            } else {
+                r
+            }
+        };
+        let at = |name: &'static str, d: PathBuf| {
+            let b = boundary(&d);
+            (name, d, b)
+        };
+        Mounts {
+            prefixed: vec![
+                at("lead-qualifier", root.join("dist")),
+                at("playbooks", playbooks.to_owned()),
+                at("dist", root.join("dist")),
+                at("www", root.join("www")),
+                at("examples", root.join("examples")),
+            ],
+            site: (site.to_owned(), boundary(site)),
+            db: real(db),
+        }
+    }
+
+    /// Whether `real` is the database or one of its side files.
+    fn is_database(&self, real: &Path) -> bool {
+        let (Some(db), Some(file)) = (self.db.to_str(), real.to_str()) else {
+            return false;
+        };
+        file == db
+            || file
+                .strip_prefix(db)
+                .is_some_and(|rest| rest.starts_with('-'))
+    }
+
+    /// The folder (and its real path) a decoded URL path is served from, and the rest of
+    /// the path inside it.
+    fn resolve<'a>(&self, path: &'a str) -> (&Path, &Path, &'a str) {
+        let rel = path.trim_start_matches('/');
+        let (first, rest) = rel.split_once('/').unwrap_or((rel, ""));
+        for (name, dir, real) in &self.prefixed {
+            if first == *name {
+                return (dir, real, rest);
+            }
+        }
+        (&self.site.0, &self.site.1, rel)
+    }
 }
 
 /// Shared state of the handlers.
@@ -272,7 +348,13 @@ async fn serve(opts: Options) -> ExitCode {
         store,
         limits,
     });
-    let router = router(Arc::clone(&app), &opts.root);
+    let site = opts.site.clone().unwrap_or_else(|| opts.root.join("www"));
+    if !site.is_dir() {
+        log!("lead-qualifier: --site {}: not a directory", site.display());
+        return ExitCode::from(2);
+    }
+    let mounts = Mounts::new(&opts.root, &pb_dir, &site, &opts.db);
+    let router = router(Arc::clone(&app), mounts);
     {
         use std::io::Write as _;
         let mut out = std::io::stdout();
@@ -518,8 +600,7 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
     Ok(out)
 }
 
-fn router(app: Arc<App>, root: &Path) -> Router {
-    let root_real = Arc::new(std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()));
+fn router(app: Arc<App>, mounts: Mounts) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
@@ -541,18 +622,19 @@ fn router(app: Arc<App>, root: &Path) -> Router {
         .fallback(api_not_found)
         .layer(cors)
         .with_state(app);
-    let dir = |d: &str| {
-        ServeDir::new(root.join(d))
+    let dir = |d: &Path| {
+        ServeDir::new(d)
             .redirect_to_trailing_slash(false)
             .append_index_html_on_directories(true)
     };
-    let files = Router::new()
-        .nest_service("/www", dir("www"))
-        .nest_service("/dist", dir("dist"))
-        .nest_service("/examples", dir("examples"))
-        .fallback_service(dir("www"))
+    let mut files = Router::new();
+    for (name, folder, _) in &mounts.prefixed {
+        files = files.nest_service(&["/", name].concat(), dir(folder));
+    }
+    let files = files
+        .fallback_service(dir(&mounts.site.0))
         .layer(middleware::map_response(static_headers))
-        .layer(middleware::from_fn_with_state(root_real, guard_path))
+        .layer(middleware::from_fn_with_state(Arc::new(mounts), guard_path))
         .layer(timed);
     Router::new().nest("/api", api).fallback_service(files)
 }
@@ -576,11 +658,11 @@ fn handler_timeout(limit: Duration) -> Refusal {
     )
 }
 
-/// Refuses any path that could leave the root or show hidden files: a decoded segment
+/// Refuses any path that could leave its folder or show hidden files: a decoded segment
 /// starting with `.` (`..`, `.git`), a backslash or a NUL; and a file whose real path
-/// (symbolic links resolved) is outside the root. The file services refuse `..` too;
-/// this is the second lock.
-async fn guard_path(State(root): State<Arc<PathBuf>>, req: Request, next: Next) -> Response {
+/// (symbolic links resolved) is outside the folder it is served from (`Mounts`). The file
+/// services refuse `..` too; this is the second lock.
+async fn guard_path(State(mounts): State<Arc<Mounts>>, req: Request, next: Next) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "not found\n").into_response();
     let Ok(path) = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8() else {
         return not_found();
@@ -588,15 +670,10 @@ async fn guard_path(State(root): State<Arc<PathBuf>>, req: Request, next: Next) 
     if path.contains(['\\', '\0']) || path.split('/').any(|seg| seg.starts_with('.')) {
         return not_found();
     }
-    // The same mapping as the file services: /www, /dist, /examples, else www/.
-    let rel = path.trim_start_matches('/');
-    let (folder, rest) = match rel.split_once('/').unwrap_or((rel, "")) {
-        (first @ ("www" | "dist" | "examples"), rest) => (first, rest),
-        _ => ("www", rel),
-    };
-    let file = root.join(folder).join(rest);
+    let (folder, folder_real, rest) = mounts.resolve(&path);
+    let file = folder.join(rest);
     if let Ok(real) = tokio::fs::canonicalize(&file).await {
-        if !real.starts_with(root.as_path()) {
+        if !real.starts_with(folder_real) || mounts.is_database(&real) {
             return not_found();
         }
     }

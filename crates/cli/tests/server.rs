@@ -86,12 +86,12 @@ impl Server {
         let dir = TempDir::new("db");
         let db = dir.path().join("leads.sqlite");
         let root = Path::new(MANIFEST);
-        Server::launch_env(root, &root.join("examples"), &db, Some(dir), env)
+        Server::launch_env(root, &root.join("examples"), &db, Some(dir), env, &[])
     }
 
     /// Starts on this database file; `dir` (removed with the server) holds the log.
     fn launch(root: &Path, playbooks: &Path, db: &Path, dir: Option<TempDir>) -> Server {
-        Server::launch_env(root, playbooks, db, dir, &[])
+        Server::launch_env(root, playbooks, db, dir, &[], &[])
     }
 
     fn launch_env(
@@ -100,6 +100,7 @@ impl Server {
         db: &Path,
         dir: Option<TempDir>,
         env: &[(&str, &str)],
+        extra: &[&std::ffi::OsStr],
     ) -> Server {
         let dir = dir.unwrap_or_else(|| TempDir::new("log"));
         let stderr = dir.path().join("stderr.log");
@@ -112,6 +113,7 @@ impl Server {
             .arg(playbooks)
             .arg("--root")
             .arg(root)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(err_file)
             .spawn()
@@ -759,6 +761,88 @@ fn list_is_newest_first_and_paged() {
     assert_eq!(page("").1.len(), 7);
     let r = get(&a, &s.url("/api/leads?limit=100000"));
     assert_eq!(r.json().get("limit").and_then(Value::as_f64), Some(500.0));
+}
+
+/// `serve --site DIR`: a site's folder as it is at `/`, the widget at `/lead-qualifier/`
+/// and the playbooks at `/playbooks/` (the README's embed snippet's paths), the database
+/// never served even from inside the site, and nothing outside the site folder.
+#[test]
+fn a_site_folder_is_served_with_the_widget_and_playbooks_at_the_snippets_paths() {
+    let root = TempDir::new("root");
+    let p = root.path();
+    for d in ["www", "dist"] {
+        std::fs::create_dir_all(p.join(d)).expect("mkdir");
+    }
+    std::fs::write(
+        p.join("www/index.html"),
+        b"<!doctype html><title>demo</title>",
+    )
+    .expect("w");
+    std::fs::write(p.join("dist/lead-qualifier.js"), b"export {};").expect("w");
+    let site = TempDir::new("site");
+    let sp = site.path();
+    std::fs::create_dir_all(sp.join("pricing")).expect("mkdir");
+    std::fs::write(sp.join("index.html"), b"<!doctype html><title>Acme</title>").expect("w");
+    std::fs::write(
+        sp.join("pricing/index.html"),
+        b"<!doctype html><title>Pricing</title>",
+    )
+    .expect("w");
+    std::fs::write(sp.join(".env"), b"SECRET").expect("w");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(p.join("www/index.html"), sp.join("escape.html")).expect("ln");
+    let db = sp.join("leads.sqlite");
+    let s = Server::launch_env(
+        p,
+        &Path::new(MANIFEST).join("examples"),
+        &db,
+        None,
+        &[],
+        &[std::ffi::OsStr::new("--site"), sp.as_os_str()],
+    );
+    let a = agent();
+    let r = get(&a, &s.url("/"));
+    assert_eq!(
+        (r.status, r.body.contains("Acme")),
+        (200, true),
+        "{}",
+        r.body
+    );
+    assert!(get(&a, &s.url("/pricing/")).body.contains("Pricing"));
+    let r = get(&a, &s.url("/lead-qualifier/lead-qualifier.js"));
+    assert_eq!(r.status, 200);
+    assert!(r.content_type.starts_with("text/javascript"));
+    let r = get(&a, &s.url("/playbooks/demo-request.json"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json().get("id").and_then(Value::as_str),
+        Some("demo-request")
+    );
+    // The repository's own folders keep their paths.
+    assert_eq!(get(&a, &s.url("/www/index.html")).status, 200);
+    assert!(db.exists());
+    for hidden in [
+        "/.env",
+        "/leads.sqlite",
+        "/leads.sqlite-wal",
+        "/leads.sqlite-shm",
+        "/escape.html",
+        "/playbooks/../Cargo.toml",
+        "/lead-qualifier/%2e%2e/Cargo.toml",
+    ] {
+        assert_eq!(get(&a, &s.url(hidden)).status, 404, "{hidden}");
+    }
+    // A --site that is not a folder stops serve with exit 2.
+    let out = Command::new(EXE)
+        .args(["serve", "--port", "0", "--root", MANIFEST, "--site"])
+        .arg(sp.join("index.html"))
+        .arg("--db")
+        .arg(sp.join("other.sqlite"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let said = [out.stdout, out.stderr].concat();
+    assert!(String::from_utf8_lossy(&said).contains("--site"));
 }
 
 #[test]
@@ -1519,6 +1603,7 @@ fn stalled_readers_are_cut_at_the_write_timeout() {
             ("LQ_HANDLER_TIMEOUT_MS", "1000"),
             ("LQ_MAX_CONNECTIONS", "2"),
         ],
+        &[],
     );
     let mut stalled = Vec::new();
     for _ in 0..2 {
