@@ -159,6 +159,10 @@ const TYPESCRIPT_DEVTOOLS: &'static str = r#"
  * `warning: `. Development build only (dist/dev/).
  */
 export function check(playbookJson: string): string[];
+/** Runs a playbook's test cases: one `PASS …`/`FAIL …` line per case (dist/dev/ only). */
+export function runCases(playbookJson: string, casesJson: string): string[];
+/** A test case expecting what the answers give now, as JSON text (dist/dev/ only). */
+export function caseFrom(playbookJson: string, name: string, answersJson: string): string;
 "#;
 
 /// A mounted widget, as the page holds it. Dropping the handle does not unmount (the
@@ -232,6 +236,28 @@ pub fn mount(element: JsValue, playbook: JsValue, options: JsValue) -> Handle {
 pub fn check(json: &str) -> Array {
     page::install_numbers();
     events::strings(devtools::check(json).iter().map(String::as_str))
+}
+
+/// Runs a playbook's test cases (JSON texts); one line per case, `PASS …` or `FAIL …`.
+/// Development build only (dist/dev/).
+#[cfg(feature = "devtools")]
+#[wasm_bindgen(skip_typescript, js_name = runCases)]
+pub fn run_cases(playbook: &str, cases: &str) -> Array {
+    page::install_numbers();
+    events::strings(
+        devtools::run_cases(playbook, cases)
+            .iter()
+            .map(String::as_str),
+    )
+}
+
+/// A test case expecting what `answers` (JSON by question id) give now, as JSON text.
+/// Development build only (dist/dev/).
+#[cfg(feature = "devtools")]
+#[wasm_bindgen(skip_typescript, js_name = caseFrom)]
+pub fn case_from(playbook: &str, name: &str, answers: &str) -> String {
+    page::install_numbers();
+    devtools::case_from(playbook, name, answers)
 }
 
 /// The dist build's panic handler: a trap, with the message and its location never looked

@@ -105,6 +105,16 @@ export function check(json) {
   return engine.check(String(json));
 }
 
+/** Runs a playbook's test cases; one `PASS …`/`FAIL …` line each (dist/dev/ only). */
+export function runCases(playbookJson, casesJson) {
+  return ready && engine.runCases ? engine.runCases(String(playbookJson), String(casesJson)) : [];
+}
+
+/** A test case expecting what `answers` give now, as JSON text (dist/dev/ only). */
+export function caseFrom(playbookJson, name, answersJson) {
+  return ready && engine.caseFrom ? engine.caseFrom(String(playbookJson), String(name), String(answersJson)) : '';
+}
+
 if (ready && !customElements.get(TAG)) {
   customElements.define(TAG, class extends HTMLElement {
     static observedAttributes = ['playbook', 'locale'];

@@ -1,11 +1,13 @@
 // The playground: edit a playbook, see its problems as you type, try it in the live
 // widget, and watch what the engine computes after every answer. All checking and
-// scoring is the engine's (check() and handle.trace() from the wasm); this file only
+// scoring is the engine's (check(), runCases(), caseFrom() and handle.trace() from the
+// wasm's development build); this file only
 // wires the page together. Text goes into the DOM with textContent, never as HTML.
-import { mount, check } from '/dist/dev/lead-qualifier.js';
+import { mount, check, runCases, caseFrom } from '/dist/dev/lead-qualifier.js';
 
 const $ = (id) => document.getElementById(id);
 const source = $('source');
+const cases = $('cases');
 const widget = $('widget');
 const EVENTS = ['lq:ready', 'lq:step', 'lq:answer', 'lq:outcome', 'lq:submitted', 'lq:error'];
 
@@ -30,20 +32,30 @@ async function loadExample() {
     source.value = '';
     $('status').textContent = `Could not load the example: ${e}`;
   }
+  // Its test cases beside it (`demo-request.cases.json`), if it has any.
+  try {
+    const r = await fetch($('example').value.replace(/\.json$/, '.cases.json'));
+    cases.value = r.ok ? await r.text() : '{ "cases": [] }';
+  } catch {
+    cases.value = '{ "cases": [] }';
+  }
   mounted = null;
   refresh();
 }
 
+// `warning: …`, `hint: …` or an error line, as `lead-qualifier check` prints them.
+const kindOf = (l) => (l.startsWith('warning: ') ? 'warning' : l.startsWith('hint: ') ? 'hint' : 'error');
+
 function refresh() {
   const lines = check(source.value);
-  const errors = lines.filter((l) => !l.startsWith('warning: '));
+  const errors = lines.filter((l) => kindOf(l) === 'error');
   const list = $('problems');
   list.replaceChildren(...lines.map((l) => {
-    const warning = l.startsWith('warning: ');
-    const text = warning ? l.slice(9) : l;
+    const kind = kindOf(l);
+    const text = kind === 'error' ? l : l.slice(kind.length + 2);
     const cut = text.indexOf(': ');
-    const li = el('li', undefined, warning ? 'warning' : 'error');
-    li.append(el('span', warning ? 'warning' : 'error', 'tag'));
+    const li = el('li', undefined, kind);
+    li.append(el('span', kind, 'tag'));
     if (cut > 0) {
       li.append(el('code', text.slice(0, cut)), document.createTextNode(` ${text.slice(cut + 2)}`));
     } else {
@@ -52,11 +64,12 @@ function refresh() {
     return li;
   }));
   source.setAttribute('aria-invalid', errors.length ? 'true' : 'false');
+  runAll();
   if (errors.length) {
     $('status').textContent = `${errors.length} problem${errors.length > 1 ? 's' : ''}: the widget keeps the last valid playbook.`;
     return;
   }
-  const warnings = lines.length - errors.length;
+  const warnings = lines.filter((l) => kindOf(l) === 'warning').length;
   $('status').textContent = warnings ? `Valid, with ${warnings} warning${warnings > 1 ? 's' : ''}.` : 'Valid.';
   if (source.value !== mounted) remount();
 }
@@ -134,6 +147,43 @@ for (const name of EVENTS) {
   });
 }
 
+// The test cases against the playbook in the editor: PASS/FAIL per case, as
+// `lead-qualifier test` prints them.
+function runAll() {
+  const lines = runCases(source.value, cases.value);
+  $('case-results').replaceChildren(...lines.map((l) => {
+    const pass = l.startsWith('PASS ');
+    const li = el('li', undefined, pass ? 'pass' : 'fail');
+    li.append(el('span', pass ? 'pass' : 'fail', 'tag'), document.createTextNode(` ${l.replace(/^(PASS|FAIL) /, '')}`));
+    return li;
+  }));
+  const failed = lines.filter((l) => !l.startsWith('PASS ')).length;
+  $('case-status').textContent = lines.length
+    ? `${lines.length - failed} passed, ${failed} failed`
+    : 'No cases yet: answer in the widget, then save the answers as a case.';
+}
+
+// "Save as case": the answers given so far, expecting what they give now.
+function saveCase() {
+  const t = handle?.trace();
+  if (!t || !Object.keys(t.answers).length) {
+    $('case-status').textContent = 'Answer a question in the widget first.';
+    return;
+  }
+  let doc;
+  try {
+    doc = JSON.parse(cases.value);
+  } catch {
+    doc = { cases: [] };
+  }
+  if (!Array.isArray(doc.cases)) doc.cases = [];
+  const made = caseFrom(mounted ?? source.value, `case ${doc.cases.length + 1}`, JSON.stringify(t.answers));
+  if (!made) return;
+  doc.cases.push(JSON.parse(made));
+  cases.value = JSON.stringify(doc, null, 2);
+  runAll();
+}
+
 source.addEventListener('input', () => {
   clearTimeout(timer);
   timer = setTimeout(refresh, 300);
@@ -142,5 +192,10 @@ $('example').addEventListener('change', loadExample);
 $('locale').addEventListener('change', () => { mounted = null; refresh(); });
 $('send').addEventListener('change', () => { mounted = null; refresh(); });
 $('reset').addEventListener('click', () => { handle?.reset(); showTrace(); });
+$('save-case').addEventListener('click', saveCase);
+cases.addEventListener('input', () => {
+  clearTimeout(timer);
+  timer = setTimeout(runAll, 300);
+});
 
 loadExample();

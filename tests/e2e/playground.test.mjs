@@ -97,7 +97,7 @@ test('playground: problems by path as you type, the live widget, a trace after e
   const problem = page.locator('#problems li.error');
   await problem.first().waitFor();
   assert.equal(await problem.count(), 1);
-  assert.equal(await problem.locator('code').textContent(), 'questions[1].options[1].points');
+  assert.equal(await problem.locator('code').textContent(), 'questions[1] (team).options[1] (large).points');
   assert.match(await problem.textContent(), /expected a number or an object of numbers/);
   await textIs(page, 'status', '1 problem: the widget keeps the last valid playbook.');
   assert.equal(await editor(page).getAttribute('aria-invalid'), 'true');
@@ -186,4 +186,37 @@ test('playground: playbook text in problems and the trace stays text', async () 
   assert.equal(await page.evaluate(() => document.getElementById('pwned')), null);
   assert.deepEqual(log.pageErrors, []);
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
+});
+
+test("playground: the example's test cases pass, answers saved as a case pass, a wrong expectation fails", async () => {
+  const { page, log } = await openPage(browser, server.url('/www/playground.html'), {
+    viewport: { width: 1400, height: 1000 },
+  });
+  await textIs(page, 'status', 'Valid.');
+  // The demo's hint is listed as a hint, not a problem.
+  await page.locator('#problems li.hint', { hasText: 'role could be asked before company_size' }).waitFor();
+  // examples/demo-request.cases.json loads beside the example and passes.
+  await textIs(page, 'case-status', '5 passed, 0 failed');
+  assert.equal(await page.locator('#case-results li.pass').count(), 5);
+  // Answer two questions, save them as a case: it expects what they give now, and passes.
+  await page.getByRole('radio', { name: '201 or more', exact: true }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'Student or job seeker', exact: true }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await textIs(page, 't-outcome', 'not_a_fit');
+  await page.getByRole('button', { name: 'Save answers as case' }).click();
+  await textIs(page, 'case-status', '6 passed, 0 failed');
+  const saved = JSON.parse(await page.getByRole('textbox', { name: 'Test cases' }).inputValue()).cases.at(-1);
+  assert.deepEqual(saved.answers, { company_size: '201+', role: 'student' });
+  assert.equal(saved.expect.outcome, 'not_a_fit');
+  assert.equal(saved.expect.class, 'disqualified');
+  // A wrong expectation fails, saying what differs.
+  const doc = JSON.parse(await page.getByRole('textbox', { name: 'Test cases' }).inputValue());
+  doc.cases.at(-1).expect.outcome = 'talk_to_sales';
+  await page.getByRole('textbox', { name: 'Test cases' }).fill(JSON.stringify(doc));
+  await textIs(page, 'case-status', '5 passed, 1 failed');
+  await page.locator('#case-results li.fail', { hasText: 'outcome is not_a_fit, expected talk_to_sales' }).waitFor();
+  await noViolations(page, 'test cases');
+  assert.deepEqual(log.pageErrors, [], 'no uncaught errors');
+  assert.deepEqual(log.console, [], 'no console errors');
 });

@@ -417,7 +417,12 @@ pub fn line(doc: &Value, p: &Problem) -> String {
                     Some("options") => at.and_then(|v| v.get("value")),
                     _ => None,
                 };
-                if let Some(name) = name.filter(|v| !v.is_null()) {
+                // Not when the problem is that very id (it is in the detail then).
+                let about_it = matches!(
+                    p.path.0.get(n + 1),
+                    Some(Seg::Key(k)) if k == "id" || k == "value"
+                );
+                if let Some(name) = name.filter(|v| !v.is_null() && !about_it) {
                     s.push_str(" (");
                     s.push_str(&crate::logic::to_text(name));
                     s.push(')');

@@ -461,7 +461,11 @@ fn valid_locale(s: &str) -> bool {
 /// characters: a browser drops tabs and newlines, so `/<tab>/evil.example` is too.
 pub(crate) fn safe_url(s: &str) -> bool {
     let t = crate::value::trim(s);
-    if t.is_empty() || t.starts_with("//") || t.contains('\\') || crate::value::has_control(t) {
+    if t.is_empty()
+        || t.starts_with("//")
+        || t.bytes().any(|b| b == b'\\')
+        || crate::value::has_control(t)
+    {
         return false;
     }
     let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
