@@ -52,7 +52,12 @@ test-cli: $(BIN)
 # dist/: cargo (the widget crate, cdylib, LTO) + wasm-bindgen (--target web) + wasm-opt
 # (npm binaryen, pinned) + esbuild (the loader and the glue, one minified script); prints
 # the sizes, fails over budget.
-dist: deps-wasm
+# Rebuilt only when what goes into it changed (the widget, the engine, the loader, the
+# pipeline, the pinned npm tools), so `make preview` starts at once on an up-to-date dist/.
+DIST_INPUTS := $(shell find src crates/engine/src -type f) Cargo.toml Cargo.lock \
+	crates/engine/Cargo.toml scripts/dist.sh scripts/bundle.mjs tests/e2e/package-lock.json
+dist: dist/lead-qualifier.js
+dist/lead-qualifier.js: $(DIST_INPUTS) | deps-wasm
 	scripts/dist.sh
 
 # Rendering and state code in headless Chromium through `wasm-pack test`: the widget
