@@ -29,12 +29,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlDialogElement};
 
 /// Styles of the dialog, which lives in the page (a `<dialog>` cannot host a shadow root).
-/// Zero specificity (`:where`), so any rule of the page wins.
-const GATE_CSS: &str = ":where(dialog.lq-gate){width:min(560px,calc(100vw - 24px));max-width:none;max-height:calc(100vh - 24px);padding:0;border:0;border-radius:14px;background:#fff;color:#111;box-shadow:0 24px 64px rgba(0,0,0,.35);overflow:auto}\
+/// Zero specificity (`:where`), so any rule of the page wins; themed by the widget's own
+/// `--lq-bg`, `--lq-fg`, `--lq-border`, `--lq-radius`, `--lq-accent` (set on `:root` or
+/// `body` for the dialog, which is not inside the element).
+const GATE_CSS: &str = ":where(dialog.lq-gate){width:min(560px,calc(100vw - 24px));max-width:none;max-height:calc(100vh - 24px);padding:0;border:0;border-radius:14px;background:var(--lq-bg,#fff);color:var(--lq-fg,#111);box-shadow:0 24px 64px rgba(0,0,0,.35);overflow:auto}\
 :where(dialog.lq-gate)::backdrop{background:rgba(17,24,39,.55)}\
 :where(.lq-gate-bar){display:flex;justify-content:flex-end;margin:0;padding:8px 8px 0}\
-:where(.lq-gate-close){min-height:40px;padding:6px 14px;font:inherit;font-size:.9375rem;color:#111;background:#fff;border:1px solid #858b94;border-radius:8px;cursor:pointer}\
-:where(.lq-gate-close):focus-visible{outline:3px solid #1a56db;outline-offset:2px}\
+:where(.lq-gate-close){min-height:40px;padding:6px 14px;font:inherit;font-size:.9375rem;color:inherit;background:inherit;border:1px solid var(--lq-border,#858b94);border-radius:var(--lq-radius,8px);cursor:pointer}\
+:where(.lq-gate-close):focus-visible{outline:3px solid var(--lq-accent,#1a56db);outline-offset:2px}\
+:where(dialog.lq-gate) lead-qualifier{max-width:none}\
 :where(dialog.lq-gate) lead-qualifier::part(container){border:0}";
 
 static INSTALLED: Local<Cell<bool>> = Local::new(Cell::new(false));

@@ -37,7 +37,8 @@
 //! LTO drops it all (-5.4 KB gzip of the page).
 //!
 //! Theming: custom properties `--lq-accent`, `--lq-bg`, `--lq-fg`, `--lq-border`,
-//! `--lq-error`, `--lq-muted`, `--lq-radius`, `--lq-font` on the element or any ancestor;
+//! `--lq-error`, `--lq-muted`, `--lq-radius`, `--lq-font`, `--lq-max-width` on the element or
+//! any ancestor;
 //! `::part()` names `container`, `progress`, `form`, `legend`, `label`, `help`, `option`,
 //! `input`, `error`, `button` (with `next`, `back`, `action`), `outcome`, `title`,
 //! `message`, `booking`, `status` (`names.rs`). The stylesheet is one constructed sheet

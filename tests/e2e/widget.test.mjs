@@ -320,3 +320,34 @@ test('narrow screens: usable at 320 px without horizontal scrolling', async () =
   await assertClean(log, page);
   await context.close();
 });
+
+test("an unstyled page: the widget is at most 40rem wide, and the gated dialog's Close button is styled and themable", async () => {
+  const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'), {
+    viewport: { width: 1400, height: 900 },
+  });
+  await waitForEvent(page, 'lq:ready');
+  const width = await page.locator('lead-qualifier').evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(width > 300 && width <= 640, `width ${width}`);
+  // The page's own rule wins over the default.
+  await page.addStyleTag({ content: 'lead-qualifier { max-width: none; }' });
+  const wide = await page.locator('lead-qualifier').evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(wide > 1000, `width ${wide}`);
+  await context.close();
+
+  const gated = await openPage(browser, server.url('/tests/e2e/pages/gated.html'));
+  await gated.page.addStyleTag({ content: ':root { --lq-radius: 3px; --lq-border: rgb(1, 2, 3); }' });
+  await gated.page.getByRole('link', { name: 'Download the guide' }).click();
+  await gated.page.getByRole('dialog').waitFor();
+  const close = gated.page.getByRole('button', { name: 'Close' });
+  const look = await close.evaluate((b) => {
+    const s = getComputedStyle(b);
+    return { radius: s.borderTopLeftRadius, border: s.borderTopColor, cursor: s.cursor, minHeight: s.minHeight };
+  });
+  assert.deepEqual(look, { radius: '3px', border: 'rgb(1, 2, 3)', cursor: 'pointer', minHeight: '40px' });
+  // Inside the dialog the widget takes the dialog's width.
+  const inDialog = await gated.page.locator('dialog lead-qualifier').evaluate((el) => getComputedStyle(el).maxWidth);
+  assert.equal(inDialog, 'none');
+  assert.deepEqual(log.pageErrors, []);
+  assert.deepEqual(gated.log.pageErrors, []);
+  await gated.context.close();
+});

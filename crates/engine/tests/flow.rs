@@ -260,3 +260,47 @@ fn restart_starts_over() {
     );
     assert!(s.answers().iter().all(Value::is_null));
 }
+
+/// The progress a visitor sees never goes backwards: the step number goes up by one per
+/// question asked, and the share done (`(step - 1) / total`, the widget's bar) only grows,
+/// although early decision and `ask_if` drop questions from the total on the way.
+#[test]
+fn progress_never_goes_backwards() {
+    use lead_qualifier_engine::flow::View;
+    let pb = example("demo-request");
+    for answers in [
+        ["\"201+\"", "\"executive\"", "\"0-3m\"", "\"approved\""],
+        ["\"1-10\"", "\"individual\"", "\"researching\"", "\"none\""],
+        ["\"51-200\"", "\"manager\"", "\"3-12m\"", "\"planned\""],
+    ] {
+        let (mut s, _) = session(&pb);
+        let mut seen: Vec<(usize, usize)> = Vec::new();
+        let mut k = 0;
+        while let View::Question(q) = s.view() {
+            seen.push((q.step, q.total));
+            let a = match q.id.as_str() {
+                "email" => "\"ana@example-corp.com\"".to_owned(),
+                "consent" => "true".to_owned(),
+                "use_case" => "[]".to_owned(),
+                _ => {
+                    k += 1;
+                    answers[(k - 1).min(3)].to_owned()
+                }
+            };
+            s.apply(
+                lead_qualifier_engine::flow::Event::Answer(json(&a)),
+                2_000.0,
+            );
+            assert!(seen.len() < 20, "{seen:?}");
+        }
+        for w in seen.windows(2) {
+            let ((s0, t0), (s1, t1)) = (w[0], w[1]);
+            assert_eq!(s1, s0 + 1, "{seen:?}");
+            assert!(t1 <= t0, "the total grew: {seen:?}");
+            assert!(
+                (s1 - 1) * t0 >= (s0 - 1) * t1,
+                "the bar went back: {seen:?}"
+            );
+        }
+    }
+}
