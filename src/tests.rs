@@ -573,7 +573,7 @@ fn check_lists_problems_by_path() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("questions[0].options[0].points: ")),
+            .any(|l| l.starts_with("questions[0] (q).options[0] (a).points: ")),
         "{lines:?}"
     );
 }
