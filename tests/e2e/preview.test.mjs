@@ -13,6 +13,11 @@ import path from 'node:path';
 import { ROOT, launch, openPage, waitForEvent } from './harness.mjs';
 
 const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
+// Reading leads needs the server's admin token.
+const ADMIN = 'e2e-admin-token-0123456789';
+const ENV = { ...process.env, LQ_ADMIN_TOKEN: ADMIN };
+/** A GET as the admin. */
+const read = (url) => fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
 let server;
 let base;
 let dir;
@@ -33,7 +38,7 @@ async function waitUp(url, ms = 20000) {
   const until = Date.now() + ms;
   for (;;) {
     try {
-      const r = await fetch(url);
+      const r = await read(url);
       if (r.ok) return;
     } catch {
       // not listening yet
@@ -50,6 +55,7 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(dir, 'leads.sqlite'), '--root', ROOT], {
     cwd: ROOT,
+    env: ENV,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   server.stderr.on('data', () => {});
@@ -83,7 +89,9 @@ test('make preview: completing the demo stores the lead, verified by the server'
   assert.equal(outcome.detail.class, 'sales_ready');
   const submitted = await waitForEvent(page, 'lq:submitted', 20000);
 
-  const list = await (await fetch(`${base}/api/leads`)).json();
+  // Nobody reads the leads without the admin token.
+  assert.equal((await fetch(`${base}/api/leads`)).status, 401);
+  const list = await (await read(`${base}/api/leads`)).json();
   assert.equal(list.total, 1, JSON.stringify(list).slice(0, 300));
   const [row] = list.leads;
   assert.equal(row.id, submitted.detail.lead_id);
@@ -97,7 +105,7 @@ test('make preview: completing the demo stores the lead, verified by the server'
 });
 
 test('a lead whose class was edited on the wire is stored as not verified', async () => {
-  const list = await (await fetch(`${base}/api/leads`)).json();
+  const list = await (await read(`${base}/api/leads`)).json();
   const honest = list.leads.find((r) => r.class === 'sales_ready');
   assert.ok(honest, 'the previous test stored a sales_ready lead');
   const forged = structuredClone(honest.lead);
@@ -109,7 +117,7 @@ test('a lead whose class was edited on the wire is stored as not verified', asyn
     body: JSON.stringify(forged),
   });
   assert.equal(res.status, 201, await res.text());
-  const row = await (await fetch(`${base}/api/leads/${forged.id}`)).json();
+  const row = await (await read(`${base}/api/leads/${forged.id}`)).json();
   assert.equal(row.verified, false);
   assert.ok(row.differences.some((d) => d.path === 'outcome.class'), JSON.stringify(row.differences));
   // The same id again: 200, nothing written twice.
@@ -119,7 +127,7 @@ test('a lead whose class was edited on the wire is stored as not verified', asyn
     body: JSON.stringify(forged),
   });
   assert.equal(again.status, 200);
-  assert.equal((await (await fetch(`${base}/api/leads`)).json()).total, 2);
+  assert.equal((await (await read(`${base}/api/leads`)).json()).total, 2);
 });
 
 test("serve --site: a site's own folder with the README's embed snippet, unchanged, collects a lead", async () => {
@@ -142,7 +150,7 @@ ${snippet}
   const siteServer = spawn(
     BIN,
     ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site],
-    { cwd: os.tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: os.tmpdir(), env: ENV, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   siteServer.stderr.on('data', () => {});
   try {
@@ -171,7 +179,7 @@ ${snippet}
     await page.getByRole('checkbox', { name: /I agree/ }).check();
     await next();
     const submitted = await waitForEvent(page, 'lq:submitted', 20000);
-    const row = await (await fetch(`${siteBase}/api/leads/${submitted.detail.lead_id}`)).json();
+    const row = await (await read(`${siteBase}/api/leads/${submitted.detail.lead_id}`)).json();
     assert.equal(row.verified, true, JSON.stringify(row.differences));
     assert.equal(row.class, 'sales_ready');
     assert.deepEqual(log.pageErrors, []);

@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
+/// The admin token the bench's server starts with, to read the stored count back.
+const ADMIN: &str = "bench-admin-token-0123456789";
 /// The repository (its examples/, www/ and dist/).
 const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const CLIENTS: usize = 50;
@@ -52,6 +54,7 @@ fn start() -> Result<Server, String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut child = Command::new(EXE)
+        .env("LQ_ADMIN_TOKEN", ADMIN)
         .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
         .arg(dir.join("bench.sqlite"))
         .stdout(Stdio::piped())
@@ -260,6 +263,7 @@ fn main() -> ExitCode {
         "http://127.0.0.1:{}/api/leads?limit=1",
         server.port
     ))
+    .header("authorization", &format!("Bearer {ADMIN}"))
     .call()
     .ok()
     .and_then(|mut r| r.body_mut().read_to_string().ok())

@@ -5,7 +5,7 @@
 //! `/playbooks/*`, as the README's embed snippet names them; `/www/*`, `/dist/*`,
 //! `/examples/*`; strict CSP on HTML, no path outside its folder, never the database),
 //! and the lead API on `/api/*`
-//! (open CORS, since landing pages on other origins post here):
+//! (CORS open for POST, since landing pages on other origins post here):
 //!
 //! - `POST /api/leads` — a lead as `application/json`, as `text/plain` JSON
 //!   (`navigator.sendBeacon`), or as the `form` format; at most 64 KB. The lead is checked
@@ -15,7 +15,9 @@
 //!   invalid lead or `Idempotency-Key` not the lead id, 413 too large, 415 unknown content
 //!   type, 422 unknown playbook, 503 (with `Retry-After`) when the database cannot write.
 //! - `GET /api/leads?limit=50&offset=0` — `{total, leads: [...]}`, newest first (limit at
-//!   most 500); `GET /api/leads/{id}` — one lead or 404.
+//!   most 500); `GET /api/leads/{id}` — one lead or 404. Both only with
+//!   `Authorization: Bearer <LQ_ADMIN_TOKEN>` (`AdminToken`, else 401), and never readable
+//!   cross-origin (CORS is granted to POST only).
 //!
 //! Playbooks are loaded once at start from `--playbooks` (an invalid file is reported and
 //! skipped). Storage is `store` (SQLite, WAL, group commit); the `form` body is read back by
@@ -79,7 +81,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{NewLead, Saved, Store};
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 /// Largest lead body accepted.
@@ -263,6 +265,67 @@ struct App {
     limits: Limits,
 }
 
+/// Reading leads needs this token (`LQ_ADMIN_TOKEN`, at least 16 characters), as
+/// `Authorization: Bearer <token>`; without one configured, reading is off. Leads hold
+/// people's emails: nothing that shows them is open.
+#[derive(Clone)]
+struct AdminToken(Option<Arc<str>>);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "AdminToken(set)"
+        } else {
+            "AdminToken(unset)"
+        })
+    }
+}
+
+impl AdminToken {
+    /// The shortest token accepted.
+    const MIN_LEN: usize = 16;
+
+    fn from_env() -> Result<AdminToken, String> {
+        match std::env::var("LQ_ADMIN_TOKEN") {
+            Err(_) => Ok(AdminToken(None)),
+            Ok(t) if t.trim().is_empty() => Ok(AdminToken(None)),
+            Ok(t) if t.trim().len() >= Self::MIN_LEN => Ok(AdminToken(Some(t.trim().into()))),
+            Ok(_) => Err(format!(
+                "LQ_ADMIN_TOKEN: at least {} characters (e.g. `openssl rand -hex 24`)",
+                Self::MIN_LEN
+            )),
+        }
+    }
+
+    /// Whether `header` is `Bearer <this token>`, compared in constant time.
+    fn admits(&self, header: Option<&HeaderValue>) -> bool {
+        let (Some(want), Some(got)) = (&self.0, header.and_then(|h| h.to_str().ok())) else {
+            return false;
+        };
+        let Some(got) = got.strip_prefix("Bearer ") else {
+            return false;
+        };
+        let (a, b) = (want.as_bytes(), got.trim().as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+    }
+}
+
+/// Refuses a request to read leads without the admin token: 401 with `WWW-Authenticate`.
+async fn require_admin(State(token): State<AdminToken>, req: Request, next: Next) -> Response {
+    if token.admits(req.headers().get(header::AUTHORIZATION)) {
+        return next.run(req).await;
+    }
+    let detail = if token.0.is_some() {
+        "reading leads needs Authorization: Bearer <the server's LQ_ADMIN_TOKEN>"
+    } else {
+        "reading leads is off: start the server with LQ_ADMIN_TOKEN set (at least 16 characters)"
+    };
+    let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
 /// Runs the server until SIGINT or SIGTERM. Exit code 2 for startup problems (unreadable
 /// playbook folder, database, address in use).
 pub fn run(opts: Options) -> ExitCode {
@@ -284,6 +347,13 @@ pub fn run(opts: Options) -> ExitCode {
 async fn serve(opts: Options) -> ExitCode {
     let limits = match Limits::from_env() {
         Ok(l) => l,
+        Err(e) => {
+            log!("lead-qualifier: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let admin = match AdminToken::from_env() {
+        Ok(t) => t,
         Err(e) => {
             log!("lead-qualifier: {e}");
             return ExitCode::from(2);
@@ -354,7 +424,7 @@ async fn serve(opts: Options) -> ExitCode {
         return ExitCode::from(2);
     }
     let mounts = Mounts::new(&opts.root, &pb_dir, &site, &opts.db);
-    let router = router(Arc::clone(&app), mounts);
+    let router = router(Arc::clone(&app), mounts, admin);
     {
         use std::io::Write as _;
         let mut out = std::io::stdout();
@@ -600,10 +670,21 @@ fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
     Ok(out)
 }
 
-fn router(app: Arc<App>, mounts: Mounts) -> Router {
+fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
+    // Landing pages on any origin post leads here; nothing is readable cross-origin: the
+    // GET answers carry no CORS header, and a preflight is granted for POST only.
     let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_origin(AllowOrigin::predicate(
+            |_, req: &axum::http::request::Parts| {
+                let wanted = req
+                    .headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .map(HeaderValue::as_bytes);
+                req.method == Method::POST
+                    || (req.method == Method::OPTIONS && wanted == Some(b"POST"))
+            },
+        ))
+        .allow_methods([Method::POST, Method::OPTIONS])
         .allow_headers([
             header::CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
@@ -613,12 +694,19 @@ fn router(app: Arc<App>, mounts: Mounts) -> Router {
     // `post_lead` after the body is read (the body has its own deadline). A method router's
     // `layer` wraps only the methods added before it.
     let timed = middleware::from_fn_with_state(app.limits.handler, within_handler_time);
+    let admin = middleware::from_fn_with_state(admin, require_admin);
     let api = Router::new()
         .route(
             "/leads",
-            get(list_leads).layer(timed.clone()).post(post_lead),
+            get(list_leads)
+                .layer(timed.clone())
+                .layer(admin.clone())
+                .post(post_lead),
         )
-        .route("/leads/{id}", get(get_lead).layer(timed.clone()))
+        .route(
+            "/leads/{id}",
+            get(get_lead).layer(timed.clone()).layer(admin),
+        )
         .fallback(api_not_found)
         .layer(cors)
         .with_state(app);

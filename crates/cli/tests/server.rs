@@ -106,6 +106,7 @@ impl Server {
         let stderr = dir.path().join("stderr.log");
         let err_file = std::fs::File::create(&stderr).expect("stderr log");
         let mut child = Command::new(EXE)
+            .env("LQ_ADMIN_TOKEN", ADMIN)
             .envs(env.iter().copied())
             .args(["serve", "--port", "0", "--db"])
             .arg(db)
@@ -242,8 +243,17 @@ fn post(
     reply(req.send(body))
 }
 
+/// The admin token every test server starts with (`LQ_ADMIN_TOKEN`).
+const ADMIN: &str = "test-admin-token-0123456789";
+
+/// A GET as an admin (the token is needed to read leads, and harmless elsewhere).
 fn get(agent: &ureq::Agent, url: &str) -> Reply {
-    reply(agent.get(url).call())
+    reply(
+        agent
+            .get(url)
+            .header("authorization", &format!("Bearer {ADMIN}"))
+            .call(),
+    )
 }
 
 /// A raw request line, so the path reaches the server exactly as written (clients
@@ -253,7 +263,7 @@ fn raw_get(port: u16, path: &str) -> (u16, String) {
     let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ADMIN}\r\nConnection: close\r\n\r\n"
     )
     .expect("writes");
     let mut text = String::new();
@@ -468,7 +478,6 @@ fn honest_duplicate_and_tampered_leads() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.content_type.starts_with("application/json"));
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     let v = r.json();
     assert_eq!(v.get("id"), Some(&Value::str(id)));
     assert_eq!(v.get("verified"), Some(&Value::Bool(true)));
@@ -546,7 +555,10 @@ fn honest_duplicate_and_tampered_leads() {
             .call(),
     );
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://landing.example")
+    );
     let allowed = r
         .header("access-control-allow-headers")
         .unwrap_or("")
@@ -1185,7 +1197,7 @@ fn idle_keep_alive_connection_is_closed_at_the_timeout() {
         if i > 0 {
             std::thread::sleep(SHORT * 6 / 10);
         }
-        c.write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        c.write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-admin-token-0123456789\r\n\r\n")
             .expect("writes");
         let r = read_response(&mut c);
         assert_eq!(
@@ -1247,7 +1259,7 @@ fn connections_beyond_the_cap_wait_until_one_closes() {
     std::thread::sleep(Duration::from_millis(300));
     let mut waiting = connect(s.port, Duration::from_millis(1500));
     waiting
-        .write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-admin-token-0123456789\r\nConnection: close\r\n\r\n")
         .expect("the request waits in the listen queue");
     assert_eq!(
         read_response(&mut waiting),
@@ -1626,4 +1638,106 @@ fn stalled_readers_are_cut_at_the_write_timeout() {
     assert!(since.elapsed() < Duration::from_secs(10));
     s.assert_alive("stalled readers");
     drop(stalled);
+}
+
+/// Reading leads needs the admin token; without one configured, reading is off; a short
+/// token stops the server; and nothing is readable cross-origin, while landing pages on any
+/// origin still post.
+#[test]
+fn reading_leads_needs_the_admin_token_and_is_not_cross_origin() {
+    let s = Server::start();
+    let a = agent();
+    let id = "00000000-0000-4000-8000-0000000000ad";
+    let body = text(&honest_lead(id, HONEST));
+    let r = post(
+        &a,
+        &s.url("/api/leads"),
+        "application/json",
+        &body,
+        Some(id),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    for auth in [None, Some("Bearer wrong-token-0123456789"), Some(ADMIN)] {
+        let mut req = a.get(&s.url("/api/leads"));
+        if let Some(h) = auth {
+            req = req.header("authorization", h);
+        }
+        let r = reply(req.call());
+        assert_eq!(r.status, 401, "{auth:?}: {}", r.body);
+        assert_eq!(
+            r.json().get("error").and_then(Value::as_str),
+            Some("unauthorized")
+        );
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    }
+    let r = get(&a, &s.url("/api/leads"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json().get("total").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(
+        reply(a.get(&s.url(&format!("/api/leads/{id}"))).call()).status,
+        401
+    );
+    assert_eq!(get(&a, &s.url(&format!("/api/leads/{id}"))).status, 200);
+    // Cross-origin: a read carries no CORS header, a preflight for GET is not granted; a
+    // post's is.
+    let r = reply(
+        a.get(&s.url("/api/leads"))
+            .header("origin", "https://evil.example")
+            .header("authorization", &format!("Bearer {ADMIN}"))
+            .call(),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    let preflight = |method: &str| {
+        reply(
+            a.options(&s.url("/api/leads"))
+                .header("origin", "https://shop.example")
+                .header("access-control-request-method", method)
+                .call(),
+        )
+    };
+    assert_eq!(preflight("GET").header("access-control-allow-origin"), None);
+    assert_eq!(
+        preflight("POST").header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    let r = reply(
+        a.post(&s.url("/api/leads"))
+            .header("origin", "https://shop.example")
+            .header("content-type", "application/json")
+            .header("idempotency-key", id)
+            .send(&body),
+    );
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    // No token configured: reading is off, even with a header.
+    let dir = TempDir::new("db");
+    let off = Server::launch_env(
+        Path::new(MANIFEST),
+        &Path::new(MANIFEST).join("examples"),
+        &dir.path().join("leads.sqlite"),
+        None,
+        &[("LQ_ADMIN_TOKEN", "")],
+        &[],
+    );
+    let r = get(&a, &off.url("/api/leads"));
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("reading leads is off"), "{}", r.body);
+}
+
+/// An admin token shorter than 16 characters stops `serve` with exit 2.
+#[test]
+fn a_short_admin_token_stops_serve() {
+    let dir = TempDir::new("db");
+    let out = Command::new(EXE)
+        .env("LQ_ADMIN_TOKEN", "short")
+        .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
+        .arg(dir.path().join("leads.sqlite"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let said = [out.stdout, out.stderr].concat();
+    assert!(String::from_utf8_lossy(&said).contains("LQ_ADMIN_TOKEN"));
 }
