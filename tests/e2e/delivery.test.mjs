@@ -3,26 +3,10 @@
 // visitor finishes and back after a reload. Every lead arrives exactly once by id.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitForEvent, events } from './harness.mjs';
+import { startServer, launch, openPage, waitForEvent, events, finishSalesReady } from './harness.mjs';
 
 let browser;
 after(async () => { await browser?.close(); });
-
-async function finishSalesReady(page) {
-  await waitForEvent(page, 'lq:ready');
-  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
-  await page.getByRole('radio', { name: '201 or more', exact: true }).check();
-  await next();
-  await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
-  await next();
-  await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
-  await next();
-  await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
-  await next();
-  await page.getByRole('checkbox', { name: /I agree/ }).check();
-  await next();
-  return waitForEvent(page, 'lq:outcome');
-}
 
 test('drops, 500 and 429 with Retry-After: the lead arrives once, lq:submitted once', async () => {
   browser ||= await launch();

@@ -138,6 +138,28 @@ export async function waitForEvent(page, type, timeout = 10000) {
   return (await events(page, type)).at(-1);
 }
 
+/**
+ * Completes the demo playbook as a sales-ready visitor (a large company's executive buying
+ * within 3 months, contact details given); returns the `lq:outcome` event. `pause`: ms to
+ * wait after `lq:ready`, past a page's minimum fill time.
+ */
+export async function finishSalesReady(page, { pause = 0 } = {}) {
+  await waitForEvent(page, 'lq:ready');
+  if (pause) await page.waitForTimeout(pause);
+  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
+  await page.getByRole('radio', { name: '201 or more', exact: true }).check();
+  await next();
+  await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
+  await next();
+  await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
+  await next();
+  await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
+  await next();
+  await page.getByRole('checkbox', { name: /I agree/ }).check();
+  await next();
+  return waitForEvent(page, 'lq:outcome');
+}
+
 const AXE = fs.readFileSync(path.join(ROOT, 'tests/e2e/node_modules/axe-core/axe.min.js'), 'utf8');
 
 /** axe-core scan of the whole page (shadow roots included); returns the violations. */

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, waitForEvent } from './harness.mjs';
+import { ROOT, launch, openPage, waitForEvent, finishSalesReady } from './harness.mjs';
 
 const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
 // Reading leads needs the server's admin token.
@@ -71,21 +71,8 @@ after(async () => {
 
 test('make preview: completing the demo stores the lead, verified by the server', async () => {
   const { page, log, context } = await openPage(browser, `${base}/`);
-  await waitForEvent(page, 'lq:ready');
-  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
   // Bots finish in milliseconds; a person takes longer than min-fill-ms (1.5 s by default).
-  await page.waitForTimeout(1600);
-  await page.getByRole('radio', { name: '201 or more', exact: true }).check();
-  await next();
-  await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
-  await next();
-  await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
-  await next();
-  await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
-  await next();
-  await page.getByRole('checkbox', { name: /I agree/ }).check();
-  await next();
-  const outcome = await waitForEvent(page, 'lq:outcome');
+  const outcome = await finishSalesReady(page, { pause: 1600 });
   assert.equal(outcome.detail.class, 'sales_ready');
   const submitted = await waitForEvent(page, 'lq:submitted', 20000);
 
@@ -165,19 +152,7 @@ ${snippet}
     assert.equal((await fetch(`${siteBase}/leads.sqlite`)).status, 404);
     assert.equal((await fetch(`${siteBase}/leads.sqlite-wal`)).status, 404);
     const { page, log, context } = await openPage(browser, `${siteBase}/`);
-    await waitForEvent(page, 'lq:ready');
-    const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
-    await page.waitForTimeout(1600);
-    await page.getByRole('radio', { name: '201 or more', exact: true }).check();
-    await next();
-    await page.getByRole('radio', { name: 'Executive or owner', exact: true }).check();
-    await next();
-    await page.getByRole('radio', { name: 'Within 3 months', exact: true }).check();
-    await next();
-    await page.getByRole('textbox', { name: /work email/i }).fill('ana@acme.com');
-    await next();
-    await page.getByRole('checkbox', { name: /I agree/ }).check();
-    await next();
+    await finishSalesReady(page, { pause: 1600 });
     const submitted = await waitForEvent(page, 'lq:submitted', 20000);
     const row = await (await read(`${siteBase}/api/leads/${submitted.detail.lead_id}`)).json();
     assert.equal(row.verified, true, JSON.stringify(row.differences));

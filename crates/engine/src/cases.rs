@@ -29,6 +29,7 @@ use crate::playbook::{Class, Playbook};
 use crate::prelude::*;
 use crate::value::{number_text, Value};
 use alloc::rc::Rc;
+use alloc::string::ToString;
 
 /// One case: answers in, expectations out.
 #[derive(Clone, Debug, PartialEq)]
@@ -328,6 +329,28 @@ pub fn run(
         missing,
         not_asked,
     })
+}
+
+/// A case checked against its playbook, as `lead-qualifier test` and the playground report
+/// it. `Err`: why it cannot run, as lines (its problems, or `answers.<id>: refused (<why>)`);
+/// `Ok`: what it gave and what differs from its expectations (nothing: it passes).
+pub fn check(
+    pb: &Playbook,
+    i: usize,
+    case: &Case,
+    patterns: Rc<dyn PatternsDebug>,
+) -> Result<(Outcome, Vec<Failure>), Vec<String>> {
+    let problems = problems(pb, i, case);
+    if !problems.is_empty() {
+        return Err(problems.iter().map(ToString::to_string).collect());
+    }
+    match run(pb, case, patterns) {
+        Err((q, why)) => Err(vec![["answers.", &q, ": refused (", why, ")"].concat()]),
+        Ok(got) => {
+            let diffs = failures(case, &got);
+            Ok((got, diffs))
+        }
+    }
 }
 
 /// What differs from the case's expectations (empty: the case passes).

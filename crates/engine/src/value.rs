@@ -34,6 +34,23 @@ pub enum Value {
 }
 
 impl Value {
+    /// JSON equality as the JsonLogic suite means it: numbers by value, objects whatever
+    /// the order of their keys (`lead-qualifier logic --tests` and the suite's test).
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Number(x), Value::Number(y)) => x == y,
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.same_as(q))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| other.get(k).is_some_and(|w| v.same_as(w)))
+            }
+            _ => self == other,
+        }
+    }
+
     /// A string value.
     pub fn str(s: &str) -> Value {
         Value::String(s.to_owned())

@@ -26,26 +26,12 @@ fn run(rule: &str, data: &str) -> Value {
     }
 }
 
-/// Equality as the suite means it: numbers by value, objects regardless of key order.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y,
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
 /// Asserts each `(rule, data, expected)` (JSON text).
 fn check(cases: &[(&str, &str, &str)]) {
     let mut failures = Vec::new();
     for (rule, data, expected) in cases {
         let got = run(rule, data);
-        if !same(&got, &json(expected)) {
+        if !got.same_as(&json(expected)) {
             failures.push(format!(
                 "{rule} with {data}: expected {expected}, got {}",
                 text(&got)
@@ -75,7 +61,7 @@ fn official_suite_passes() {
         match compile(rule) {
             Ok(node) => {
                 let got = eval(&node, data);
-                if same(&got, expected) {
+                if got.same_as(expected) {
                     passed += 1;
                 } else {
                     failures.push(format!(
