@@ -16,6 +16,9 @@ fn main() -> std::process::ExitCode {
 mod serve;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod deliver;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use clap::{Parser, Subcommand};
     use lead_qualifier_engine::error::Severity;
