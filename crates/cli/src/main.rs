@@ -12,11 +12,23 @@ fn main() -> std::process::ExitCode {
     native::main()
 }
 
+/// `eprintln!` that cannot panic: a closed stderr must not take down a request or the
+/// store's writer thread or the delivery worker.
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod serve;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod deliver;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod config;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -36,7 +48,7 @@ mod native {
     #[command(
         name = "lead-qualifier",
         version,
-        about = "Check playbooks, verify leads, run the preview server"
+        about = "Check playbooks, verify leads, run the collector"
     )]
     struct Cli {
         #[command(subcommand)]
@@ -45,6 +57,22 @@ mod native {
 
     #[derive(Subcommand, Debug)]
     enum Cmd {
+        /// Check a collector configuration file: every problem with its path (secrets read
+        /// from the environment it names, the playbooks it loads, its routes); exit 0 when
+        /// valid, 1 with the problems listed.
+        CheckConfig {
+            /// configuration file (TOML)
+            config: std::path::PathBuf,
+        },
+        /// The collector's forwarding of leads: each destination's health and the
+        /// deliveries (list), or a failed delivery made due again (retry ID, retry-failed).
+        Deliveries {
+            #[command(subcommand)]
+            action: Option<DeliveriesCmd>,
+            /// the collector's SQLite database file
+            #[arg(long, default_value = "leads.sqlite", global = true)]
+            db: std::path::PathBuf,
+        },
         /// Validate and lint a playbook: exit 0 when valid, 1 with the problems listed.
         Check {
             /// playbook JSON file
@@ -100,26 +128,51 @@ mod native {
         /// at /lead-qualifier/ and the playbooks at /playbooks/, takes POST /api/leads
         /// (verified, stored in SQLite), lists them at GET /api/leads.
         Serve {
+            /// the collector's configuration file (TOML: server, destinations, routes);
+            /// an option given here wins over the file
+            #[arg(long)]
+            config: Option<std::path::PathBuf>,
             /// port to listen on (0: any free port; the start line prints the bound one)
-            #[arg(long, default_value_t = 8080)]
-            port: u16,
-            /// address to bind
-            #[arg(long, default_value = "127.0.0.1")]
-            host: String,
-            /// SQLite database file (created when missing)
-            #[arg(long, default_value = "leads.sqlite")]
-            db: std::path::PathBuf,
+            /// [default: 8080]
+            #[arg(long)]
+            port: Option<u16>,
+            /// address to bind [default: 127.0.0.1]
+            #[arg(long)]
+            host: Option<String>,
+            /// SQLite database file (created when missing) [default: leads.sqlite]
+            #[arg(long)]
+            db: Option<std::path::PathBuf>,
             /// folder of playbook JSON files [default: ROOT/examples]
             #[arg(long)]
             playbooks: Option<std::path::PathBuf>,
-            /// repository root holding www/, dist/ and examples/
-            #[arg(long, default_value = ".")]
-            root: std::path::PathBuf,
+            /// repository root holding www/, dist/ and examples/ [default: .]
+            #[arg(long)]
+            root: Option<std::path::PathBuf>,
             /// a site's folder, served as it is at / [default: ROOT/www]; the widget is at
             /// /lead-qualifier/ and the playbooks at /playbooks/, as in the embed snippet
             #[arg(long)]
             site: Option<std::path::PathBuf>,
         },
+    }
+
+    #[derive(Subcommand, Debug)]
+    enum DeliveriesCmd {
+        /// each destination's counts and health, then the newest deliveries
+        List {
+            /// only deliveries in this state: pending, delivered or failed
+            #[arg(long)]
+            state: Option<String>,
+            /// at most this many deliveries
+            #[arg(long, default_value_t = 50)]
+            limit: i64,
+        },
+        /// make a failed (or waiting) delivery due now, with a fresh schedule
+        Retry {
+            /// the delivery's id (the first column of `list`)
+            id: i64,
+        },
+        /// make every failed delivery due now, with a fresh schedule
+        RetryFailed,
     }
 
     pub use lead_qualifier_engine::pattern::RegexPatterns;
@@ -133,6 +186,7 @@ mod native {
             Cmd::Simulate { playbook } => simulate_cmd(&playbook),
             Cmd::Test { playbook, cases } => test_cmd(&playbook, cases.as_deref()),
             Cmd::Serve {
+                config,
                 port,
                 host,
                 db,
@@ -146,12 +200,177 @@ mod native {
                 playbooks,
                 root,
                 site,
+                config,
             }),
             Cmd::Run {
                 playbook,
                 answers,
                 locale,
             } => run(&playbook, &answers, &locale),
+            Cmd::CheckConfig { config } => check_config(&config),
+            Cmd::Deliveries { action, db } => deliveries(&db, action),
+        }
+    }
+
+    /// `check-config`: the file, its secrets, its playbooks and its routes.
+    fn check_config(path: &std::path::Path) -> ExitCode {
+        if !path.is_file() {
+            eprintln!("{}: no such file", path.display());
+            return ExitCode::from(2);
+        }
+        let env = |name: &str| std::env::var(name).ok();
+        let config = match crate::config::load(path, &env) {
+            Ok(c) => c,
+            Err(problems) => {
+                for p in &problems {
+                    println!("{}: {p}", path.display());
+                }
+                println!("{}: {} problem(s)", path.display(), problems.len());
+                return ExitCode::from(1);
+            }
+        };
+        let root = config
+            .server
+            .root
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        let dir = config
+            .server
+            .playbooks
+            .clone()
+            .unwrap_or_else(|| root.join("examples"));
+        let playbooks = match crate::serve::load_playbooks(&dir) {
+            Ok(p) => p,
+            Err(e) => {
+                println!("{}: server.playbooks: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        };
+        let outcomes: Vec<&str> = playbooks
+            .values()
+            .flat_map(|pb| pb.outcomes.iter().map(|o| o.id.as_str()))
+            .collect();
+        let unknown = config.unknown_route_keys(&outcomes);
+        for p in &unknown {
+            println!("{}: {p}", path.display());
+        }
+        if !unknown.is_empty() {
+            return ExitCode::from(1);
+        }
+        let mut ids: Vec<&String> = playbooks.keys().collect();
+        ids.sort();
+        println!(
+            "{}: ok: {} playbook(s) ({}), {} destination(s)",
+            path.display(),
+            ids.len(),
+            ids.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            config.destinations.len()
+        );
+        for (name, d) in &config.destinations {
+            println!("  destination {name}: {}", d.kind());
+        }
+        for (key, names) in &config.routes {
+            let to = if names.is_empty() {
+                "nowhere".to_owned()
+            } else {
+                names.join(", ")
+            };
+            println!("  route {key} -> {to}");
+        }
+        if config.server.admin_tokens.is_empty() {
+            println!("  reading leads: off (no admin token in the environment)");
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// `deliveries`: list, retry one, retry the failed ones.
+    fn deliveries(db: &std::path::Path, action: Option<DeliveriesCmd>) -> ExitCode {
+        use crate::serve::store;
+        let conn = match store::open_existing(db) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        let now = crate::deliver::now_ms();
+        let result = match action.unwrap_or(DeliveriesCmd::List {
+            state: None,
+            limit: 50,
+        }) {
+            DeliveriesCmd::List { state, limit } => {
+                if let Some(s) = &state {
+                    if ![store::PENDING, store::DELIVERED, store::FAILED].contains(&s.as_str()) {
+                        eprintln!("--state: pending, delivered or failed");
+                        return ExitCode::from(2);
+                    }
+                }
+                store::health(&conn).and_then(|health| {
+                    for h in &health {
+                        let status = if h.failing { "FAILING" } else { "ok" };
+                        println!(
+                            "{}: {status}, {} pending, {} delivered, {} failed{}",
+                            h.name,
+                            h.pending,
+                            h.delivered,
+                            h.failed,
+                            match (&h.last_error, h.failures) {
+                                (Some(e), n) if n > 0 =>
+                                    format!(" ({n} failed attempt(s) in a row, last: {e})"),
+                                _ => String::new(),
+                            }
+                        );
+                    }
+                    let rows =
+                        store::list_deliveries(&conn, state.as_deref(), limit.clamp(1, 10_000))?;
+                    if !rows.is_empty() {
+                        println!("id\tstate\tattempts\tdestination\tlead\tlast");
+                    }
+                    for r in rows {
+                        let last = match (r.last_status, r.last_error) {
+                            (Some(s), Some(e)) if r.state != store::DELIVERED => {
+                                format!("HTTP {s}: {e}")
+                            }
+                            (Some(s), _) => format!("HTTP {s}"),
+                            (None, Some(e)) => e,
+                            (None, None) => String::new(),
+                        };
+                        let state = if r.state == store::PENDING && r.next_at > now {
+                            format!("pending (in {} s)", (r.next_at - now + 999) / 1000)
+                        } else {
+                            r.state
+                        };
+                        println!(
+                            "{}\t{state}\t{}\t{}\t{}\t{last}",
+                            r.id, r.attempts, r.destination, r.lead_id
+                        );
+                    }
+                    Ok(())
+                })
+            }
+            DeliveriesCmd::Retry { id } => store::retry(&conn, Some(id), now).map(|n| {
+                if n == 0 {
+                    println!("no delivery {id} to retry (unknown, or delivered already)");
+                } else {
+                    println!("delivery {id} is due now");
+                }
+            }),
+            DeliveriesCmd::RetryFailed => store::retry(&conn, None, now).map(|n| {
+                println!(
+                    "{n} failed deliver{} due now",
+                    if n == 1 { "y is" } else { "ies are" }
+                );
+            }),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{}: {e}", db.display());
+                ExitCode::from(2)
+            }
         }
     }
 

@@ -46,18 +46,12 @@
 //! `LQ_WRITE_TIMEOUT_MS` (milliseconds, at
 //! most a day) and `LQ_MAX_CONNECTIONS` (at most 1,000,000).
 
-/// `eprintln!` that cannot panic: a closed stderr must not take down a request or the
-/// store's writer thread.
-macro_rules! log {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
-
 mod form;
-mod store;
+pub mod store;
 
+use crate::config::Config;
+use crate::deliver::worker::Worker;
+use crate::deliver::Ureq;
 use crate::native::RegexPatterns;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Request, State};
@@ -171,18 +165,69 @@ fn secs(d: Duration) -> String {
 /// `serve` options from the command line.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// address to bind
-    pub host: String,
-    /// port (0: any free port, printed at start)
-    pub port: u16,
-    /// SQLite database file
-    pub db: PathBuf,
+    /// address to bind (default `127.0.0.1`)
+    pub host: Option<String>,
+    /// port (0: any free port, printed at start; default 8080)
+    pub port: Option<u16>,
+    /// SQLite database file (default `leads.sqlite`)
+    pub db: Option<PathBuf>,
     /// directory of playbook JSON files (default `<root>/examples`)
     pub playbooks: Option<PathBuf>,
-    /// the repository root holding `www/`, `dist/` and `examples/`
-    pub root: PathBuf,
+    /// the repository root holding `www/`, `dist/` and `examples/` (default `.`)
+    pub root: Option<PathBuf>,
     /// a site's folder served as it is at `/` (default `<root>/www`)
     pub site: Option<PathBuf>,
+    /// the configuration file (`config`); a command-line option wins over the file
+    pub config: Option<PathBuf>,
+}
+
+/// The settings `serve` runs with: the command line, else the configuration file, else
+/// the defaults.
+#[derive(Debug)]
+struct Settings {
+    host: String,
+    port: u16,
+    db: PathBuf,
+    playbooks: Option<PathBuf>,
+    root: PathBuf,
+    site: Option<PathBuf>,
+    config: Config,
+}
+
+impl Settings {
+    fn new(opts: Options) -> Result<Settings, ExitCode> {
+        let config = match &opts.config {
+            None => Config::default(),
+            Some(path) => {
+                let env = |name: &str| std::env::var(name).ok();
+                crate::config::load(path, &env).map_err(|problems| {
+                    for p in problems {
+                        log!("lead-qualifier: {}: {p}", path.display());
+                    }
+                    ExitCode::from(2)
+                })?
+            }
+        };
+        let s = &config.server;
+        Ok(Settings {
+            host: opts
+                .host
+                .or_else(|| s.host.clone())
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            port: opts.port.or(s.port).unwrap_or(8080),
+            db: opts
+                .db
+                .or_else(|| s.db.clone())
+                .unwrap_or_else(|| "leads.sqlite".into()),
+            playbooks: opts.playbooks.or_else(|| s.playbooks.clone()),
+            root: opts
+                .root
+                .or_else(|| s.root.clone())
+                .unwrap_or_else(|| ".".into()),
+            site: opts.site.or_else(|| s.site.clone()),
+            config,
+        })
+    }
 }
 
 /// Where each URL path's files come from: `/lead-qualifier/` is `dist/` (the path the
@@ -260,16 +305,20 @@ impl Mounts {
 /// Shared state of the handlers.
 #[derive(Debug)]
 struct App {
-    playbooks: HashMap<String, Playbook>,
-    store: Store,
+    playbooks: Arc<HashMap<String, Playbook>>,
+    store: Arc<Store>,
     limits: Limits,
+    config: Config,
 }
+
+/// The shortest admin token accepted.
+pub const ADMIN_TOKEN_MIN_LEN: usize = 16;
 
 /// Reading leads needs this token (`LQ_ADMIN_TOKEN`, at least 16 characters), as
 /// `Authorization: Bearer <token>`; without one configured, reading is off. Leads hold
 /// people's emails: nothing that shows them is open.
 #[derive(Clone)]
-struct AdminToken(Option<Arc<str>>);
+struct AdminToken(Option<Arc<[String]>>);
 
 impl std::fmt::Debug for AdminToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -283,13 +332,16 @@ impl std::fmt::Debug for AdminToken {
 
 impl AdminToken {
     /// The shortest token accepted.
-    const MIN_LEN: usize = 16;
+    const MIN_LEN: usize = ADMIN_TOKEN_MIN_LEN;
 
+    /// `LQ_ADMIN_TOKEN` (without a configuration file).
     fn from_env() -> Result<AdminToken, String> {
         match std::env::var("LQ_ADMIN_TOKEN") {
             Err(_) => Ok(AdminToken(None)),
             Ok(t) if t.trim().is_empty() => Ok(AdminToken(None)),
-            Ok(t) if t.trim().len() >= Self::MIN_LEN => Ok(AdminToken(Some(t.trim().into()))),
+            Ok(t) if t.trim().len() >= Self::MIN_LEN => {
+                Ok(AdminToken(Some(vec![t.trim().to_owned()].into())))
+            }
             Ok(_) => Err(format!(
                 "LQ_ADMIN_TOKEN: at least {} characters (e.g. `openssl rand -hex 24`)",
                 Self::MIN_LEN
@@ -297,16 +349,27 @@ impl AdminToken {
         }
     }
 
+    /// The tokens the configuration file's `admin_token_env` named (checked there).
+    fn of(tokens: &[String]) -> AdminToken {
+        AdminToken((!tokens.is_empty()).then(|| tokens.into()))
+    }
+
     /// Whether `header` is `Bearer <this token>`, compared in constant time.
     fn admits(&self, header: Option<&HeaderValue>) -> bool {
-        let (Some(want), Some(got)) = (&self.0, header.and_then(|h| h.to_str().ok())) else {
+        let (Some(tokens), Some(got)) = (&self.0, header.and_then(|h| h.to_str().ok())) else {
             return false;
         };
         let Some(got) = got.strip_prefix("Bearer ") else {
             return false;
         };
-        let (a, b) = (want.as_bytes(), got.trim().as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+        let b = got.trim().as_bytes();
+        // Every token compared, each in constant time: the answer's timing tells nothing.
+        tokens.iter().fold(false, |ok, want| {
+            let a = want.as_bytes();
+            let same =
+                a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0;
+            ok | same
+        })
     }
 }
 
@@ -352,11 +415,20 @@ async fn serve(opts: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let admin = match AdminToken::from_env() {
-        Ok(t) => t,
-        Err(e) => {
-            log!("lead-qualifier: {e}");
-            return ExitCode::from(2);
+    let with_config = opts.config.is_some();
+    let opts = match Settings::new(opts) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let admin = if with_config {
+        AdminToken::of(&opts.config.server.admin_tokens)
+    } else {
+        match AdminToken::from_env() {
+            Ok(t) => t,
+            Err(e) => {
+                log!("lead-qualifier: {e}");
+                return ExitCode::from(2);
+            }
         }
     };
     if !opts.root.is_dir() {
@@ -385,8 +457,24 @@ async fn serve(opts: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let outcomes: Vec<&str> = playbooks
+        .values()
+        .flat_map(|pb| pb.outcomes.iter().map(|o| o.id.as_str()))
+        .collect();
+    let unknown = opts.config.unknown_route_keys(&outcomes);
+    if !unknown.is_empty() {
+        for p in unknown {
+            log!("lead-qualifier: {p}");
+        }
+        return ExitCode::from(2);
+    }
+    let site = opts.site.clone().unwrap_or_else(|| opts.root.join("www"));
+    if !site.is_dir() {
+        log!("lead-qualifier: --site {}: not a directory", site.display());
+        return ExitCode::from(2);
+    }
     let store = match Store::open(&opts.db) {
-        Ok(s) => s,
+        Ok(s) => Arc::new(s),
         Err(e) => {
             log!("lead-qualifier: --db {e}");
             return ExitCode::from(2);
@@ -413,30 +501,39 @@ async fn serve(opts: Options) -> ExitCode {
         }
     };
     let n = playbooks.len();
+    let playbooks = Arc::new(playbooks);
     let app = Arc::new(App {
-        playbooks,
-        store,
+        playbooks: Arc::clone(&playbooks),
+        store: Arc::clone(&store),
         limits,
+        config: opts.config.clone(),
     });
-    let site = opts.site.clone().unwrap_or_else(|| opts.root.join("www"));
-    if !site.is_dir() {
-        log!("lead-qualifier: --site {}: not a directory", site.display());
-        return ExitCode::from(2);
-    }
     let mounts = Mounts::new(&opts.root, &pb_dir, &site, &opts.db);
     let router = router(Arc::clone(&app), mounts, admin);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = Worker {
+        store: Arc::clone(&store),
+        destinations: Arc::new(opts.config.destinations.clone()),
+        playbooks,
+        transport: Arc::new(Ureq::new()),
+        settings: opts.config.delivery,
+    };
+    let worker = tokio::spawn(worker.run(stopped));
     {
         use std::io::Write as _;
         let mut out = std::io::stdout();
         let _ = writeln!(
             out,
-            "lead-qualifier: serving http://{addr} ({n} playbooks, db {})",
+            "lead-qualifier: serving http://{addr} ({n} playbooks, {} destinations, db {})",
+            opts.config.destinations.len(),
             app.store.path().display()
         );
         let _ = out.flush();
     }
 
     accept_loop(listener, router, limits).await;
+    let _ = stop.send(true);
+    let _ = worker.await;
     app.store.close().await;
     ExitCode::SUCCESS
 }
@@ -615,12 +712,17 @@ async fn shutdown_signal() {
 
 /// Every `*.json` in `dir` that is a valid playbook, by id. Invalid files are reported on
 /// stderr and skipped; only an unreadable folder is an error.
-fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
+pub fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        // `*.cases.json` beside a playbook are its test cases (`lead-qualifier test`).
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p.to_string_lossy().ends_with(".cases.json")
+                && p.is_file()
+        })
         .collect();
     files.sort();
     let mut out: HashMap<String, Playbook> = HashMap::new();
@@ -1013,11 +1115,17 @@ fn parse_lead(format: Format, bytes: &[u8], app: &App) -> Result<Value, Refusal>
     }
 }
 
-fn now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
+/// Whether a lead was filled in faster than `min_ms` (0: never): its
+/// `context.duration_ms`, except a repeat download's (`context.repeat`), which asks nothing.
+fn too_fast(lead: &Lead, min_ms: u64) -> bool {
+    if min_ms == 0 || lead.context.get("repeat") == Some(&Value::Bool(true)) {
+        return false;
+    }
+    match lead.context.get("duration_ms") {
+        Some(Value::Number(ms)) => *ms < min_ms as f64,
+        // A lead that does not say how long it took is not judged fast.
+        _ => false,
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
@@ -1126,18 +1234,37 @@ async fn store_lead(
             .collect(),
     );
     let differences = serde_json::to_string(&differences).unwrap_or_else(|_| "[]".to_owned());
+    let verified = diffs.is_empty();
+    let flag = if !verified {
+        Some("unverified")
+    } else if too_fast(&lead, app.config.server.min_fill_ms) {
+        Some("too_fast")
+    } else {
+        None
+    };
+    let destinations = if flag.is_none() {
+        app.config
+            .route(&lead.outcome_id, lead.class.name())
+            .to_vec()
+    } else {
+        Vec::new()
+    };
+    let received_ms = crate::deliver::now_ms();
     let new = NewLead {
         id: lead.id.clone(),
         playbook_id: lead.playbook_id.clone(),
         playbook_version: lead.playbook_version.clone(),
         outcome_id: lead.outcome_id.clone(),
         class: lead.class.name().to_owned(),
-        verified: diffs.is_empty(),
+        verified,
         differences,
         lead: serde_json::to_string(&value).unwrap_or_default(),
         format: format.name(),
         idempotency_key,
-        received_at: iso_ms(now_ms()),
+        received_at: iso_ms(u128::try_from(received_ms).unwrap_or(0)),
+        flag,
+        destinations,
+        received_ms,
     };
     match app.store.insert(new).await {
         Ok(Saved::Inserted(v)) => {
@@ -1186,6 +1313,7 @@ fn row_json(r: store::Row) -> Value {
             stored(&r.differences, Value::Array(Vec::new())),
         ),
         ("received_at", Value::String(r.received_at)),
+        ("flag", r.flag.map_or(Value::Null, Value::String)),
         ("lead", stored(&r.lead, Value::Null)),
     ])
 }

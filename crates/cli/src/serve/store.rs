@@ -9,6 +9,13 @@
 //! then `changes()` tells a new lead from a known one, in the same transaction). Reads use
 //! a second, read-only connection (WAL lets it read while the writer writes) on the
 //! blocking thread pool.
+//!
+//! Forwarding is durable: a lead's deliveries (one row per destination its route names, in
+//! `deliveries`) are inserted in the same transaction as the lead, so a lead the browser
+//! got a 2xx for is never without them, whatever happens next. The delivery worker reads
+//! what is due (`due`) and records each attempt through the writer (`record`), which also
+//! keeps each destination's run of failures (`destinations`). The `deliveries` command
+//! lists, retries and counts them on the same file (`list_deliveries`, `retry`).
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -22,8 +29,9 @@ const BATCH: usize = 256;
 const QUEUE: usize = 4096;
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// The schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// The schema this build writes (`PRAGMA user_version`): 2 added `leads.flag`,
+/// `deliveries` and `destinations` (a version 1 file is upgraded in place).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS leads (
@@ -37,16 +45,50 @@ CREATE TABLE IF NOT EXISTS leads (
     lead             TEXT NOT NULL,
     format           TEXT NOT NULL,
     idempotency_key  TEXT,
-    received_at      TEXT NOT NULL
+    received_at      TEXT NOT NULL,
+    flag             TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id           INTEGER PRIMARY KEY,
+    lead_id      TEXT NOT NULL REFERENCES leads(id),
+    destination  TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    next_at      INTEGER NOT NULL,
+    last_status  INTEGER,
+    last_error   TEXT,
+    delivered_at INTEGER,
+    UNIQUE (lead_id, destination)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+CREATE TABLE IF NOT EXISTS destinations (
+    name            TEXT PRIMARY KEY NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    failing         INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_attempt_at INTEGER,
+    last_success_at INTEGER
 );";
 
+/// Delivery states: to try (now or at `next_at`), done, or a dead letter.
+pub const PENDING: &str = "pending";
+/// A delivery the receiver took (2xx).
+pub const DELIVERED: &str = "delivered";
+/// A dead letter: a permanent refusal, or tried until the give-up age.
+pub const FAILED: &str = "failed";
+
 const INSERT: &str = "INSERT INTO leads (id, playbook_id, playbook_version, outcome_id, class,
-    verified, differences, lead, format, idempotency_key, received_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+    verified, differences, lead, format, idempotency_key, received_at, flag)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
     ON CONFLICT(id) DO NOTHING";
 
+const INSERT_DELIVERY: &str = "INSERT INTO deliveries (lead_id, destination, state, attempts,
+    created_at, next_at) VALUES (?1, ?2, 'pending', 0, ?3, ?3)
+    ON CONFLICT(lead_id, destination) DO NOTHING";
+
 const COLUMNS: &str =
-    "id, playbook_id, outcome_id, class, verified, differences, received_at, lead";
+    "id, playbook_id, outcome_id, class, verified, differences, received_at, lead, flag";
 
 /// A verified lead, ready to store.
 #[derive(Debug, Clone)]
@@ -73,6 +115,12 @@ pub struct NewLead {
     pub idempotency_key: Option<String>,
     /// when the server received it, ISO 8601 UTC with milliseconds
     pub received_at: String,
+    /// why it is held back from forwarding (`unverified`, `too_fast`), if it is
+    pub flag: Option<&'static str>,
+    /// the destinations to forward it to (none when flagged)
+    pub destinations: Vec<String>,
+    /// milliseconds since the epoch: the deliveries' creation and first due time
+    pub received_ms: i64,
 }
 
 /// The verdict stored with a lead.
@@ -112,6 +160,83 @@ pub struct Row {
     pub received_at: String,
     /// the lead JSON text
     pub lead: String,
+    /// why it is held back from forwarding, if it is
+    pub flag: Option<String>,
+}
+
+/// A delivery due now, with what the worker needs to send it.
+#[derive(Debug, Clone)]
+pub struct Due {
+    /// the delivery's row id
+    pub id: i64,
+    /// the lead id
+    pub lead_id: String,
+    /// the destination name
+    pub destination: String,
+    /// attempts made so far
+    pub attempts: u32,
+    /// when the delivery was created (ms since the epoch)
+    pub created_at: i64,
+    /// the lead JSON text
+    pub lead: String,
+}
+
+/// What an attempt changed, for `record`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// taken by the receiver
+    Delivered { status: u16 },
+    /// to try again at `next_at`
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_at: i64,
+    },
+    /// a dead letter
+    Failed { status: Option<u16>, error: String },
+}
+
+/// One attempt's result, recorded by the writer.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// the delivery's row id
+    pub id: i64,
+    /// its destination (for the destination's run of failures)
+    pub destination: String,
+    /// what happened
+    pub outcome: Outcome,
+    /// when (ms since the epoch)
+    pub at: i64,
+    /// failures in a row after which the destination is marked failing
+    pub failing_after: u32,
+}
+
+/// One delivery, as `deliveries list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub lead_id: String,
+    pub destination: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// A destination's health, as `deliveries list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub name: String,
+    /// failed attempts since the last success
+    pub failures: i64,
+    /// marked failing (`failures` reached the configured count)
+    pub failing: bool,
+    pub last_error: Option<String>,
+    /// deliveries by state: pending, delivered, failed
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
 }
 
 /// An insert waiting for the writer, with where its answer goes.
@@ -119,6 +244,7 @@ type Pending = (Box<NewLead>, oneshot::Sender<Result<Saved, String>>);
 
 enum Job {
     Insert(Box<NewLead>, oneshot::Sender<Result<Saved, String>>),
+    Record(Box<Record>, oneshot::Sender<Result<(), String>>),
     Stop,
 }
 
@@ -126,6 +252,8 @@ enum Job {
 #[derive(Debug)]
 pub struct Store {
     writer: mpsc::Sender<Job>,
+    /// woken when a commit added deliveries
+    wake: Arc<tokio::sync::Notify>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     reader: Arc<Mutex<Connection>>,
     path: PathBuf,
@@ -135,6 +263,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Job::Insert(l, _) => write!(f, "Insert({})", l.id),
+            Job::Record(r, _) => write!(f, "Record({})", r.id),
             Job::Stop => f.write_str("Stop"),
         }
     }
@@ -172,8 +301,9 @@ impl Store {
                 path.display()
             ));
         }
+        upgrade(&conn).map_err(|e| sql_error(path, "cannot upgrade the schema", e))?;
         conn.execute_batch(SCHEMA)
-            .map_err(|e| sql_error(path, "cannot create the leads table", e))?;
+            .map_err(|e| sql_error(path, "cannot create the tables", e))?;
         conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION};"))
             .map_err(|e| sql_error(path, "user_version", e))?;
 
@@ -187,12 +317,15 @@ impl Store {
             .map_err(|e| sql_error(path, "busy_timeout", e))?;
 
         let (tx, rx) = mpsc::channel(QUEUE);
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let woken = Arc::clone(&wake);
         let thread = std::thread::Builder::new()
             .name("lq-store-writer".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || writer(conn, rx, &woken))
             .map_err(|e| format!("cannot start the store writer: {e}"))?;
         Ok(Store {
             writer: tx,
+            wake,
             thread: Mutex::new(Some(thread)),
             reader: Arc::new(Mutex::new(reader)),
             path: path.to_owned(),
@@ -214,6 +347,55 @@ impl Store {
         answer
             .await
             .map_err(|_| "the store is shutting down".to_owned())?
+    }
+
+    /// Notified after each commit that added deliveries (the worker waits on it).
+    pub fn wake(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.wake)
+    }
+
+    /// Records an attempt; answers once it is committed.
+    pub async fn record(&self, record: Record) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Record(Box::new(record), reply))
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?
+    }
+
+    /// Pending deliveries due at `now` (ms), oldest first, at most `limit`; and the
+    /// earliest `next_at` of the pending ones not due yet.
+    pub async fn due(&self, now: i64, limit: i64) -> Result<(Vec<Due>, Option<i64>), String> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT d.id, d.lead_id, d.destination, d.attempts, d.created_at, l.lead
+                 FROM deliveries d JOIN leads l ON l.id = d.lead_id
+                 WHERE d.state = 'pending' AND d.next_at <= ?1
+                 ORDER BY d.next_at, d.id LIMIT ?2",
+            )?;
+            let due = st
+                .query_map(params![now, limit], |r| {
+                    Ok(Due {
+                        id: r.get(0)?,
+                        lead_id: r.get(1)?,
+                        destination: r.get(2)?,
+                        attempts: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(u32::MAX),
+                        created_at: r.get(4)?,
+                        lead: r.get(5)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let next: Option<i64> = c.query_row(
+                "SELECT MIN(next_at) FROM deliveries WHERE state = 'pending' AND next_at > ?1",
+                [now],
+                |r| r.get(0),
+            )?;
+            Ok((due, next))
+        })
+        .await
     }
 
     /// Total count and one page of leads, newest first.
@@ -282,11 +464,127 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         differences: r.get(5)?,
         received_at: r.get(6)?,
         lead: r.get(7)?,
+        flag: r.get(8)?,
     })
 }
 
-/// The writer thread: group commit of queued inserts until `Stop` or the queue closes.
-fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+/// Upgrades a version 1 file (leads without `flag`); the new tables come from `SCHEMA`.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has_leads: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'leads'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_leads {
+        return Ok(());
+    }
+    let has_flag: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('leads') WHERE name = 'flag'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_flag {
+        conn.execute_batch("ALTER TABLE leads ADD COLUMN flag TEXT;")?;
+    }
+    Ok(())
+}
+
+/// Opens the database file of a server (which may be running) for the `deliveries`
+/// command: no creation, the schema as the server left it.
+pub fn open_existing(path: &Path) -> Result<Connection, String> {
+    if !path.is_file() {
+        return Err(format!("{}: no such database file", path.display()));
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| sql_error(path, "cannot open", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_error(path, "busy_timeout", e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sql_error(path, "user_version", e))?;
+    if version != SCHEMA_VERSION {
+        return Err(format!(
+            "{}: schema {version}, this build knows {SCHEMA_VERSION} (start `serve` on it once to upgrade)",
+            path.display()
+        ));
+    }
+    Ok(conn)
+}
+
+/// Deliveries in `state` (all when None), newest first, at most `limit`.
+pub fn list_deliveries(
+    conn: &Connection,
+    state: Option<&str>,
+    limit: i64,
+) -> rusqlite::Result<Vec<DeliveryRow>> {
+    let mut st = conn.prepare(
+        "SELECT id, lead_id, destination, state, attempts, next_at, last_status, last_error
+         FROM deliveries WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = st
+        .query_map(params![state, limit], |r| {
+            Ok(DeliveryRow {
+                id: r.get(0)?,
+                lead_id: r.get(1)?,
+                destination: r.get(2)?,
+                state: r.get(3)?,
+                attempts: r.get(4)?,
+                next_at: r.get(5)?,
+                last_status: r.get(6)?,
+                last_error: r.get(7)?,
+            })
+        })?
+        .collect();
+    rows
+}
+
+/// Every destination that has deliveries or a recorded attempt, with its counts.
+pub fn health(conn: &Connection) -> rusqlite::Result<Vec<Health>> {
+    let mut st = conn.prepare(
+        "WITH names AS (SELECT destination AS name FROM deliveries
+                        UNION SELECT name FROM destinations)
+         SELECT n.name, COALESCE(h.failures, 0), COALESCE(h.failing, 0), h.last_error,
+            (SELECT COUNT(*) FROM deliveries WHERE destination = n.name AND state = 'pending'),
+            (SELECT COUNT(*) FROM deliveries WHERE destination = n.name AND state = 'delivered'),
+            (SELECT COUNT(*) FROM deliveries WHERE destination = n.name AND state = 'failed')
+         FROM names n LEFT JOIN destinations h ON h.name = n.name ORDER BY n.name",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Health {
+                name: r.get(0)?,
+                failures: r.get(1)?,
+                failing: r.get::<_, i64>(2)? != 0,
+                last_error: r.get(3)?,
+                pending: r.get(4)?,
+                delivered: r.get(5)?,
+                failed: r.get(6)?,
+            })
+        })?
+        .collect();
+    rows
+}
+
+/// Makes deliveries due now again: the one with row id `id` (None: every failed one).
+/// Counts the rows changed. Its attempts start over, so it gets the whole schedule.
+pub fn retry(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<usize> {
+    match id {
+        Some(id) => conn.execute(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, created_at = ?2, next_at = ?2
+             WHERE id = ?1 AND state != 'delivered'",
+            params![id, now],
+        ),
+        None => conn.execute(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, created_at = ?1, next_at = ?1
+             WHERE state = 'failed'",
+            [now],
+        ),
+    }
+}
+
+/// The writer thread: group commit of queued inserts until `Stop` or the queue closes;
+/// attempts recorded one by one.
+fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync::Notify) {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     let mut stop = false;
     while !stop {
@@ -297,6 +595,15 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = next.take() {
             match job {
                 Job::Insert(lead, reply) => batch.push((lead, reply)),
+                Job::Record(record, reply) => {
+                    let _ = reply.send(write_record(&mut conn, &record).map_err(|e| {
+                        log!(
+                            "lead-qualifier: database error recording delivery {}: {e}",
+                            record.id
+                        );
+                        e.to_string()
+                    }));
+                }
                 Job::Stop => {
                     stop = true;
                     break;
@@ -311,6 +618,11 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
         }
         match write_batch(&mut conn, &batch) {
             Ok(results) => {
+                if batch.iter().zip(&results).any(|((l, _), saved)| {
+                    matches!(saved, Saved::Inserted(_)) && !l.destinations.is_empty()
+                }) {
+                    wake.notify_one();
+                }
                 for ((_, reply), saved) in batch.drain(..).zip(results) {
                     // The client may have gone; the lead is stored either way.
                     let _ = reply.send(Ok(saved));
@@ -339,6 +651,7 @@ fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<Vec
         let mut insert = tx.prepare_cached(INSERT)?;
         let mut known =
             tx.prepare_cached("SELECT verified, differences FROM leads WHERE id = ?1")?;
+        let mut delivery = tx.prepare_cached(INSERT_DELIVERY)?;
         for (l, _) in batch {
             let changed = insert.execute(params![
                 l.id,
@@ -352,8 +665,12 @@ fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<Vec
                 l.format,
                 l.idempotency_key,
                 l.received_at,
+                l.flag,
             ])?;
             if changed == 1 {
+                for d in &l.destinations {
+                    delivery.execute(params![l.id, d, l.received_ms])?;
+                }
                 out.push(Saved::Inserted(Verdict {
                     verified: l.verified,
                     differences: l.differences.clone(),
@@ -371,4 +688,49 @@ fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<Vec
     }
     tx.commit()?;
     Ok(out)
+}
+
+/// Writes one attempt's result and the destination's run of failures, in one transaction.
+fn write_record(conn: &mut Connection, r: &Record) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (state, status, error, next_at, ok) = match &r.outcome {
+        Outcome::Delivered { status } => (DELIVERED, Some(*status), None, None, true),
+        Outcome::Retry {
+            status,
+            error,
+            next_at,
+        } => (
+            PENDING,
+            *status,
+            Some(error.as_str()),
+            Some(*next_at),
+            false,
+        ),
+        Outcome::Failed { status, error } => (FAILED, *status, Some(error.as_str()), None, false),
+    };
+    tx.execute(
+        "UPDATE deliveries SET state = ?2, attempts = attempts + 1, last_status = ?3,
+            last_error = ?4, next_at = COALESCE(?5, next_at),
+            delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
+         WHERE id = ?1 AND state = 'pending'",
+        params![r.id, state, status, error, next_at, r.at],
+    )?;
+    if ok {
+        tx.execute(
+            "INSERT INTO destinations (name, failures, failing, last_attempt_at, last_success_at)
+             VALUES (?1, 0, 0, ?2, ?2)
+             ON CONFLICT(name) DO UPDATE SET failures = 0, failing = 0,
+                last_attempt_at = ?2, last_success_at = ?2",
+            params![r.destination, r.at],
+        )?;
+    } else {
+        tx.execute(
+            "INSERT INTO destinations (name, failures, failing, last_error, last_attempt_at)
+             VALUES (?1, 1, ?4 <= 1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET failures = failures + 1,
+                failing = failures + 1 >= ?4, last_error = ?2, last_attempt_at = ?3",
+            params![r.destination, error, r.at, r.failing_after],
+        )?;
+    }
+    tx.commit()
 }
