@@ -50,6 +50,7 @@ mod form;
 pub mod store;
 
 use crate::config::Config;
+use crate::config::RateLimit;
 use crate::deliver::worker::Worker;
 use crate::deliver::Ureq;
 use crate::native::RegexPatterns;
@@ -75,6 +76,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{NewLead, Saved, Store};
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
+use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
@@ -625,7 +629,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: 
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header)
         .keep_alive(true);
-    let service = TowerToHyperService::new(router);
+    let service = router;
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
     let graceful = GracefulShutdown::new();
     let signal = shutdown_signal();
@@ -641,8 +645,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: 
             () = &mut signal => break,
             a = listener.accept() => a,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 // Out of file descriptors, most likely: wait for some to close, as
@@ -655,7 +659,17 @@ async fn accept_loop(listener: tokio::net::TcpListener, router: Router, limits: 
             }
         };
         let io = TokioIo::new(WriteDeadline::new(stream, limits.write));
-        let conn = graceful.watch(http.serve_connection(io, service.clone()));
+        // The peer's address for the rate limit (`ClientIp`).
+        let service = TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    req
+                })
+                .service(service.clone()),
+        );
+        let conn = graceful.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
             // Errors are the client's (a timeout, a reset, a malformed head): nothing to
             // report, the connection is closed.
@@ -772,18 +786,83 @@ pub fn load_playbooks(dir: &Path) -> Result<HashMap<String, Playbook>, String> {
     Ok(out)
 }
 
+/// The client address a rate limit counts by: the connection's peer, or, behind a
+/// reverse proxy (`server.trust_forwarded_for`), the address the proxy forwards.
+#[derive(Debug, Clone, Copy)]
+struct ClientIp {
+    forwarded: bool,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = std::net::IpAddr;
+
+    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<Self::Key, GovernorError> {
+        if self.forwarded {
+            SmartIpKeyExtractor.extract(req)
+        } else {
+            PeerIpKeyExtractor.extract(req)
+        }
+    }
+}
+
+/// The per-address limit of `POST /api/leads` (`server.rate_limit`): beyond it, 429
+/// `rate_limited` with `Retry-After` (which the widget honours, keeping the lead).
+/// Addresses not seen for a while are forgotten every minute, so the table stays small.
+fn rate_limit(
+    limit: RateLimit,
+    forwarded: bool,
+) -> Option<GovernorLayer<ClientIp, governor::middleware::NoOpMiddleware, Body>> {
+    let period = Duration::from_secs(60) / limit.per_minute.max(1);
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(ClientIp { forwarded })
+        .period(period)
+        .burst_size(limit.burst)
+        .finish()?;
+    let config = Arc::new(config);
+    let limiter = Arc::clone(config.limiter());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limiter.retain_recent();
+        }
+    });
+    Some(GovernorLayer::new(config).error_handler(|e| match e {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            let wait = wait_time.max(1);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many leads from this address; send it again in {wait} s"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        _ => error(
+            StatusCode::BAD_REQUEST,
+            "no_client_address",
+            "the client address could not be read",
+        ),
+    }))
+}
+
 fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
-    // Landing pages on any origin post leads here; nothing is readable cross-origin: the
-    // GET answers carry no CORS header, and a preflight is granted for POST only.
+    // Landing pages post leads here (any origin, or those of `server.allowed_origins`);
+    // nothing is readable cross-origin: the GET answers carry no CORS header, and a
+    // preflight is granted for POST only.
+    let allowed = app.config.server.allowed_origins.clone();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
-            |_, req: &axum::http::request::Parts| {
+            move |origin: &HeaderValue, req: &axum::http::request::Parts| {
                 let wanted = req
                     .headers
                     .get(header::ACCESS_CONTROL_REQUEST_METHOD)
                     .map(HeaderValue::as_bytes);
-                req.method == Method::POST
-                    || (req.method == Method::OPTIONS && wanted == Some(b"POST"))
+                let post = req.method == Method::POST
+                    || (req.method == Method::OPTIONS && wanted == Some(b"POST"));
+                post && origin_allowed(allowed.as_deref(), origin)
             },
         ))
         .allow_methods([Method::POST, Method::OPTIONS])
@@ -791,19 +870,26 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
             header::CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
         ])
+        .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
     // The handler timeout: around the GET handlers and the file services here, inside
     // `post_lead` after the body is read (the body has its own deadline). A method router's
     // `layer` wraps only the methods added before it.
     let timed = middleware::from_fn_with_state(app.limits.handler, within_handler_time);
     let admin = middleware::from_fn_with_state(admin, require_admin);
+    let mut post = axum::routing::post(post_lead);
+    if let Some(limit) = app.config.server.rate_limit {
+        if let Some(layer) = rate_limit(limit, app.config.server.trust_forwarded_for) {
+            post = post.layer(layer);
+        }
+    }
     let api = Router::new()
         .route(
             "/leads",
             get(list_leads)
                 .layer(timed.clone())
                 .layer(admin.clone())
-                .post(post_lead),
+                .merge(post),
         )
         .route(
             "/leads/{id}",
@@ -1150,7 +1236,26 @@ async fn post_lead(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
     }
 }
 
+/// Whether a page of `origin` may post leads: any, or one of `allowed`.
+fn origin_allowed(allowed: Option<&[String]>, origin: &HeaderValue) -> bool {
+    allowed.is_none_or(|list| list.iter().any(|o| o.as_bytes() == origin.as_bytes()))
+}
+
 async fn accept_lead(app: &App, headers: &HeaderMap, body: Body) -> Result<Response, Refusal> {
+    // A page of another origin: refused here too, since a form or beacon body is sent
+    // without a preflight. Requests without `Origin` (servers, scripts) are not pages.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !origin_allowed(app.config.server.allowed_origins.as_deref(), origin) {
+            return Err(Refusal::new(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                format!(
+                    "pages of {} may not post leads here (server.allowed_origins)",
+                    clip(origin.to_str().unwrap_or("?"))
+                ),
+            ));
+        }
+    }
     let format = body_format(headers)?;
     let bytes = read_body(headers, body, app.limits.body).await?;
     let limit = app.limits.handler;
