@@ -103,6 +103,20 @@ expect 1 "cases[0].expect.class: expected sales_ready, content_only or disqualif
 expect 0 '"contact_missing": [' -- "$bin" run examples/demo-request.json --answers '{"company_size":"201+","role":"executive","timeline":"0-3m"}'
 expect 0 '"outcome": "talk_to_sales"' -- "$bin" run examples/demo-request.json --answers '{"company_size":"201+","role":"executive","timeline":"0-3m"}'
 
+# check-config: the deployment example, its secrets from the environment.
+sed "s#/etc/lead-qualifier/playbooks#$PWD/examples#" deploy/lead-qualifier.toml >"$tmp/lq.toml"
+secrets=(env LQ_ADMIN_TOKEN=0123456789abcdef01 LQ_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T/B/x
+  LQ_HUBSPOT_TOKEN=pat-na1-x LQ_NEWSLETTER_URL=https://hooks.example.com/news
+  LQ_NEWSLETTER_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)
+expect 0 "route sales_ready -> sales-slack, crm" -- "${secrets[@]}" "$bin" check-config "$tmp/lq.toml"
+expect 1 "destinations.crm.token_env: LQ_HUBSPOT_TOKEN is not set" -- "${secrets[@]}" LQ_HUBSPOT_TOKEN= "$bin" check-config "$tmp/lq.toml"
+printf '[routes]\nhot_leads = ["nowhere"]\n' >"$tmp/bad.toml"
+expect 1 "routes.hot_leads[0]: no destination named nowhere" -- "$bin" check-config "$tmp/bad.toml"
+printf '[server]\nprot = 1\n' >"$tmp/typo.toml"
+expect 1 "line 2, column 1: unknown field \`prot\`" -- "$bin" check-config "$tmp/typo.toml"
+expect 2 "no such file" -- "$bin" check-config /nonexistent/lq.toml
+expect 2 "no such database file" -- "$bin" deliveries --db /nonexistent/leads.sqlite
+
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json
 expect 2 "" -- "$bin" frobnicate

@@ -64,6 +64,15 @@ mod native {
             /// configuration file (TOML)
             config: std::path::PathBuf,
         },
+        /// Copy the collector's database while it runs (SQLite's online backup): a
+        /// consistent snapshot of leads and deliveries, for a nightly copy off the machine.
+        Backup {
+            /// the collector's SQLite database file
+            #[arg(long, default_value = "leads.sqlite")]
+            db: std::path::PathBuf,
+            /// the copy to write (must not exist)
+            out: std::path::PathBuf,
+        },
         /// The collector's forwarding of leads: each destination's health and the
         /// deliveries (list), or a failed delivery made due again (retry ID, retry-failed).
         Deliveries {
@@ -209,6 +218,7 @@ mod native {
             } => run(&playbook, &answers, &locale),
             Cmd::CheckConfig { config } => check_config(&config),
             Cmd::Deliveries { action, db } => deliveries(&db, action),
+            Cmd::Backup { db, out } => backup(&db, &out),
         }
     }
 
@@ -284,6 +294,25 @@ mod native {
             println!("  reading leads: off (no admin token in the environment)");
         }
         ExitCode::SUCCESS
+    }
+
+    /// `backup`: an online copy of the database, safe while `serve` writes to it.
+    fn backup(db: &std::path::Path, out: &std::path::Path) -> ExitCode {
+        if out.exists() {
+            eprintln!("{}: exists already; give a new file", out.display());
+            return ExitCode::from(2);
+        }
+        match crate::serve::store::backup(db, out) {
+            Ok(pages) => {
+                println!("{} -> {} ({pages} pages)", db.display(), out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                let _ = std::fs::remove_file(out);
+                ExitCode::from(2)
+            }
+        }
     }
 
     /// `deliveries`: list, retry one, retry the failed ones.

@@ -511,6 +511,19 @@ pub fn open_existing(path: &Path) -> Result<Connection, String> {
     Ok(conn)
 }
 
+/// Copies the database at `db` to a new file `out` with SQLite's online backup (a
+/// consistent snapshot even while the server writes); the number of pages copied.
+pub fn backup(db: &Path, out: &Path) -> Result<i32, String> {
+    let src = open_existing(db)?;
+    let mut dst = Connection::open(out).map_err(|e| sql_error(out, "cannot create", e))?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)
+        .map_err(|e| sql_error(out, "cannot start the backup", e))?;
+    backup
+        .run_to_completion(256, Duration::from_millis(5), None)
+        .map_err(|e| sql_error(out, "backup", e))?;
+    Ok(backup.progress().pagecount)
+}
+
 /// Deliveries in `state` (all when None), newest first, at most `limit`.
 pub fn list_deliveries(
     conn: &Connection,
