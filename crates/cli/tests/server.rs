@@ -461,7 +461,7 @@ fn paths(differences: &Value) -> Vec<String> {
 fn honest_duplicate_and_tampered_leads() {
     let s = Server::start();
     assert!(
-        s.start_line.contains("(2 playbooks, db "),
+        s.start_line.contains("(2 playbooks, 0 destinations, db "),
         "start line: {}",
         s.start_line
     );
