@@ -31,6 +31,9 @@ mod deliver;
 mod config;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod feedback;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use clap::{Parser, Subcommand};
     use lead_qualifier_engine::error::Severity;

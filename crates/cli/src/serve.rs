@@ -383,7 +383,7 @@ async fn require_admin(State(token): State<AdminToken>, req: Request, next: Next
         return next.run(req).await;
     }
     let detail = if token.0.is_some() {
-        "reading leads needs Authorization: Bearer <the server's LQ_ADMIN_TOKEN>"
+        "reading leads and giving feedback needs Authorization: Bearer <the server's admin token>"
     } else {
         "reading leads is off: start the server with LQ_ADMIN_TOKEN set (at least 16 characters)"
     };
@@ -893,7 +893,13 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
         )
         .route(
             "/leads/{id}",
-            get(get_lead).layer(timed.clone()).layer(admin),
+            get(get_lead).layer(timed.clone()).layer(admin.clone()),
+        )
+        .route(
+            "/leads/{id}/feedback",
+            axum::routing::put(put_feedback)
+                .layer(timed.clone())
+                .layer(admin),
         )
         .fallback(api_not_found)
         .layer(cors)
@@ -1471,8 +1477,82 @@ async fn list_leads(State(app): State<Arc<App>>, req: Request) -> Response {
 
 async fn get_lead(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
     match app.store.get(id.clone()).await {
-        Ok(Some(row)) => json_response(StatusCode::OK, &row_json(row)),
+        Ok(Some(row)) => {
+            let mut lead = row_json(row);
+            match app.store.about(id).await {
+                Ok((feedback, deliveries)) => {
+                    lead.set(
+                        "feedback",
+                        feedback
+                            .as_ref()
+                            .map_or(Value::Null, crate::feedback::to_json),
+                    );
+                    lead.set(
+                        "deliveries",
+                        Value::Array(deliveries.into_iter().map(delivery_json).collect()),
+                    );
+                    json_response(StatusCode::OK, &lead)
+                }
+                Err(e) => storage_error(&e),
+            }
+        }
         Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no lead with id {}", clip(&id)),
+        ),
+        Err(e) => storage_error(&e),
+    }
+}
+
+fn delivery_json(d: store::DeliveryRow) -> Value {
+    obj(vec![
+        ("id", Value::Number(d.id as f64)),
+        ("destination", Value::String(d.destination)),
+        ("state", Value::String(d.state)),
+        ("attempts", Value::Number(d.attempts as f64)),
+        (
+            "last_status",
+            d.last_status
+                .map_or(Value::Null, |s| Value::Number(s as f64)),
+        ),
+        (
+            "last_error",
+            d.last_error.map_or(Value::Null, Value::String),
+        ),
+    ])
+}
+
+/// `PUT /api/leads/{id}/feedback`: sales' verdict, `{status, reason?, amount?, date?}`;
+/// 200 with it stored, 400 when a field is wrong, 404 for an unknown lead.
+async fn put_feedback(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let bytes = match read_body(&headers, body, app.limits.body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            )
+        }
+    };
+    let now = iso_ms(u128::try_from(crate::deliver::now_ms()).unwrap_or(0));
+    let feedback = match crate::feedback::from_json(&id, &value, now) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_feedback", e),
+    };
+    match app.store.set_feedback(feedback.clone()).await {
+        Ok(true) => json_response(StatusCode::OK, &crate::feedback::to_json(&feedback)),
+        Ok(false) => error(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no lead with id {}", clip(&id)),

@@ -30,7 +30,7 @@ const QUEUE: usize = 4096;
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The schema this build writes (`PRAGMA user_version`): 2 added `leads.flag`,
-/// `deliveries` and `destinations` (a version 1 file is upgraded in place).
+/// `deliveries`, `destinations` and `feedback` (a version 1 file is upgraded in place).
 const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     UNIQUE (lead_id, destination)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+CREATE TABLE IF NOT EXISTS feedback (
+    lead_id    TEXT PRIMARY KEY NOT NULL REFERENCES leads(id),
+    status     TEXT NOT NULL,
+    reason     TEXT,
+    amount     REAL,
+    date       TEXT,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS destinations (
     name            TEXT PRIMARY KEY NOT NULL,
     failures        INTEGER NOT NULL DEFAULT 0,
@@ -211,6 +219,20 @@ pub struct Record {
     pub failing_after: u32,
 }
 
+/// Sales' verdict on a lead: `accepted`, `rejected`, `won` or `lost`, why, and for a won
+/// deal its amount and date. One per lead; a new verdict replaces the old.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub lead_id: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub amount: Option<f64>,
+    /// `YYYY-MM-DD`
+    pub date: Option<String>,
+    /// when it was recorded, ISO 8601 UTC
+    pub updated_at: String,
+}
+
 /// One delivery, as `deliveries list` shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRow {
@@ -244,6 +266,7 @@ type Pending = (Box<NewLead>, oneshot::Sender<Result<Saved, String>>);
 
 enum Job {
     Insert(Box<NewLead>, oneshot::Sender<Result<Saved, String>>),
+    Feedback(Box<Feedback>, oneshot::Sender<Result<bool, String>>),
     Record(Box<Record>, oneshot::Sender<Result<(), String>>),
     Stop,
 }
@@ -264,6 +287,7 @@ impl std::fmt::Debug for Job {
         match self {
             Job::Insert(l, _) => write!(f, "Insert({})", l.id),
             Job::Record(r, _) => write!(f, "Record({})", r.id),
+            Job::Feedback(r, _) => write!(f, "Feedback({})", r.lead_id),
             Job::Stop => f.write_str("Stop"),
         }
     }
@@ -398,6 +422,35 @@ impl Store {
         .await
     }
 
+    /// Stores sales' verdict on a lead (replacing an earlier one); false when no lead has
+    /// that id.
+    pub async fn set_feedback(&self, feedback: Feedback) -> Result<bool, String> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Feedback(Box::new(feedback), reply))
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?
+    }
+
+    /// A lead's feedback and deliveries (for its detail view).
+    pub async fn about(&self, id: String) -> Result<(Option<Feedback>, Vec<DeliveryRow>), String> {
+        self.read(move |c| {
+            let feedback = feedback_of(c, &id)?;
+            let mut st = c.prepare_cached(
+                "SELECT id, lead_id, destination, state, attempts, next_at, last_status, last_error
+                 FROM deliveries WHERE lead_id = ?1 ORDER BY id",
+            )?;
+            let deliveries = st
+                .query_map([&id], delivery_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((feedback, deliveries))
+        })
+        .await
+    }
+
     /// Total count and one page of leads, newest first.
     pub async fn list(&self, limit: i64, offset: i64) -> Result<(i64, Vec<Row>), String> {
         self.read(move |c| {
@@ -524,6 +577,56 @@ pub fn backup(db: &Path, out: &Path) -> Result<i32, String> {
     Ok(backup.progress().pagecount)
 }
 
+/// A lead's feedback, if sales gave one.
+pub fn feedback_of(c: &Connection, lead_id: &str) -> rusqlite::Result<Option<Feedback>> {
+    c.prepare_cached(
+        "SELECT lead_id, status, reason, amount, date, updated_at FROM feedback WHERE lead_id = ?1",
+    )?
+    .query_row([lead_id], |r| {
+        Ok(Feedback {
+            lead_id: r.get(0)?,
+            status: r.get(1)?,
+            reason: r.get(2)?,
+            amount: r.get(3)?,
+            date: r.get(4)?,
+            updated_at: r.get(5)?,
+        })
+    })
+    .optional()
+}
+
+/// Stores `f` unless its lead is unknown (false).
+pub fn write_feedback(c: &Connection, f: &Feedback) -> rusqlite::Result<bool> {
+    let changed = c.execute(
+        "INSERT INTO feedback (lead_id, status, reason, amount, date, updated_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM leads WHERE id = ?1)
+         ON CONFLICT(lead_id) DO UPDATE SET status = ?2, reason = ?3, amount = ?4, date = ?5,
+            updated_at = ?6",
+        params![
+            f.lead_id,
+            f.status,
+            f.reason,
+            f.amount,
+            f.date,
+            f.updated_at
+        ],
+    )?;
+    Ok(changed == 1)
+}
+
+fn delivery_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: r.get(0)?,
+        lead_id: r.get(1)?,
+        destination: r.get(2)?,
+        state: r.get(3)?,
+        attempts: r.get(4)?,
+        next_at: r.get(5)?,
+        last_status: r.get(6)?,
+        last_error: r.get(7)?,
+    })
+}
+
 /// Deliveries in `state` (all when None), newest first, at most `limit`.
 pub fn list_deliveries(
     conn: &Connection,
@@ -534,20 +637,7 @@ pub fn list_deliveries(
         "SELECT id, lead_id, destination, state, attempts, next_at, last_status, last_error
          FROM deliveries WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = st
-        .query_map(params![state, limit], |r| {
-            Ok(DeliveryRow {
-                id: r.get(0)?,
-                lead_id: r.get(1)?,
-                destination: r.get(2)?,
-                state: r.get(3)?,
-                attempts: r.get(4)?,
-                next_at: r.get(5)?,
-                last_status: r.get(6)?,
-                last_error: r.get(7)?,
-            })
-        })?
-        .collect();
+    let rows = st.query_map(params![state, limit], delivery_row)?.collect();
     rows
 }
 
@@ -608,6 +698,12 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
         while let Some(job) = next.take() {
             match job {
                 Job::Insert(lead, reply) => batch.push((lead, reply)),
+                Job::Feedback(feedback, reply) => {
+                    let _ = reply.send(write_feedback(&conn, &feedback).map_err(|e| {
+                        log!("lead-qualifier: database error storing feedback: {e}");
+                        e.to_string()
+                    }));
+                }
                 Job::Record(record, reply) => {
                     let _ = reply.send(write_record(&mut conn, &record).map_err(|e| {
                         log!(
