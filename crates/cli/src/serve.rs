@@ -521,6 +521,7 @@ async fn serve(opts: Options) -> ExitCode {
         playbooks,
         transport: Arc::new(Ureq::new()),
         settings: opts.config.delivery,
+        failures: Arc::default(),
     };
     let worker = tokio::spawn(worker.run(stopped));
     {

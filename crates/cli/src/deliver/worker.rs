@@ -28,6 +28,9 @@ pub struct Worker {
     pub playbooks: Arc<HashMap<String, Playbook>>,
     pub transport: Arc<dyn Transport>,
     pub settings: Delivery,
+    /// failed attempts in a row per destination, to say once when one starts failing
+    /// and once when it recovers (the count that `deliveries list` shows is the store's)
+    pub failures: Arc<Mutex<HashMap<String, u32>>>,
 }
 
 /// The longest the worker sleeps without looking at the table.
@@ -132,6 +135,7 @@ impl Worker {
                 d.destination
             ),
         }
+        self.watch_health(&d.destination, &outcome);
         let record = Record {
             id: d.id,
             destination: d.destination.clone(),
@@ -146,6 +150,30 @@ impl Worker {
             );
         }
         outcome
+    }
+
+    /// Logs a destination's crossing into failing (`failing_after` failed attempts in a
+    /// row) and its recovery.
+    fn watch_health(&self, destination: &str, outcome: &Outcome) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let n = failures.entry(destination.to_owned()).or_insert(0);
+        let limit = self.settings.failing_after;
+        match outcome {
+            Outcome::Delivered { .. } => {
+                if *n >= limit {
+                    log!("lead-qualifier: destination {destination} works again");
+                }
+                *n = 0;
+            }
+            Outcome::Retry { error, .. } | Outcome::Failed { error, .. } => {
+                *n = n.saturating_add(1);
+                if *n == limit {
+                    log!(
+                        "lead-qualifier: destination {destination} is FAILING: {limit} failed attempts in a row, last: {error}"
+                    );
+                }
+            }
+        }
     }
 
     async fn send(&self, dest: &Arc<dyn Destination>, d: &Due, lead: &Lead) -> Outcome {
