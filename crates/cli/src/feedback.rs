@@ -115,6 +115,151 @@ fn is_date(d: &str) -> bool {
     )
 }
 
+/// What an import did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Imported {
+    /// rows stored
+    pub applied: usize,
+    /// rows that name no known lead (by id or email)
+    pub unmatched: usize,
+    /// rows with a wrong field
+    pub invalid: usize,
+}
+
+/// `feedback import`: reads CSV with a header naming `lead_id` or `email` (or both: the id
+/// wins), `status`, and optionally `reason`, `amount`, `date`; stores each row's verdict on
+/// its lead in one transaction. A row matched by email goes to the newest lead with that
+/// email among its answers. Each row not stored is reported through `report` with its line
+/// number and why.
+pub fn import(
+    conn: &mut rusqlite::Connection,
+    csv_text: impl std::io::Read,
+    now: &str,
+    report: &mut dyn FnMut(String),
+) -> Result<Imported, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(csv_text);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("line 1: {e}"))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (id_col, email_col, status_col) = (col("lead_id"), col("email"), col("status"));
+    if id_col.is_none() && email_col.is_none() {
+        return Err("line 1: the header names neither lead_id nor email".into());
+    }
+    let Some(status_col) = status_col else {
+        return Err("line 1: the header names no status column".into());
+    };
+    for h in &header {
+        if !["lead_id", "email", "status", "reason", "amount", "date"].contains(&h.as_str()) {
+            return Err(format!(
+                "line 1: unknown column {h:?} (lead_id, email, status, reason, amount, date)"
+            ));
+        }
+    }
+    let (reason_col, amount_col, date_col) = (col("reason"), col("amount"), col("date"));
+    let emails = if email_col.is_some() {
+        newest_by_email(conn).map_err(|e| e.to_string())?
+    } else {
+        std::collections::HashMap::new()
+    };
+    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    let mut done = Imported::default();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                report(format!("line {line}: {e}"));
+                done.invalid += 1;
+                continue;
+            }
+        };
+        let field = |c: Option<usize>| c.and_then(|c| row.get(c)).filter(|v| !v.is_empty());
+        let lead_id = match (field(id_col), field(email_col)) {
+            (Some(id), _) => Some(id.to_owned()),
+            (None, Some(email)) => emails.get(&email.to_lowercase()).cloned(),
+            (None, None) => {
+                report(format!("line {line}: neither lead_id nor email given"));
+                done.invalid += 1;
+                continue;
+            }
+        };
+        let amount = match field(amount_col).map(str::parse::<f64>) {
+            None => None,
+            Some(Ok(a)) => Some(a),
+            Some(Err(_)) => {
+                report(format!("line {line}: amount: expected a number"));
+                done.invalid += 1;
+                continue;
+            }
+        };
+        let Some(lead_id) = lead_id else {
+            report(format!(
+                "line {line}: no lead with the email {}",
+                field(email_col).unwrap_or("")
+            ));
+            done.unmatched += 1;
+            continue;
+        };
+        let verdict = match verdict(
+            &lead_id,
+            field(Some(status_col)).unwrap_or(""),
+            field(reason_col),
+            amount,
+            field(date_col),
+            now.to_owned(),
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                report(format!("line {line}: {e}"));
+                done.invalid += 1;
+                continue;
+            }
+        };
+        match crate::serve::store::write_feedback(&tx, &verdict) {
+            Ok(true) => done.applied += 1,
+            Ok(false) => {
+                report(format!("line {line}: no lead with the id {lead_id}"));
+                done.unmatched += 1;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(done)
+}
+
+/// Every email answer (a text answer with an `@`), lower-cased, to the newest lead giving it.
+fn newest_by_email(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let mut st = conn.prepare("SELECT id, lead FROM leads ORDER BY rowid")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, text) = row?;
+        let Ok(lead) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(Value::Object(answers)) = lead.get("answers") {
+            for (_, a) in answers {
+                if let Value::String(s) = a {
+                    if s.contains('@') {
+                        out.insert(s.trim().to_lowercase(), id.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +304,102 @@ mod tests {
         }
         let long = "x".repeat(MAX_REASON + 1);
         assert!(verdict("L", "lost", Some(&long), None, None, "t".into()).is_err());
+    }
+
+    /// A real database file made by the store, two leads, a CSV of every kind of row.
+    #[test]
+    fn import_matches_by_id_or_newest_email_and_reports_the_rest() {
+        use crate::serve::store::{self, NewLead, Store};
+        let dir = std::env::temp_dir().join(format!("lq-feedback-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let db = dir.join("leads.sqlite");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let s = Store::open(&db).expect("store");
+            for (id, email) in [
+                ("L1", "Ann@Example.com"),
+                ("L2", "ann@example.com"),
+                ("L3", "bo@example.com"),
+            ] {
+                let lead =
+                    format!(r#"{{"id":"{id}","answers":{{"email":"{email}","role":"owner"}}}}"#);
+                s.insert(NewLead {
+                    id: id.into(),
+                    playbook_id: "p".into(),
+                    playbook_version: None,
+                    outcome_id: "o".into(),
+                    class: "sales_ready".into(),
+                    verified: true,
+                    differences: "[]".into(),
+                    lead,
+                    format: "json",
+                    idempotency_key: None,
+                    received_at: "2026-12-01T00:00:00.000Z".into(),
+                    flag: None,
+                    destinations: vec![],
+                    received_ms: 0,
+                })
+                .await
+                .expect("insert");
+            }
+            s.close().await;
+        });
+        let csv = "\u{feff}lead_id,email,status,reason,amount,date
+L1,,won,fast,1200,2026-12-02
+,ANN@example.com,accepted,,,
+,nobody@example.com,won,,,
+L9,,lost,,,
+L3,,maybe,,,
+L3,,won,,lots,
+,,won,,,
+";
+        let mut conn = store::open_existing(&db).expect("open");
+        let mut lines = Vec::new();
+        let done =
+            import(&mut conn, csv.as_bytes(), "now", &mut |l| lines.push(l)).expect("import");
+        assert_eq!(
+            done,
+            Imported {
+                applied: 2,
+                unmatched: 2,
+                invalid: 3
+            },
+            "{lines:#?}"
+        );
+        assert_eq!(
+            lines,
+            [
+                "line 4: no lead with the email nobody@example.com",
+                "line 5: no lead with the id L9",
+                "line 6: status: \"maybe\" is not one of accepted, rejected, won, lost",
+                "line 7: amount: expected a number",
+                "line 8: neither lead_id nor email given",
+            ]
+        );
+        let won = store::feedback_of(&conn, "L1")
+            .expect("read")
+            .expect("L1 has feedback");
+        assert_eq!((won.status.as_str(), won.amount), ("won", Some(1200.0)));
+        // The email matched the newer of the two leads that gave it.
+        assert_eq!(
+            store::feedback_of(&conn, "L2")
+                .expect("read")
+                .map(|f| f.status),
+            Some("accepted".into())
+        );
+        assert!(store::feedback_of(&conn, "L3").expect("read").is_none());
+        let e = import(
+            &mut conn,
+            "name,status\nx,won\n".as_bytes(),
+            "now",
+            &mut |_| {},
+        )
+        .expect_err("header");
+        assert!(e.contains("neither lead_id nor email"), "{e}");
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -67,6 +67,15 @@ mod native {
             /// configuration file (TOML)
             config: std::path::PathBuf,
         },
+        /// Sales' verdicts on leads into the collector's database: `feedback import
+        /// FILE.csv` (header: lead_id or email, status, reason, amount, date).
+        Feedback {
+            #[command(subcommand)]
+            action: FeedbackCmd,
+            /// the collector's SQLite database file
+            #[arg(long, default_value = "leads.sqlite", global = true)]
+            db: std::path::PathBuf,
+        },
         /// Copy the collector's database while it runs (SQLite's online backup): a
         /// consistent snapshot of leads and deliveries, for a nightly copy off the machine.
         Backup {
@@ -187,6 +196,17 @@ mod native {
         RetryFailed,
     }
 
+    #[derive(Subcommand, Debug)]
+    enum FeedbackCmd {
+        /// import a CSV: each row's verdict stored on its lead (matched by lead_id, else
+        /// by email: the newest lead with it); rows that match no lead or have a wrong
+        /// field are listed with their line numbers (exit 1)
+        Import {
+            /// the CSV file (`-` for standard input)
+            file: std::path::PathBuf,
+        },
+    }
+
     pub use lead_qualifier_engine::pattern::RegexPatterns;
 
     pub fn main() -> ExitCode {
@@ -222,6 +242,10 @@ mod native {
             Cmd::CheckConfig { config } => check_config(&config),
             Cmd::Deliveries { action, db } => deliveries(&db, action),
             Cmd::Backup { db, out } => backup(&db, &out),
+            Cmd::Feedback {
+                action: FeedbackCmd::Import { file },
+                db,
+            } => feedback_import(&db, &file),
         }
     }
 
@@ -297,6 +321,48 @@ mod native {
             println!("  reading leads: off (no admin token in the environment)");
         }
         ExitCode::SUCCESS
+    }
+
+    /// `feedback import`.
+    fn feedback_import(db: &std::path::Path, file: &std::path::Path) -> ExitCode {
+        let mut conn = match crate::serve::store::open_existing(db) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        let input: Box<dyn std::io::Read> = if file.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            match std::fs::File::open(file) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+            }
+        };
+        let now = crate::serve::iso_ms(u128::try_from(crate::deliver::now_ms()).unwrap_or(0));
+        let name = file.display().to_string();
+        let mut report = |line: String| println!("{name}: {line}");
+        match crate::feedback::import(&mut conn, input, &now, &mut report) {
+            Ok(done) => {
+                println!(
+                    "{name}: {} applied, {} matched no lead, {} invalid",
+                    done.applied, done.unmatched, done.invalid
+                );
+                if done.unmatched + done.invalid == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                ExitCode::from(2)
+            }
+        }
     }
 
     /// `backup`: an online copy of the database, safe while `serve` writes to it.

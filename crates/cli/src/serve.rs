@@ -1222,7 +1222,7 @@ fn too_fast(lead: &Lead, min_ms: u64) -> bool {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-fn iso_ms(ms: u128) -> String {
+pub fn iso_ms(ms: u128) -> String {
     let secs = lead::iso_time(ms as f64);
     let base = secs.strip_suffix('Z').unwrap_or(&secs);
     format!("{base}.{:03}Z", ms % 1000)
