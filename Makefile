@@ -42,7 +42,7 @@ lint: deps-core
 test-native:
 	$(CARGO) test --workspace -q
 
-$(BIN): $(shell find crates/engine/src crates/cli/src -name '*.rs') Cargo.toml crates/engine/Cargo.toml crates/cli/Cargo.toml
+$(BIN): $(shell find crates/engine/src crates/cli/src -type f) Cargo.toml crates/engine/Cargo.toml crates/cli/Cargo.toml
 	$(CARGO) build --profile cli -q -p lead-qualifier-cli --bin lead-qualifier
 
 # The command line as users run it.

@@ -2,6 +2,7 @@
 // SPEC section 3 on every HTML page), a scriptable lead collector at /api/leads, Debian's
 // Chromium via playwright-core, and axe-core. Loopback only; everything stops by itself.
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,4 +171,31 @@ export async function axe(page) {
     const r = await axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
+}
+
+/** A free loopback port. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits (at most `ms`) until `get(url)` answers 2xx. */
+export async function waitUp(url, get = fetch, ms = 20000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const r = await get(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`server did not come up at ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

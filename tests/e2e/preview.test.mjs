@@ -7,10 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, waitForEvent, finishSalesReady } from './harness.mjs';
+import { ROOT, launch, openPage, waitForEvent, finishSalesReady, freePort, waitUp } from './harness.mjs';
 
 const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
 // Reading leads needs the server's admin token.
@@ -23,30 +22,6 @@ let base;
 let dir;
 let browser;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUp(url, ms = 20000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await read(url);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`server did not come up at ${url}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   assert.ok(fs.existsSync(BIN), `${BIN} is built (make test builds it before the e2e suite)`);
@@ -59,7 +34,7 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   server.stderr.on('data', () => {});
-  await waitUp(`${base}/api/leads`);
+  await waitUp(`${base}/api/leads`, read);
   browser = await launch();
 });
 
@@ -141,7 +116,7 @@ ${snippet}
   );
   siteServer.stderr.on('data', () => {});
   try {
-    await waitUp(`${siteBase}/api/leads`);
+    await waitUp(`${siteBase}/api/leads`, read);
     // The site's own files, the widget and the playbooks at the snippet's paths; hidden
     // files of the site stay hidden.
     assert.equal((await fetch(`${siteBase}/lead-qualifier/lead-qualifier.js`)).status, 200);

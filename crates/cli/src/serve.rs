@@ -897,6 +897,16 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
             get(get_lead).layer(timed.clone()).layer(admin.clone()),
         )
         .route(
+            "/playbooks",
+            get(list_playbooks)
+                .layer(timed.clone())
+                .layer(admin.clone()),
+        )
+        .route(
+            "/stats/outcomes",
+            get(outcome_stats).layer(timed.clone()).layer(admin.clone()),
+        )
+        .route(
             "/leads/{id}/feedback",
             axum::routing::put(put_feedback)
                 .layer(timed.clone())
@@ -919,7 +929,101 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
         .layer(middleware::map_response(static_headers))
         .layer(middleware::from_fn_with_state(Arc::new(mounts), guard_path))
         .layer(timed);
-    Router::new().nest("/api", api).fallback_service(files)
+    Router::new()
+        .nest("/api", api)
+        .route(
+            "/admin",
+            get(|| async { axum::response::Redirect::permanent("/admin/") }),
+        )
+        .route("/admin/", get(|| dashboard_file("index.html")))
+        .route(
+            "/admin/{file}",
+            get(|UrlPath(f): UrlPath<String>| dashboard_file_named(f)),
+        )
+        .fallback_service(files)
+}
+
+/// The dashboard's files, built into the binary (no build step, whatever `--root` is).
+/// The page holds no data: everything it shows comes from the API with the admin token.
+const DASHBOARD: [(&str, &str, &str); 3] = [
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("dashboard/index.html"),
+    ),
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_str!("dashboard/dashboard.js"),
+    ),
+    (
+        "dashboard.css",
+        "text/css; charset=utf-8",
+        include_str!("dashboard/dashboard.css"),
+    ),
+];
+
+/// The dashboard's own policy: its scripts and styles only, the API on the same origin, no
+/// framing.
+const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn dashboard_file_named(name: String) -> Response {
+    dashboard_file(&name).await
+}
+
+async fn dashboard_file(name: &str) -> Response {
+    let Some((_, kind, body)) = DASHBOARD.iter().find(|(n, _, _)| *n == name) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mut r = Response::new(Body::from(*body));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DASHBOARD_CSP),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+/// `GET /api/playbooks`: the loaded playbooks' ids, versions, question and outcome ids.
+async fn list_playbooks(State(app): State<Arc<App>>) -> Response {
+    let mut all: Vec<&Playbook> = app.playbooks.values().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids = |v: Vec<&str>| Value::Array(v.into_iter().map(Value::str).collect());
+    let list = all
+        .into_iter()
+        .map(|pb| {
+            obj(vec![
+                ("id", Value::str(&pb.id)),
+                (
+                    "version",
+                    pb.version.as_deref().map_or(Value::Null, Value::str),
+                ),
+                (
+                    "questions",
+                    ids(pb.questions.iter().map(|q| q.id.as_str()).collect()),
+                ),
+                (
+                    "outcomes",
+                    ids(pb.outcomes.iter().map(|o| o.id.as_str()).collect()),
+                ),
+            ])
+        })
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &obj(vec![("playbooks", Value::Array(list))]),
+    )
 }
 
 /// Answers 503 `handler_timeout` when the wrapped handler takes longer than `limit`.
@@ -1426,6 +1530,10 @@ fn row_json(r: store::Row) -> Value {
         ),
         ("received_at", Value::String(r.received_at)),
         ("flag", r.flag.map_or(Value::Null, Value::String)),
+        (
+            "feedback_status",
+            r.feedback.map_or(Value::Null, Value::String),
+        ),
         ("lead", stored(&r.lead, Value::Null)),
     ])
 }
@@ -1441,10 +1549,28 @@ fn storage_error(e: &str) -> Response {
 
 async fn list_leads(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut limit, mut offset) = (PAGE_DEFAULT, 0i64);
+    let mut filter = store::Filter::default();
     for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        let text = v.trim();
         let slot = match &*k {
             "limit" => &mut limit,
             "offset" => &mut offset,
+            "class" | "outcome" | "playbook" | "from" | "to" | "flag" | "feedback" => {
+                if let Err(e) = filter_value(&k, text) {
+                    return error(StatusCode::BAD_REQUEST, "bad_query", e);
+                }
+                let value = (!text.is_empty()).then(|| text.to_owned());
+                match &*k {
+                    "class" => filter.class = value,
+                    "outcome" => filter.outcome = value,
+                    "playbook" => filter.playbook = value,
+                    "from" => filter.from = value,
+                    "to" => filter.to = value,
+                    "flag" => filter.flag = value,
+                    _ => filter.feedback = value,
+                }
+                continue;
+            }
             _ => continue,
         };
         match v.trim().parse::<i64>() {
@@ -1459,7 +1585,7 @@ async fn list_leads(State(app): State<Arc<App>>, req: Request) -> Response {
         }
     }
     let limit = limit.min(PAGE_MAX);
-    match app.store.list(limit, offset).await {
+    match app.store.list(filter, limit, offset).await {
         Ok((total, rows)) => json_response(
             StatusCode::OK,
             &obj(vec![
@@ -1501,6 +1627,100 @@ async fn get_lead(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> 
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no lead with id {}", clip(&id)),
+        ),
+        Err(e) => storage_error(&e),
+    }
+}
+
+/// Checks one filter of `GET /api/leads`: known words for `class`, `flag` and `feedback`,
+/// a date (`YYYY-MM-DD`, optionally with a time) for `from` and `to`.
+fn filter_value(key: &str, v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    let one_of = |words: &[&str]| {
+        if words.contains(&v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{key} must be one of {} (got {})",
+                words.join(", "),
+                clip(v)
+            ))
+        }
+    };
+    match key {
+        "class" => one_of(&crate::config::CLASSES),
+        "flag" => one_of(&["none", "unverified", "too_fast"]),
+        "feedback" => one_of(&["none", "accepted", "rejected", "won", "lost"]),
+        "from" | "to" => {
+            let b = v.as_bytes();
+            let date = b.len() >= 10
+                && b[..10].iter().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        *c == b'-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            if date && v.len() <= 30 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{key} must be a date, YYYY-MM-DD (got {})",
+                    clip(v)
+                ))
+            }
+        }
+        _ if v.chars().count() > MAX_ID_LEN => {
+            Err(format!("{key}: at most {MAX_ID_LEN} characters"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `GET /api/stats/outcomes?days=30`: unflagged leads per day and class, for the
+/// dashboard's outcome mix over time.
+async fn outcome_stats(State(app): State<Arc<App>>, req: Request) -> Response {
+    let mut days = 30u64;
+    for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        if k == "days" {
+            match v.trim().parse::<u64>() {
+                Ok(n) if (1..=366).contains(&n) => days = n,
+                _ => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "bad_query",
+                        format!("days must be 1 to 366 (got {})", clip(&v)),
+                    )
+                }
+            }
+        }
+    }
+    let now = u128::try_from(crate::deliver::now_ms()).unwrap_or(0);
+    let from = iso_ms(now.saturating_sub(u128::from(days - 1) * 86_400_000));
+    let from = from.get(..10).unwrap_or("").to_owned();
+    match app.store.daily_classes(from.clone()).await {
+        Ok(rows) => json_response(
+            StatusCode::OK,
+            &obj(vec![
+                ("from", Value::String(from)),
+                ("days", Value::Number(days as f64)),
+                (
+                    "rows",
+                    Value::Array(
+                        rows.into_iter()
+                            .map(|(day, class, n)| {
+                                obj(vec![
+                                    ("day", Value::String(day)),
+                                    ("class", Value::String(class)),
+                                    ("leads", Value::Number(n as f64)),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+            ]),
         ),
         Err(e) => storage_error(&e),
     }

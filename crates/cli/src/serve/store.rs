@@ -96,7 +96,8 @@ const INSERT_DELIVERY: &str = "INSERT INTO deliveries (lead_id, destination, sta
     ON CONFLICT(lead_id, destination) DO NOTHING";
 
 const COLUMNS: &str =
-    "id, playbook_id, outcome_id, class, verified, differences, received_at, lead, flag";
+    "id, playbook_id, outcome_id, class, verified, differences, received_at, lead,
+    flag, (SELECT status FROM feedback f WHERE f.lead_id = leads.id)";
 
 /// A verified lead, ready to store.
 #[derive(Debug, Clone)]
@@ -170,6 +171,8 @@ pub struct Row {
     pub lead: String,
     /// why it is held back from forwarding, if it is
     pub flag: Option<String>,
+    /// sales' verdict, if given
+    pub feedback: Option<String>,
 }
 
 /// A delivery due now, with what the worker needs to send it.
@@ -259,6 +262,19 @@ pub struct Health {
     pub pending: i64,
     pub delivered: i64,
     pub failed: i64,
+}
+
+/// Which leads a list shows; `None` is any. Dates are ISO 8601 (`2026-12-01`), `to`
+/// exclusive; `flag` is `unverified`, `too_fast` or `none`; `feedback` a status or `none`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub class: Option<String>,
+    pub outcome: Option<String>,
+    pub playbook: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub flag: Option<String>,
+    pub feedback: Option<String>,
 }
 
 /// An insert waiting for the writer, with where its answer goes.
@@ -452,16 +468,58 @@ impl Store {
     }
 
     /// Total count and one page of leads, newest first.
-    pub async fn list(&self, limit: i64, offset: i64) -> Result<(i64, Vec<Row>), String> {
+    pub async fn list(
+        &self,
+        filter: Filter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<Row>), String> {
         self.read(move |c| {
-            let total: i64 = c.query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))?;
+            // One statement for every filter: an absent one is NULL and matches all.
+            const WHERE: &str = "WHERE (?1 IS NULL OR class = ?1)
+                AND (?2 IS NULL OR outcome_id = ?2)
+                AND (?3 IS NULL OR playbook_id = ?3)
+                AND (?4 IS NULL OR received_at >= ?4)
+                AND (?5 IS NULL OR received_at < ?5)
+                AND (?6 IS NULL OR (?6 = 'none' AND flag IS NULL) OR flag = ?6)
+                AND (?7 IS NULL OR (?7 = 'none' AND NOT EXISTS
+                        (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id))
+                     OR EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id
+                        AND f.status = ?7))";
+            let f = &filter;
+            let args = params![f.class, f.outcome, f.playbook, f.from, f.to, f.flag, f.feedback];
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM leads {WHERE}"))?
+                .query_row(args, |r| r.get(0))?;
             let mut st = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM leads ORDER BY rowid DESC LIMIT ?1 OFFSET ?2"
+                "SELECT {COLUMNS} FROM leads {WHERE} ORDER BY rowid DESC LIMIT ?8 OFFSET ?9"
             ))?;
             let rows = st
-                .query_map(params![limit, offset], row)?
+                .query_map(
+                    params![
+                        f.class, f.outcome, f.playbook, f.from, f.to, f.flag, f.feedback, limit,
+                        offset
+                    ],
+                    row,
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((total, rows))
+        })
+        .await
+    }
+
+    /// Leads per day and class, for the outcome mix over time: `(day, class, count)`
+    /// from `from` (an ISO date) on, unflagged leads only.
+    pub async fn daily_classes(&self, from: String) -> Result<Vec<(String, String, i64)>, String> {
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT substr(received_at, 1, 10) AS day, class, COUNT(*) FROM leads
+                 WHERE received_at >= ?1 AND flag IS NULL GROUP BY day, class ORDER BY day, class",
+            )?;
+            let rows = st
+                .query_map([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }
@@ -518,6 +576,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         received_at: r.get(6)?,
         lead: r.get(7)?,
         flag: r.get(8)?,
+        feedback: r.get(9)?,
     })
 }
 
