@@ -116,6 +116,30 @@ printf '[server]\nprot = 1\n' >"$tmp/typo.toml"
 expect 1 "line 2, column 1: unknown field \`prot\`" -- "$bin" check-config "$tmp/typo.toml"
 expect 2 "no such file" -- "$bin" check-config /nonexistent/lq.toml
 expect 2 "no such database file" -- "$bin" deliveries --db /nonexistent/leads.sqlite
+# export: the leads of a collector's database (the `leads` table of serve's store.rs, made
+# here with python's sqlite3 from the lead `run` printed) as CSV and JSON Lines.
+python3 - "$lead" "$tmp/leads.sqlite" <<'PY'
+import json, sqlite3, sys
+lead = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+db.execute("""CREATE TABLE leads (id TEXT PRIMARY KEY NOT NULL, playbook_id TEXT NOT NULL,
+    playbook_version TEXT, outcome_id TEXT NOT NULL, class TEXT NOT NULL, verified INTEGER NOT NULL,
+    differences TEXT NOT NULL, lead TEXT NOT NULL, format TEXT NOT NULL, idempotency_key TEXT,
+    received_at TEXT NOT NULL)""")
+for i, at in [("a", "2026-12-01T09:00:00.000Z"), ("b", "2026-12-02T09:00:00.000Z")]:
+    l = dict(lead, id=i)
+    db.execute("INSERT INTO leads VALUES (?, ?, ?, ?, ?, 1, '[]', ?, 'json', NULL, ?)",
+        (i, l["playbook"]["id"], l["playbook"].get("version"), l["outcome"]["id"], l["outcome"]["class"], json.dumps(l), at))
+db.commit()
+PY
+expect 0 "id,received_at,created_at,playbook_id,playbook_version,outcome_id,class,verified,flag,score_total,score_fit,score_intent,answer_company_size" -- "$bin" export --format csv --db "$tmp/leads.sqlite"
+expect 0 "b,2026-12-02T09:00:00.000Z," -- "$bin" export --format csv --db "$tmp/leads.sqlite" --since 2026-12-02
+expect 0 '{"id":"a","received_at":"2026-12-01T09:00:00.000Z","verified":true,"flag":null,"lead":{"id":"a",' -- "$bin" export --format jsonl --db "$tmp/leads.sqlite"
+expect 0 "1 lead(s) exported" -- "$bin" export --format jsonl --db "$tmp/leads.sqlite" --since 2026-12-01T12:00:00Z --output "$tmp/leads.jsonl"
+[ "$(wc -l <"$tmp/leads.jsonl")" -eq 1 ] && ok || bad "export --output: $(cat "$tmp/leads.jsonl")"
+expect 2 "--since: expected a UTC date or date-time" -- "$bin" export --format csv --db "$tmp/leads.sqlite" --since yesterday
+expect 2 "no such database file" -- "$bin" export --format csv --db "$tmp/none.sqlite"
+[ ! -e "$tmp/none.sqlite" ] && ok || bad "export created the missing database"
 
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json

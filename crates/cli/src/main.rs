@@ -1,4 +1,5 @@
-//! The native shell: `lead-qualifier check | verify | logic | simulate | serve`.
+//! The native shell: `lead-qualifier check | verify | logic | run | test | simulate | serve |
+//! export`.
 //!
 //! Reads files, prints results, sets the exit code. Every decision is the core's: this file
 //! holds no qualification logic. Exit codes: 0 ok, 1 the input has problems, 2 usage or I/O
@@ -30,6 +31,7 @@ mod deliver;
 #[cfg(not(target_arch = "wasm32"))]
 mod config;
 
+mod export;
 #[cfg(not(target_arch = "wasm32"))]
 mod feedback;
 
@@ -174,6 +176,23 @@ mod native {
             #[arg(long)]
             site: Option<std::path::PathBuf>,
         },
+        /// Write the collector's leads as CSV or JSON Lines (oldest first), for a CRM or a
+        /// spreadsheet. Reads the database read-only: safe while `serve` runs.
+        Export {
+            /// csv: a header and one row per lead; jsonl: one JSON object per lead
+            #[arg(long, value_enum)]
+            format: crate::export::Format,
+            /// only leads received at or after this UTC date or date-time (2026-12-01 or
+            /// 2026-12-01T10:00:00Z)
+            #[arg(long)]
+            since: Option<String>,
+            /// SQLite database file written by `serve` (never created)
+            #[arg(long, default_value = "leads.sqlite")]
+            db: std::path::PathBuf,
+            /// file to write (replaced) [default: standard output]
+            #[arg(long, short)]
+            output: Option<std::path::PathBuf>,
+        },
     }
 
     #[derive(Subcommand, Debug)]
@@ -242,6 +261,12 @@ mod native {
             Cmd::CheckConfig { config } => check_config(&config),
             Cmd::Deliveries { action, db } => deliveries(&db, action),
             Cmd::Backup { db, out } => backup(&db, &out),
+            Cmd::Export {
+                format,
+                since,
+                db,
+                output,
+            } => crate::export::run(&db, format, since.as_deref(), output.as_deref()),
             Cmd::Feedback {
                 action: FeedbackCmd::Import { file },
                 db,

@@ -1729,3 +1729,120 @@ fn reading_leads_needs_the_admin_token_and_is_not_cross_origin() {
     assert_eq!(r.status, 401);
     assert!(r.body.contains("reading leads is off"), "{}", r.body);
 }
+
+/// `lead-qualifier export` on the database of a running server (WAL, read-only): the
+/// leads posted, oldest first, as CSV (to a file) and JSON Lines (to stdout); a missing
+/// database and a bad `--since` are usage errors (exit 2), and the file is not created.
+#[test]
+fn export_reads_the_live_database() {
+    let dir = TempDir::new("export");
+    let db = dir.path().join("leads.sqlite");
+    let root = Path::new(MANIFEST);
+    let s = Server::launch(root, &root.join("examples"), &db, None);
+    let a = agent();
+    let first = lead_in_context(
+        "export-1",
+        HONEST,
+        json(
+            r#"{"page_url":"https://www.example.com/demo","referrer":"","utm":{"utm_source":"news","utm_campaign":"=spring"}}"#,
+        ),
+    );
+    let mut tampered = honest_lead("export-2", HONEST);
+    let mut score = tampered.get("score").cloned().expect("score");
+    score.set("fit", Value::Number(-5.0));
+    tampered.set("score", score);
+    for (lead, want) in [(&first, 201), (&tampered, 201)] {
+        let r = post(&a, &leads_url(&s), "application/json", &text(lead), None);
+        assert_eq!(r.status, want, "{}", r.body);
+        // received_at has milliseconds: the second lead is later.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let export = |args: &[&str]| {
+        Command::new(EXE)
+            .arg("export")
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .expect("runs export")
+    };
+    let csv_file = dir.path().join("leads.csv");
+    let out = export(&[
+        "--format",
+        "csv",
+        "--output",
+        csv_file.to_str().expect("UTF-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 lead(s) exported"));
+    let csv_text = std::fs::read_to_string(&csv_file).expect("the CSV file");
+    let mut lines = csv_text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    assert_eq!(
+        header[..10],
+        [
+            "id",
+            "received_at",
+            "created_at",
+            "playbook_id",
+            "playbook_version",
+            "outcome_id",
+            "class",
+            "verified",
+            "flag",
+            "score_total"
+        ]
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{csv_text}");
+    let col = |row: &[&str], name: &str| {
+        row[header
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("{name}: {csv_text}"))]
+        .to_owned()
+    };
+    assert_eq!(col(&rows[0], "id"), "export-1");
+    assert_eq!(col(&rows[0], "verified"), "true");
+    assert_eq!(col(&rows[0], "utm_source"), "news");
+    assert_eq!(col(&rows[0], "utm_campaign"), "'=spring");
+    assert_eq!(col(&rows[0], "answer_email"), "ana@acme.com");
+    assert_eq!(col(&rows[1], "id"), "export-2");
+    assert_eq!(col(&rows[1], "verified"), "false");
+    assert_eq!(col(&rows[1], "score_fit"), "-5");
+
+    let out = export(&["--format", "jsonl", "--since", "2000-01-01"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<Value> = stdout.lines().map(json).collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0].get("id"), Some(&Value::str("export-1")));
+    assert_eq!(lines[0].get("verified"), Some(&Value::Bool(true)));
+    assert_eq!(lines[0].get("lead"), Some(&first));
+    assert_eq!(lines[1].get("verified"), Some(&Value::Bool(false)));
+
+    let out = export(&["--format", "jsonl", "--since", "2999-01-01T00:00:00Z"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    let out = export(&["--format", "csv", "--since", "last week"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--since"));
+    let missing = dir.path().join("none.sqlite");
+    let out = Command::new(EXE)
+        .args(["export", "--format", "csv", "--db"])
+        .arg(&missing)
+        .output()
+        .expect("runs export");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such database file"));
+    assert!(!missing.exists());
+    drop(s);
+}
