@@ -24,7 +24,7 @@ use web_sys::{CustomEventInit, Event, EventTarget};
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    id: callbacks::Id,
+    callback: callbacks::Registration,
     function: Function,
 }
 
@@ -57,12 +57,12 @@ impl Listener {
         kind: &'static str,
         f: Box<dyn FnMut(JsValue)>,
     ) -> Option<Listener> {
-        let (id, function) = callbacks::many(f);
+        let (callback, function) = callbacks::many(f);
         dom(target).add_event_listener(kind, &function);
         Some(Listener {
             target: target.clone(),
             kind,
-            id,
+            callback,
             function,
         })
     }
@@ -76,14 +76,14 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         dom(&self.target).remove_event_listener(self.kind, &self.function);
-        callbacks::remove(self.id);
+        self.callback.remove();
     }
 }
 
 /// One `setTimeout`, cleared when dropped (gloo-timers' `Timeout`, without std).
 pub struct Timeout {
     timer: f64,
-    id: callbacks::Id,
+    callback: callbacks::Registration,
 }
 
 impl core::fmt::Debug for Timeout {
@@ -97,10 +97,10 @@ impl Timeout {
     /// inside `f` is safe: `f` is freed once it returns.
     #[inline(never)]
     pub fn new(ms: f64, f: Box<dyn FnOnce()>) -> Timeout {
-        let (id, function) = callbacks::once(Box::new(move |_: JsValue| f()));
+        let (callback, function) = callbacks::once(Box::new(move |_: JsValue| f()));
         Timeout {
             timer: set_timeout(&function, ms),
-            id,
+            callback,
         }
     }
 }
@@ -108,7 +108,7 @@ impl Timeout {
 impl Drop for Timeout {
     fn drop(&mut self) {
         clear_timeout(self.timer);
-        callbacks::remove(self.id);
+        self.callback.remove();
     }
 }
 
