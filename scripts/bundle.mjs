@@ -108,13 +108,7 @@ const result = await esbuild.build({
       name: 'renamed-glue',
       setup(build) {
         build.onResolve({ filter: /^\.\/lead_qualifier\.js$/ }, () => ({ path: path.resolve(glue), namespace: 'glue' }));
-        // The glue's own imports (src/callbacks.rs's snippet, `./snippets/...`) resolve
-        // beside it, as wasm-bindgen wrote them.
-        build.onLoad({ filter: /.*/, namespace: 'glue' }, () => ({
-          contents: renamed.code,
-          loader: 'js',
-          resolveDir: path.dirname(path.resolve(glue)),
-        }));
+        build.onLoad({ filter: /.*/, namespace: 'glue' }, () => ({ contents: renamed.code, loader: 'js' }));
       },
     },
   ],

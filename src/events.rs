@@ -2,12 +2,11 @@
 //! removes it on drop, so a widget that holds its listeners unhooks everything on
 //! `destroy()`; `Timeout` owns one `setTimeout` and clears it on drop (gloo-events' and
 //! gloo-timers' designs, without the dependencies, which need std). Every listener and
-//! timer of the shell is one of these two; their JavaScript functions are `callbacks.rs`'s. `emit` raises the
+//! timer of the shell is one of these two. `emit` raises the
 //! `lq:*` CustomEvents, bubbling and composed so they cross the shadow root and reach
 //! `document`; `lq:outcome` and `lq:submitted` also go to `window.dataLayer` when the page
 //! has one. Details are plain objects built with `Reflect.set`, numbers as numbers.
 
-use super::callbacks;
 use super::convert::{call, set, set_text};
 use super::dom::{clear_timeout, dom, set_timeout, NewEvent};
 use super::names::{
@@ -17,6 +16,7 @@ use super::names::{
 use super::page;
 use js_sys::{Function, Object};
 use lead_qualifier_engine::prelude::*;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEventInit, Event, EventTarget};
 
@@ -24,8 +24,7 @@ use web_sys::{CustomEventInit, Event, EventTarget};
 pub struct Listener {
     target: EventTarget,
     kind: &'static str,
-    callback: callbacks::Registration,
-    function: Function,
+    callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl core::fmt::Debug for Listener {
@@ -43,10 +42,12 @@ impl Listener {
         kind: &'static str,
         mut f: impl FnMut(Event) + 'static,
     ) -> Option<Listener> {
+        // Typed `JsValue`, not `Event`: the same closure signature as the promise
+        // callbacks (`fetch::when`) and timers, so one invoke shim serves them all.
         Listener::add(
             target,
             kind,
-            Box::new(move |e: JsValue| f(e.unchecked_into())),
+            Closure::new(move |e: JsValue| f(e.unchecked_into())),
         )
     }
 
@@ -55,15 +56,13 @@ impl Listener {
     fn add(
         target: &EventTarget,
         kind: &'static str,
-        f: Box<dyn FnMut(JsValue)>,
+        callback: Closure<dyn FnMut(JsValue)>,
     ) -> Option<Listener> {
-        let (callback, function) = callbacks::many(f);
-        dom(target).add_event_listener(kind, &function);
+        dom(target).add_event_listener(kind, function(&callback));
         Some(Listener {
             target: target.clone(),
             kind,
             callback,
-            function,
         })
     }
 
@@ -75,15 +74,19 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        dom(&self.target).remove_event_listener(self.kind, &self.function);
-        self.callback.remove();
+        dom(&self.target).remove_event_listener(self.kind, function(&self.callback));
     }
+}
+
+/// A closure as the JS function it is.
+fn function(c: &Closure<dyn FnMut(JsValue)>) -> &Function {
+    c.as_ref().unchecked_ref()
 }
 
 /// One `setTimeout`, cleared when dropped (gloo-timers' `Timeout`, without std).
 pub struct Timeout {
-    timer: f64,
-    callback: callbacks::Registration,
+    id: f64,
+    _callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl core::fmt::Debug for Timeout {
@@ -94,28 +97,34 @@ impl core::fmt::Debug for Timeout {
 
 impl Timeout {
     /// Runs `f` once after `ms` milliseconds, unless dropped first. Dropping it from
-    /// inside `f` is safe: `f` is freed once it returns.
+    /// inside `f` is safe: the closure is freed once `f` returns.
     #[inline(never)]
     pub fn new(ms: f64, f: Box<dyn FnOnce()>) -> Timeout {
-        let (callback, function) = callbacks::once(Box::new(move |_: JsValue| f()));
+        let callback = once(Box::new(move |_: JsValue| f()));
         Timeout {
-            timer: set_timeout(&function, ms),
-            callback,
+            id: set_timeout(function(&callback), ms),
+            _callback: callback,
         }
     }
 }
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        clear_timeout(self.timer);
-        self.callback.remove();
+        clear_timeout(self.id);
     }
 }
 
-/// A JS function that runs `f` on its first call, handed to JavaScript for good: `f` is
-/// freed when it runs (never, if it is never called).
+/// A JS function that runs `f` on its first call (and is freed then, or when dropped).
+/// Every caller passes a boxed `FnOnce`, so wasm-bindgen's once-closure machinery is
+/// compiled once instead of once per closure type.
+#[inline(never)]
+pub fn once(f: Box<dyn FnOnce(JsValue)>) -> Closure<dyn FnMut(JsValue)> {
+    Closure::once(f)
+}
+
+/// `once`, handed to JavaScript for good: freed after it runs.
 pub fn once_js(f: Box<dyn FnOnce(JsValue)>) -> Function {
-    callbacks::once(f).1
+    once(f).into_js_value().unchecked_into()
 }
 
 /// Raises `name` on `target` with `detail`: bubbling and composed, so a listener on the

@@ -45,8 +45,8 @@ pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
 /// Calls `f` once `promise` settles, with its value or its rejection. No futures
 /// executor: `Promise.allSettled([promise])` always fulfills, so one JavaScript function,
 /// freed when it runs, always runs. Boxed, so every caller shares one instantiation.
-/// `then` is bound to take any function (js-sys's takes a wasm-bindgen `Closure`; this one
-/// is `callbacks.rs`'s, freed when it runs).
+/// `then` is bound to take any function (js-sys's `then` takes a `Closure` that would have
+/// to be kept alive; this one frees itself).
 pub fn when(promise: &Promise, f: Box<dyn FnOnce(Settled)>) {
     let cb = super::events::once_js(Box::new(move |list: JsValue| {
         let state = list.unchecked_ref::<Array>().get(0);

@@ -12,8 +12,7 @@
 //! - `widget.rs`   — one mounted widget: session, shadow root, listeners, effects
 //! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
 //! - `dom.rs`      — the DOM calls made on every kind of node, bound once
-//! - `events.rs`   — owned listeners and timers; `lq:*` CustomEvents; `dataLayer`
-//! - `callbacks.rs` — JS functions that call back into Rust (no wasm-bindgen `Closure`)
+//! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
 //! - `gate.rs`     — `data-lead-gate` links and their dialog
 //! - `fetch.rs`    — playbook fetch, lead bodies, one POST attempt
 //! - `delivery.rs` — the outbox in localStorage: send, retry, replay on the next load
@@ -57,7 +56,6 @@ extern crate alloc;
 use lead_qualifier_engine::prelude::*;
 mod allocator;
 mod api;
-mod callbacks;
 mod convert;
 mod delivery;
 #[cfg(feature = "devtools")]
