@@ -172,7 +172,7 @@ impl Config {
 
     /// Route keys that are neither a class nor an outcome id of `outcomes` (checked once
     /// the playbooks are loaded).
-    pub fn unknown_route_keys<'a>(&'a self, outcomes: &[&str]) -> Vec<String> {
+    pub fn unknown_route_keys(&self, outcomes: &[&str]) -> Vec<String> {
         self.routes
             .keys()
             .filter(|k| !CLASSES.contains(&k.as_str()) && !outcomes.contains(&k.as_str()))
