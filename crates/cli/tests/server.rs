@@ -1,6 +1,6 @@
 //! The preview server and lead collector (`lead-qualifier serve`) as users run it: the
 //! built binary on a free loopback port (`--port 0`, the port read from its start line),
-//! a temporary database, the example playbooks. Owns the server's contract tests (SPEC
+//! a temporary database, the example playbooks (the harness is `common`). Owns the server's contract tests (SPEC
 //! section 4, issue 4): verified, duplicate and tampered leads, the three body encodings,
 //! every error answer, paging, static files and path traversal, and a bounded load test
 //! (5,000 leads from 50 concurrent clients with 500 racing duplicates: 0 lost, 0 twice).
@@ -10,251 +10,20 @@
 //! Native only (a process and sockets).
 #![cfg(not(target_arch = "wasm32"))]
 
-use lead_qualifier_engine::flow::answer::AnyPattern;
-use lead_qualifier_engine::flow::{Event, Session, Start};
-use lead_qualifier_engine::playbook::Playbook;
+mod common;
+
+use common::*;
+
 use lead_qualifier_engine::value::number_text;
 use lead_qualifier_engine::Value;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
-/// The repository (its examples/, www/ and dist/).
-const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-
-/// Answers that reach `talk_to_sales` through a multi, a consent and a budget question.
-const HONEST: &str = r#"{"company_size":"201+","role":"individual","timeline":"3-12m",
-    "budget":"approved","use_case":["lead_routing","scoring"],"email":"ana@acme.com","consent":true}"#;
-
 // ---------------------------------------------------------------------------- harness
-
-static SEQ: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh empty folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "lq-server-{tag}-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running `lead-qualifier serve`; killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    start_line: String,
-    stderr: PathBuf,
-    _dir: TempDir,
-}
-
-impl Server {
-    /// The repository as root, the example playbooks, a temp database.
-    fn start() -> Server {
-        Server::start_with(Path::new(MANIFEST), &Path::new(MANIFEST).join("examples"))
-    }
-
-    fn start_with(root: &Path, playbooks: &Path) -> Server {
-        let dir = TempDir::new("db");
-        let db = dir.path().join("leads.sqlite");
-        Server::launch(root, playbooks, &db, Some(dir))
-    }
-
-    /// Like `start`, with these environment variables (the `LQ_*` limits).
-    fn start_env(env: &[(&str, &str)]) -> Server {
-        let dir = TempDir::new("db");
-        let db = dir.path().join("leads.sqlite");
-        let root = Path::new(MANIFEST);
-        Server::launch_env(root, &root.join("examples"), &db, Some(dir), env, &[])
-    }
-
-    /// Starts on this database file; `dir` (removed with the server) holds the log.
-    fn launch(root: &Path, playbooks: &Path, db: &Path, dir: Option<TempDir>) -> Server {
-        Server::launch_env(root, playbooks, db, dir, &[], &[])
-    }
-
-    fn launch_env(
-        root: &Path,
-        playbooks: &Path,
-        db: &Path,
-        dir: Option<TempDir>,
-        env: &[(&str, &str)],
-        extra: &[&std::ffi::OsStr],
-    ) -> Server {
-        let dir = dir.unwrap_or_else(|| TempDir::new("log"));
-        let stderr = dir.path().join("stderr.log");
-        let err_file = std::fs::File::create(&stderr).expect("stderr log");
-        let mut child = Command::new(EXE)
-            .env("LQ_ADMIN_TOKEN", ADMIN)
-            .envs(env.iter().copied())
-            .args(["serve", "--port", "0", "--db"])
-            .arg(db)
-            .arg("--playbooks")
-            .arg(playbooks)
-            .arg("--root")
-            .arg(root)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(err_file)
-            .spawn()
-            .expect("starts lead-qualifier serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            // Keep draining so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = child.kill();
-                let log = std::fs::read_to_string(&stderr).unwrap_or_default();
-                panic!("the server printed no start line within 30 s; stderr:\n{log}");
-            }
-        };
-        let port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|p| p.parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("no port in start line: {line}"));
-        Server {
-            child,
-            port,
-            start_line: line,
-            stderr,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    /// Panics, with the server's stderr, when the process has exited (crashed).
-    fn assert_alive(&mut self, after: &str) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!(
-                "the server died after {after} ({status}); stderr:\n{}",
-                self.stderr()
-            );
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// Status, content type and body text of a response.
-struct Reply {
-    status: u16,
-    content_type: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
-    let mut r = r.unwrap_or_else(|e| panic!("request failed: {e}"));
-    let headers: Vec<(String, String)> = r
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let content_type = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let status = r.status().as_u16();
-    let body = r.body_mut().read_to_string().unwrap_or_default();
-    Reply {
-        status,
-        content_type,
-        headers,
-        body,
-    }
-}
-
-fn post(
-    agent: &ureq::Agent,
-    url: &str,
-    content_type: &str,
-    body: &str,
-    key: Option<&str>,
-) -> Reply {
-    let mut req = agent.post(url).header("content-type", content_type);
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    reply(req.send(body))
-}
-
-/// The admin token every test server starts with (`LQ_ADMIN_TOKEN`).
-const ADMIN: &str = "test-admin-token-0123456789";
-
-/// A GET as an admin (the token is needed to read leads, and harmless elsewhere).
-fn get(agent: &ureq::Agent, url: &str) -> Reply {
-    reply(
-        agent
-            .get(url)
-            .header("authorization", &format!("Bearer {ADMIN}"))
-            .call(),
-    )
-}
 
 /// A raw request line, so the path reaches the server exactly as written (clients
 /// normalise `..`). Returns the status and the whole response text.
@@ -359,61 +128,6 @@ fn try_post(agent: &ureq::Agent, url: &str, content_type: &str, body: &str) -> O
 }
 
 // ---------------------------------------------------------------------------- leads
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("bad test JSON: {e}\n{text}"))
-}
-
-fn demo_playbook() -> Playbook {
-    let path = format!("{MANIFEST}/examples/demo-request.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Playbook::from_value(&json(&text)).unwrap_or_else(|p| panic!("playbook refused:\n{p}"))
-}
-
-/// An honest lead: the demo playbook run with these answers by the engine itself.
-fn honest_lead(id: &str, answers: &str) -> Value {
-    let context = json(r#"{"page_url":"http://127.0.0.1/","utm":{"utm_source":"test"}}"#);
-    lead_in_context(id, answers, context)
-}
-
-/// An honest lead from a page with this context.
-fn lead_in_context(id: &str, answers: &str, context: Value) -> Value {
-    let given = json(answers);
-    let mut s = Session::new(
-        demo_playbook(),
-        Start {
-            lead_id: id.to_owned(),
-            locale: "en".into(),
-            context,
-            known: vec![],
-        },
-        std::rc::Rc::new(AnyPattern),
-    );
-    s.apply(Event::Start, 1_000.0);
-    let mut steps = 0;
-    while let Some(i) = s.current_question() {
-        steps += 1;
-        assert!(steps < 50, "the flow does not finish");
-        let qid = s.playbook().questions[i].id.clone();
-        s.apply(
-            Event::Answer(given.get(&qid).cloned().unwrap_or(Value::Null)),
-            2_000.0,
-        );
-    }
-    s.finished_lead(3_000.0)
-        .expect("a finished lead")
-        .to_value()
-}
-
-fn with_id(lead: &Value, id: &str) -> Value {
-    let mut l = lead.clone();
-    l.set("id", Value::str(id));
-    l
-}
-
-fn text(v: &Value) -> String {
-    serde_json::to_string(v).expect("serialises")
-}
 
 /// The `form` wire format, as the widget sends it (`Lead::form_fields`).
 fn form_body(lead: &Value) -> String {

@@ -42,37 +42,38 @@ impl Worker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let wake = self.store.wake();
         let slots = Arc::new(Semaphore::new(self.settings.concurrency));
-        let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        // Deliveries being attempted, and those whose attempt is recorded since the last
+        // query. An id leaves `in_flight` only before the next `due` query starts, never
+        // while one is under way: a query that began before an attempt's result was
+        // committed still lists the delivery as pending, and must not send it again.
+        let mut in_flight: HashSet<i64> = HashSet::new();
+        let finished: Arc<Mutex<Vec<i64>>> = Arc::default();
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             if *stop.borrow() {
                 break;
+            }
+            for id in finished.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                in_flight.remove(&id);
             }
             let now = now_ms();
             let limit = (self.settings.concurrency * 4) as i64;
             let next = match self.store.due(now, limit).await {
                 Ok((due, next)) => {
                     for d in due {
-                        let fresh = in_flight
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(d.id);
-                        if !fresh {
+                        if !in_flight.insert(d.id) {
                             continue;
                         }
                         let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
                             break;
                         };
                         let worker = self.clone();
-                        let in_flight = Arc::clone(&in_flight);
+                        let finished = Arc::clone(&finished);
                         let wake = Arc::clone(&wake);
                         tasks.spawn(async move {
                             let id = d.id;
                             worker.attempt(d).await;
-                            in_flight
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .remove(&id);
+                            finished.lock().unwrap_or_else(|p| p.into_inner()).push(id);
                             drop(permit);
                             // Look again: more may be due than one query took.
                             wake.notify_one();
