@@ -1125,7 +1125,10 @@ fn a_version_1_database_is_upgraded_by_serve() {
                 .collect::<Result<Vec<String>, _>>()
         })
         .expect("tables");
-    assert_eq!(tables, ["deliveries", "destinations", "leads"]);
+    // The tables this build's store makes (later builds add more).
+    for t in ["deliveries", "destinations", "feedback", "leads"] {
+        assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
+    }
     let leads: i64 = conn
         .query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))
         .expect("count");
