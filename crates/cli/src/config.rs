@@ -248,7 +248,8 @@ pub fn parse(
         host: s.host,
         port: s.port,
         db: rel(s.db),
-        root: rel(s.root),
+        // Not given: the file's folder, like every relative path in it.
+        root: rel(s.root).or_else(|| Some(base.to_owned())),
         site: rel(s.site),
         playbooks: rel(s.playbooks),
         allowed_origins: s.allowed_origins,
