@@ -101,6 +101,8 @@ const result = await esbuild.build({
   write: false,
   logLevel: 'error',
   logOverride: { 'import-is-undefined': 'silent' },
+  // The funnel events' module stays a file of its own, loaded on demand (written below).
+  external: ['./analytics.js'],
   // The loader's development exports (check, runCases, caseFrom) only in dist/dev/.
   define: { __LQ_DEV__: build === 'dev' ? 'true' : 'false' },
   plugins: [
@@ -116,11 +118,15 @@ const result = await esbuild.build({
 // 3. terser's compressor over esbuild's output: two passes find what one minifier's single
 // pass leaves (-0.12 KB gzip). Property names (the renamed ones included) are never mangled.
 const terser = require('terser');
-const min = await terser.minify(result.outputFiles[0].text, {
+const TERSER = {
   module: true,
   ecma: 2020,
   compress: { passes: 3, unsafe_arrows: true },
   mangle: true,
   format: { comments: false },
-});
+};
+const min = await terser.minify(result.outputFiles[0].text, TERSER);
 writeFileSync(out, min.code);
+// src/analytics.js beside it, minified alike: what a playbook with `analytics` loads.
+const analytics = await terser.minify(readFileSync(path.join(path.dirname(loader), 'analytics.js'), 'utf8'), TERSER);
+writeFileSync(path.join(path.dirname(out), 'analytics.js'), analytics.code);

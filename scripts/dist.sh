@@ -81,6 +81,7 @@ node scripts/bundle.mjs "$work/pkg/lead_qualifier.js" "$work/names.json" src/loa
 rm -rf "$out"
 mkdir -p "$out"
 cp "$work/lead-qualifier.js" "$out/lead-qualifier.js"
+cp "$work/analytics.js" "$out/analytics.js"
 cp src/loader.d.ts "$out/lead-qualifier.d.ts"
 cp "$work/pkg/lead_qualifier.d.ts" "$out/"
 cp "$work/opt.wasm" "$out/lead_qualifier_bg.wasm"
@@ -138,6 +139,7 @@ for f in "$out"/*; do
   case "$name" in
     *.d.ts) printf '%-28s %9d %9d %9s  (types, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     package.json) printf '%-28s %9d %9d %9s  (npm metadata, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
+    analytics.js) printf '%-28s %9d %9d %9s  (only for a playbook with analytics)\n' "$name" "$raw" "$gz" "$br"; continue ;;
   esac
   printf '%-28s %9d %9d %9s\n' "$name" "$raw" "$gz" "$br"
   raw_t=$((raw_t + raw)) gz_t=$((gz_t + gz))

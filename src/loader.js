@@ -30,10 +30,16 @@ for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
   const url = el.getAttribute('playbook');
   if (url && !early.has(url)) {
     const pending = fetch(url).then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]));
-    pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
+    pending.then(([, j]) => analytics(j)).catch(() => {}); // reported by the widget, not as an unhandled rejection
     early.set(url, pending);
   }
 }
+// Funnel events only for a playbook that asks for them (`analytics.url`): their code is a
+// file of its own (dist/analytics.js), never downloaded otherwise.
+function analytics(playbook) {
+  if (playbook?.analytics) import('./analytics.js').then((m) => m.track(playbook), () => {});
+}
+
 const take = (url) => {
   const pending = early.get(url);
   early.delete(url);
@@ -99,6 +105,7 @@ const inert = { reset() {}, destroy() {}, trace() { return null; } };
 
 /** Mounts the widget in `element` (see lead-qualifier.d.ts). */
 export function mount(element, playbook, options) {
+  if (ready && typeof playbook === 'object') analytics(playbook);
   return ready ? engine.mount(element, playbook, options) : inert;
 }
 

@@ -41,6 +41,8 @@ pub struct Playbook {
     pub stop_when_decided: bool,
     /// overrides of the widget's own strings
     pub texts: Vec<(String, Text)>,
+    /// where the page sends funnel events (`analytics.url`); absent: none are sent
+    pub analytics: Option<String>,
     /// every named score dimension, in order of first mention
     pub dimensions: Vec<String>,
 }
@@ -276,7 +278,7 @@ pub struct Submit {
 /// `validate`, `prefill`, `then`, `submit`, `hubspot`, `remember` and `texts`. These are
 /// the very constants the parser checks keys against; `schema/playbook.schema.json` and
 /// `docs/playbook.md` are tested against them (`tests/schema.rs`).
-pub fn fields() -> [(&'static str, &'static str); 12] {
+pub fn fields() -> [(&'static str, &'static str); 13] {
     parse::FIELDS
 }
 

@@ -24,7 +24,7 @@ pub const MAX_DIMENSIONS: usize = 32;
 /// score, which a lead's JSON cannot carry).
 pub const MAX_POINTS: f64 = 1_000_000.0;
 
-const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, $schema, description";
+const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, analytics, $schema, description";
 const QUESTION_FIELDS: &str =
     "id, type, label, help, placeholder, required, options, ask_if, contact, validate, prefill";
 const OPTION_FIELDS: &str = "value, label, points, disqualify, reason";
@@ -36,10 +36,11 @@ const PREFILL_FIELDS: &str = "query";
 const THEN_FIELDS: &str = "redirect, download, booking";
 const HUBSPOT_FIELDS: &str = "portal_id, form_guid";
 const REMEMBER_FIELDS: &str = "days";
+const ANALYTICS_FIELDS: &str = "url";
 
 /// Every object whose keys the parser checks, by name, with the keys it accepts: what
 /// `playbook::fields` gives (the JSON Schema and the reference are tested against it).
-pub(super) const FIELDS: [(&str, &str); 12] = [
+pub(super) const FIELDS: [(&str, &str); 13] = [
     ("playbook", TOP_FIELDS),
     ("question", QUESTION_FIELDS),
     ("option", OPTION_FIELDS),
@@ -51,6 +52,7 @@ pub(super) const FIELDS: [(&str, &str); 12] = [
     ("submit", SUBMIT_FIELDS),
     ("hubspot", HUBSPOT_FIELDS),
     ("remember", REMEMBER_FIELDS),
+    ("analytics", ANALYTICS_FIELDS),
     ("texts", super::text::WIDGET_KEYS),
 ];
 
@@ -672,6 +674,17 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         }
         r.leave();
     }
+    let mut analytics = None;
+    if let Some(v) = get(top, "analytics") {
+        r.enter("analytics");
+        if let Some(m) = r.object(v, ANALYTICS_FIELDS) {
+            match get(m, "url") {
+                Some(u) => analytics = r.url(u, "url"),
+                None => r.fail_at("url", msg::MISSING),
+            }
+        }
+        r.leave();
+    }
     let mut texts = Vec::new();
     if let Some(v) = get(top, "texts") {
         r.enter("texts");
@@ -705,6 +718,7 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         remember_days,
         stop_when_decided,
         texts,
+        analytics,
         dimensions: r.dimensions,
     };
     #[cfg(feature = "lint")]
