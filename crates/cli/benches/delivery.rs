@@ -8,8 +8,8 @@
 //! 1. Latency: 1,000 honest sales_ready leads from 4 client threads, routed to the webhook
 //!    and to Slack (default delivery settings, healthy receivers). For each lead, the time
 //!    from just before its POST to its arrival at each receiver: p50/p90/p99/max. The
-//!    webhook is matched by `webhook-id`; the Slack message carries no lead id, so its
-//!    arrivals are matched to the posts in order (the i-th arrival with the i-th post).
+//!    webhook is matched by `webhook-id`, the Slack message by the lead id it names (were
+//!    there none, arrivals would be matched to the posts in order).
 //! 2. Faults and kill -9: a webhook receiver that answers by a script rotating per request
 //!    (drop the connection, 200, 500, 200, 429 with `Retry-After: 1`, 200, hang past the
 //!    timeout, 200) and a collector with `timeout = "300ms"`, `initial_backoff = "50ms"`,
