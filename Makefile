@@ -116,10 +116,17 @@ clean:
 # oversize, mistyped, unknown-playbook and tampered bodies) while a well-behaved client posts
 # 1,000 leads: its p99 and nothing lost, PASS/FAIL; exits non-zero only when the server dies
 # or a lead is lost. bench-parse: ~1 MB playbooks of several shapes checked in process and
-# with the CLI ($(BIN)): ms and MB/s per shape.
-.PHONY: bench-hostile bench-parse
+# with the CLI ($(BIN)): ms and MB/s per shape. bench-delivery: forwarding (serve --config,
+# receivers in the bench on loopback, < 1 min): POST-to-arrival p50/p90/p99/max at a webhook
+# and at Slack (1,000 leads); a receiver that drops, answers 500 and 429 and hangs, with a
+# kill -9 and restart midway (2,000 leads: acknowledged, stored, delivered, wire duplicates,
+# lost); server_load's req/s without and with forwarding; exits non-zero when a lead is lost.
+.PHONY: bench-hostile bench-parse bench-delivery
 bench-hostile:
 	$(CARGO) bench -p lead-qualifier-cli --bench hostile_soak
 
 bench-parse: $(BIN)
 	$(CARGO) bench -p lead-qualifier-cli --bench parse_size
+
+bench-delivery:
+	$(CARGO) bench -p lead-qualifier-cli --bench delivery

@@ -277,6 +277,9 @@ pub struct Filter {
     pub feedback: Option<String>,
 }
 
+/// An attempt's record waiting for the writer, with where its answer goes.
+type Recording = (Box<Record>, oneshot::Sender<Result<(), String>>);
+
 /// An insert waiting for the writer, with where its answer goes.
 type Pending = (Box<NewLead>, oneshot::Sender<Result<Saved, String>>);
 
@@ -744,10 +747,11 @@ pub fn retry(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<u
     }
 }
 
-/// The writer thread: group commit of queued inserts until `Stop` or the queue closes;
-/// attempts recorded one by one.
+/// The writer thread: group commit of queued inserts, and of queued attempt records (one
+/// transaction each per round), until `Stop` or the queue closes.
 fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync::Notify) {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
+    let mut records: Vec<Recording> = Vec::new();
     let mut stop = false;
     while !stop {
         let Some(first) = rx.blocking_recv() else {
@@ -763,22 +767,29 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
                         e.to_string()
                     }));
                 }
-                Job::Record(record, reply) => {
-                    let _ = reply.send(write_record(&mut conn, &record).map_err(|e| {
-                        log!(
-                            "lead-qualifier: database error recording delivery {}: {e}",
-                            record.id
-                        );
-                        e.to_string()
-                    }));
-                }
+                Job::Record(record, reply) => records.push((record, reply)),
                 Job::Stop => {
                     stop = true;
                     break;
                 }
             }
-            if batch.len() < BATCH {
+            if batch.len() + records.len() < BATCH {
                 next = rx.try_recv().ok();
+            }
+        }
+        // Attempts in one transaction (one fsync, not one per attempt, which made the
+        // inserts queued behind them wait): an error fails them all, and each is sent
+        // again (at-least-once).
+        if !records.is_empty() {
+            let written = write_records(&mut conn, &records).map_err(|e| {
+                log!(
+                    "lead-qualifier: database error recording {} delivery attempt(s): {e}",
+                    records.len()
+                );
+                e.to_string()
+            });
+            for (_, reply) in records.drain(..) {
+                let _ = reply.send(written.clone());
             }
         }
         if batch.is_empty() {
@@ -858,9 +869,17 @@ fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<Vec
     Ok(out)
 }
 
-/// Writes one attempt's result and the destination's run of failures, in one transaction.
-fn write_record(conn: &mut Connection, r: &Record) -> rusqlite::Result<()> {
+/// Writes attempts' results and their destinations' runs of failures, in one transaction.
+fn write_records(conn: &mut Connection, records: &[Recording]) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for (r, _) in records {
+        write_record(&tx, r)?;
+    }
+    tx.commit()
+}
+
+/// Writes one attempt's result and the destination's run of failures.
+fn write_record(tx: &rusqlite::Transaction<'_>, r: &Record) -> rusqlite::Result<()> {
     let (state, status, error, next_at, ok) = match &r.outcome {
         Outcome::Delivered { status } => (DELIVERED, Some(*status), None, None, true),
         Outcome::Retry {
@@ -876,29 +895,29 @@ fn write_record(conn: &mut Connection, r: &Record) -> rusqlite::Result<()> {
         ),
         Outcome::Failed { status, error } => (FAILED, *status, Some(error.as_str()), None, false),
     };
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE deliveries SET state = ?2, attempts = attempts + 1, last_status = ?3,
             last_error = ?4, next_at = COALESCE(?5, next_at),
             delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
          WHERE id = ?1 AND state = 'pending'",
-        params![r.id, state, status, error, next_at, r.at],
-    )?;
+    )?
+    .execute(params![r.id, state, status, error, next_at, r.at])?;
     if ok {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO destinations (name, failures, failing, last_attempt_at, last_success_at)
              VALUES (?1, 0, 0, ?2, ?2)
              ON CONFLICT(name) DO UPDATE SET failures = 0, failing = 0,
                 last_attempt_at = ?2, last_success_at = ?2",
-            params![r.destination, r.at],
-        )?;
+        )?
+        .execute(params![r.destination, r.at])?;
     } else {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO destinations (name, failures, failing, last_error, last_attempt_at)
              VALUES (?1, 1, ?4 <= 1, ?2, ?3)
              ON CONFLICT(name) DO UPDATE SET failures = failures + 1,
                 failing = failures + 1 >= ?4, last_error = ?2, last_attempt_at = ?3",
-            params![r.destination, error, r.at, r.failing_after],
-        )?;
+        )?
+        .execute(params![r.destination, error, r.at, r.failing_after])?;
     }
-    tx.commit()
+    Ok(())
 }
