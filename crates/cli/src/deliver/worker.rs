@@ -48,6 +48,7 @@ impl Worker {
         // committed still lists the delivery as pending, and must not send it again.
         let mut in_flight: HashSet<i64> = HashSet::new();
         let finished: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let saturated = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             if *stop.borrow() {
@@ -58,8 +59,12 @@ impl Worker {
             }
             let now = now_ms();
             let limit = (self.settings.concurrency * 4) as i64;
-            let next = match self.store.due(now, limit).await {
+            let next = match self.store.due(now, limit, in_flight.clone()).await {
                 Ok((due, next)) => {
+                    // More may be due than one query took: then each finished attempt
+                    // looks again; else only a commit or the next due time wakes the loop.
+                    let more = due.len() as i64 + in_flight.len() as i64 >= limit;
+                    saturated.store(more, std::sync::atomic::Ordering::Relaxed);
                     for d in due {
                         if !in_flight.insert(d.id) {
                             continue;
@@ -70,13 +75,18 @@ impl Worker {
                         let worker = self.clone();
                         let finished = Arc::clone(&finished);
                         let wake = Arc::clone(&wake);
+                        let saturated = Arc::clone(&saturated);
                         tasks.spawn(async move {
                             let id = d.id;
-                            worker.attempt(d).await;
+                            let outcome = worker.attempt(d).await;
                             finished.lock().unwrap_or_else(|p| p.into_inner()).push(id);
                             drop(permit);
-                            // Look again: more may be due than one query took.
-                            wake.notify_one();
+                            // A retry planned: the loop's sleep must not overshoot it.
+                            if matches!(outcome, Outcome::Retry { .. })
+                                || saturated.load(std::sync::atomic::Ordering::Relaxed)
+                            {
+                                wake.notify_one();
+                            }
                         });
                     }
                     next

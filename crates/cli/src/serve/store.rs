@@ -409,17 +409,22 @@ impl Store {
             .map_err(|_| "the store is shutting down".to_owned())?
     }
 
-    /// Pending deliveries due at `now` (ms), oldest first, at most `limit`; and the
-    /// earliest `next_at` of the pending ones not due yet.
-    pub async fn due(&self, now: i64, limit: i64) -> Result<(Vec<Due>, Option<i64>), String> {
+    /// Pending deliveries due at `now` (ms), oldest first, among the first `limit` but
+    /// those in `skip`; and the earliest `next_at` of the pending ones not due yet.
+    pub async fn due(
+        &self,
+        now: i64,
+        limit: i64,
+        skip: std::collections::HashSet<i64>,
+    ) -> Result<(Vec<Due>, Option<i64>), String> {
         self.read(move |c| {
+            // The due rows first, from the index alone; a lead's text is read only for a
+            // delivery the worker is not already sending (`skip`).
             let mut st = c.prepare_cached(
-                "SELECT d.id, d.lead_id, d.destination, d.attempts, d.created_at, l.lead
-                 FROM deliveries d JOIN leads l ON l.id = d.lead_id
-                 WHERE d.state = 'pending' AND d.next_at <= ?1
-                 ORDER BY d.next_at, d.id LIMIT ?2",
+                "SELECT id, lead_id, destination, attempts, created_at FROM deliveries
+                 WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
             )?;
-            let due = st
+            let rows = st
                 .query_map(params![now, limit], |r| {
                     Ok(Due {
                         id: r.get(0)?,
@@ -427,10 +432,22 @@ impl Store {
                         destination: r.get(2)?,
                         attempts: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(u32::MAX),
                         created_at: r.get(4)?,
-                        lead: r.get(5)?,
+                        lead: String::new(),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut text = c.prepare_cached("SELECT lead FROM leads WHERE id = ?1")?;
+            let mut due = Vec::with_capacity(rows.len());
+            for mut d in rows {
+                if skip.contains(&d.id) {
+                    continue;
+                }
+                d.lead = text
+                    .query_row([&d.lead_id], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or_default();
+                due.push(d);
+            }
             let next: Option<i64> = c.query_row(
                 "SELECT MIN(next_at) FROM deliveries WHERE state = 'pending' AND next_at > ?1",
                 [now],
