@@ -1742,24 +1742,33 @@ async fn get_funnel(State(app): State<Arc<App>>, req: Request) -> Response {
             "name the playbook: /api/funnel?playbook=ID (and &version=V for one version)",
         );
     };
-    match app.store.events(playbook.clone(), version).await {
-        Ok(events) => json_response(
-            StatusCode::OK,
-            &obj(vec![
-                ("playbook_id", Value::String(playbook)),
-                (
-                    "funnels",
-                    Value::Array(
-                        funnel::aggregate(&events)
-                            .iter()
-                            .map(funnel::Funnel::to_value)
-                            .collect(),
-                    ),
-                ),
-            ]),
-        ),
-        Err(e) => storage_error(&e),
-    }
+    let events = match app.store.events(playbook.clone(), version).await {
+        Ok(e) => e,
+        Err(e) => return storage_error(&e),
+    };
+    // Off the async threads, and after the read connection is given back (a million events
+    // take about a second).
+    let funnels = tokio::task::spawn_blocking(move || {
+        funnel::aggregate(&events)
+            .iter()
+            .map(funnel::Funnel::to_value)
+            .collect::<Vec<Value>>()
+    })
+    .await;
+    let Ok(funnels) = funnels else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the funnel could not be computed",
+        );
+    };
+    json_response(
+        StatusCode::OK,
+        &obj(vec![
+            ("playbook_id", Value::String(playbook)),
+            ("funnels", Value::Array(funnels)),
+        ]),
+    )
 }
 
 #[cfg(test)]
