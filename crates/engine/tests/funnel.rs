@@ -1,4 +1,5 @@
-//! Funnel analytics (`funnel`): the batch's wire shape and its refusals by path, and the
+//! Funnel analytics (`funnel`): the batch's wire shape and its refusals by path (damaged
+//! batches too: read, or refused with paths, never a panic), and the
 //! aggregation checked against random journeys: each journey is walked as the widget walks
 //! a visit (questions in order with skips, going back, early decision, leaving, vanishing),
 //! its events are sent as JSON with random retries (duplicates) in random order, and the
@@ -549,5 +550,97 @@ proptest! {
     #[test]
     fn aggregation_matches_the_journeys(seed in any::<u64>()) {
         check_seed(seed)?;
+    }
+}
+
+/// A valid batch with random damage: a key dropped, added or given a value of another type.
+fn damaged_case(seed: u64) -> Result<(), TestCaseError> {
+    let mut rng = Rng(seed | 1);
+    let base = [
+        r#"{"visit":"v","playbook_id":"p","playbook_version":"2","kind":"shown","t_ms":0,"source":"s"}"#,
+        r#"{"visit":"v","playbook_id":"p","kind":"step","question_id":"q","index":3,"t_ms":5}"#,
+        r#"{"visit":"v","playbook_id":"p","kind":"answer","question_id":"q","t_ms":9}"#,
+        r#"{"visit":"v","playbook_id":"p","kind":"outcome","outcome_id":"o","class":"disqualified","t_ms":12}"#,
+        r#"{"visit":"v","playbook_id":"p","kind":"leave","t_ms":20}"#,
+    ];
+    let values = [
+        "null",
+        "true",
+        "-1",
+        "0.5",
+        "1e300",
+        "\"\"",
+        "\"x\"",
+        "[]",
+        "{}",
+        "9007199254740992",
+        "\"step\"",
+        "\"\\u0007\"",
+    ];
+    let keys = [
+        "visit",
+        "playbook_id",
+        "kind",
+        "t_ms",
+        "index",
+        "question_id",
+        "class",
+        "value",
+        "email",
+        "score",
+        "source",
+        "",
+    ];
+    let mut events: Vec<serde_json::Map<String, serde_json::Value>> = Vec::new();
+    for _ in 0..1 + rng.below(6) {
+        let text = base[rng.below(base.len() as u64) as usize];
+        let serde_json::Value::Object(mut m) = serde_json::from_str(text).expect("base") else {
+            unreachable!()
+        };
+        for _ in 0..rng.below(3) {
+            let key = keys[rng.below(keys.len() as u64) as usize];
+            if rng.chance(30) {
+                m.remove(key);
+            } else {
+                let v = values[rng.below(values.len() as u64) as usize];
+                m.insert(key.to_owned(), serde_json::from_str(v).expect("value"));
+            }
+        }
+        events.push(m);
+    }
+    let body = serde_json::json!({ "events": events }).to_string();
+    let v: Value = serde_json::from_str(&body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    match batch_from_value(&v) {
+        Ok(read) => {
+            prop_assert_eq!(read.len(), events.len());
+            for (e, m) in read.iter().zip(&events) {
+                // Nothing but the allow-listed fields, and the event reads back the same.
+                for k in m.keys() {
+                    prop_assert!(
+                        !["value", "email", "score", ""].contains(&k.as_str()),
+                        "{}",
+                        body
+                    );
+                }
+                let back = Event::from_value(&e.to_value());
+                prop_assert_eq!(back.as_ref(), Ok(e));
+            }
+            let _ = aggregate(&read);
+        }
+        Err(problems) => {
+            prop_assert!(!problems.is_empty());
+            for p in &problems {
+                prop_assert!(p.to_string().starts_with("events"), "{}", p);
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #[test]
+    fn damaged_batches_are_read_or_refused_with_paths(seed in any::<u64>()) {
+        damaged_case(seed)?;
     }
 }
