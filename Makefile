@@ -130,3 +130,10 @@ bench-parse: $(BIN)
 
 bench-delivery:
 	$(CARGO) bench -p lead-qualifier-cli --bench delivery
+
+# Funnel analytics ingest: 16 clients post batches of 20 visit events to POST /api/events on
+# loopback for LQ_BENCH_SECONDS (default 10); prints events/s (target 5,000) and p99, then
+# reads the funnel back (exit non-zero only for a failed request or a wrong count).
+.PHONY: bench-events
+bench-events:
+	$(CARGO) bench -p lead-qualifier-cli --bench events_load

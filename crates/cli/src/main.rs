@@ -96,6 +96,17 @@ mod native {
             #[arg(long, default_value = "leads.sqlite", global = true)]
             db: std::path::PathBuf,
         },
+        /// The funnel of each playbook version from the collector's visit events (POST
+        /// /api/events): visits, completions, each question's reach, answers and drop-offs,
+        /// the outcome mix, time to outcome and sources. Reads the database only.
+        Funnel {
+            /// the collector's SQLite database file
+            #[arg(long, default_value = "leads.sqlite")]
+            db: std::path::PathBuf,
+            /// only this playbook [default: every playbook with events]
+            #[arg(long)]
+            playbook: Option<String>,
+        },
         /// Validate and lint a playbook: exit 0 when valid, 1 with the problems listed.
         Check {
             /// playbook JSON file
@@ -267,6 +278,7 @@ mod native {
                 db,
                 output,
             } => crate::export::run(&db, format, since.as_deref(), output.as_deref()),
+            Cmd::Funnel { db, playbook } => funnel_cmd(&db, playbook.as_deref()),
             Cmd::Feedback {
                 action: FeedbackCmd::Import { file },
                 db,
@@ -388,6 +400,150 @@ mod native {
                 ExitCode::from(2)
             }
         }
+    }
+
+    /// `funnel`: the funnels of the stored events, as tables.
+    fn funnel_cmd(db: &std::path::Path, playbook: Option<&str>) -> ExitCode {
+        use crate::serve::store;
+        use lead_qualifier_engine::funnel;
+        let conn = match store::open_read_only(db) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        let events = match store::has_events(&conn).and_then(|has| {
+            if has {
+                store::read_events(&conn, playbook, None)
+            } else {
+                Ok(Vec::new())
+            }
+        }) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("{}: {e}", db.display());
+                return ExitCode::from(2);
+            }
+        };
+        let funnels = funnel::aggregate(&events);
+        if funnels.is_empty() {
+            match playbook {
+                Some(id) => println!("no events for playbook {id}"),
+                None => println!("no events yet (POST /api/events, docs/analytics.md)"),
+            }
+            return ExitCode::SUCCESS;
+        }
+        for (i, f) in funnels.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            print!("{}", funnel_table(f));
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// One funnel as the `funnel` command prints it.
+    pub(crate) fn funnel_table(f: &lead_qualifier_engine::funnel::Funnel) -> String {
+        use std::fmt::Write as _;
+        let pct = |n: u64, of: u64| {
+            if of == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.1} %", n as f64 * 100.0 / of as f64)
+            }
+        };
+        let secs = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
+        let mut out = String::new();
+        let version = f
+            .playbook_version
+            .as_deref()
+            .map_or_else(|| "no version".to_owned(), |v| format!("version {v}"));
+        let _ = writeln!(
+            out,
+            "{} ({version}): {} visits, {} completed ({})",
+            f.playbook_id,
+            f.visits,
+            f.completed,
+            pct(f.completed, f.visits)
+        );
+        if let Some(t) = f.time_to_outcome {
+            let _ = writeln!(
+                out,
+                "time to outcome: median {}, p90 {}",
+                secs(t.median_ms),
+                secs(t.p90_ms)
+            );
+        }
+        let w = f
+            .questions
+            .iter()
+            .map(|q| q.id.chars().count())
+            .chain(f.outcomes.iter().map(|o| o.id.chars().count()))
+            .chain(
+                f.sources
+                    .iter()
+                    .map(|(s, _)| s.as_deref().unwrap_or("(none)").chars().count()),
+            )
+            .max()
+            .unwrap_or(0)
+            .max(8);
+        if !f.questions.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:>8}  {:>8}  {:>8}  {:>9}",
+                "question", "reached", "answered", "dropped", "of visits"
+            );
+            for q in &f.questions {
+                let _ = writeln!(
+                    out,
+                    "  {:<w$}  {:>8}  {:>8}  {:>8}  {:>9}",
+                    q.id,
+                    q.reached,
+                    q.answered,
+                    q.dropped,
+                    pct(q.reached, f.visits)
+                );
+            }
+        }
+        if f.dropped_without_step > 0 {
+            let _ = writeln!(
+                out,
+                "  {} visit(s) dropped before any question was shown",
+                f.dropped_without_step
+            );
+        }
+        if !f.outcomes.is_empty() {
+            let _ = writeln!(out, "  {:<w$}  {:<12}  {:>8}", "outcome", "class", "visits");
+            for o in &f.outcomes {
+                let _ = writeln!(
+                    out,
+                    "  {:<w$}  {:<12}  {:>8}",
+                    o.id,
+                    o.class.name(),
+                    o.visits
+                );
+            }
+        }
+        if !f.sources.is_empty() {
+            let _ = writeln!(out, "  {:<w$}  {:>8}", "source", "visits");
+            for (src, n) in &f.sources {
+                let _ = writeln!(
+                    out,
+                    "  {:<w$}  {:>8}",
+                    src.as_deref().unwrap_or("(none)"),
+                    n
+                );
+            }
+        }
+        if f.without_shown > 0 {
+            let _ = writeln!(
+                out,
+                "  ({} visit(s) without lq:ready left out)",
+                f.without_shown
+            );
+        }
+        out
     }
 
     /// `backup`: an online copy of the database, safe while `serve` writes to it.

@@ -18,6 +18,14 @@
 //!   most 500); `GET /api/leads/{id}` — one lead or 404. Both only with
 //!   `Authorization: Bearer <LQ_ADMIN_TOKEN>` (`AdminToken`, else 401), and never readable
 //!   cross-origin (CORS is granted to POST only).
+//! - `POST /api/events` — a batch of the widget's visit events `{"events": [...]}` for funnel
+//!   analytics (docs/analytics.md), as `application/json` or `text/plain`, at most 64 KB and
+//!   500 events, under the same origin rules and rate limit (its own budget) as leads. Read
+//!   by the engine (`funnel::batch_from_value`: any field not on its allow-list is refused, so
+//!   answer values and contact data never reach the database) and stored (`events`):
+//!   202 `{accepted}`; 400 `invalid_events` with each problem's path, 422 unknown playbook.
+//!   `GET /api/funnel?playbook=ID[&version=V]` — the funnels of a playbook's versions
+//!   (`funnel::aggregate`), with the admin token.
 //!
 //! Playbooks are loaded once at start from `--playbooks` (an invalid file is reported and
 //! skipped). Storage is `store` (SQLite, WAL, group commit); the `form` body is read back by
@@ -66,6 +74,7 @@ use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use lead_qualifier_engine::funnel;
 use lead_qualifier_engine::lead::{self, Lead};
 use lead_qualifier_engine::playbook::Playbook;
 use lead_qualifier_engine::verify;
@@ -812,6 +821,7 @@ impl KeyExtractor for ClientIp {
 fn rate_limit(
     limit: RateLimit,
     forwarded: bool,
+    what: &'static str,
 ) -> Option<GovernorLayer<ClientIp, governor::middleware::NoOpMiddleware, Body>> {
     let period = Duration::from_secs(60) / limit.per_minute.max(1);
     let config = GovernorConfigBuilder::default()
@@ -828,13 +838,13 @@ fn rate_limit(
             limiter.retain_recent();
         }
     });
-    Some(GovernorLayer::new(config).error_handler(|e| match e {
+    Some(GovernorLayer::new(config).error_handler(move |e| match e {
         GovernorError::TooManyRequests { wait_time, .. } => {
             let wait = wait_time.max(1);
             let mut r = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                format!("too many leads from this address; send it again in {wait} s"),
+                format!("too many {what} from this address; send it again in {wait} s"),
             );
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -880,10 +890,11 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
     let admin = middleware::from_fn_with_state(admin, require_admin);
     let mut post = axum::routing::post(post_lead);
     if let Some(limit) = app.config.server.rate_limit {
-        if let Some(layer) = rate_limit(limit, app.config.server.trust_forwarded_for) {
+        if let Some(layer) = rate_limit(limit, app.config.server.trust_forwarded_for, "leads") {
             post = post.layer(layer);
         }
     }
+    let events = events_route(&app);
     let api = Router::new()
         .route(
             "/leads",
@@ -895,6 +906,11 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
         .route(
             "/leads/{id}",
             get(get_lead).layer(timed.clone()).layer(admin.clone()),
+        )
+        .route("/events", events)
+        .route(
+            "/funnel",
+            get(get_funnel).layer(timed.clone()).layer(admin.clone()),
         )
         .route(
             "/playbooks",
@@ -1780,6 +1796,199 @@ async fn put_feedback(
         ),
         Err(e) => storage_error(&e),
     }
+}
+
+/// `POST /api/events`, behind the per-address limit when one is configured: the same
+/// numbers as leads', counted apart (a visit posts several batches).
+fn events_route(app: &App) -> axum::routing::MethodRouter<Arc<App>> {
+    let mut post = axum::routing::post(post_events);
+    if let Some(limit) = app.config.server.rate_limit {
+        if let Some(layer) = rate_limit(limit, app.config.server.trust_forwarded_for, "events") {
+            post = post.layer(layer);
+        }
+    }
+    post
+}
+
+/// `POST /api/events`: a batch of visit events (module doc, docs/analytics.md).
+async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    // A page of another origin: refused here too (a beacon is sent without a preflight).
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !origin_allowed(app.config.server.allowed_origins.as_deref(), origin) {
+            return Refusal::new(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                format!(
+                    "pages of {} may not post events here (server.allowed_origins)",
+                    clip(origin.to_str().unwrap_or("?"))
+                ),
+            )
+            .into_response();
+        }
+    }
+    match body_format(&headers) {
+        Ok(Format::Json | Format::Text) => {}
+        Ok(Format::Form) => {
+            return Refusal::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "events are JSON: send application/json or text/plain",
+            )
+            .into_response()
+        }
+        Err(refusal) => return refusal.into_response(),
+    }
+    let bytes = match read_body(&headers, body, app.limits.body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let limit = app.limits.handler;
+    tokio::time::timeout(limit, store_events(&app, &bytes))
+        .await
+        .unwrap_or_else(|_| handler_timeout(limit).into_response())
+}
+
+/// The batch read, its playbooks checked, its events stored.
+async fn store_events(app: &App, bytes: &[u8]) -> Response {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            )
+        }
+    };
+    let events = match funnel::batch_from_value(&value) {
+        Ok(e) => e,
+        Err(problems) => return invalid_events(&problems),
+    };
+    let mut unknown: Vec<&str> = events
+        .iter()
+        .map(|e| e.playbook_id.as_str())
+        .filter(|id| !app.playbooks.contains_key(*id))
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if let Some(first) = unknown.first() {
+        return unknown_playbook(app, first).into_response();
+    }
+    let n = events.len();
+    if n > 0 {
+        if let Err(e) = app
+            .store
+            .insert_events(events, crate::deliver::now_ms())
+            .await
+        {
+            return Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                format!("the events could not be stored, send them again: {e}"),
+            )
+            .into_response();
+        }
+    }
+    json_response(
+        StatusCode::ACCEPTED,
+        &obj(vec![("accepted", Value::Number(n as f64))]),
+    )
+}
+
+/// 400 `invalid_events`: every problem in `detail`, and as `problems` `[{path, code, message}]`.
+fn invalid_events(problems: &[lead_qualifier_engine::Problem]) -> Response {
+    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &obj(vec![
+            ("error", Value::str("invalid_events")),
+            (
+                "detail",
+                Value::String(format!("not a batch of events: {}", list.join("; "))),
+            ),
+            (
+                "problems",
+                Value::Array(
+                    problems
+                        .iter()
+                        .map(|p| {
+                            obj(vec![
+                                ("path", Value::String(p.path.to_string())),
+                                ("code", Value::str(p.code)),
+                                ("message", Value::str(p.message)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ]),
+    )
+}
+
+/// 422 `unknown_playbook`, naming the playbooks that are loaded.
+fn unknown_playbook(app: &App, id: &str) -> Refusal {
+    let mut known: Vec<&str> = app.playbooks.keys().map(String::as_str).collect();
+    known.sort_unstable();
+    Refusal::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_playbook",
+        format!(
+            "no playbook with id {} is loaded (loaded: {})",
+            clip(id),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ),
+    )
+}
+
+/// `GET /api/funnel?playbook=ID[&version=V]`: `{playbook_id, funnels: [...]}`, one funnel per
+/// version of the playbook (only `V` with `version`; `version=` alone: events without one).
+async fn get_funnel(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (mut playbook, mut version) = (None, None);
+    for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        match &*k {
+            "playbook" => playbook = Some(v.into_owned()),
+            "version" => version = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let Some(playbook) = playbook.filter(|p| !p.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "name the playbook: /api/funnel?playbook=ID (and &version=V for one version)",
+        );
+    };
+    let events = match app.store.events(playbook.clone(), version).await {
+        Ok(e) => e,
+        Err(e) => return storage_error(&e),
+    };
+    // Off the async threads, and after the read connection is given back (a million events
+    // take about a second).
+    let funnels = tokio::task::spawn_blocking(move || {
+        funnel::aggregate(&events)
+            .iter()
+            .map(funnel::Funnel::to_value)
+            .collect::<Vec<Value>>()
+    })
+    .await;
+    let Ok(funnels) = funnels else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the funnel could not be computed",
+        );
+    };
+    json_response(
+        StatusCode::OK,
+        &obj(vec![
+            ("playbook_id", Value::String(playbook)),
+            ("funnels", Value::Array(funnels)),
+        ]),
+    )
 }
 
 #[cfg(test)]

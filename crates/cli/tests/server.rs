@@ -1560,3 +1560,187 @@ fn export_reads_the_live_database() {
     assert!(!missing.exists());
     drop(s);
 }
+
+// ------------------------------------------------------------------ funnel analytics
+
+/// One visit event of the demo playbook, as the page script sends it.
+fn event(visit: &str, kind: &str, extra: &str, t_ms: u64) -> String {
+    format!(
+        r#"{{"visit":"{visit}","playbook_id":"demo-request","playbook_version":"1","kind":"{kind}"{extra},"t_ms":{t_ms},"source":"newsletter"}}"#
+    )
+}
+
+fn batch(events: &[String]) -> String {
+    format!(r#"{{"events":[{}]}}"#, events.join(","))
+}
+
+#[test]
+fn funnel_events_are_checked_deduplicated_and_counted() {
+    let mut s = Server::start();
+    let a = agent();
+    let url = s.url("/api/events");
+    let step = |q: &str, i: u32| format!(r#","question_id":"{q}","index":{i}"#);
+    let answered = |q: &str| format!(r#","question_id":"{q}""#);
+    // Early decision: three of seven questions, then the outcome.
+    let early = [
+        event("early", "shown", "", 0),
+        event("early", "step", &step("company_size", 0), 0),
+        event("early", "answer", &answered("company_size"), 1_200),
+        event("early", "step", &step("role", 1), 1_200),
+        event("early", "answer", &answered("role"), 2_500),
+        event("early", "step", &step("timeline", 2), 2_500),
+        event("early", "answer", &answered("timeline"), 4_000),
+        event(
+            "early",
+            "outcome",
+            r#","outcome_id":"talk_to_sales","class":"sales_ready""#,
+            4_001,
+        ),
+    ];
+    // Left at role after going back to it from timeline.
+    let left = [
+        event("left", "shown", "", 0),
+        event("left", "step", &step("company_size", 0), 0),
+        event("left", "answer", &answered("company_size"), 900),
+        event("left", "step", &step("role", 1), 900),
+        event("left", "answer", &answered("role"), 1_900),
+        event("left", "step", &step("timeline", 2), 1_900),
+        event("left", "step", &step("role", 1), 3_000),
+        event("left", "leave", "", 9_000),
+    ];
+    // An answer's value is refused with its path, and nothing of that batch is stored.
+    let leak = batch(&[
+        event("leak", "shown", "", 0),
+        event(
+            "leak",
+            "answer",
+            r#","question_id":"email","value":"ana@acme.com""#,
+            10,
+        ),
+    ]);
+    let r = post(&a, &url, "application/json", &leak, None);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let body = r.json();
+    assert_eq!(
+        body.get("error").and_then(Value::as_str),
+        Some("invalid_events")
+    );
+    let first = body
+        .get("problems")
+        .and_then(|p| p.as_array())
+        .and_then(|p| p.first())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        first.get("path").and_then(Value::as_str),
+        Some("events[1].value"),
+        "{}",
+        r.body
+    );
+    // Both visits, each batch sent twice (a retry), the second time as a beacon and split
+    // differently; one event of `left` comes before the rest, out of order.
+    let mut all: Vec<String> = early.to_vec();
+    all.extend(left.iter().cloned());
+    for (content_type, chunks) in [
+        ("application/json", vec![&all[..5], &all[5..]]),
+        (
+            "text/plain;charset=UTF-8",
+            vec![&all[12..13], &all[..12], &all[13..]],
+        ),
+    ] {
+        for chunk in chunks {
+            let r = post(&a, &url, content_type, &batch(chunk), None);
+            assert_eq!(r.status, 202, "{}", r.body);
+            assert_eq!(
+                r.json().get("accepted").and_then(Value::as_f64),
+                Some(chunk.len() as f64)
+            );
+        }
+    }
+    // Unknown playbooks are refused like leads; so are forms and oversize bodies.
+    let other = batch(&[event("x", "shown", "", 0).replace("demo-request", "no-such-book")]);
+    let r = post(&a, &url, "application/json", &other, None);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        post(&a, &url, "application/x-www-form-urlencoded", "a=b", None).status,
+        415
+    );
+    let huge = batch(&vec![event("big", "shown", "", 0); 600]);
+    assert!(huge.len() > 64 * 1024);
+    assert_eq!(post(&a, &url, "application/json", &huge, None).status, 413);
+    // Reading the funnel needs the admin token.
+    let funnel_url = s.url("/api/funnel?playbook=demo-request");
+    let r = reply(a.get(&funnel_url).call());
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = get(&a, &funnel_url);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let funnels = v.get("funnels").and_then(|f| f.as_array()).unwrap_or(&[]);
+    assert_eq!(funnels.len(), 1, "{}", r.body);
+    let f = &funnels[0];
+    let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+    assert_eq!(f.get("playbook_version").and_then(Value::as_str), Some("1"));
+    assert_eq!(num(f, "visits"), Some(2.0), "{}", r.body);
+    assert_eq!(num(f, "completed"), Some(1.0), "{}", r.body);
+    let questions: Vec<(String, f64, f64, f64)> = f
+        .get("questions")
+        .and_then(|q| q.as_array())
+        .unwrap_or(&[])
+        .iter()
+        .map(|q| {
+            (
+                q.get("id").and_then(Value::as_str).unwrap_or("").to_owned(),
+                num(q, "reached").unwrap_or(-1.0),
+                num(q, "answered").unwrap_or(-1.0),
+                num(q, "dropped").unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        questions,
+        [
+            ("company_size".to_owned(), 2.0, 2.0, 0.0),
+            ("role".to_owned(), 2.0, 2.0, 1.0),
+            ("timeline".to_owned(), 2.0, 1.0, 0.0),
+        ],
+        "{}",
+        r.body
+    );
+    let t = f.get("time_to_outcome_ms").cloned().unwrap_or_default();
+    assert_eq!(
+        (num(&t, "median"), num(&t, "p90")),
+        (Some(4001.0), Some(4001.0))
+    );
+    assert_eq!(
+        serde_json::to_string(f.get("sources").unwrap_or(&Value::Null)).unwrap_or_default(),
+        r#"[{"source":"newsletter","visits":2}]"#
+    );
+    let r = get(&a, &s.url("/api/funnel?playbook=demo-request&version=2"));
+    assert_eq!(r.body, r#"{"playbook_id":"demo-request","funnels":[]}"#);
+    assert_eq!(get(&a, &s.url("/api/funnel")).status, 400);
+    // The command line reads the same file while the server runs.
+    let db = s.dir.path().join("leads.sqlite");
+    let out = Command::new(EXE)
+        .args(["funnel", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs funnel");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.starts_with("demo-request (version 1): 2 visits, 1 completed (50.0 %)\n"),
+        "{text}"
+    );
+    assert!(text.contains("  role "), "{text}");
+    // The refused value was never written anywhere.
+    for suffix in ["", "-wal"] {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        let bytes = std::fs::read(&name).unwrap_or_default();
+        assert!(
+            !bytes.windows(12).any(|w| w == b"ana@acme.com"),
+            "{name:?} holds the refused answer"
+        );
+    }
+    s.assert_alive("the funnel test");
+}

@@ -18,6 +18,8 @@
 //! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
 //! - `profile`  — progressive profiling, consent, prefill and campaign capture
 //! - `cases`    — playbook tests: answers in, the expected outcome out
+//! - `funnel`   — the widget's visit events read from their batches and aggregated into
+//!   per-playbook funnels (native only: feature `std`)
 //!
 //! Features: `native` (the default: std, `ryu-js` number text, Rust's decimal parser,
 //! regex-lite patterns, the lint), `lint` alone (the widget's development build), and none
@@ -42,6 +44,8 @@ pub mod prelude;
 pub mod cases;
 pub mod error;
 pub mod flow;
+#[cfg(feature = "std")]
+pub mod funnel;
 pub mod lead;
 pub mod logic;
 pub mod outbox;

@@ -6,6 +6,7 @@ mod budget;
 mod common;
 mod decide;
 mod flow;
+mod funnel;
 mod hostile;
 mod lead;
 mod lint;

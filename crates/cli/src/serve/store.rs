@@ -16,7 +16,15 @@
 //! what is due (`due`) and records each attempt through the writer (`record`), which also
 //! keeps each destination's run of failures (`destinations`). The `deliveries` command
 //! lists, retries and counts them on the same file (`list_deliveries`, `retry`).
+//!
+//! Funnel analytics: the widget's visit events (`POST /api/events`) in `events`, written by
+//! the same writer with the same group commit (`insert_events`); a retried batch stores
+//! nothing twice (`UNIQUE` over what makes an event the same, `ON CONFLICT DO NOTHING`).
+//! `read_events` gives them back for `funnel::aggregate` (the server's `GET /api/funnel`, the
+//! `funnel` command on a read-only connection, `open_read_only`).
 
+use lead_qualifier_engine::funnel::{Event, Kind};
+use lead_qualifier_engine::playbook::Class;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -30,7 +38,7 @@ const QUEUE: usize = 4096;
 /// How long a connection waits for a lock held by another connection or process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The schema this build writes (`PRAGMA user_version`): 2 added `leads.flag`,
-/// `deliveries`, `destinations` and `feedback` (a version 1 file is upgraded in place).
+/// `deliveries`, `destinations`, `feedback` and `events` (a version 1 file is upgraded in place).
 const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
@@ -70,6 +78,21 @@ CREATE TABLE IF NOT EXISTS feedback (
     date       TEXT,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    id               INTEGER PRIMARY KEY,
+    playbook_id      TEXT NOT NULL,
+    playbook_version TEXT NOT NULL,
+    visit            TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    question_id      TEXT NOT NULL,
+    step_index       INTEGER NOT NULL,
+    outcome_id       TEXT NOT NULL,
+    class            TEXT,
+    t_ms             INTEGER NOT NULL,
+    source           TEXT,
+    received_at      INTEGER NOT NULL,
+    UNIQUE (playbook_id, playbook_version, visit, kind, question_id, step_index, outcome_id, t_ms)
+);
 CREATE TABLE IF NOT EXISTS destinations (
     name            TEXT PRIMARY KEY NOT NULL,
     failures        INTEGER NOT NULL DEFAULT 0,
@@ -94,6 +117,13 @@ const INSERT: &str = "INSERT INTO leads (id, playbook_id, playbook_version, outc
 const INSERT_DELIVERY: &str = "INSERT INTO deliveries (lead_id, destination, state, attempts,
     created_at, next_at) VALUES (?1, ?2, 'pending', 0, ?3, ?3)
     ON CONFLICT(lead_id, destination) DO NOTHING";
+
+/// An event; `''` for a version, question or outcome it does not name, `-1` for a step
+/// number (so `UNIQUE` sees them: SQLite holds NULLs distinct).
+const INSERT_EVENT: &str = "INSERT INTO events (playbook_id, playbook_version, visit, kind,
+    question_id, step_index, outcome_id, class, t_ms, source, received_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+    ON CONFLICT DO NOTHING";
 
 const COLUMNS: &str =
     "id, playbook_id, outcome_id, class, verified, differences, received_at, lead,
@@ -287,8 +317,19 @@ enum Job {
     Insert(Box<NewLead>, oneshot::Sender<Result<Saved, String>>),
     Feedback(Box<Feedback>, oneshot::Sender<Result<bool, String>>),
     Record(Box<Record>, oneshot::Sender<Result<(), String>>),
+    Events(Box<EventBatch>, oneshot::Sender<Result<usize, String>>),
     Stop,
 }
+
+/// A batch of visit events waiting for the writer, with its receive time (ms since the epoch).
+#[derive(Debug)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+    pub received_ms: i64,
+}
+
+/// Event batches waiting for the writer, with where their answers go.
+type PendingEvents = (Box<EventBatch>, oneshot::Sender<Result<usize, String>>);
 
 /// The store: a queue to the writer thread and a read connection.
 #[derive(Debug)]
@@ -307,6 +348,7 @@ impl std::fmt::Debug for Job {
             Job::Insert(l, _) => write!(f, "Insert({})", l.id),
             Job::Record(r, _) => write!(f, "Record({})", r.id),
             Job::Feedback(r, _) => write!(f, "Feedback({})", r.lead_id),
+            Job::Events(b, _) => write!(f, "Events({})", b.events.len()),
             Job::Stop => f.write_str("Stop"),
         }
     }
@@ -554,6 +596,40 @@ impl Store {
         .await
     }
 
+    /// Stores a batch of visit events (those already stored are skipped); answers, once the
+    /// transaction is committed, with how many were new.
+    pub async fn insert_events(
+        &self,
+        events: Vec<Event>,
+        received_ms: i64,
+    ) -> Result<usize, String> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Events(
+                Box::new(EventBatch {
+                    events,
+                    received_ms,
+                }),
+                reply,
+            ))
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the store is shutting down".to_owned())?
+    }
+
+    /// The events of a playbook: every version (None), or one (`Some("")`: events that named
+    /// no version).
+    pub async fn events(
+        &self,
+        playbook_id: String,
+        version: Option<String>,
+    ) -> Result<Vec<Event>, String> {
+        self.read(move |c| read_events(c, Some(&playbook_id), version.as_deref()))
+            .await
+    }
+
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -769,6 +845,7 @@ pub fn retry(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<u
 fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync::Notify) {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     let mut records: Vec<Recording> = Vec::new();
+    let mut event_batches: Vec<PendingEvents> = Vec::new();
     let mut stop = false;
     while !stop {
         let Some(first) = rx.blocking_recv() else {
@@ -785,12 +862,13 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
                     }));
                 }
                 Job::Record(record, reply) => records.push((record, reply)),
+                Job::Events(events, reply) => event_batches.push((events, reply)),
                 Job::Stop => {
                     stop = true;
                     break;
                 }
             }
-            if batch.len() + records.len() < BATCH {
+            if batch.len() + records.len() + event_batches.len() < BATCH {
                 next = rx.try_recv().ok();
             }
         }
@@ -808,6 +886,9 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
             for (_, reply) in records.drain(..) {
                 let _ = reply.send(written.clone());
             }
+        }
+        if !event_batches.is_empty() {
+            commit_events(&mut conn, &mut event_batches);
         }
         if batch.is_empty() {
             continue;
@@ -937,4 +1018,154 @@ fn write_record(tx: &rusqlite::Transaction<'_>, r: &Record) -> rusqlite::Result<
         .execute(params![r.destination, error, r.at, r.failing_after])?;
     }
     Ok(())
+}
+
+/// Commits the waiting event batches in one transaction and answers each (how many of its
+/// events were new), or each with the error.
+fn commit_events(conn: &mut Connection, batches: &mut Vec<PendingEvents>) {
+    match write_events(conn, batches) {
+        Ok(counts) => {
+            for ((_, reply), n) in batches.drain(..).zip(counts) {
+                let _ = reply.send(Ok(n));
+            }
+        }
+        Err(e) => {
+            let message = format!("database error: {e}");
+            log!(
+                "lead-qualifier: {message} ({} event batch(es) refused with 503)",
+                batches.len()
+            );
+            for (_, reply) in batches.drain(..) {
+                let _ = reply.send(Err(message.clone()));
+            }
+        }
+    }
+}
+
+fn write_events(conn: &mut Connection, batches: &[PendingEvents]) -> rusqlite::Result<Vec<usize>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut out = Vec::with_capacity(batches.len());
+    {
+        let mut insert = tx.prepare_cached(INSERT_EVENT)?;
+        for (b, _) in batches {
+            let mut new = 0;
+            for e in &b.events {
+                let (question, index, outcome, class) = match &e.kind {
+                    Kind::Step { question_id, index } => (
+                        question_id.as_str(),
+                        i64::try_from(*index).unwrap_or(i64::MAX),
+                        "",
+                        None,
+                    ),
+                    Kind::Answer { question_id } => (question_id.as_str(), -1, "", None),
+                    Kind::Outcome { outcome_id, class } => {
+                        ("", -1, outcome_id.as_str(), Some(class.name()))
+                    }
+                    Kind::Shown | Kind::Leave => ("", -1, "", None),
+                };
+                new += insert.execute(params![
+                    e.playbook_id,
+                    e.playbook_version.as_deref().unwrap_or(""),
+                    e.visit,
+                    e.kind.name(),
+                    question,
+                    index,
+                    outcome,
+                    class,
+                    i64::try_from(e.t_ms).unwrap_or(i64::MAX),
+                    e.source,
+                    b.received_ms,
+                ])?;
+            }
+            out.push(new);
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// One stored event back (None for a row this build cannot read: an unknown kind or class).
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Event>> {
+    let version: String = r.get(1)?;
+    let kind: String = r.get(3)?;
+    let question_id: String = r.get(4)?;
+    let index: i64 = r.get(5)?;
+    let outcome_id: String = r.get(6)?;
+    let class: Option<String> = r.get(7)?;
+    let t_ms: i64 = r.get(8)?;
+    let kind = match kind.as_str() {
+        "shown" => Kind::Shown,
+        "leave" => Kind::Leave,
+        "answer" => Kind::Answer { question_id },
+        "step" => match u64::try_from(index) {
+            Ok(index) => Kind::Step { question_id, index },
+            Err(_) => return Ok(None),
+        },
+        "outcome" => match class.as_deref().and_then(Class::from_name) {
+            Some(class) => Kind::Outcome { outcome_id, class },
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(Event {
+        playbook_id: r.get(0)?,
+        playbook_version: (!version.is_empty()).then_some(version),
+        visit: r.get(2)?,
+        kind,
+        t_ms: u64::try_from(t_ms).unwrap_or(0),
+        source: r.get(9)?,
+    }))
+}
+
+/// The stored events of one playbook (None: every playbook), of every version (None) or of
+/// one (`Some("")`: events that named no version).
+pub fn read_events(
+    c: &Connection,
+    playbook_id: Option<&str>,
+    version: Option<&str>,
+) -> rusqlite::Result<Vec<Event>> {
+    let mut st = c.prepare_cached(
+        "SELECT playbook_id, playbook_version, visit, kind, question_id, step_index, outcome_id,
+            class, t_ms, source
+         FROM events WHERE (?1 IS NULL OR playbook_id = ?1) AND (?2 IS NULL OR playbook_version = ?2)",
+    )?;
+    let rows = st.query_map(params![playbook_id, version], event_row)?;
+    let mut out = Vec::new();
+    for r in rows {
+        if let Some(e) = r? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Opens the database file of a server (which may be running) read-only, for reports such
+/// as `funnel`: nothing is created or changed.
+pub fn open_read_only(path: &Path) -> Result<Connection, String> {
+    if !path.is_file() {
+        return Err(format!("{}: no such database file", path.display()));
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| sql_error(path, "cannot open", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_error(path, "busy_timeout", e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sql_error(path, "user_version", e))?;
+    if version != SCHEMA_VERSION {
+        return Err(format!(
+            "{}: schema {version}, this build knows {SCHEMA_VERSION} (start `serve` on it once to upgrade)",
+            path.display()
+        ));
+    }
+    Ok(conn)
+}
+
+/// Whether the file has the `events` table (a file last opened by an older server has not).
+pub fn has_events(c: &Connection) -> rusqlite::Result<bool> {
+    c.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+        [],
+        |r| r.get(0),
+    )
 }

@@ -56,7 +56,8 @@ pub struct Server {
     pub port: u16,
     pub start_line: String,
     pub stderr: PathBuf,
-    _dir: TempDir,
+    /// the folder of its log (and, from `start`, its database `leads.sqlite`)
+    pub dir: TempDir,
 }
 
 impl Server {
@@ -138,7 +139,7 @@ impl Server {
             port,
             start_line: line,
             stderr,
-            _dir: dir,
+            dir,
         }
     }
 

@@ -1,0 +1,283 @@
+//! Load benchmark of funnel analytics: `POST /api/events` on loopback (`make bench-events`).
+//!
+//! Starts the optimised `lead-qualifier serve` on a free port with a temporary database, then
+//! 16 keep-alive clients post batches of 20 events (one visit each: lq:ready, seven questions
+//! shown and answered, a step back and a question shown again, the outcome or, for every
+//! fourth visit, none, and the page left) for `LQ_BENCH_SECONDS` (default 10 s) after a 1 s
+//! warm-up. Each batch is read by the engine's allow-list and committed to SQLite (WAL,
+//! synchronous=FULL, group commit) before its 202, so these are durable-write figures.
+//! Prints events/s and the request latency percentiles against the target (5,000 events/s),
+//! then reads the funnel back: exits non-zero only when a request failed or the funnel's
+//! count of visits is not the number of batches taken.
+//!
+//! Native only: on wasm32 (`clippy --all-targets`) it compiles to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use lead_qualifier_engine::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
+const ADMIN: &str = "bench-admin-token-0123456789";
+/// The repository (its examples/, www/ and dist/).
+const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const CLIENTS: usize = 16;
+const EVENTS_PER_BATCH: usize = 20;
+const TARGET_EVENTS_PER_S: f64 = 5_000.0;
+const QUESTIONS: &[&str] = &[
+    "company_size",
+    "role",
+    "timeline",
+    "budget",
+    "use_case",
+    "email",
+    "consent",
+];
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start() -> Result<Server, String> {
+    let dir = std::env::temp_dir().join(format!("lq-bench-events-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut child = Command::new(EXE)
+        .env("LQ_ADMIN_TOKEN", ADMIN)
+        .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
+        .arg(dir.join("bench.sqlite"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{EXE}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {}
+    });
+    let server = |port| Server {
+        child,
+        port,
+        dir: dir.clone(),
+    };
+    let line = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(l) => l,
+        Err(_) => {
+            drop(server(0));
+            return Err("the server did not start within 30 s".into());
+        }
+    };
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse::<u16>().ok());
+    match port {
+        Some(p) => Ok(server(p)),
+        None => {
+            drop(server(0));
+            Err(format!("no port in the start line: {line}"))
+        }
+    }
+}
+
+/// One visit's 20 events as a batch body.
+fn visit_batch(visit: &str, n: usize) -> String {
+    let mut events: Vec<String> = Vec::with_capacity(EVENTS_PER_BATCH);
+    let source = ["google", "newsletter", "linkedin"][n % 3];
+    let mut push = |kind: &str, extra: String, t: u64| {
+        events.push(format!(
+            r#"{{"visit":"{visit}","playbook_id":"demo-request","playbook_version":"1","kind":"{kind}"{extra},"t_ms":{t},"source":"{source}"}}"#
+        ));
+    };
+    let mut t = (n % 97) as u64;
+    push("shown", String::new(), t);
+    for (i, q) in QUESTIONS.iter().enumerate() {
+        push("step", format!(r#","question_id":"{q}","index":{i}"#), t);
+        t += 700 + (n as u64 * 31 + i as u64 * 17) % 3_000;
+        push("answer", format!(r#","question_id":"{q}""#), t);
+    }
+    // Back to the previous question, answered again, the last one shown again.
+    push(
+        "step",
+        r#","question_id":"email","index":5"#.to_owned(),
+        t + 1,
+    );
+    push("answer", r#","question_id":"email""#.to_owned(), t + 900);
+    push(
+        "step",
+        r#","question_id":"consent","index":6"#.to_owned(),
+        t + 901,
+    );
+    t += 1_000;
+    if n % 4 == 3 {
+        push("answer", r#","question_id":"consent""#.to_owned(), t);
+    } else {
+        push(
+            "outcome",
+            r#","outcome_id":"talk_to_sales","class":"sales_ready""#.to_owned(),
+            t,
+        );
+    }
+    push("leave", String::new(), t + 5_000);
+    format!(r#"{{"events":[{}]}}"#, events.join(","))
+}
+
+/// Posts batches from `CLIENTS` threads for `run`; (latencies in µs, statuses, wall time).
+fn blast(port: u16, tag: &str, run: Duration) -> (Vec<u64>, Vec<u16>, Duration) {
+    let url = Arc::new(format!("http://127.0.0.1:{port}/api/events"));
+    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let url = Arc::clone(&url);
+            let barrier = Arc::clone(&barrier);
+            let tag = tag.to_owned();
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(30)))
+                    .build()
+                    .into();
+                let mut lat = Vec::new();
+                let mut statuses = Vec::new();
+                barrier.wait();
+                let start = Instant::now();
+                let mut n = 0usize;
+                while start.elapsed() < run {
+                    let body = visit_batch(&format!("{tag}-{c}-{n}"), n);
+                    n += 1;
+                    let t = Instant::now();
+                    let status = match agent
+                        .post(url.as_str())
+                        .header("content-type", "text/plain;charset=UTF-8")
+                        .send(&body)
+                    {
+                        Ok(mut r) => {
+                            let _ = r.body_mut().read_to_vec();
+                            r.status().as_u16()
+                        }
+                        Err(_) => 0,
+                    };
+                    lat.push(t.elapsed().as_micros() as u64);
+                    statuses.push(status);
+                }
+                (lat, statuses)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let t0 = Instant::now();
+    let mut lat = Vec::new();
+    let mut statuses = Vec::new();
+    for w in workers {
+        if let Ok((l, s)) = w.join() {
+            lat.extend(l);
+            statuses.extend(s);
+        }
+    }
+    (lat, statuses, t0.elapsed())
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench`; a filter that names another bench skips this one.
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && !"events_load".contains(a.as_str()))
+    {
+        return ExitCode::SUCCESS;
+    }
+    let seconds: u64 = std::env::var("LQ_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|s| (1..=600).contains(s))
+        .unwrap_or(10);
+    let server = match start() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("events_load: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (_, warm, _) = blast(server.port, "warm", Duration::from_secs(1));
+    let (mut lat, statuses, wall) = blast(server.port, "bench", Duration::from_secs(seconds));
+    lat.sort_unstable();
+    let taken = statuses.iter().filter(|&&s| s == 202).count();
+    let events = taken * EVENTS_PER_BATCH;
+    let rate = events as f64 / wall.as_secs_f64();
+    println!(
+        "POST /api/events: {} batches of {EVENTS_PER_BATCH} events from {CLIENTS} clients in {:.2} s: {:.0} events/s ({:.0} req/s); latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {taken}/{} answered 202",
+        statuses.len(),
+        wall.as_secs_f64(),
+        rate,
+        statuses.len() as f64 / wall.as_secs_f64(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.90),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0),
+        statuses.len(),
+    );
+    println!(
+        "target {TARGET_EVENTS_PER_S:.0} events/s: {}",
+        if rate >= TARGET_EVENTS_PER_S {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    let t = Instant::now();
+    let funnel = ureq::get(format!(
+        "http://127.0.0.1:{}/api/funnel?playbook=demo-request",
+        server.port
+    ))
+    .header("authorization", &format!("Bearer {ADMIN}"))
+    .call()
+    .ok()
+    .and_then(|mut r| r.body_mut().read_to_string().ok())
+    .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let read_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let visits = funnel
+        .as_ref()
+        .and_then(|v| v.get("funnels"))
+        .and_then(Value::as_array)
+        .and_then(|f| f.first())
+        .and_then(|f| f.get("visits"))
+        .and_then(Value::as_f64);
+    let expected = taken + warm.iter().filter(|&&s| s == 202).count();
+    println!(
+        "GET /api/funnel: {} visits (expected {expected}), aggregated from {} stored events in {read_ms:.0} ms",
+        visits.map_or("?".to_owned(), |v| v.to_string()),
+        expected * EVENTS_PER_BATCH
+    );
+    if taken == statuses.len() && visits == Some(expected as f64) {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("events_load: some requests failed or the funnel's count is off");
+        ExitCode::from(1)
+    }
+}
