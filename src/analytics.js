@@ -38,9 +38,10 @@ export function track(playbook) {
     }
   };
   const add = (target, kind, extra) => {
+    // A visit starts with its element's first event (the first step is raised just
+    // before `lq:ready`).
     let v = visits.get(target);
     if (!v) {
-      if (kind !== 'shown') return;
       v = { id: crypto.randomUUID?.() ?? String(Math.random()).slice(2), start: performance.now(), done: false };
       visits.set(target, v);
     }

@@ -29,15 +29,19 @@ const early = new Map();
 for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
   const url = el.getAttribute('playbook');
   if (url && !early.has(url)) {
-    const pending = fetch(url).then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]));
-    pending.then(([, j]) => analytics(j)).catch(() => {}); // reported by the widget, not as an unhandled rejection
+    // A playbook with `analytics` reaches the widget once analytics.js listens, so that
+    // no step of the visit goes unseen.
+    const pending = fetch(url)
+      .then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]))
+      .then(async (read) => (await analytics(read[1]), read));
+    pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
     early.set(url, pending);
   }
 }
 // Funnel events only for a playbook that asks for them (`analytics.url`): their code is a
 // file of its own (dist/analytics.js), never downloaded otherwise.
 function analytics(playbook) {
-  if (playbook?.analytics) import('./analytics.js').then((m) => m.track(playbook), () => {});
+  return playbook?.analytics && import('./analytics.js').then((m) => m.track(playbook), () => {});
 }
 
 const take = (url) => {

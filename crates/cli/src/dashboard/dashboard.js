@@ -288,7 +288,7 @@ async function funnel() {
       bars(
         'Each question: visits that saw it, answered it, and left there',
         'Question',
-        (f.questions || []).map((q) => ({ label: q.question_id, reached: q.reached, answered: q.answered, dropped: q.dropped })),
+        (f.questions || []).map((q) => ({ label: q.id, reached: q.reached, answered: q.answered, dropped: q.dropped })),
         [
           { key: 'reached', name: 'saw it', colour: '#5b7fc7' },
           { key: 'answered', name: 'answered', colour: '#1b7f3b' },
