@@ -249,13 +249,27 @@ fn read_leads_jsonl(path: &Path, inp: &mut Inputs) -> Result<(), ExitCode> {
 
 /// One stored record: an export line (with `lead`) or a plain lead.
 fn add_lead(at: &str, v: &Value, inp: &mut Inputs) {
+    let parsed;
     let (lead, prefix) = match v.get("lead") {
-        Some(l @ Value::Object(_)) => {
+        Some(l @ (Value::Object(_) | Value::String(_))) => {
             if is_flagged(v.get("flag")) {
                 inp.flagged += 1;
                 return;
             }
-            (l, "lead.")
+            // export writes a stored text that is not JSON as a string: read it if it is.
+            if let Value::String(text) = l {
+                match serde_json::from_str::<Value>(text) {
+                    Ok(x) => parsed = x,
+                    Err(e) => {
+                        eprintln!("{at}: lead: the stored text is not JSON: {e}");
+                        inp.problems += 1;
+                        return;
+                    }
+                }
+                (&parsed, "lead.")
+            } else {
+                (l, "lead.")
+            }
         }
         _ => (v, ""),
     };
@@ -474,7 +488,10 @@ fn read_feedback_csv(path: &Path) -> Result<(Vec<(usize, Row)>, usize), ExitCode
 /// RFC 4180 CSV: records with the line each starts on; quoted fields may hold commas,
 /// doubled quotes and line breaks; CRLF or LF; a leading byte-order mark is ignored. An
 /// unterminated quote is a problem at the line it opened on.
-fn parse_csv(text: &str) -> (Vec<(usize, Vec<String>)>, Vec<(usize, String)>) {
+/// Records (fields with the line they start on) and problems (a line and what is wrong).
+type Csv = (Vec<(usize, Vec<String>)>, Vec<(usize, String)>);
+
+fn parse_csv(text: &str) -> Csv {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Vec::new();
     let mut problems = Vec::new();
@@ -790,8 +807,9 @@ fn lift_text(g: &Group) -> String {
     }
 }
 
-/// Aligned columns: the first left-aligned, the others right-aligned.
-fn table(head: &[&str], rows: &[Vec<String>]) -> String {
+/// Aligned columns: the first `left` and unnamed ones (marks, bars) left-aligned, the
+/// others (numbers) right-aligned.
+fn table(head: &[&str], rows: &[Vec<String>], left: usize) -> String {
     let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -806,7 +824,7 @@ fn table(head: &[&str], rows: &[Vec<String>]) -> String {
         for (i, c) in cells.iter().enumerate() {
             let pad = w[i].saturating_sub(c.chars().count());
             // The first column, and unnamed ones (marks, bars), read left to right.
-            if i > 0 && head.get(i).is_some_and(|h| h.is_empty()) {
+            if i > 0 && (i < left || head.get(i).is_some_and(|h| h.is_empty())) {
                 s.push_str("  ");
                 s.push_str(c);
                 s.push_str(&" ".repeat(pad));
@@ -917,10 +935,10 @@ fn text(r: &Report, inp: &Inputs) -> String {
 
     let _ = writeln!(o, "\nBy outcome (as this playbook decides)");
     let rows: Vec<_> = r.by_outcome.iter().map(|g| group_row(&g.key, g)).collect();
-    o.push_str(&table(&head_with("outcome", &GROUP_HEAD), &rows));
+    o.push_str(&table(&head_with("outcome", &GROUP_HEAD), &rows, 1));
     let _ = writeln!(o, "\nBy class");
     let rows: Vec<_> = r.by_class.iter().map(|g| group_row(&g.key, g)).collect();
-    o.push_str(&table(&head_with("class", &GROUP_HEAD), &rows));
+    o.push_str(&table(&head_with("class", &GROUP_HEAD), &rows, 1));
 
     let _ = writeln!(o, "\nsales_ready against good leads");
     for (name, s, words) in [
@@ -966,7 +984,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
             group_row(&key, &s.group)
         })
         .collect();
-    o.push_str(&table(&head_with("answer", &GROUP_HEAD), &rows));
+    o.push_str(&table(&head_with("answer", &GROUP_HEAD), &rows, 1));
 
     for b in &r.bands {
         let _ = writeln!(
@@ -1015,6 +1033,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
                 "",
             ],
             &rows,
+            1,
         ));
     }
 
@@ -1072,6 +1091,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
                 "",
             ],
             &rows,
+            1,
         ));
     }
 
@@ -1088,7 +1108,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
             .iter()
             .map(|t| group_row(&t.group.key, &t.group))
             .collect();
-        o.push_str(&table(&head_with("from -> to", &GROUP_HEAD), &rows));
+        o.push_str(&table(&head_with("from -> to", &GROUP_HEAD), &rows, 1));
         let _ = writeln!(o);
         const SHOWN: usize = 20;
         let rows: Vec<_> = r
@@ -1104,7 +1124,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
                 ]
             })
             .collect();
-        o.push_str(&table(&["lead", "from", "to", "feedback"], &rows));
+        o.push_str(&table(&["lead", "from", "to", "feedback"], &rows, 4));
         if r.moved.len() > SHOWN {
             let _ = writeln!(
                 o,
@@ -1331,16 +1351,16 @@ svg text{font-size:11px;fill:#1b1f24}svg .small{font-size:10px;fill:#57606a}
 fn html(r: &Report, inp: &Inputs) -> String {
     let mut o = String::new();
     let title = format!("Backtest of {}", r.playbook_id);
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>\n<h1>{}</h1>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body>\n<h1>{}</h1>",
         esc(&title),
         esc(&title)
     );
     let version = r.playbook_version.as_deref().unwrap_or("-");
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<p>Playbook <b>{}</b> (version {}) replayed on <b>{}</b> lead(s) from {}; {} with feedback. {}.</p>\n",
+        "<p>Playbook <b>{}</b> (version {}) replayed on <b>{}</b> lead(s) from {}; {} with feedback. {}.</p>",
         esc(&r.playbook_id),
         esc(version),
         r.leads,
@@ -1349,12 +1369,12 @@ fn html(r: &Report, inp: &Inputs) -> String {
         esc(good_words(r))
     );
     if let Some(w) = &r.warning {
-        let _ = write!(o, "<p class=\"warn\"><b>Warning:</b> {}</p>\n", esc(w));
+        let _ = writeln!(o, "<p class=\"warn\"><b>Warning:</b> {}</p>", esc(w));
     }
     let avg = share_text(&r.overall.rate);
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<p>Average rate: <b>{}</b> ({} of {} settled leads are good; 95% interval {}).</p>\n",
+        "<p>Average rate: <b>{}</b> ({} of {} settled leads are good; 95% interval {}).</p>",
         esc(&avg.0),
         r.overall.counts.good,
         r.overall.counts.settled,
@@ -1413,7 +1433,7 @@ fn html(r: &Report, inp: &Inputs) -> String {
 
     o.push_str("<h2>Score bands</h2>\n<p class=\"note\">Up to ten equal-count bands; leads with the same score stay together. Bars: the rate of good leads, with its 95% interval; dashed: the average.</p>\n");
     for b in &r.bands {
-        let _ = write!(o, "<h3>{}</h3>\n", esc(&b.variable));
+        let _ = writeln!(o, "<h3>{}</h3>", esc(&b.variable));
         o.push_str(&bands_svg(b, average));
         let rows: Vec<_> = b
             .bands
@@ -1446,9 +1466,9 @@ fn html(r: &Report, inp: &Inputs) -> String {
     o.push_str("<h2>Threshold sweeps</h2>\n<p class=\"note legend\">For each score the outcomes compare, what a rule <code>score &gt;= t</code> would do:<span style=\"background:#b7c0cc\"></span>share of leads flagged<span style=\"background:#3b6fd8\"></span>share of good leads caught. Best: the highest Youden's J (good caught minus bad flagged).</p>\n");
     for w in &r.sweeps {
         let current: Vec<String> = w.current.iter().map(|x| number_text(*x)).collect();
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<h3>{}</h3>\n<p>This playbook compares it with {}; best threshold: {}.</p>\n",
+            "<h3>{}</h3>\n<p>This playbook compares it with {}; best threshold: {}.</p>",
             esc(&w.variable),
             esc(&if current.is_empty() {
                 "-".to_owned()
@@ -1487,9 +1507,9 @@ fn html(r: &Report, inp: &Inputs) -> String {
         ));
     }
 
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<h2>What-if: class changes</h2>\n<p>From the stored leads' class to this playbook's ({} outcome change(s) in all).</p>\n",
+        "<h2>What-if: class changes</h2>\n<p>From the stored leads' class to this playbook's ({} outcome change(s) in all).</p>",
         r.outcome_changes
     );
     if r.transitions.is_empty() {
@@ -1517,9 +1537,9 @@ fn html(r: &Report, inp: &Inputs) -> String {
             .collect();
         o.push_str(&html_table(&["lead", "from", "to", "feedback"], &rows));
         if r.moved.len() > SHOWN {
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<p class=\"note\">… and {} more (<code>--json</code> lists them all).</p>\n",
+                "<p class=\"note\">… and {} more (<code>--json</code> lists them all).</p>",
                 r.moved.len() - SHOWN
             );
         }

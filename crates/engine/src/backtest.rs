@@ -80,7 +80,18 @@ pub fn wilson_z(k: usize, n: usize, z: f64) -> Option<(f64, f64)> {
     let denom = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denom;
     let half = z / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+    // At k = 0 and k = n the bounds are exactly 0 and 1 (rounding would leave 1e-17).
+    let low = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if k >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    Some((low, high))
 }
 
 /// What sales said about a lead.
@@ -912,6 +923,7 @@ impl Report {
                 ]),
             ),
             ("leads", count(self.leads)),
+            ("with_feedback", count(self.overall.counts.with_feedback)),
             ("other_playbook", count(self.other_playbook)),
             ("feedback_without_lead", count(self.feedback_without_lead)),
             (
