@@ -160,26 +160,29 @@ printf '%s,hot,,,\n' "$(head -2 "$tmp/synth/feedback.csv" | tail -1 | cut -d, -f
 expect 1 'extra.csv:503: status "hot": expected accepted, rejected, won, lost' -- "$bin" backtest examples/demo-request.json --leads "$tmp/synth/leads.jsonl" --feedback "$tmp/extra.csv"
 python3 - "$tmp" <<'PY'
 import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1] + "/leads.sqlite")
+db = sqlite3.connect(sys.argv[1] + "/synth.sqlite")
 db.execute("CREATE TABLE leads (id TEXT PRIMARY KEY, lead TEXT NOT NULL, received_at TEXT NOT NULL, flag TEXT)")
 for i, line in enumerate(open(sys.argv[1] + "/synth/leads.jsonl")):
     rec = json.loads(line)
     db.execute("INSERT INTO leads VALUES (?, ?, ?, ?)", (rec["lead"]["id"], json.dumps(rec["lead"]), rec["received_at"], "too_fast" if i < 10 else None))
 db.commit()
 PY
-expect 0 "no feedback table yet" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
-expect 0 "10 flagged lead(s) skipped" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
-expect 0 "490 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
+expect 0 "no feedback table yet" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "10 flagged lead(s) skipped" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "490 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
 python3 - "$tmp" <<'PY'
 import csv, sqlite3, sys
-db = sqlite3.connect(sys.argv[1] + "/leads.sqlite")
+db = sqlite3.connect(sys.argv[1] + "/synth.sqlite")
 db.execute("CREATE TABLE feedback (lead_id TEXT PRIMARY KEY, status TEXT, reason TEXT, amount REAL, date TEXT, updated_at TEXT)")
 for r in csv.DictReader(open(sys.argv[1] + "/synth/feedback.csv")):
     db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, NULL)", (r["lead_id"], r["status"], r["reason"], float(r["amount"]) if r["amount"] else None, r["date"]))
 db.commit()
 PY
-expect 0 "490 lead(s) replayed, 490 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
-expect 0 "10 feedback row(s) match no lead" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
+expect 0 "490 lead(s) replayed, 490 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "10 feedback row(s) match no lead" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+# ... and what export writes, from a schema 1 database (no flag column, no feedback table).
+expect 0 "1 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --leads "$tmp/leads.jsonl"
+expect 0 "2 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
 expect 2 "no such file" -- "$bin" backtest examples/demo-request.json --leads "$tmp/nope.jsonl"
 expect 2 "no such database file" -- "$bin" backtest examples/demo-request.json --db "$tmp/nope.sqlite"
 
