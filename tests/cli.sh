@@ -141,6 +141,51 @@ expect 2 "--since: expected a UTC date or date-time" -- "$bin" export --format c
 expect 2 "no such database file" -- "$bin" export --format csv --db "$tmp/none.sqlite"
 [ ! -e "$tmp/none.sqlite" ] && ok || bad "export created the missing database"
 
+# simulate --leads, backtest: synthetic leads with a planted rule (201+ companies win 5x),
+# then the report as JSON (its keys), text and HTML; feedback rows matching no lead are
+# listed with their line; a bad status is a problem (exit 1); --db reads the collector's
+# SQLite (flagged leads skipped, no feedback table yet); a missing file exits 2.
+printf '%s' '{"base_win_rate": 0.05, "rules": [{"if": {"==": [{"var": "answers.company_size"}, "201+"]}, "win_multiplier": 5}]}' >"$tmp/truth.json"
+expect 0 "500 synthetic lead(s) (seed 3)" -- "$bin" simulate examples/demo-request.json --leads 500 --seed 3 --truth "$tmp/truth.json" --out "$tmp/synth"
+synth=(--leads "$tmp/synth/leads.jsonl" --feedback "$tmp/synth/feedback.csv")
+for key in '"by_outcome": [' '"by_class": [' '"by_answer": [' '"sales_ready": {' '"bands": [' '"sweeps": [' '"variable": "score.fit"' '"transitions": []' '"moved": []' '"good": "won"'; do
+  expect 0 "$key" -- "$bin" backtest examples/demo-request.json "${synth[@]}" --json
+done
+expect 0 "Threshold sweep: score.fit >= t (this playbook compares it with 25)" -- "$bin" backtest examples/demo-request.json "${synth[@]}"
+expect 0 "<svg viewBox" -- "$bin" backtest examples/demo-request.json "${synth[@]}" --html
+cp "$tmp/synth/feedback.csv" "$tmp/extra.csv"
+printf 'no-such-lead,won,,,\n' >>"$tmp/extra.csv"
+expect 0 "extra.csv:502: no lead has the id no-such-lead" -- "$bin" backtest examples/demo-request.json --leads "$tmp/synth/leads.jsonl" --feedback "$tmp/extra.csv"
+printf '%s,hot,,,\n' "$(head -2 "$tmp/synth/feedback.csv" | tail -1 | cut -d, -f1)" >>"$tmp/extra.csv"
+expect 1 'extra.csv:503: status "hot": expected accepted, rejected, won, lost' -- "$bin" backtest examples/demo-request.json --leads "$tmp/synth/leads.jsonl" --feedback "$tmp/extra.csv"
+python3 - "$tmp" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1] + "/synth.sqlite")
+db.execute("CREATE TABLE leads (id TEXT PRIMARY KEY, lead TEXT NOT NULL, received_at TEXT NOT NULL, flag TEXT)")
+for i, line in enumerate(open(sys.argv[1] + "/synth/leads.jsonl")):
+    rec = json.loads(line)
+    db.execute("INSERT INTO leads VALUES (?, ?, ?, ?)", (rec["lead"]["id"], json.dumps(rec["lead"]), rec["received_at"], "too_fast" if i < 10 else None))
+db.commit()
+PY
+expect 0 "no feedback table yet" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "10 flagged lead(s) skipped" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "490 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+python3 - "$tmp" <<'PY'
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[1] + "/synth.sqlite")
+db.execute("CREATE TABLE feedback (lead_id TEXT PRIMARY KEY, status TEXT, reason TEXT, amount REAL, date TEXT, updated_at TEXT)")
+for r in csv.DictReader(open(sys.argv[1] + "/synth/feedback.csv")):
+    db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, NULL)", (r["lead_id"], r["status"], r["reason"], float(r["amount"]) if r["amount"] else None, r["date"]))
+db.commit()
+PY
+expect 0 "490 lead(s) replayed, 490 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+expect 0 "10 feedback row(s) match no lead" -- "$bin" backtest examples/demo-request.json --db "$tmp/synth.sqlite"
+# ... and what export writes, from a schema 1 database (no flag column, no feedback table).
+expect 0 "1 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --leads "$tmp/leads.jsonl"
+expect 0 "2 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-request.json --db "$tmp/leads.sqlite"
+expect 2 "no such file" -- "$bin" backtest examples/demo-request.json --leads "$tmp/nope.jsonl"
+expect 2 "no such database file" -- "$bin" backtest examples/demo-request.json --db "$tmp/nope.sqlite"
+
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json
 expect 2 "" -- "$bin" frobnicate

@@ -1,5 +1,5 @@
 //! The native shell: `lead-qualifier check | verify | logic | run | test | simulate | serve |
-//! export`.
+//! export | backtest`.
 //!
 //! Reads files, prints results, sets the exit code. Every decision is the core's: this file
 //! holds no qualification logic. Exit codes: 0 ok, 1 the input has problems, 2 usage or I/O
@@ -34,6 +34,9 @@ mod config;
 mod export;
 #[cfg(not(target_arch = "wasm32"))]
 mod feedback;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod backtest;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -153,11 +156,18 @@ mod native {
             cases: Option<std::path::PathBuf>,
         },
         /// Walk every answer path of a playbook and report how many questions early
-        /// decision saves.
+        /// decision saves; with --leads N, write N synthetic leads and planted feedback
+        /// (leads.jsonl, feedback.csv) for `backtest`.
         Simulate {
             /// playbook JSON file
             playbook: std::path::PathBuf,
+            #[command(flatten)]
+            synth: crate::backtest::SynthArgs,
         },
+        /// Replay stored leads through a playbook and measure its scoring against sales'
+        /// feedback: rates per outcome, class and answer, precision and recall of
+        /// sales_ready, score bands, threshold sweeps, and the leads whose class changes.
+        Backtest(crate::backtest::BacktestArgs),
         /// The preview server and lead collector: serves a site (www/ or --site), the widget
         /// at /lead-qualifier/ and the playbooks at /playbooks/, takes POST /api/leads
         /// (verified, stored in SQLite), lists them at GET /api/leads.
@@ -245,7 +255,11 @@ mod native {
             Cmd::Check { playbook, strict } => check(&playbook, strict),
             Cmd::Verify { playbook, lead } => verify(&playbook, &lead),
             Cmd::Logic { tests, verbose } => logic_tests(&tests, verbose),
-            Cmd::Simulate { playbook } => simulate_cmd(&playbook),
+            Cmd::Simulate { playbook, synth } => match synth.leads {
+                None => simulate_cmd(&playbook),
+                Some(_) => crate::backtest::simulate(&playbook, &synth),
+            },
+            Cmd::Backtest(args) => crate::backtest::run(&args),
             Cmd::Test { playbook, cases } => test_cmd(&playbook, cases.as_deref()),
             Cmd::Serve {
                 config,

@@ -20,6 +20,9 @@
 //! - `cases`    — playbook tests: answers in, the expected outcome out
 //! - `funnel`   — the widget's visit events read from their batches and aggregated into
 //!   per-playbook funnels (native only: feature `std`)
+//! - `backtest` — stored leads replayed through a candidate playbook, measured against
+//!   sales' feedback (`std` only)
+//! - `synthetic` — seeded synthetic leads and feedback from a planted truth (`std` only)
 //!
 //! Features: `native` (the default: std, `ryu-js` number text, Rust's decimal parser,
 //! regex-lite patterns, the lint), `lint` alone (the widget's development build), and none
@@ -41,6 +44,8 @@ extern crate alloc;
 mod float;
 pub mod prelude;
 
+#[cfg(feature = "std")]
+pub mod backtest;
 pub mod cases;
 pub mod error;
 pub mod flow;
@@ -54,6 +59,8 @@ pub mod pattern;
 pub mod playbook;
 pub mod profile;
 pub mod score;
+#[cfg(feature = "std")]
+pub mod synthetic;
 pub mod value;
 pub mod verify;
 

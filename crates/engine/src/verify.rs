@@ -5,9 +5,10 @@
 
 use crate::flow::answer::{self, Patterns};
 use crate::lead::{strings, Lead};
-use crate::outcome;
+use crate::outcome::{self, Verdict};
 use crate::playbook::Playbook;
 use crate::prelude::*;
+use crate::score::Answers;
 use crate::value::Value;
 
 /// One way a lead differs from what the engine computes.
@@ -19,6 +20,60 @@ pub struct Difference {
     pub lead: Value,
     /// what the engine computes
     pub engine: Value,
+}
+
+/// What `lead_answers` saw of an answer it did not take as it stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Seen<'a> {
+    /// no question of the playbook has its id: left out
+    NoQuestion,
+    /// not a valid answer to its question (the `texts` key of why): left out
+    Invalid(&'static str),
+    /// valid once normalized (e.g. trimmed): taken as this
+    Normalized(&'a Value),
+}
+
+/// A lead's answers laid out as the engine reads them (`score::Answers`: aligned with the
+/// playbook's questions, `Null` for none), each checked against its question as the page
+/// checked it. `note` hears of every answer not taken as it stands (`Seen`). What `verify`
+/// recomputes a lead from, and what `backtest` replays a stored lead through another
+/// playbook with (there, answers to questions the candidate dropped or changed are
+/// left out, as the page would never have accepted them).
+pub fn lead_answers(
+    pb: &Playbook,
+    lead: &Lead,
+    patterns: &dyn Patterns,
+    note: &mut dyn FnMut(&str, &Value, Seen<'_>),
+) -> Answers {
+    let mut answers = vec![Value::Null; pb.questions.len()];
+    for (k, v) in &lead.answers {
+        match pb.question_index(k) {
+            None => note(k, v, Seen::NoQuestion),
+            Some(i) => match answer::check(&pb.questions[i], v, patterns) {
+                Ok(norm) => {
+                    if norm != *v {
+                        note(k, v, Seen::Normalized(&norm));
+                    }
+                    answers[i] = norm;
+                }
+                Err(key) => note(k, v, Seen::Invalid(key)),
+            },
+        }
+    }
+    answers
+}
+
+/// The context the session's conditions saw (`flow::condition_context`): the lead's adds
+/// `duration_ms` at the end, which no condition can have seen.
+pub fn lead_context(lead: &Lead) -> Value {
+    crate::flow::condition_context(&lead.context, "")
+}
+
+/// The verdict `pb` gives a stored lead's answers: its outcome, scores and reasons, as the
+/// page would have computed them had it run `pb` (answers `pb` would not accept left out).
+pub fn replay(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Verdict {
+    let answers = lead_answers(pb, lead, patterns, &mut |_, _, _| {});
+    outcome::decide(pb, &answers, &lead_context(lead))
 }
 
 /// Recomputes the lead's outcome, class, score and reasons from its answers with the same
@@ -41,22 +96,15 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
             Value::str(&pb.id),
         );
     }
-    let mut answers = vec![Value::Null; pb.questions.len()];
-    for (k, v) in &lead.answers {
+    let answers = lead_answers(pb, lead, patterns, &mut |k, v, seen| {
         let mut path = String::from("answers.");
         path.push_str(k);
-        match pb.question_index(k) {
-            None => diff(&path, v.clone(), Value::str("no such question")),
-            Some(i) => match answer::check(&pb.questions[i], v, patterns) {
-                Ok(norm) if norm == *v => answers[i] = norm,
-                Ok(norm) => {
-                    diff(&path, v.clone(), norm.clone());
-                    answers[i] = norm;
-                }
-                Err(key) => diff(&path, v.clone(), Value::str(key)),
-            },
+        match seen {
+            Seen::NoQuestion => diff(&path, v.clone(), Value::str("no such question")),
+            Seen::Invalid(key) => diff(&path, v.clone(), Value::str(key)),
+            Seen::Normalized(norm) => diff(&path, v.clone(), norm.clone()),
         }
-    }
+    });
     for a in &lead.asked {
         if pb.question_index(a).is_none() {
             let mut path = String::from("asked.");
@@ -64,10 +112,7 @@ pub fn verify(pb: &Playbook, lead: &Lead, patterns: &dyn Patterns) -> Vec<Differ
             diff(&path, Value::str(a), Value::str("no such question"));
         }
     }
-    // The context the session's conditions saw (`flow::condition_context`): the lead's adds
-    // `duration_ms` at the end.
-    let context = crate::flow::condition_context(&lead.context, "");
-    let verdict = outcome::decide(pb, &answers, &context);
+    let verdict = outcome::decide(pb, &answers, &lead_context(lead));
     let o = &pb.outcomes[verdict.outcome];
     if lead.outcome_id != o.id {
         diff(

@@ -2,6 +2,7 @@
 //! Native: the widget's browser tests are its own module, src/tests.rs at the top.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod backtest;
 mod budget;
 mod common;
 mod decide;
