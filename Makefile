@@ -104,8 +104,15 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
+# The preview's database starts with 400 synthetic leads of the demo playbook and sales'
+# feedback on them (companies of 201+ win 5 times as often), so the dashboard at /admin/
+# has something to show; the admin token is $(PREVIEW_TOKEN) unless LQ_ADMIN_TOKEN is set.
+PREVIEW_TOKEN := preview-admin-token-0123
 preview: dist $(BIN)
-	$(BIN) serve --port $(PORT) --db leads.sqlite --playbooks examples
+	@[ -e leads.sqlite ] || $(BIN) simulate examples/demo-request.json --leads 400 --seed 1 \
+	  --truth examples/synthetic/demo-request.truth.json --out target/preview-seed --db leads.sqlite
+	@echo "dashboard: http://127.0.0.1:$(PORT)/admin/ (admin token: $${LQ_ADMIN_TOKEN:-$(PREVIEW_TOKEN)})"
+	LQ_ADMIN_TOKEN=$${LQ_ADMIN_TOKEN:-$(PREVIEW_TOKEN)} $(BIN) serve --port $(PORT) --db leads.sqlite --playbooks examples
 
 clean:
 	$(CARGO) clean

@@ -186,6 +186,11 @@ expect 0 "2 lead(s) replayed, 0 with feedback" -- "$bin" backtest examples/demo-
 expect 2 "no such file" -- "$bin" backtest examples/demo-request.json --leads "$tmp/nope.jsonl"
 expect 2 "no such database file" -- "$bin" backtest examples/demo-request.json --db "$tmp/nope.sqlite"
 
+# simulate --db: synthetic leads stored as the collector stores them, then backtested there.
+expect 0 "300 lead(s) stored" -- "$bin" simulate examples/demo-request.json --leads 300 --seed 1 --truth examples/synthetic/demo-request.truth.json --out "$tmp/seed" --db "$tmp/seed.sqlite"
+expect 0 '"with_feedback": 300' -- "$bin" backtest examples/demo-request.json --db "$tmp/seed.sqlite" --json
+expect 0 "300 applied, 0 matched no lead, 0 invalid" -- "$bin" feedback import "$tmp/seed/feedback.csv" --db "$tmp/seed.sqlite"
+
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json
 expect 2 "" -- "$bin" frobnicate

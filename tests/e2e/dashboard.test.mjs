@@ -105,6 +105,13 @@ test('the dashboard shows nothing without the token, then the inbox, a lead and 
   await page.getByRole('img', { name: 'Leads per day and class' }).waitFor();
   assert.ok((await page.locator('#outcomes-body rect').count()) >= 3);
 
+  // The backtest of the current playbook: 3 leads replayed, too few to trust.
+  await page.getByRole('link', { name: 'Backtest' }).click();
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('img', { name: 'Leads per outcome, and the good ones' }).waitFor();
+  assert.match(await page.locator('#backtest-body').textContent(), /3 leads replayed, 1 with sales feedback/);
+  assert.match(await page.locator('#backtest-body').textContent(), /too small/);
+
   assert.deepEqual(await axe(page), []);
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
   assert.deepEqual(log.pageErrors, []);

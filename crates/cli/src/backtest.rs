@@ -69,6 +69,10 @@ pub struct SynthArgs {
     /// the folder to write leads.jsonl and feedback.csv to [default: .]
     #[arg(long, requires = "leads")]
     pub out: Option<PathBuf>,
+    /// also store them in this collector database, received over the last 30 days and
+    /// verified as `serve` would, with their feedback (a populated dashboard to try)
+    #[arg(long, requires = "leads")]
+    pub db: Option<PathBuf>,
 }
 
 /// What was read, and how much of it was refused.
@@ -777,6 +781,15 @@ pub fn simulate(path: &Path, args: &SynthArgs) -> ExitCode {
         rows,
         fb_path.display()
     );
+    if let Some(db) = &args.db {
+        match seed_db(&pb, &data, db) {
+            Ok(stored) => println!("{}: {stored} lead(s) stored", db.display()),
+            Err(e) => {
+                eprintln!("{}: {e}", db.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     if data.len() < n {
         eprintln!(
             "{}: only {} of {n} visitors reached an outcome that sends a lead",
@@ -1546,6 +1559,70 @@ fn html(r: &Report, inp: &Inputs) -> String {
     }
     o.push_str("</body></html>\n");
     o
+}
+
+/// Stores synthetic leads and their feedback in a collector database through the
+/// collector's own store, each verified by the engine as `serve` verifies a posted lead,
+/// received at even steps over the last 30 days; the number of new leads.
+fn seed_db(pb: &Playbook, data: &[(Lead, Option<Feedback>)], db: &Path) -> Result<usize, String> {
+    use crate::serve::store::{self, NewLead, Saved, Store};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let s = Store::open(db)?;
+        let now = crate::deliver::now_ms();
+        let span: i64 = 30 * 86_400_000;
+        let step = span / i64::try_from(data.len().max(1)).unwrap_or(1);
+        let mut stored = 0;
+        let mut result = Ok(());
+        for (k, (lead, fb)) in data.iter().enumerate() {
+            let received_ms = now - span + step * i64::try_from(k).unwrap_or(0);
+            let verified =
+                lead_qualifier_engine::verify::verify(pb, lead, &crate::native::RegexPatterns)
+                    .is_empty();
+            let new = NewLead {
+                id: lead.id.clone(),
+                playbook_id: lead.playbook_id.clone(),
+                playbook_version: lead.playbook_version.clone(),
+                outcome_id: lead.outcome_id.clone(),
+                class: lead.class.name().to_owned(),
+                verified,
+                differences: "[]".into(),
+                lead: serde_json::to_string(&lead.to_value()).unwrap_or_default(),
+                format: "json",
+                idempotency_key: None,
+                received_at: crate::serve::iso_ms(u128::try_from(received_ms).unwrap_or(0)),
+                flag: (!verified).then_some("unverified"),
+                destinations: Vec::new(),
+                received_ms,
+            };
+            match s.insert(new).await {
+                Ok(Saved::Inserted(_)) => stored += 1,
+                Ok(Saved::Existing(_)) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if let Some(f) = fb {
+                let verdict = store::Feedback {
+                    lead_id: f.lead_id.clone(),
+                    status: f.status.name().to_owned(),
+                    reason: f.reason.clone(),
+                    amount: f.amount,
+                    date: f.date.clone(),
+                    updated_at: crate::serve::iso_ms(u128::try_from(now).unwrap_or(0)),
+                };
+                if let Err(e) = s.set_feedback(verdict).await {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        s.close().await;
+        result.map(|()| stored)
+    })
 }
 
 #[cfg(test)]

@@ -919,6 +919,12 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
                 .layer(admin.clone()),
         )
         .route(
+            "/backtest",
+            get(backtest_report)
+                .layer(timed.clone())
+                .layer(admin.clone()),
+        )
+        .route(
             "/stats/outcomes",
             get(outcome_stats).layer(timed.clone()).layer(admin.clone()),
         )
@@ -1693,6 +1699,47 @@ fn filter_value(key: &str, v: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// `GET /api/backtest?playbook=ID`: the stored, unflagged leads of a loaded playbook
+/// replayed through it, measured against sales' feedback (the engine's `backtest`; the
+/// same report as `lead-qualifier backtest --json`).
+async fn backtest_report(State(app): State<Arc<App>>, req: Request) -> Response {
+    use lead_qualifier_engine::backtest::{self as bt, Status};
+    let id = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "playbook")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let Some(pb) = app.playbooks.get(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_playbook",
+            format!("no playbook with id {} is loaded", clip(&id)),
+        );
+    };
+    let (texts, verdicts) = match app.store.backtest_inputs(id.clone()).await {
+        Ok(x) => x,
+        Err(e) => return storage_error(&e),
+    };
+    let leads: Vec<Lead> = texts
+        .iter()
+        .filter_map(|t| serde_json::from_str::<Value>(t).ok())
+        .filter_map(|v| Lead::from_value(&v).ok())
+        .collect();
+    let feedback: Vec<bt::Feedback> = verdicts
+        .into_iter()
+        .filter_map(|(lead_id, status, reason, amount, date)| {
+            Some(bt::Feedback {
+                lead_id,
+                status: Status::from_name(&status)?,
+                reason,
+                amount,
+                date,
+            })
+        })
+        .collect();
+    let report = bt::backtest(pb, &leads, &feedback, &RegexPatterns);
+    json_response(StatusCode::OK, &report.to_value())
 }
 
 /// `GET /api/stats/outcomes?days=30`: unflagged leads per day and class, for the

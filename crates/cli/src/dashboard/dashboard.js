@@ -332,17 +332,22 @@ async function backtest() {
   if (!id) return;
   const r = await api(`/api/backtest?playbook=${encodeURIComponent(id)}`);
   if (r.warning) out.append(el('p', r.warning, { role: 'note' }));
-  const rows = (r.outcomes || []).map((o) => ({
-    label: o.outcome_id || o.id,
-    leads: o.leads,
-    good: o.good ?? o.won ?? o.accepted ?? 0,
-  }));
+  const pct = (s) => (s ? `${(100 * s.rate).toFixed(1)}% (${(100 * s.low).toFixed(1)}–${(100 * s.high).toFixed(1)}%)` : 'n/a');
   out.append(
-    el('p', `${r.leads ?? 0} leads replayed, ${r.with_feedback ?? 0} with sales feedback.`),
-    bars('Leads per outcome, and those sales won or accepted', 'Outcome', rows, [
-      { key: 'leads', name: 'leads', colour: '#5b7fc7' },
-      { key: 'good', name: 'won or accepted', colour: '#1b7f3b' },
+    el('p', `${r.leads ?? 0} leads replayed, ${r.with_feedback ?? 0} with sales feedback; a good lead is one sales ${r.good === 'won' ? 'won' : 'accepted'}.`),
+    pairs([
+      ['Average rate', pct(r.overall && r.overall.rate)],
+      ['Leads that change class', String(r.outcome_changes ?? 0)],
     ]),
+    bars(
+      'Leads per outcome, and the good ones',
+      'Outcome',
+      (r.by_outcome || []).map((o) => ({ label: o.key, leads: o.leads, good: o.good })),
+      [
+        { key: 'leads', name: 'leads', colour: '#5b7fc7' },
+        { key: 'good', name: 'good', colour: '#1b7f3b' },
+      ],
+    ),
   );
 }
 

@@ -570,6 +570,40 @@ impl Store {
         .await
     }
 
+    /// What a backtest of playbook `id` reads: the JSON text of its unflagged leads, and
+    /// sales' verdicts on them `(lead id, status, reason, amount, date)`.
+    #[allow(clippy::type_complexity)]
+    pub async fn backtest_inputs(
+        &self,
+        id: String,
+    ) -> Result<
+        (
+            Vec<String>,
+            Vec<(String, String, Option<String>, Option<f64>, Option<String>)>,
+        ),
+        String,
+    > {
+        self.read(move |c| {
+            let leads = c
+                .prepare_cached(
+                    "SELECT lead FROM leads WHERE playbook_id = ?1 AND flag IS NULL ORDER BY rowid",
+                )?
+                .query_map([&id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            let feedback = c
+                .prepare_cached(
+                    "SELECT f.lead_id, f.status, f.reason, f.amount, f.date FROM feedback f
+                     JOIN leads l ON l.id = f.lead_id WHERE l.playbook_id = ?1 AND l.flag IS NULL",
+                )?
+                .query_map([&id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((leads, feedback))
+        })
+        .await
+    }
+
     /// Leads per day and class, for the outcome mix over time: `(day, class, count)`
     /// from `from` (an ISO date) on, unflagged leads only.
     pub async fn daily_classes(&self, from: String) -> Result<Vec<(String, String, i64)>, String> {
