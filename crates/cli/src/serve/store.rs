@@ -906,10 +906,30 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
                 next = rx.try_recv().ok();
             }
         }
+        if !event_batches.is_empty() {
+            commit_events(&mut conn, &mut event_batches);
+        }
         // Attempts in one transaction (one fsync, not one per attempt, which made the
-        // inserts queued behind them wait): an error fails them all, and each is sent
-        // again (at-least-once).
-        if !records.is_empty() {
+        // inserts queued behind them wait), the round's leads' own when there are leads:
+        // an error fails them all, and each attempt is made again (at-least-once); the
+        // leads are then tried alone, so an attempt's trouble never refuses a lead.
+        let mut together = !batch.is_empty() && !records.is_empty();
+        if together {
+            match write_batch(&mut conn, &batch, &records) {
+                Ok(results) => {
+                    for (_, reply) in records.drain(..) {
+                        let _ = reply.send(Ok(()));
+                    }
+                    answer_batch(&mut batch, results, wake);
+                    continue;
+                }
+                Err(e) => {
+                    log!("lead-qualifier: database error writing a round ({e}); its parts apart");
+                    together = false;
+                }
+            }
+        }
+        if !records.is_empty() && !together {
             let written = write_records(&mut conn, &records).map_err(|e| {
                 log!(
                     "lead-qualifier: database error recording {} delivery attempt(s): {e}",
@@ -921,24 +941,11 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
                 let _ = reply.send(written.clone());
             }
         }
-        if !event_batches.is_empty() {
-            commit_events(&mut conn, &mut event_batches);
-        }
         if batch.is_empty() {
             continue;
         }
-        match write_batch(&mut conn, &batch) {
-            Ok(results) => {
-                if batch.iter().zip(&results).any(|((l, _), saved)| {
-                    matches!(saved, Saved::Inserted(_)) && !l.destinations.is_empty()
-                }) {
-                    wake.notify_one();
-                }
-                for ((_, reply), saved) in batch.drain(..).zip(results) {
-                    // The client may have gone; the lead is stored either way.
-                    let _ = reply.send(Ok(saved));
-                }
-            }
+        match write_batch(&mut conn, &batch, &[]) {
+            Ok(results) => answer_batch(&mut batch, results, wake),
             Err(e) => {
                 let message = format!("database error: {e}");
                 log!(
@@ -955,8 +962,33 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Pending]) -> rusqlite::Result<Vec<Saved>> {
+/// Answers each insert of a committed batch, and wakes the delivery worker when the
+/// batch added deliveries.
+fn answer_batch(batch: &mut Vec<Pending>, results: Vec<Saved>, wake: &tokio::sync::Notify) {
+    if batch
+        .iter()
+        .zip(&results)
+        .any(|((l, _), saved)| matches!(saved, Saved::Inserted(_)) && !l.destinations.is_empty())
+    {
+        wake.notify_one();
+    }
+    for ((_, reply), saved) in batch.drain(..).zip(results) {
+        // The client may have gone; the lead is stored either way.
+        let _ = reply.send(Ok(saved));
+    }
+}
+
+/// Inserts a batch of leads, and records `records` (delivery attempts) in the same
+/// transaction: one commit, one fsync, for the round.
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[Pending],
+    records: &[Recording],
+) -> rusqlite::Result<Vec<Saved>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for (r, _) in records {
+        write_record(&tx, r)?;
+    }
     let mut out = Vec::with_capacity(batch.len());
     {
         let mut insert = tx.prepare_cached(INSERT)?;
