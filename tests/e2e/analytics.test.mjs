@@ -92,6 +92,13 @@ test('a playbook with analytics: the visit reaches the funnel, completed, with n
   // The visitor's answers and contact details never leave in an event.
   for (const secret of ['201+', 'executive', '@example.com', 'Ann']) assert.ok(!sent.includes(secret), `${secret} was sent`);
   assert.deepEqual(log.pageErrors, []);
+
+  // The dashboard draws the same funnel.
+  await p.goto(`${base}/admin/#funnel`);
+  await p.getByLabel('Admin token').fill(ADMIN);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('img', { name: /Each question/ }).waitFor();
+  assert.match(await p.locator('#funnel-body').textContent(), /1 visits, 1 reached an outcome/);
   await context.close();
 });
 

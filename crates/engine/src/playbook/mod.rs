@@ -41,8 +41,6 @@ pub struct Playbook {
     pub stop_when_decided: bool,
     /// overrides of the widget's own strings
     pub texts: Vec<(String, Text)>,
-    /// where the page sends funnel events (`analytics.url`); absent: none are sent
-    pub analytics: Option<String>,
     /// every named score dimension, in order of first mention
     pub dimensions: Vec<String>,
 }

@@ -674,12 +674,17 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         }
         r.leave();
     }
-    let mut analytics = None;
+    // `analytics` is read by the page's script (it loads analytics.js for it), not by the
+    // engine: checked where playbooks are written (`check`, the playground), while the
+    // page's build only lets the key through.
+    #[cfg(feature = "lint")]
     if let Some(v) = get(top, "analytics") {
         r.enter("analytics");
         if let Some(m) = r.object(v, ANALYTICS_FIELDS) {
             match get(m, "url") {
-                Some(u) => analytics = r.url(u, "url"),
+                Some(u) => {
+                    r.url(u, "url");
+                }
                 None => r.fail_at("url", msg::MISSING),
             }
         }
@@ -718,7 +723,6 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
         remember_days,
         stop_when_decided,
         texts,
-        analytics,
         dimensions: r.dimensions,
     };
     #[cfg(feature = "lint")]
