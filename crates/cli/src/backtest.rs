@@ -865,6 +865,30 @@ const GROUP_HEAD: [&str; 10] = [
     "lift vs average",
 ];
 
+/// The columns of a sweep's step (the text report adds a last one, its marks).
+const STEP_HEAD: [&str; 7] = [
+    "t",
+    "flagged",
+    "of leads",
+    "good caught",
+    "of good",
+    "precision",
+    "J",
+];
+
+/// A sweep's step as table cells, in `STEP_HEAD`'s order.
+fn step_cells(s: &bt::Step) -> Vec<String> {
+    vec![
+        number_text(s.threshold),
+        s.flagged.to_string(),
+        pct(s.flagged_share),
+        s.caught.to_string(),
+        s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
+        s.precision.map(pct).unwrap_or_else(|| "-".into()),
+        s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
+    ]
+}
+
 fn group_row(key: &str, g: &Group) -> Vec<String> {
     let (rate, interval) = share_text(&g.rate);
     let c = &g.counts;
@@ -1055,36 +1079,18 @@ fn text(r: &Report, inp: &Inputs) -> String {
                 if w.best == Some(s.threshold) {
                     mark.push("best");
                 }
-                vec![
-                    number_text(s.threshold),
-                    s.flagged.to_string(),
-                    pct(s.flagged_share),
-                    s.caught.to_string(),
-                    s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
-                    s.precision.map(pct).unwrap_or_else(|| "-".into()),
-                    s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
-                    if mark.is_empty() {
-                        String::new()
-                    } else {
-                        format!("<- {}", mark.join(", "))
-                    },
-                ]
+                let mut row = step_cells(s);
+                row.push(if mark.is_empty() {
+                    String::new()
+                } else {
+                    format!("<- {}", mark.join(", "))
+                });
+                row
             })
             .collect();
-        o.push_str(&table(
-            &[
-                "t",
-                "flagged",
-                "of leads",
-                "good caught",
-                "of good",
-                "precision",
-                "J",
-                "",
-            ],
-            &rows,
-            1,
-        ));
+        let mut head = STEP_HEAD.to_vec();
+        head.push("");
+        o.push_str(&table(&head, &rows, 1));
     }
 
     let _ = writeln!(
@@ -1470,33 +1476,8 @@ fn html(r: &Report, inp: &Inputs) -> String {
             esc(&w.best.map(number_text).unwrap_or_else(|| "-".into()))
         );
         o.push_str(&sweep_svg(w));
-        let rows: Vec<_> = w
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    number_text(s.threshold),
-                    s.flagged.to_string(),
-                    pct(s.flagged_share),
-                    s.caught.to_string(),
-                    s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
-                    s.precision.map(pct).unwrap_or_else(|| "-".into()),
-                    s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
-                ]
-            })
-            .collect();
-        o.push_str(&html_table(
-            &[
-                "t",
-                "flagged",
-                "of leads",
-                "good caught",
-                "of good",
-                "precision",
-                "J",
-            ],
-            &rows,
-        ));
+        let rows: Vec<_> = w.steps.iter().map(step_cells).collect();
+        o.push_str(&html_table(&STEP_HEAD, &rows));
     }
 
     let _ = writeln!(
