@@ -865,6 +865,19 @@ const GROUP_HEAD: [&str; 10] = [
     "lift vs average",
 ];
 
+/// The columns of a lead whose class the playbook changes.
+const MOVED_HEAD: [&str; 4] = ["lead", "from", "to", "feedback"];
+
+/// A lead whose class the playbook changes, as table cells in `MOVED_HEAD`'s order.
+fn moved_row(m: &bt::Moved) -> Vec<String> {
+    vec![
+        m.lead_id.clone(),
+        format!("{} ({})", m.from.name(), m.from_outcome),
+        format!("{} ({})", m.to.name(), m.to_outcome),
+        m.status.map_or("-", Status::name).to_owned(),
+    ]
+}
+
 /// The columns of a sweep's step (the text report adds a last one, its marks).
 const STEP_HEAD: [&str; 7] = [
     "t",
@@ -1109,20 +1122,8 @@ fn text(r: &Report, inp: &Inputs) -> String {
         o.push_str(&table(&head_with("from -> to", &GROUP_HEAD), &rows, 1));
         let _ = writeln!(o);
         const SHOWN: usize = 20;
-        let rows: Vec<_> = r
-            .moved
-            .iter()
-            .take(SHOWN)
-            .map(|m| {
-                vec![
-                    m.lead_id.clone(),
-                    format!("{} ({})", m.from.name(), m.from_outcome),
-                    format!("{} ({})", m.to.name(), m.to_outcome),
-                    m.status.map_or("-", Status::name).to_owned(),
-                ]
-            })
-            .collect();
-        o.push_str(&table(&["lead", "from", "to", "feedback"], &rows, 4));
+        let rows: Vec<_> = r.moved.iter().take(SHOWN).map(moved_row).collect();
+        o.push_str(&table(&MOVED_HEAD, &rows, 4));
         if r.moved.len() > SHOWN {
             let _ = writeln!(
                 o,
@@ -1495,20 +1496,8 @@ fn html(r: &Report, inp: &Inputs) -> String {
             .collect();
         o.push_str(&html_table(&head_with("from → to", &GROUP_HEAD), &rows));
         const SHOWN: usize = 200;
-        let rows: Vec<_> = r
-            .moved
-            .iter()
-            .take(SHOWN)
-            .map(|m| {
-                vec![
-                    m.lead_id.clone(),
-                    format!("{} ({})", m.from.name(), m.from_outcome),
-                    format!("{} ({})", m.to.name(), m.to_outcome),
-                    m.status.map_or("-", Status::name).to_owned(),
-                ]
-            })
-            .collect();
-        o.push_str(&html_table(&["lead", "from", "to", "feedback"], &rows));
+        let rows: Vec<_> = r.moved.iter().take(SHOWN).map(moved_row).collect();
+        o.push_str(&html_table(&MOVED_HEAD, &rows));
         if r.moved.len() > SHOWN {
             let _ = writeln!(
                 o,
