@@ -33,9 +33,9 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-use lead_qualifier_engine::flow::answer::AnyPattern;
-use lead_qualifier_engine::flow::{Event, Session, Start};
-use lead_qualifier_engine::playbook::Playbook;
+mod common;
+
+use common::{demo_lead, port_in, quantile, start_line, EXE, HONEST, MANIFEST};
 use lead_qualifier_engine::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -46,17 +46,10 @@ use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
-/// The repository (its examples/, www/ and dist/).
-const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 /// The whole run, from start to exit.
 const RUN_LIMIT: Duration = Duration::from_secs(240);
 /// The webhook signing secret (the Standard Webhooks reference key).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// Answers that reach `talk_to_sales`, a sales_ready outcome (tests/server.rs `HONEST`).
-const HONEST: &str = r#"{"company_size":"201+","role":"individual","timeline":"3-12m",
-    "budget":"approved","use_case":["lead_routing","scoring"],"email":"ana@acme.com","consent":true}"#;
 
 const LATENCY_LEADS: usize = 1_000;
 const LATENCY_CLIENTS: usize = 4;
@@ -293,29 +286,14 @@ impl Collector {
                 cmd.stderr(Stdio::null());
             }
         }
-        let mut child = cmd.spawn().map_err(|e| format!("{EXE}: {e}"))?;
+        let child = cmd.spawn().map_err(|e| format!("{EXE}: {e}"))?;
         PIDS.lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(child.id());
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {}
-        });
         let mut c = Collector { child, port: 0 };
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "the collector did not start within 30 s".to_owned())?;
-        c.port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(|ch: char| !ch.is_ascii_digit()).next())
-            .and_then(|p| p.parse::<u16>().ok())
-            .ok_or_else(|| format!("no port in the start line: {line}"))?;
+        let line = start_line(&mut c.child)
+            .ok_or_else(|| "the collector did not start within 30 s".to_owned())?;
+        c.port = port_in(&line).ok_or_else(|| format!("no port in the start line: {line}"))?;
         Ok(c)
     }
 
@@ -373,33 +351,7 @@ fn webhook_toml(url: &str) -> String {
 
 /// The honest sales_ready lead of `HONEST`, built by the engine as the widget builds it.
 fn lead_template() -> Result<Value, String> {
-    let path = format!("{MANIFEST}/examples/demo-request.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let pb = Playbook::from_value(&v).map_err(|p| p.to_string())?;
-    let given: Value = serde_json::from_str(HONEST).map_err(|e| e.to_string())?;
-    let mut s = Session::new(
-        pb,
-        Start {
-            lead_id: "template".into(),
-            locale: "en".into(),
-            context: Value::Object(vec![]),
-            known: vec![],
-        },
-        std::rc::Rc::new(AnyPattern),
-    );
-    s.apply(Event::Start, 1_000.0);
-    for _ in 0..50 {
-        let Some(i) = s.current_question() else { break };
-        let qid = s.playbook().questions[i].id.clone();
-        s.apply(
-            Event::Answer(given.get(&qid).cloned().unwrap_or(Value::Null)),
-            2_000.0,
-        );
-    }
-    let lead = s
-        .finished_lead(3_000.0)
-        .ok_or_else(|| "the flow did not finish".to_owned())?;
+    let lead = demo_lead("template", HONEST, Value::Object(vec![]))?;
     if lead.class.name() != "sales_ready" {
         return Err(format!(
             "the template lead is {}, not sales_ready",
@@ -438,11 +390,7 @@ fn post(agent: &ureq::Agent, port: u16, id: &str, body: &str) -> Result<u16, Str
 // ------------------------------------------------------------------------ figures
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+    quantile(sorted, p).unwrap_or(f64::NAN)
 }
 
 fn spread(mut ms: Vec<f64>) -> String {

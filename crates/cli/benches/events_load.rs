@@ -14,17 +14,14 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{quantile, Server, ADMIN};
 use lead_qualifier_engine::Value;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
-const ADMIN: &str = "bench-admin-token-0123456789";
-/// The repository (its examples/, www/ and dist/).
-const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const CLIENTS: usize = 16;
 const EVENTS_PER_BATCH: usize = 20;
 const TARGET_EVENTS_PER_S: f64 = 5_000.0;
@@ -37,67 +34,6 @@ const QUESTIONS: &[&str] = &[
     "email",
     "consent",
 ];
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start() -> Result<Server, String> {
-    let dir = std::env::temp_dir().join(format!("lq-bench-events-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut child = Command::new(EXE)
-        .env("LQ_ADMIN_TOKEN", ADMIN)
-        .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
-        .arg(dir.join("bench.sqlite"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{EXE}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
-    let server = |port| Server {
-        child,
-        port,
-        dir: dir.clone(),
-    };
-    let line = match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(l) => l,
-        Err(_) => {
-            drop(server(0));
-            return Err("the server did not start within 30 s".into());
-        }
-    };
-    let port = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|p| p.parse::<u16>().ok());
-    match port {
-        Some(p) => Ok(server(p)),
-        None => {
-            drop(server(0));
-            Err(format!("no port in the start line: {line}"))
-        }
-    }
-}
 
 /// One visit's 20 events as a batch body.
 fn visit_batch(visit: &str, n: usize) -> String {
@@ -196,12 +132,9 @@ fn blast(port: u16, tag: &str, run: Duration) -> (Vec<u64>, Vec<u16>, Duration) 
     (lat, statuses, t0.elapsed())
 }
 
+/// A latency quantile in ms (of µs).
 fn pct(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+    quantile(sorted, p).map_or(0.0, |us| us as f64 / 1000.0)
 }
 
 fn main() -> ExitCode {
@@ -217,7 +150,7 @@ fn main() -> ExitCode {
         .and_then(|v| v.parse().ok())
         .filter(|s| (1..=600).contains(s))
         .unwrap_or(10);
-    let server = match start() {
+    let server = match Server::start("lq-bench-events") {
         Ok(s) => s,
         Err(e) => {
             eprintln!("events_load: {e}");

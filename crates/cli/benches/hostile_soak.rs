@@ -27,24 +27,20 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-use lead_qualifier_engine::flow::answer::AnyPattern;
-use lead_qualifier_engine::flow::{Event, Session, Start};
+mod common;
+
+use common::{demo_lead, port_in, quantile, start_line, EXE, HONEST, MANIFEST};
 use lead_qualifier_engine::lead::Lead;
-use lead_qualifier_engine::playbook::Playbook;
 use lead_qualifier_engine::value::number_text;
 use lead_qualifier_engine::Value;
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
-/// The repository (its examples/, www/ and dist/).
-const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 const HEADER_TIMEOUT_MS: u64 = 2_000;
 const BODY_TIMEOUT_MS: u64 = 3_000;
@@ -65,10 +61,6 @@ const P99_TARGET_MS: f64 = 100.0;
 const BODY_LIMIT: usize = 64 * 1024;
 /// Replaced by a fresh id in every request that must be stored as a new lead.
 const ID_TOKEN: &str = "QQIDQQ";
-
-/// Answers that reach `talk_to_sales` (tests/server.rs `HONEST`).
-const HONEST: &str = r#"{"company_size":"201+","role":"individual","timeline":"3-12m",
-    "budget":"approved","use_case":["lead_routing","scoring"],"email":"ana@acme.com","consent":true}"#;
 
 // ---------------------------------------------------------------------------- server
 
@@ -104,7 +96,7 @@ fn start() -> Result<Server, String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let log = std::fs::File::create(dir.join("stderr.log"))
         .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut child = Command::new(EXE)
+    let child = Command::new(EXE)
         .env("LQ_HEADER_TIMEOUT_MS", HEADER_TIMEOUT_MS.to_string())
         .env("LQ_BODY_TIMEOUT_MS", BODY_TIMEOUT_MS.to_string())
         .args(["serve", "--port", "0", "--root", MANIFEST, "--playbooks"])
@@ -115,29 +107,14 @@ fn start() -> Result<Server, String> {
         .stderr(log)
         .spawn()
         .map_err(|e| format!("{EXE}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
     let mut server = Server {
         child,
         port: 0,
         dir,
     };
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .map_err(|_| format!("no start line within 30 s; stderr:\n{}", server.stderr()))?;
-    server.port = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|p| p.parse::<u16>().ok())
-        .ok_or_else(|| format!("no port in the start line: {line}"))?;
+    let line = start_line(&mut server.child)
+        .ok_or_else(|| format!("no start line within 30 s; stderr:\n{}", server.stderr()))?;
+    server.port = port_in(&line).ok_or_else(|| format!("no port in the start line: {line}"))?;
     Ok(server)
 }
 
@@ -179,34 +156,8 @@ fn text(v: &Value) -> String {
 
 /// An honest lead with this id: the demo playbook run by the engine itself.
 fn honest_lead(id: &str) -> Result<Value, String> {
-    let path = format!("{MANIFEST}/examples/demo-request.json");
-    let src = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let pb = Playbook::from_value(&json(&src)?).map_err(|p| format!("{path}: {p}"))?;
-    let given = json(HONEST)?;
-    let mut s = Session::new(
-        pb,
-        Start {
-            lead_id: id.to_owned(),
-            locale: "en".into(),
-            context: json(r#"{"page_url":"http://127.0.0.1/","utm":{"utm_source":"soak"}}"#)?,
-            known: vec![],
-        },
-        std::rc::Rc::new(AnyPattern),
-    );
-    s.apply(Event::Start, 1_000.0);
-    for _ in 0..50 {
-        let Some(i) = s.current_question() else {
-            break;
-        };
-        let qid = s.playbook().questions[i].id.clone();
-        s.apply(
-            Event::Answer(given.get(&qid).cloned().unwrap_or(Value::Null)),
-            2_000.0,
-        );
-    }
-    s.finished_lead(3_000.0)
-        .map(|l| l.to_value())
-        .ok_or_else(|| "the demo flow did not finish".to_owned())
+    let context = json(r#"{"page_url":"http://127.0.0.1/","utm":{"utm_source":"soak"}}"#)?;
+    demo_lead(id, HONEST, context).map(|l| l.to_value())
 }
 
 /// The `form` wire format of a lead, as the widget sends it.
@@ -361,11 +312,7 @@ fn record(t: &Tallies, kind: &'static str, outcome: String, ms: Option<u64>) {
 }
 
 fn pct(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+    quantile(sorted, p).unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------- hostile clients

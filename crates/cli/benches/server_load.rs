@@ -13,117 +13,21 @@
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 
-use lead_qualifier_engine::flow::answer::AnyPattern;
-use lead_qualifier_engine::flow::{Event, Session, Start};
-use lead_qualifier_engine::playbook::Playbook;
+mod common;
+
+use common::{demo_lead, quantile, Server, ADMIN, HONEST};
 use lead_qualifier_engine::Value;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
-/// The admin token the bench's server starts with, to read the stored count back.
-const ADMIN: &str = "bench-admin-token-0123456789";
-/// The repository (its examples/, www/ and dist/).
-const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const CLIENTS: usize = 50;
 const DUPLICATES: usize = 1_000;
 const WARMUP: usize = 500;
 
-const ANSWERS: &str = r#"{"company_size":"201+","role":"individual","timeline":"3-12m",
-    "budget":"approved","use_case":["lead_routing","scoring"],"email":"ana@acme.com","consent":true}"#;
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start() -> Result<Server, String> {
-    let dir = std::env::temp_dir().join(format!("lq-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut child = Command::new(EXE)
-        .env("LQ_ADMIN_TOKEN", ADMIN)
-        .args(["serve", "--port", "0", "--root", MANIFEST, "--db"])
-        .arg(dir.join("bench.sqlite"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{EXE}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        for _ in lines {}
-    });
-    let server = |port| Server {
-        child,
-        port,
-        dir: dir.clone(),
-    };
-    let line = match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(l) => l,
-        Err(_) => {
-            drop(server(0));
-            return Err("the server did not start within 30 s".into());
-        }
-    };
-    let port = line
-        .split("http://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|p| p.parse::<u16>().ok());
-    match port {
-        Some(p) => Ok(server(p)),
-        None => {
-            drop(server(0));
-            Err(format!("no port in the start line: {line}"))
-        }
-    }
-}
-
+/// An honest lead (`HONEST`) from the demo playbook, the template of every posted lead.
 fn lead_template() -> Result<Value, String> {
-    let path = format!("{MANIFEST}/examples/demo-request.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let pb = Playbook::from_value(&v).map_err(|p| p.to_string())?;
-    let given: Value = serde_json::from_str(ANSWERS).map_err(|e| e.to_string())?;
-    let mut s = Session::new(
-        pb,
-        Start {
-            lead_id: "template".into(),
-            locale: "en".into(),
-            context: Value::Object(vec![]),
-            known: vec![],
-        },
-        std::rc::Rc::new(AnyPattern),
-    );
-    s.apply(Event::Start, 1_000.0);
-    for _ in 0..50 {
-        let Some(i) = s.current_question() else { break };
-        let qid = s.playbook().questions[i].id.clone();
-        s.apply(
-            Event::Answer(given.get(&qid).cloned().unwrap_or(Value::Null)),
-            2_000.0,
-        );
-    }
-    s.finished_lead(3_000.0)
-        .map(|l| l.to_value())
-        .ok_or_else(|| "the flow did not finish".to_owned())
+    demo_lead("template", HONEST, Value::Object(vec![])).map(|l| l.to_value())
 }
 
 /// Posts these ids from `CLIENTS` threads; returns (latencies in µs, statuses, wall time).
@@ -195,12 +99,9 @@ fn blast(port: u16, template: &Arc<Value>, ids: Vec<String>) -> (Vec<u64>, Vec<u
     (lat, statuses, t0.elapsed())
 }
 
+/// A latency quantile in ms (of µs).
 fn pct(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+    quantile(sorted, p).map_or(0.0, |us| us as f64 / 1000.0)
 }
 
 fn report(what: &str, mut lat: Vec<u64>, statuses: &[u16], wall: Duration, expect: u16) -> bool {
@@ -232,7 +133,7 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let server = match start() {
+    let server = match Server::start("lq-bench") {
         Ok(s) => s,
         Err(e) => {
             eprintln!("server_load: {e}");

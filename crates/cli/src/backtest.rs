@@ -489,84 +489,64 @@ fn read_feedback_csv(path: &Path) -> Result<(Vec<(usize, Row)>, usize), ExitCode
     Ok((rows, count))
 }
 
-/// RFC 4180 CSV: records with the line each starts on; quoted fields may hold commas,
-/// doubled quotes and line breaks; CRLF or LF; a leading byte-order mark is ignored. An
-/// unterminated quote is a problem at the line it opened on.
 /// Records (fields with the line they start on) and problems (a line and what is wrong).
 type Csv = (Vec<(usize, Vec<String>)>, Vec<(usize, String)>);
 
+/// RFC 4180 CSV through the `csv` crate: records with the line each starts on; quoted
+/// fields may hold commas, doubled quotes and line breaks; CRLF or LF; blank lines are
+/// skipped; a leading byte-order mark is ignored. An unterminated quote (which the reader
+/// takes to the end of the text) is a problem at the line it opened on.
 fn parse_csv(text: &str) -> Csv {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut records = Vec::new();
     let mut problems = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1;
-    let mut start = 1;
-    let mut quoted = false;
-    let mut quote_line = 0;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => {
-                quoted = true;
-                quote_line = line;
-                any = true;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                any = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                if any || fields.iter().any(|f| !f.is_empty()) {
-                    records.push((start, std::mem::take(&mut fields)));
-                }
-                fields.clear();
-                any = false;
-                line += 1;
-                start = line;
-            }
-            _ => {
-                field.push(c);
-                any = true;
+    let mut record = csv::StringRecord::new();
+    loop {
+        // The reader's position is where it stopped: before the previous record's LF (after
+        // its CR) and before any blank lines it skips; the record starts past them.
+        let (at, line) = (reader.position().byte(), reader.position().line());
+        let rest = text.get(at as usize..).unwrap_or_default();
+        let gap = rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+        let line = line as usize + rest[..gap].matches('\n').count();
+        match reader.read_record(&mut record) {
+            Ok(true) => records.push((line, record.iter().map(str::to_owned).collect())),
+            Ok(false) => break,
+            Err(e) => {
+                // The input is a &str, so the reader has no I/O or UTF-8 error to give.
+                problems.push((line, e.to_string()));
+                break;
             }
         }
     }
-    if quoted {
-        problems.push((quote_line, "a quoted field is never closed".to_owned()));
-    }
-    if any || !field.is_empty() {
-        fields.push(field);
-        records.push((start, fields));
+    if let Some(line) = unclosed_quote(text) {
+        problems.push((line, "a quoted field is never closed".to_owned()));
     }
     (records, problems)
 }
 
-/// A CSV field, quoted when it must be.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+/// The line a quoted field opens on when the text ends inside it, by the reader's rule:
+/// a quote opens a field only at its start, and inside one a doubled quote is a quote.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let (mut line, mut opened, mut quoted, mut at_start) = (1, 0, false, true);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' && chars.next_if_eq(&'"').is_none() {
+                quoted = false;
+            }
+        } else if c == '"' && at_start {
+            (quoted, opened) = (true, line);
+        }
+        if c == '\n' {
+            line += 1;
+        }
+        at_start = !quoted && matches!(c, ',' | '\n' | '\r');
     }
+    quoted.then_some(opened)
 }
 
 /// Lead ids, and emails (answers to the playbook's email questions, or to a question
@@ -753,20 +733,19 @@ pub fn simulate(path: &Path, args: &SynthArgs) -> ExitCode {
     }
     let mut rows = 0;
     let fb = write(&fb_path, &|w| {
-        writeln!(w, "lead_id,status,reason,amount,date")?;
+        let mut w = csv::Writer::from_writer(w);
+        w.write_record(["lead_id", "status", "reason", "amount", "date"])?;
         for (_, f) in &data {
             let Some(f) = f else { continue };
-            writeln!(
-                w,
-                "{},{},{},{},{}",
-                csv_field(&f.lead_id),
+            w.write_record([
+                f.lead_id.as_str(),
                 f.status.name(),
-                csv_field(f.reason.as_deref().unwrap_or("")),
-                f.amount.map(number_text).unwrap_or_default(),
-                csv_field(f.date.as_deref().unwrap_or(""))
-            )?;
+                f.reason.as_deref().unwrap_or(""),
+                &f.amount.map(number_text).unwrap_or_default(),
+                f.date.as_deref().unwrap_or(""),
+            ])?;
         }
-        Ok(())
+        w.flush()
     });
     if let Err(code) = fb {
         return code;
@@ -885,6 +864,43 @@ const GROUP_HEAD: [&str; 10] = [
     "95% interval",
     "lift vs average",
 ];
+
+/// The columns of a lead whose class the playbook changes.
+const MOVED_HEAD: [&str; 4] = ["lead", "from", "to", "feedback"];
+
+/// A lead whose class the playbook changes, as table cells in `MOVED_HEAD`'s order.
+fn moved_row(m: &bt::Moved) -> Vec<String> {
+    vec![
+        m.lead_id.clone(),
+        format!("{} ({})", m.from.name(), m.from_outcome),
+        format!("{} ({})", m.to.name(), m.to_outcome),
+        m.status.map_or("-", Status::name).to_owned(),
+    ]
+}
+
+/// The columns of a sweep's step (the text report adds a last one, its marks).
+const STEP_HEAD: [&str; 7] = [
+    "t",
+    "flagged",
+    "of leads",
+    "good caught",
+    "of good",
+    "precision",
+    "J",
+];
+
+/// A sweep's step as table cells, in `STEP_HEAD`'s order.
+fn step_cells(s: &bt::Step) -> Vec<String> {
+    vec![
+        number_text(s.threshold),
+        s.flagged.to_string(),
+        pct(s.flagged_share),
+        s.caught.to_string(),
+        s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
+        s.precision.map(pct).unwrap_or_else(|| "-".into()),
+        s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
+    ]
+}
 
 fn group_row(key: &str, g: &Group) -> Vec<String> {
     let (rate, interval) = share_text(&g.rate);
@@ -1076,36 +1092,18 @@ fn text(r: &Report, inp: &Inputs) -> String {
                 if w.best == Some(s.threshold) {
                     mark.push("best");
                 }
-                vec![
-                    number_text(s.threshold),
-                    s.flagged.to_string(),
-                    pct(s.flagged_share),
-                    s.caught.to_string(),
-                    s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
-                    s.precision.map(pct).unwrap_or_else(|| "-".into()),
-                    s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
-                    if mark.is_empty() {
-                        String::new()
-                    } else {
-                        format!("<- {}", mark.join(", "))
-                    },
-                ]
+                let mut row = step_cells(s);
+                row.push(if mark.is_empty() {
+                    String::new()
+                } else {
+                    format!("<- {}", mark.join(", "))
+                });
+                row
             })
             .collect();
-        o.push_str(&table(
-            &[
-                "t",
-                "flagged",
-                "of leads",
-                "good caught",
-                "of good",
-                "precision",
-                "J",
-                "",
-            ],
-            &rows,
-            1,
-        ));
+        let mut head = STEP_HEAD.to_vec();
+        head.push("");
+        o.push_str(&table(&head, &rows, 1));
     }
 
     let _ = writeln!(
@@ -1124,20 +1122,8 @@ fn text(r: &Report, inp: &Inputs) -> String {
         o.push_str(&table(&head_with("from -> to", &GROUP_HEAD), &rows, 1));
         let _ = writeln!(o);
         const SHOWN: usize = 20;
-        let rows: Vec<_> = r
-            .moved
-            .iter()
-            .take(SHOWN)
-            .map(|m| {
-                vec![
-                    m.lead_id.clone(),
-                    format!("{} ({})", m.from.name(), m.from_outcome),
-                    format!("{} ({})", m.to.name(), m.to_outcome),
-                    m.status.map_or("-", Status::name).to_owned(),
-                ]
-            })
-            .collect();
-        o.push_str(&table(&["lead", "from", "to", "feedback"], &rows, 4));
+        let rows: Vec<_> = r.moved.iter().take(SHOWN).map(moved_row).collect();
+        o.push_str(&table(&MOVED_HEAD, &rows, 4));
         if r.moved.len() > SHOWN {
             let _ = writeln!(
                 o,
@@ -1491,33 +1477,8 @@ fn html(r: &Report, inp: &Inputs) -> String {
             esc(&w.best.map(number_text).unwrap_or_else(|| "-".into()))
         );
         o.push_str(&sweep_svg(w));
-        let rows: Vec<_> = w
-            .steps
-            .iter()
-            .map(|s| {
-                vec![
-                    number_text(s.threshold),
-                    s.flagged.to_string(),
-                    pct(s.flagged_share),
-                    s.caught.to_string(),
-                    s.caught_share.map(pct).unwrap_or_else(|| "-".into()),
-                    s.precision.map(pct).unwrap_or_else(|| "-".into()),
-                    s.j.map(|j| format!("{j:.3}")).unwrap_or_else(|| "-".into()),
-                ]
-            })
-            .collect();
-        o.push_str(&html_table(
-            &[
-                "t",
-                "flagged",
-                "of leads",
-                "good caught",
-                "of good",
-                "precision",
-                "J",
-            ],
-            &rows,
-        ));
+        let rows: Vec<_> = w.steps.iter().map(step_cells).collect();
+        o.push_str(&html_table(&STEP_HEAD, &rows));
     }
 
     let _ = writeln!(
@@ -1535,20 +1496,8 @@ fn html(r: &Report, inp: &Inputs) -> String {
             .collect();
         o.push_str(&html_table(&head_with("from → to", &GROUP_HEAD), &rows));
         const SHOWN: usize = 200;
-        let rows: Vec<_> = r
-            .moved
-            .iter()
-            .take(SHOWN)
-            .map(|m| {
-                vec![
-                    m.lead_id.clone(),
-                    format!("{} ({})", m.from.name(), m.from_outcome),
-                    format!("{} ({})", m.to.name(), m.to_outcome),
-                    m.status.map_or("-", Status::name).to_owned(),
-                ]
-            })
-            .collect();
-        o.push_str(&html_table(&["lead", "from", "to", "feedback"], &rows));
+        let rows: Vec<_> = r.moved.iter().take(SHOWN).map(moved_row).collect();
+        o.push_str(&html_table(&MOVED_HEAD, &rows));
         if r.moved.len() > SHOWN {
             let _ = writeln!(
                 o,
@@ -1654,9 +1603,23 @@ mod tests {
     #[test]
     fn csv_round_trip() {
         let s = "a \"b\", c\nd";
-        let line = format!("x,{}", csv_field(s));
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["x", s]).unwrap();
+        let line = String::from_utf8(w.into_inner().unwrap()).unwrap();
         let (rows, _) = parse_csv(&line);
         assert_eq!(rows[0].1[1], s);
+    }
+
+    #[test]
+    fn csv_quote_in_a_field_is_text() {
+        let (rows, problems) = parse_csv("a,b\"c,\"d\"\"\"\n");
+        assert!(problems.is_empty());
+        assert_eq!(rows[0].1, vec!["a", "b\"c", "d\""]);
+        let (_, problems) = parse_csv("a\nb,\"c\nd\"\"");
+        assert_eq!(
+            problems,
+            vec![(2, "a quoted field is never closed".to_owned())]
+        );
     }
 
     #[test]

@@ -440,21 +440,8 @@ mod tests {
     use std::path::PathBuf;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// `serve::store`'s table, as it is before the `flag` column.
-    const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS leads (
-        id               TEXT PRIMARY KEY NOT NULL,
-        playbook_id      TEXT NOT NULL,
-        playbook_version TEXT,
-        outcome_id       TEXT NOT NULL,
-        class            TEXT NOT NULL,
-        verified         INTEGER NOT NULL,
-        differences      TEXT NOT NULL,
-        lead             TEXT NOT NULL,
-        format           TEXT NOT NULL,
-        idempotency_key  TEXT,
-        received_at      TEXT NOT NULL
-    );";
+    /// `serve::store`'s database at version 1, its `leads` table before the `flag` column.
+    const SCHEMA: &str = include_str!("../tests/fixtures/leads-v1.sql");
 
     static SEQ: AtomicUsize = AtomicUsize::new(0);
 

@@ -1302,16 +1302,21 @@ async fn read_body(
     }
 }
 
+/// A JSON body, or 400 `malformed_json`.
+fn json_body(bytes: &[u8]) -> Result<Value, Refusal> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
 /// The lead as a JSON value, from any accepted encoding.
 fn parse_lead(format: Format, bytes: &[u8], app: &App) -> Result<Value, Refusal> {
     match format {
-        Format::Json | Format::Text => serde_json::from_slice::<Value>(bytes).map_err(|e| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        }),
+        Format::Json | Format::Text => json_body(bytes),
         Format::Form => {
             let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -1819,15 +1824,9 @@ async fn put_feedback(
         Ok(b) => b,
         Err(refusal) => return refusal.into_response(),
     };
-    let value: Value = match serde_json::from_slice(&bytes) {
+    let value = match json_body(&bytes) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        }
+        Err(refusal) => return refusal.into_response(),
     };
     let now = iso_ms(u128::try_from(crate::deliver::now_ms()).unwrap_or(0));
     let feedback = match crate::feedback::from_json(&id, &value, now) {
@@ -1897,15 +1896,9 @@ async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body
 
 /// The batch read, its playbooks checked, its events stored.
 async fn store_events(app: &App, bytes: &[u8]) -> Response {
-    let value: Value = match serde_json::from_slice(bytes) {
+    let value = match json_body(bytes) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {e}"),
-            )
-        }
+        Err(refusal) => return refusal.into_response(),
     };
     let events = match funnel::batch_from_value(&value) {
         Ok(e) => e,

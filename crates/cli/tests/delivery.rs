@@ -1058,23 +1058,8 @@ fn a_version_1_database_is_upgraded_by_serve() {
     let old = honest_lead("v1-lead", SALES);
     {
         let conn = rusqlite::Connection::open(&db).expect("creates");
-        conn.execute_batch(
-            "CREATE TABLE leads (
-                id               TEXT PRIMARY KEY NOT NULL,
-                playbook_id      TEXT NOT NULL,
-                playbook_version TEXT,
-                outcome_id       TEXT NOT NULL,
-                class            TEXT NOT NULL,
-                verified         INTEGER NOT NULL,
-                differences      TEXT NOT NULL,
-                lead             TEXT NOT NULL,
-                format           TEXT NOT NULL,
-                idempotency_key  TEXT,
-                received_at      TEXT NOT NULL
-            );
-            PRAGMA user_version = 1;",
-        )
-        .expect("v1 schema");
+        conn.execute_batch(include_str!("fixtures/leads-v1.sql"))
+            .expect("v1 schema");
         conn.execute(
             "INSERT INTO leads VALUES ('v1-lead', 'demo-request', '2026-11', 'talk_to_sales',
                 'sales_ready', 1, '[]', ?1, 'json', NULL, '2026-01-02T03:04:05.000Z')",

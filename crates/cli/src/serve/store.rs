@@ -734,11 +734,16 @@ fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
 /// Opens the database file of a server (which may be running) for the `deliveries`
 /// command: no creation, the schema as the server left it.
 pub fn open_existing(path: &Path) -> Result<Connection, String> {
+    open_current(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+}
+
+/// An existing file at this build's schema version, opened with `flags` and a busy timeout.
+fn open_current(path: &Path, flags: OpenFlags) -> Result<Connection, String> {
     if !path.is_file() {
         return Err(format!("{}: no such database file", path.display()));
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .map_err(|e| sql_error(path, "cannot open", e))?;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, "cannot open", e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sql_error(path, "busy_timeout", e))?;
     let version: i64 = conn
@@ -1208,23 +1213,7 @@ pub fn read_events(
 /// Opens the database file of a server (which may be running) read-only, for reports such
 /// as `funnel`: nothing is created or changed.
 pub fn open_read_only(path: &Path) -> Result<Connection, String> {
-    if !path.is_file() {
-        return Err(format!("{}: no such database file", path.display()));
-    }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| sql_error(path, "cannot open", e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| sql_error(path, "busy_timeout", e))?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| sql_error(path, "user_version", e))?;
-    if version != SCHEMA_VERSION {
-        return Err(format!(
-            "{}: schema {version}, this build knows {SCHEMA_VERSION} (start `serve` on it once to upgrade)",
-            path.display()
-        ));
-    }
-    Ok(conn)
+    open_current(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
 }
 
 /// Whether the file has the `events` table (a file last opened by an older server has not).
