@@ -35,7 +35,9 @@
 
 mod common;
 
-use common::{demo_lead, port_in, quantile, start_line, EXE, HONEST, MANIFEST};
+use common::{
+    agent, clients, demo_lead, port_in, post, quantile, start_line, EXE, HONEST, MANIFEST,
+};
 use lead_qualifier_engine::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -367,24 +369,14 @@ fn body_of(template: &Value, id: &str) -> String {
     serde_json::to_string(&l).unwrap_or_default()
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
-}
-
 /// POSTs one lead; the status, or Err on a connection error or timeout.
-fn post(agent: &ureq::Agent, port: u16, id: &str, body: &str) -> Result<u16, String> {
-    let mut r = agent
-        .post(format!("http://127.0.0.1:{port}/api/leads"))
-        .header("content-type", "application/json")
-        .header("idempotency-key", id)
-        .send(body)
-        .map_err(|e| e.to_string())?;
-    let _ = r.body_mut().read_to_vec();
-    Ok(r.status().as_u16())
+fn post_lead(agent: &ureq::Agent, port: u16, id: &str, body: &str) -> Result<u16, String> {
+    let url = format!("http://127.0.0.1:{port}/api/leads");
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", id),
+    ];
+    post(agent, &url, &headers, body)
 }
 
 // ------------------------------------------------------------------------ figures
@@ -515,7 +507,7 @@ fn latency(dir: &Path, template: &Value) -> Result<bool, String> {
                 let mut out = Vec::with_capacity(work.len());
                 for (id, body) in work {
                     let t = Instant::now();
-                    let status = post(&agent, port, &id, &body).unwrap_or(0);
+                    let status = post_lead(&agent, port, &id, &body).unwrap_or(0);
                     out.push((id, t, status));
                 }
                 out
@@ -625,7 +617,7 @@ fn faults(dir: &Path, template: &Value) -> Result<bool, String> {
                     let mut tries = 0u32;
                     let status = loop {
                         tries += 1;
-                        match post(&agent, port.load(Ordering::SeqCst), &id, &body) {
+                        match post_lead(&agent, port.load(Ordering::SeqCst), &id, &body) {
                             Ok(s) if (200..300).contains(&s) => break s,
                             // 503: the database could not write; try again, as the widget does.
                             Ok(503) | Err(_) if t.elapsed() < Duration::from_secs(30) => {
@@ -733,24 +725,12 @@ fn blast(port: u16, template: &Value, ids: Vec<String>) -> (usize, Duration) {
         let body = body_of(template, &id);
         shares[i % LOAD_CLIENTS].push((id, body));
     }
-    let barrier = Arc::new(std::sync::Barrier::new(LOAD_CLIENTS + 1));
-    let threads: Vec<_> = shares
-        .into_iter()
-        .map(|work| {
-            let barrier = Arc::clone(&barrier);
-            std::thread::spawn(move || {
-                let agent = agent(Duration::from_secs(30));
-                barrier.wait();
-                work.iter()
-                    .filter(|(id, body)| post(&agent, port, id, body) == Ok(201))
-                    .count()
-            })
-        })
-        .collect();
-    barrier.wait();
-    let t0 = Instant::now();
-    let created = threads.into_iter().filter_map(|t| t.join().ok()).sum();
-    (created, t0.elapsed())
+    let (created, wall) = clients(shares, move |work, agent| {
+        work.iter()
+            .filter(|(id, body)| post_lead(agent, port, id, body) == Ok(201))
+            .count()
+    });
+    (created.into_iter().sum(), wall)
 }
 
 /// Throughput without and with forwarding. Ok(false): a request failed or a lead was lost.

@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{quantile, Server, ADMIN};
+use common::{clients, post, quantile_ms as pct, Server, ADMIN};
 use lead_qualifier_engine::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -80,61 +80,24 @@ fn visit_batch(visit: &str, n: usize) -> String {
 /// Posts batches from `CLIENTS` threads for `run`; (latencies in µs, statuses, wall time).
 fn blast(port: u16, tag: &str, run: Duration) -> (Vec<u64>, Vec<u16>, Duration) {
     let url = Arc::new(format!("http://127.0.0.1:{port}/api/events"));
-    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
-    let workers: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let url = Arc::clone(&url);
-            let barrier = Arc::clone(&barrier);
-            let tag = tag.to_owned();
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .timeout_global(Some(Duration::from_secs(30)))
-                    .build()
-                    .into();
-                let mut lat = Vec::new();
-                let mut statuses = Vec::new();
-                barrier.wait();
-                let start = Instant::now();
-                let mut n = 0usize;
-                while start.elapsed() < run {
-                    let body = visit_batch(&format!("{tag}-{c}-{n}"), n);
-                    n += 1;
-                    let t = Instant::now();
-                    let status = match agent
-                        .post(url.as_str())
-                        .header("content-type", "text/plain;charset=UTF-8")
-                        .send(&body)
-                    {
-                        Ok(mut r) => {
-                            let _ = r.body_mut().read_to_vec();
-                            r.status().as_u16()
-                        }
-                        Err(_) => 0,
-                    };
-                    lat.push(t.elapsed().as_micros() as u64);
-                    statuses.push(status);
-                }
-                (lat, statuses)
-            })
-        })
-        .collect();
-    barrier.wait();
-    let t0 = Instant::now();
-    let mut lat = Vec::new();
-    let mut statuses = Vec::new();
-    for w in workers {
-        if let Ok((l, s)) = w.join() {
-            lat.extend(l);
-            statuses.extend(s);
+    let tag = tag.to_owned();
+    let (results, wall) = clients((0..CLIENTS).collect(), move |c, agent| {
+        let mut lat = Vec::new();
+        let mut statuses = Vec::new();
+        let start = Instant::now();
+        let mut n = 0usize;
+        while start.elapsed() < run {
+            let body = visit_batch(&format!("{tag}-{c}-{n}"), n);
+            n += 1;
+            let t = Instant::now();
+            let headers = [("content-type", "text/plain;charset=UTF-8")];
+            statuses.push(post(agent, &url, &headers, &body).unwrap_or(0));
+            lat.push(t.elapsed().as_micros() as u64);
         }
-    }
-    (lat, statuses, t0.elapsed())
-}
-
-/// A latency quantile in ms (of µs).
-fn pct(sorted: &[u64], p: f64) -> f64 {
-    quantile(sorted, p).map_or(0.0, |us| us as f64 / 1000.0)
+        (lat, statuses)
+    });
+    let (lat, statuses): (Vec<Vec<u64>>, Vec<Vec<u16>>) = results.into_iter().unzip();
+    (lat.concat(), statuses.concat(), wall)
 }
 
 fn main() -> ExitCode {

@@ -29,7 +29,7 @@
 
 mod common;
 
-use common::{demo_lead, port_in, quantile, start_line, EXE, HONEST, MANIFEST};
+use common::{agent, demo_lead, port_in, quantile, start_line, EXE, HONEST, MANIFEST};
 use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::value::number_text;
 use lead_qualifier_engine::Value;
@@ -597,11 +597,7 @@ fn well_behaved(port: u16, n: usize, soak: Duration) -> Result<Good, String> {
         .iter()
         .map(|id| text(&template).replace(ID_TOKEN, id))
         .collect();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
+    let agent = agent(Duration::from_secs(30));
     let url = format!("http://127.0.0.1:{port}/api/leads");
     let every = soak / n.max(1) as u32;
     let mut lat = Vec::with_capacity(n);
@@ -612,16 +608,12 @@ fn well_behaved(port: u16, n: usize, soak: Duration) -> Result<Good, String> {
             std::thread::sleep(wait);
         }
         let t = Instant::now();
-        let status = match agent
-            .post(url.as_str())
-            .header("content-type", "application/json")
-            .header("idempotency-key", id)
-            .send(body.as_str())
-        {
-            Ok(mut r) => {
-                let _ = r.body_mut().read_to_vec();
-                r.status().as_u16().to_string()
-            }
+        let headers = [
+            ("content-type", "application/json"),
+            ("idempotency-key", id),
+        ];
+        let status = match common::post(&agent, &url, &headers, body) {
+            Ok(s) => s.to_string(),
             Err(e) => format!("error: {e}"),
         };
         lat.push(t.elapsed().as_micros() as u64);

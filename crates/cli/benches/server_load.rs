@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{demo_lead, quantile, Server, ADMIN, HONEST};
+use common::{clients, demo_lead, post, quantile_ms as pct, Server, ADMIN, HONEST};
 use lead_qualifier_engine::Value;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,58 +50,22 @@ fn blast(port: u16, template: &Arc<Value>, ids: Vec<String>) -> (Vec<u64>, Vec<u
                 .collect()
         })
         .collect();
-    let barrier = Arc::new(std::sync::Barrier::new(CLIENTS + 1));
-    let workers: Vec<_> = bodies
-        .into_iter()
-        .map(|work| {
-            let url = Arc::clone(&url);
-            let barrier = Arc::clone(&barrier);
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .timeout_global(Some(Duration::from_secs(30)))
-                    .build()
-                    .into();
-                let mut lat = Vec::with_capacity(work.len());
-                let mut statuses = Vec::with_capacity(work.len());
-                barrier.wait();
-                for (body, id) in work {
-                    let t = Instant::now();
-                    let status = match agent
-                        .post(url.as_str())
-                        .header("content-type", "application/json")
-                        .header("idempotency-key", &id)
-                        .send(&body)
-                    {
-                        Ok(mut r) => {
-                            let _ = r.body_mut().read_to_vec();
-                            r.status().as_u16()
-                        }
-                        Err(_) => 0,
-                    };
-                    lat.push(t.elapsed().as_micros() as u64);
-                    statuses.push(status);
-                }
-                (lat, statuses)
-            })
-        })
-        .collect();
-    barrier.wait();
-    let t0 = Instant::now();
-    let mut lat = Vec::new();
-    let mut statuses = Vec::new();
-    for w in workers {
-        if let Ok((l, s)) = w.join() {
-            lat.extend(l);
-            statuses.extend(s);
+    let (results, wall) = clients(bodies, move |work, agent| {
+        let mut lat = Vec::with_capacity(work.len());
+        let mut statuses = Vec::with_capacity(work.len());
+        for (body, id) in work {
+            let t = Instant::now();
+            let headers = [
+                ("content-type", "application/json"),
+                ("idempotency-key", &id),
+            ];
+            statuses.push(post(agent, &url, &headers, &body).unwrap_or(0));
+            lat.push(t.elapsed().as_micros() as u64);
         }
-    }
-    (lat, statuses, t0.elapsed())
-}
-
-/// A latency quantile in ms (of µs).
-fn pct(sorted: &[u64], p: f64) -> f64 {
-    quantile(sorted, p).map_or(0.0, |us| us as f64 / 1000.0)
+        (lat, statuses)
+    });
+    let (lat, statuses): (Vec<Vec<u64>>, Vec<Vec<u16>>) = results.into_iter().unzip();
+    (lat.concat(), statuses.concat(), wall)
 }
 
 fn report(what: &str, mut lat: Vec<u64>, statuses: &[u16], wall: Duration, expect: u16) -> bool {

@@ -1,7 +1,8 @@
 //! What the collector's benches share (`server_load`, `events_load`, `hostile_soak`,
 //! `delivery`): the built binary and the repository, the server's start line and its port,
 //! a server on a temporary database killed on drop, an honest lead made by the engine's
-//! own session, and the nearest-rank percentile. Each bench uses a part of it.
+//! own session, the HTTP client (an agent, a POST, client threads released at once) and the
+//! nearest-rank percentile. Each bench uses a part of it.
 #![allow(dead_code)]
 
 use lead_qualifier_engine::flow::answer::AnyPattern;
@@ -12,7 +13,8 @@ use lead_qualifier_engine::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 pub const EXE: &str = env!("CARGO_BIN_EXE_lead-qualifier");
 /// The repository (its examples/, www/ and dist/).
@@ -123,4 +125,65 @@ pub fn quantile<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     let last = sorted.len().checked_sub(1)?;
     let i = (last as f64 * p).round() as usize;
     Some(sorted[i.min(last)])
+}
+
+/// A latency quantile in ms, of sorted µs; 0 when there are none.
+pub fn quantile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    quantile(sorted_us, p).map_or(0.0, |us| us as f64 / 1000.0)
+}
+
+/// A bench's HTTP client: statuses returned as they are, at most `timeout` a request.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
+}
+
+/// POSTs `body` to `url` with these headers and reads the answer (so the connection is
+/// kept alive); its status, or Err on a connection error or timeout.
+pub fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<u16, String> {
+    let mut request = agent.post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut r = request.send(body).map_err(|e| e.to_string())?;
+    let _ = r.body_mut().read_to_vec();
+    Ok(r.status().as_u16())
+}
+
+/// Runs `client` on a thread of its own for each item of `work`, each with an agent made
+/// beforehand (30 s a request), all released at once; their results (a panicked one left
+/// out) and the time from the release to the last one's end.
+pub fn clients<W, R>(
+    work: Vec<W>,
+    client: impl Fn(W, &ureq::Agent) -> R + Send + Sync + 'static,
+) -> (Vec<R>, Duration)
+where
+    W: Send + 'static,
+    R: Send + 'static,
+{
+    let client = Arc::new(client);
+    let barrier = Arc::new(Barrier::new(work.len() + 1));
+    let threads: Vec<_> = work
+        .into_iter()
+        .map(|w| {
+            let (client, barrier) = (Arc::clone(&client), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let agent = agent(Duration::from_secs(30));
+                barrier.wait();
+                client(w, &agent)
+            })
+        })
+        .collect();
+    barrier.wait();
+    let t0 = Instant::now();
+    let results = threads.into_iter().filter_map(|t| t.join().ok()).collect();
+    (results, t0.elapsed())
 }
