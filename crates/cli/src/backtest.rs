@@ -902,6 +902,26 @@ fn step_cells(s: &bt::Step) -> Vec<String> {
     ]
 }
 
+/// The rows of groups keyed by their own key (outcomes, classes), for either report.
+fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
+    groups.iter().map(|g| group_row(&g.key, g)).collect()
+}
+
+/// The rows of the answer segments (`question = value`), for either report.
+fn answer_rows(r: &Report) -> Vec<Vec<String>> {
+    r.by_answer
+        .iter()
+        .map(|s| {
+            let key = format!(
+                "{} = {}",
+                s.question,
+                s.value.as_deref().unwrap_or("(no answer)")
+            );
+            group_row(&key, &s.group)
+        })
+        .collect()
+}
+
 fn group_row(key: &str, g: &Group) -> Vec<String> {
     let (rate, interval) = share_text(&g.rate);
     let c = &g.counts;
@@ -963,10 +983,10 @@ fn text(r: &Report, inp: &Inputs) -> String {
     }
 
     let _ = writeln!(o, "\nBy outcome (as this playbook decides)");
-    let rows: Vec<_> = r.by_outcome.iter().map(|g| group_row(&g.key, g)).collect();
+    let rows = group_rows(&r.by_outcome);
     o.push_str(&table(&head_with("outcome", &GROUP_HEAD), &rows, 1));
     let _ = writeln!(o, "\nBy class");
-    let rows: Vec<_> = r.by_class.iter().map(|g| group_row(&g.key, g)).collect();
+    let rows = group_rows(&r.by_class);
     o.push_str(&table(&head_with("class", &GROUP_HEAD), &rows, 1));
 
     let _ = writeln!(o, "\nsales_ready against good leads");
@@ -1001,18 +1021,7 @@ fn text(r: &Report, inp: &Inputs) -> String {
     }
 
     let _ = writeln!(o, "\nBy answer");
-    let rows: Vec<_> = r
-        .by_answer
-        .iter()
-        .map(|s| {
-            let key = format!(
-                "{} = {}",
-                s.question,
-                s.value.as_deref().unwrap_or("(no answer)")
-            );
-            group_row(&key, &s.group)
-        })
-        .collect();
+    let rows = answer_rows(r);
     o.push_str(&table(&head_with("answer", &GROUP_HEAD), &rows, 1));
 
     for b in &r.bands {
@@ -1382,10 +1391,10 @@ fn html(r: &Report, inp: &Inputs) -> String {
     let average = r.overall.rate.map(|s| s.rate);
 
     o.push_str("<h2>By outcome</h2>\n");
-    let rows: Vec<_> = r.by_outcome.iter().map(|g| group_row(&g.key, g)).collect();
+    let rows = group_rows(&r.by_outcome);
     o.push_str(&html_table(&head_with("outcome", &GROUP_HEAD), &rows));
     o.push_str("<h2>By class</h2>\n");
-    let rows: Vec<_> = r.by_class.iter().map(|g| group_row(&g.key, g)).collect();
+    let rows = group_rows(&r.by_class);
     o.push_str(&html_table(&head_with("class", &GROUP_HEAD), &rows));
 
     o.push_str("<h2>sales_ready against good leads</h2>\n");
@@ -1416,18 +1425,7 @@ fn html(r: &Report, inp: &Inputs) -> String {
     o.push_str(&html_table(&["", "rate", "95% interval", ""], &rows));
 
     o.push_str("<h2>By answer</h2>\n");
-    let rows: Vec<_> = r
-        .by_answer
-        .iter()
-        .map(|s| {
-            let key = format!(
-                "{} = {}",
-                s.question,
-                s.value.as_deref().unwrap_or("(no answer)")
-            );
-            group_row(&key, &s.group)
-        })
-        .collect();
+    let rows = answer_rows(r);
     o.push_str(&html_table(&head_with("answer", &GROUP_HEAD), &rows));
 
     o.push_str("<h2>Score bands</h2>\n<p class=\"note\">Up to ten equal-count bands; leads with the same score stay together. Bars: the rate of good leads, with its 95% interval; dashed: the average.</p>\n");
