@@ -1525,9 +1525,8 @@ fn seed_db(pb: &Playbook, data: &[(Lead, Option<Feedback>)], db: &Path) -> Resul
         let mut result = Ok(());
         for (k, (lead, fb)) in data.iter().enumerate() {
             let received_ms = now - span + step * i64::try_from(k).unwrap_or(0);
-            let verified =
-                lead_qualifier_engine::verify::verify(pb, lead, &crate::native::RegexPatterns)
-                    .is_empty();
+            let (differing, differences) = crate::serve::reverify(pb, lead);
+            let verified = differing == 0;
             let new = NewLead {
                 id: lead.id.clone(),
                 playbook_id: lead.playbook_id.clone(),
@@ -1535,7 +1534,7 @@ fn seed_db(pb: &Playbook, data: &[(Lead, Option<Feedback>)], db: &Path) -> Resul
                 outcome_id: lead.outcome_id.clone(),
                 class: lead.class.name().to_owned(),
                 verified,
-                differences: "[]".into(),
+                differences,
                 lead: serde_json::to_string(&lead.to_value()).unwrap_or_default(),
                 format: "json",
                 idempotency_key: None,

@@ -1339,6 +1339,26 @@ fn parse_lead(format: Format, bytes: &[u8], app: &App) -> Result<Value, Refusal>
     }
 }
 
+/// The engine's verdict on a lead, as stored: how many differences (none: verified), and
+/// they as a JSON array of `{path, lead, engine}` (what `serve` and `simulate --db` store).
+pub fn reverify(pb: &Playbook, lead: &Lead) -> (usize, String) {
+    let diffs = verify::verify(pb, lead, &RegexPatterns);
+    let differences = Value::Array(
+        diffs
+            .iter()
+            .map(|d| {
+                obj(vec![
+                    ("path", Value::str(&d.path)),
+                    ("lead", d.lead.clone()),
+                    ("engine", d.engine.clone()),
+                ])
+            })
+            .collect(),
+    );
+    let text = serde_json::to_string(&differences).unwrap_or_else(|_| "[]".to_owned());
+    (diffs.len(), text)
+}
+
 /// Whether a lead was filled in faster than `min_ms` (0: never): its
 /// `context.duration_ms`, except a repeat download's (`context.repeat`), which asks nothing.
 fn too_fast(lead: &Lead, min_ms: u64) -> bool {
@@ -1463,21 +1483,8 @@ async fn store_lead(
             ),
         ));
     };
-    let diffs = verify::verify(pb, &lead, &RegexPatterns);
-    let differences = Value::Array(
-        diffs
-            .iter()
-            .map(|d| {
-                obj(vec![
-                    ("path", Value::str(&d.path)),
-                    ("lead", d.lead.clone()),
-                    ("engine", d.engine.clone()),
-                ])
-            })
-            .collect(),
-    );
-    let differences = serde_json::to_string(&differences).unwrap_or_else(|_| "[]".to_owned());
-    let verified = diffs.is_empty();
+    let (differing, differences) = reverify(pb, &lead);
+    let verified = differing == 0;
     let flag = if !verified {
         Some("unverified")
     } else if too_fast(&lead, app.config.server.min_fill_ms) {
@@ -1524,7 +1531,7 @@ async fn store_lead(
                     lead.id,
                     lead.playbook_id,
                     lead.outcome_id,
-                    diffs.len()
+                    differing
                 );
             }
             Ok(json_response(
