@@ -336,14 +336,7 @@ impl Collector {
             .arg(&self.db)
             .output()
             .expect("runs deliveries");
-        (
-            out.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
+        code_and_output(out)
     }
 
     /// The rows of `deliveries list`.
@@ -967,14 +960,7 @@ fn check_config(dir: &Path, text: &str, env: &[(&str, &str)]) -> (i32, String) {
         .envs(env.iter().copied())
         .output()
         .expect("runs check-config");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    code_and_output(out)
 }
 
 #[test]

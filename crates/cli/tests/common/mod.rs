@@ -312,3 +312,15 @@ pub fn with_id(lead: &Value, id: &str) -> Value {
 pub fn text(v: &Value) -> String {
     serde_json::to_string(v).expect("serialises")
 }
+
+/// A finished command's exit code (-1 when killed) and what it printed, stdout then stderr.
+pub fn code_and_output(out: std::process::Output) -> (i32, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
