@@ -4,10 +4,8 @@
 //! an amount (a number from 0) and a date (`YYYY-MM-DD`). The backtest reads them back.
 
 use crate::serve::store::Feedback;
+use lead_qualifier_engine::backtest::Status;
 use lead_qualifier_engine::Value;
-
-/// The statuses sales can give.
-pub const STATUSES: [&str; 4] = ["accepted", "rejected", "won", "lost"];
 
 /// The longest reason kept.
 pub const MAX_REASON: usize = 500;
@@ -21,13 +19,14 @@ pub fn verdict(
     date: Option<&str>,
     updated_at: String,
 ) -> Result<Feedback, String> {
-    let status = status.trim().to_ascii_lowercase();
-    if !STATUSES.contains(&status.as_str()) {
+    // The backtest's statuses: what is stored is what it reads.
+    let Some(status) = Status::from_name(status) else {
         return Err(format!(
-            "status: {status:?} is not one of {}",
-            STATUSES.join(", ")
+            "status: {:?} is not one of {}",
+            status.trim().to_ascii_lowercase(),
+            Status::NAMES
         ));
-    }
+    };
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if let Some(r) = reason {
         if r.chars().count() > MAX_REASON || r.chars().any(|c| c.is_control() && c != '\n') {
@@ -49,7 +48,7 @@ pub fn verdict(
     }
     Ok(Feedback {
         lead_id: lead_id.to_owned(),
-        status,
+        status: status.name().to_owned(),
         reason: reason.map(str::to_owned),
         amount,
         date: date.map(str::to_owned),
