@@ -918,8 +918,7 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
         // inserts queued behind them wait), the round's leads' own when there are leads:
         // an error fails them all, and each attempt is made again (at-least-once); the
         // leads are then tried alone, so an attempt's trouble never refuses a lead.
-        let mut together = !batch.is_empty() && !records.is_empty();
-        if together {
+        if !batch.is_empty() && !records.is_empty() {
             match write_batch(&mut conn, &batch, &records) {
                 Ok(results) => {
                     for (_, reply) in records.drain(..) {
@@ -930,11 +929,10 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, wake: &tokio::sync:
                 }
                 Err(e) => {
                     log!("lead-qualifier: database error writing a round ({e}); its parts apart");
-                    together = false;
                 }
             }
         }
-        if !records.is_empty() && !together {
+        if !records.is_empty() {
             let written = write_records(&mut conn, &records).map_err(|e| {
                 log!(
                     "lead-qualifier: database error recording {} delivery attempt(s): {e}",
