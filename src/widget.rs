@@ -456,7 +456,7 @@ fn start(s: &Shared, loaded: Result<Value, LoadError>) {
             fail(
                 s,
                 ERR_PLAYBOOK_INVALID,
-                "the playbook breaks the contract",
+                "the playbook breaks the contract (`lead-qualifier check` says why)",
                 &lines,
             );
         }

@@ -280,7 +280,9 @@ test('broken playbooks: a short visible message, lq:error, the host page unharme
     assert.match(text, /could not be loaded/i, `${id} shows a message`);
   }
   // The full problem list goes to the console, by path.
-  assert.ok(log.console.some((m) => m.includes('questions[0].options[0].points')), log.console.join('\n'));
+  // (the page's build names each by its code; docs/playbook.md gives the code's words)
+  assert.ok(log.console.some((m) => m.includes('questions[0].options[0].points: points_type')), log.console.join('\n'));
+  assert.ok(log.console.some((m) => m.includes('`lead-qualifier check` says why')), log.console.join('\n'));
   assert.equal(await page.evaluate(() => window.__hostAlive), true);
   assert.deepEqual(log.pageErrors, []);
   await noViolations(page, 'broken');

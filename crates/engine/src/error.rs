@@ -137,7 +137,12 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.path, f)?;
         f.write_str(": ")?;
-        f.write_str(self.message)?;
+        // The page's build knows codes only (`MESSAGES`).
+        f.write_str(if self.message.is_empty() {
+            self.code
+        } else {
+            self.message
+        })?;
         if let Some(d) = &self.detail {
             f.write_str(" (")?;
             f.write_str(d)?;
@@ -197,6 +202,10 @@ impl Msg {
         let (code, words) = crate::value::split_at_byte(line, b' ');
         (code, words.unwrap_or(""))
     }
+    /// Every kind, in order (docs/playbook.md lists them).
+    pub fn every() -> impl Iterator<Item = Msg> {
+        (0..=u8::MAX).map(Msg).take_while(|m| !m.code().is_empty())
+    }
     /// The stable code, e.g. `points_type`.
     pub fn code(self) -> &'static str {
         self.parts().0
@@ -208,62 +217,75 @@ impl Msg {
 }
 
 /// Every problem kind's code and plain words, one line each, in the order of the `msg`
-/// constants' numbers.
-const MESSAGES: &str = "\
-    not_object expected an object\n\
-    not_array expected an array\n\
-    not_string expected a string\n\
-    not_bool expected true or false\n\
-    not_number expected a number\n\
-    not_integer expected a whole number of 0 or more\n\
-    not_text expected a string or an object of strings by language\n\
-    missing required field is missing\n\
-    unknown_field unknown field\n\
-    empty must not be empty\n\
-    playbook_id must match [a-z0-9][a-z0-9_-]* (lowercase letters, digits, - and _)\n\
-    question_id must match [a-z][a-z0-9_]* (lowercase letter first, then letters, digits, _)\n\
-    reserved_id is reserved (score and context name the data conditions see)\n\
-    duplicate_id duplicate id\n\
-    no_questions at least one question is required\n\
-    no_outcomes at least one outcome is required\n\
-    question_type unknown type; allowed are choice, multi, text, email, phone, number, consent, hidden\n\
-    no_label a label is required unless the question is hidden\n\
-    options_required a choice or multi question needs at least one option\n\
-    options_not_allowed only choice and multi questions have options\n\
-    option_value expected a string, number or boolean value\n\
-    duplicate_value two options share this value\n\
-    points_type expected a number or an object of numbers\n\
-    dimension_name a score dimension must match [a-z][a-z0-9_]* and must not be total\n\
-    validate_not_for_type this check does not apply to this question type\n\
-    min_over_max min is greater than max\n\
-    bad_pattern not a supported pattern (no look-arounds, back-references, named groups, flags, \\p{…}, counts over 1000)\n\
-    prefill_query expected { \"query\": \"<name of a URL query parameter>\" }\n\
-    hidden_needs_prefill a hidden question is never shown, so it needs a prefill\n\
-    contact_type contact applies to text, email, phone, number, consent and hidden questions\n\
-    outcome_class expected sales_ready, content_only or disqualified\n\
-    last_outcome_if the last outcome is the fallback: it must have no if\n\
-    last_outcome_disqualified the last outcome is the fallback: it must not be disqualified\n\
-    outcome_needs_if only the last outcome and disqualified outcomes may have no if\n\
-    then_shape expected exactly one of { \"redirect\": url }, { \"download\": url }, { \"booking\": url }\n\
-    bad_url expected an http(s) URL or a relative path (javascript: and data: are refused)\n\
-    no_disqualified_outcome an option disqualifies, but the playbook has no disqualified outcome\n\
-    disqualify_type expected a reason (a non-empty string)\n\
-    rule_needs_if a rule needs an if condition\n\
-    submit_format expected json, form or hubspot\n\
-    submit_class expected a list of sales_ready, content_only, disqualified\n\
-    hubspot_ids format hubspot needs hubspot.portal_id and hubspot.form_guid\n\
-    hubspot_portal expected digits\n\
-    hubspot_form expected hex digits and dashes\n\
-    locale expected a language tag such as en or de-CH\n\
-    unknown_operator unknown JsonLogic operator\n\
-    multiple_operators a rule object must have exactly one operator key\n\
-    too_deep condition nested too deeply (limit 64)\n\
-    unknown_var var must name a question id, score.<dimension>, score.total or context.*\n\
-    unknown_dimension no option or rule gives points to this score dimension\n\
-    dynamic_var outside map/filter/reduce/all/some/none, var needs a literal name\n\
-    over_budget exceeds the evaluation budget\n\
-    too_many_dimensions a playbook may have at most 32 score dimensions\n\
-    points_range points must be between -1000000 and 1000000";
+/// constants' numbers. The page's build (without `lint`) keeps only the codes: a broken
+/// playbook on a page is reported by path and code (`questions[1].type: question_type`),
+/// and `lead-qualifier check`, the playground and `dist/dev/` say it in words
+/// (docs/playbook.md lists every code with its words).
+macro_rules! messages {
+    ($($code:ident $words:literal,)*) => {
+        #[cfg(feature = "lint")]
+        const MESSAGES: &str = concat!($(stringify!($code), " ", $words, "\n",)*);
+        #[cfg(not(feature = "lint"))]
+        const MESSAGES: &str = concat!($(stringify!($code), "\n",)*);
+    };
+}
+
+messages! {
+    not_object "expected an object",
+    not_array "expected an array",
+    not_string "expected a string",
+    not_bool "expected true or false",
+    not_number "expected a number",
+    not_integer "expected a whole number of 0 or more",
+    not_text "expected a string or an object of strings by language",
+    missing "required field is missing",
+    unknown_field "unknown field",
+    empty "must not be empty",
+    playbook_id "must match [a-z0-9][a-z0-9_-]* (lowercase letters, digits, - and _)",
+    question_id "must match [a-z][a-z0-9_]* (lowercase letter first, then letters, digits, _)",
+    reserved_id "is reserved (score and context name the data conditions see)",
+    duplicate_id "duplicate id",
+    no_questions "at least one question is required",
+    no_outcomes "at least one outcome is required",
+    question_type "unknown type; allowed are choice, multi, text, email, phone, number, consent, hidden",
+    no_label "a label is required unless the question is hidden",
+    options_required "a choice or multi question needs at least one option",
+    options_not_allowed "only choice and multi questions have options",
+    option_value "expected a string, number or boolean value",
+    duplicate_value "two options share this value",
+    points_type "expected a number or an object of numbers",
+    dimension_name "a score dimension must match [a-z][a-z0-9_]* and must not be total",
+    validate_not_for_type "this check does not apply to this question type",
+    min_over_max "min is greater than max",
+    bad_pattern "not a supported pattern (no look-arounds, back-references, named groups, flags, \\p{…}, counts over 1000)",
+    prefill_query "expected { \"query\": \"<name of a URL query parameter>\" }",
+    hidden_needs_prefill "a hidden question is never shown, so it needs a prefill",
+    contact_type "contact applies to text, email, phone, number, consent and hidden questions",
+    outcome_class "expected sales_ready, content_only or disqualified",
+    last_outcome_if "the last outcome is the fallback: it must have no if",
+    last_outcome_disqualified "the last outcome is the fallback: it must not be disqualified",
+    outcome_needs_if "only the last outcome and disqualified outcomes may have no if",
+    then_shape "expected exactly one of { \"redirect\": url }, { \"download\": url }, { \"booking\": url }",
+    bad_url "expected an http(s) URL or a relative path (javascript: and data: are refused)",
+    no_disqualified_outcome "an option disqualifies, but the playbook has no disqualified outcome",
+    disqualify_type "expected a reason (a non-empty string)",
+    rule_needs_if "a rule needs an if condition",
+    submit_format "expected json, form or hubspot",
+    submit_class "expected a list of sales_ready, content_only, disqualified",
+    hubspot_ids "format hubspot needs hubspot.portal_id and hubspot.form_guid",
+    hubspot_portal "expected digits",
+    hubspot_form "expected hex digits and dashes",
+    locale "expected a language tag such as en or de-CH",
+    unknown_operator "unknown JsonLogic operator",
+    multiple_operators "a rule object must have exactly one operator key",
+    too_deep "condition nested too deeply (limit 64)",
+    unknown_var "var must name a question id, score.<dimension>, score.total or context.*",
+    unknown_dimension "no option or rule gives points to this score dimension",
+    dynamic_var "outside map/filter/reduce/all/some/none, var needs a literal name",
+    over_budget "exceeds the evaluation budget",
+    too_many_dimensions "a playbook may have at most 32 score dimensions",
+    points_range "points must be between -1000000 and 1000000",
+}
 
 pub mod msg {
     // Each constant's text is its documentation.

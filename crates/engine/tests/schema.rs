@@ -944,3 +944,17 @@ fn the_walker_checks_each_keyword() {
     let refused = std::panic::catch_unwind(|| known_keywords(&odd, &odd, ""));
     assert!(refused.is_err());
 }
+
+/// The page's build reports problems by code only, so the reference must give every code's
+/// words: one table row per `Msg`, exactly as `check` prints them.
+#[test]
+fn the_reference_lists_every_problem_code_with_its_words() {
+    let doc = docs();
+    let mut n = 0;
+    for m in lead_qualifier_engine::error::Msg::every() {
+        let row = format!("| `{}` | {} |", m.code(), m.words().replace('|', "\\|"));
+        assert!(doc.contains(&row), "docs/playbook.md lacks the row {row}");
+        n += 1;
+    }
+    assert!(n >= 50, "every code was read ({n})");
+}
