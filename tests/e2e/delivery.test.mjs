@@ -231,7 +231,7 @@ test('wire format json: the SPEC lead, field by field, as the collector receives
     assert.equal(headers['content-type'], 'application/json');
     assert.equal(headers['idempotency-key'], detail.lead_id);
     const lead = JSON.parse(body);
-    assert.deepEqual(Object.keys(lead), ['id', 'playbook', 'created_at', 'outcome', 'score', 'answers', 'asked', 'context']);
+    assert.deepEqual(Object.keys(lead), ['id', 'playbook', 'created_at', 'outcome', 'score', 'answers', 'answer_labels', 'asked', 'context']);
     assert.match(lead.id, UUID);
     assert.equal(lead.id, detail.lead_id);
     assert.deepEqual(lead.playbook, { id: 'demo-request', version: '2026-11' });
@@ -244,6 +244,10 @@ test('wire format json: the SPEC lead, field by field, as the collector receives
     assert.deepEqual(lead.score, { fit: 45, intent: 30, total: 75 });
     assert.deepEqual(lead.answers, {
       company_size: '201+', role: 'executive', timeline: '0-3m', email: 'ana@acme.com', consent: true,
+    });
+    // What the visitor saw, for the people reading the lead.
+    assert.deepEqual(lead.answer_labels, {
+      company_size: '201 or more', role: 'Executive or owner', timeline: 'Within 3 months',
     });
     assert.deepEqual(lead.asked, ['company_size', 'role', 'timeline', 'email', 'consent']);
     assert.equal(lead.context.page_url, url);
@@ -300,6 +304,8 @@ test('wire format form: the lead flattened, urlencoded, field by field', async (
     assert.equal(f.get('score.total'), '50');
     assert.equal(f.get('answers.company_size'), '201+');
     assert.deepEqual(f.getAll('answers.use_case'), ['routing', 'scoring']);
+    assert.equal(f.get('answer_labels.company_size'), '201 or more');
+    assert.deepEqual(f.getAll('answer_labels.use_case'), ['Routing', 'Scoring']);
     assert.equal(f.get('answers.seats'), '250');
     assert.equal(f.get('answers.email'), 'ana@acme.com');
     assert.equal(f.get('answers.consent'), 'true');
@@ -310,7 +316,7 @@ test('wire format form: the lead flattened, urlencoded, field by field', async (
     assert.match(f.get('context.duration_ms'), /^\d+$/);
     // Nothing else: every key is one of the lead's, flattened.
     const keys = new Set([...f.keys()].map((k) => k.split('.')[0]));
-    assert.deepEqual([...keys].sort(), ['answers', 'asked', 'context', 'created_at', 'id', 'outcome', 'playbook', 'score']);
+    assert.deepEqual([...keys].sort(), ['answer_labels', 'answers', 'asked', 'context', 'created_at', 'id', 'outcome', 'playbook', 'score']);
     assert.deepEqual(log.pageErrors, []);
     await context.close();
   } finally {

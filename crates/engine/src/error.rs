@@ -375,7 +375,8 @@ mod tests {
 
     #[test]
     fn every_message_has_a_code_and_words() {
-        let lines = MESSAGES.split('\n').count();
+        let lines = MESSAGES.lines().count();
+        assert_eq!(Msg::every().count(), lines);
         assert_eq!(lines, 54);
         let mut codes = Vec::new();
         for i in 0..lines {

@@ -30,6 +30,10 @@ pub struct Lead {
     pub score: Value,
     /// every known answer by question id
     pub answers: Vec<(String, Value)>,
+    /// what the visitor saw of each choice and multi answer, in their language: the option's
+    /// label (an array of them for a multi), by question id. For people reading the lead;
+    /// `verify` does not check it.
+    pub answer_labels: Vec<(String, Value)>,
     /// questions shown in this visit, in order
     pub asked: Vec<String>,
     /// page_url, referrer, locale, utm, duration_ms, ...
@@ -58,6 +62,7 @@ impl Lead {
             ),
             ("score", self.score.clone()),
             ("answers", Value::Object(self.answers.clone())),
+            ("answer_labels", Value::Object(self.answer_labels.clone())),
             ("asked", strings(&self.asked)),
             ("context", self.context.clone()),
         ])
@@ -127,6 +132,10 @@ impl Lead {
                 Vec::new()
             }
         };
+        let answer_labels = match v.get("answer_labels") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Vec::new(),
+        };
         let asked = match v.get("asked") {
             Some(Value::Array(a)) => a
                 .iter()
@@ -151,6 +160,7 @@ impl Lead {
             reasons,
             score,
             answers,
+            answer_labels,
             asked,
             context,
         })

@@ -28,11 +28,16 @@ pub fn example(name: &str) -> Playbook {
 
 /// A started session with a fixed lead id and context.
 pub fn session(pb: &Playbook) -> (Session, Vec<Effect>) {
+    session_in(pb, "en")
+}
+
+/// A started session for a visitor whose language is `locale`.
+pub fn session_in(pb: &Playbook, locale: &str) -> (Session, Vec<Effect>) {
     let mut s = Session::new(
         pb.clone(),
         Start {
             lead_id: "00000000-0000-4000-8000-000000000001".into(),
-            locale: "en".into(),
+            locale: locale.into(),
             context: json(r#"{"page_url":"https://example.com/demo","utm":{"utm_source":"test"}}"#),
             known: vec![],
         },

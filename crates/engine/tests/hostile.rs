@@ -191,6 +191,7 @@ fn fallback_lead(pb: &Playbook) -> Lead {
         reasons: vec![],
         score: Value::Object(vec![]),
         answers: vec![],
+        answer_labels: vec![],
         asked: vec![],
         context: Value::Object(vec![]),
     }

@@ -1,10 +1,11 @@
 //! The lead record: built by the flow, read back, verified by the same engine; and its wire
 //! shapes.
 
-use crate::common::{answer, example, json, session};
+use crate::common::{answer, example, json, session, session_in};
 use lead_qualifier_engine::flow::answer::AnyPattern;
 use lead_qualifier_engine::flow::Effect;
 use lead_qualifier_engine::lead::Lead;
+use lead_qualifier_engine::playbook::Playbook;
 use lead_qualifier_engine::verify::verify;
 use lead_qualifier_engine::Value;
 
@@ -141,4 +142,108 @@ fn hubspot_fields_are_answers_by_question_id() {
     assert!(f.contains(&("email".into(), Value::str("ana@acme.com"))));
     assert!(f.contains(&("consent".into(), Value::str("true"))));
     assert!(f.contains(&("use_case".into(), Value::str("lead_routing;scoring"))));
+}
+
+/// The lead of the demo's shortest sales-ready journey, in the visitor's language.
+fn lead_in(locale: &str) -> Lead {
+    let pb = example("demo-request");
+    let (mut s, _) = session_in(&pb, locale);
+    answer(&mut s, "company_size", r#""201+""#);
+    answer(&mut s, "role", r#""executive""#);
+    answer(&mut s, "timeline", r#""0-3m""#);
+    answer(&mut s, "email", r#""ana@acme.com""#);
+    answer(&mut s, "consent", "true")
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Submit(l) => Some(l),
+            _ => None,
+        })
+        .expect("lead")
+}
+
+#[test]
+fn answer_labels_are_what_the_visitor_saw_in_their_language() {
+    let en = lead_in("en");
+    let labels = |l: &Lead| Value::Object(l.answer_labels.clone());
+    assert_eq!(
+        labels(&en),
+        json(
+            r#"{"company_size":"201 or more","role":"Executive or owner","timeline":"Within 3 months"}"#
+        ),
+        "choice answers only (email and consent have no options)"
+    );
+    let de = lead_in("de");
+    assert_eq!(de.answers, en.answers, "the same answers");
+    assert_eq!(
+        labels(&de),
+        json(
+            r#"{"company_size":"201 oder mehr","role":"Geschäftsführung","timeline":"In den nächsten 3 Monaten"}"#
+        )
+    );
+    // A language the playbook lacks: its own locale's labels.
+    assert_eq!(labels(&lead_in("fr")), labels(&en));
+}
+
+#[test]
+fn answer_labels_travel_in_every_wire_format() {
+    let lead = finished_lead();
+    // JSON, and back.
+    let v = lead.to_value();
+    assert_eq!(
+        v.get("answer_labels").and_then(|l| l.get("role")),
+        Some(&Value::str("Executive or owner"))
+    );
+    assert_eq!(Lead::from_value(&v).expect("reads back"), lead);
+    // Form bodies: dotted keys like every other field.
+    let f = lead.form_fields();
+    assert!(f.contains(&(
+        "answer_labels.company_size".into(),
+        Value::str("201 or more")
+    )));
+    // HubSpot: answers by question id with the option values; HubSpot's own enumeration
+    // properties show their labels, so no label fields are invented there.
+    assert!(lead
+        .hubspot_fields()
+        .iter()
+        .all(|(k, _)| !k.contains("label")));
+}
+
+#[test]
+fn a_multi_answer_has_one_label_per_chosen_option() {
+    let pb = Playbook::from_value(&json(
+        r#"{"id":"m","locale":"en","questions":[
+            {"id":"tools","type":"multi","label":"Tools?","options":[
+                {"value":"crm","label":{"en":"A CRM","de":"Ein CRM"}},
+                {"value":2,"label":"Two"},
+                {"value":"none","label":"None"}]}],
+          "outcomes":[
+            {"id":"crm","class":"content_only","if":{"in":["crm",{"var":"tools"}]},"message":"CRM"},
+            {"id":"other","class":"content_only","message":"Thanks"}],
+          "submit":{"url":"/api/leads","classes":["content_only"]}}"#,
+    ))
+    .expect("valid");
+    let (mut s, _) = session_in(&pb, "de");
+    let lead = answer(&mut s, "tools", r#"[2,"crm"]"#)
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Submit(l) => Some(l),
+            _ => None,
+        })
+        .expect("lead");
+    // In the answer's own order (the engine keeps a multi answer in the options' order).
+    assert_eq!(Value::Object(lead.answers), json(r#"{"tools":["crm",2]}"#));
+    assert_eq!(
+        Value::Object(lead.answer_labels),
+        json(r#"{"tools":["Ein CRM","Two"]}"#)
+    );
+}
+
+#[test]
+fn verify_ignores_the_labels_it_did_not_compute() {
+    let pb = example("demo-request");
+    let mut lead = finished_lead();
+    lead.answer_labels = vec![("role".into(), Value::str("anything a client wrote"))];
+    assert_eq!(verify(&pb, &lead, &AnyPattern), vec![]);
+    lead.answer_labels.clear();
+    assert_eq!(verify(&pb, &lead, &AnyPattern), vec![]);
 }

@@ -256,6 +256,7 @@ mod tests {
                 ("email".into(), Value::str(" Ana.Lopez@Acme.example ")),
                 ("consent".into(), Value::Bool(true)),
             ],
+            answer_labels: vec![],
             asked: vec![],
             context: Value::object(vec![
                 ("page_url", Value::str("https://www.example.com/demo?x=1")),

@@ -550,10 +550,29 @@ impl Session {
 
     /// The lead record for outcome `o`.
     fn lead(&self, o: usize, scored: &score::Scored, now_ms: f64) -> Lead {
+        let (loc, fallback) = (self.start.locale.as_str(), self.pb.locale.as_str());
+        let label = |q: &crate::playbook::Question, v: &Value| {
+            let o = q
+                .options
+                .iter()
+                .find(|o| crate::logic::strict_eq(&o.value, v))?;
+            Some(Value::str(o.label.get(loc, fallback)))
+        };
         let mut answers = Vec::new();
+        let mut answer_labels = Vec::new();
         for (q, a) in self.pb.questions.iter().zip(&self.answers) {
-            if !a.is_null() {
-                answers.push((q.id.clone(), a.clone()));
+            if a.is_null() {
+                continue;
+            }
+            answers.push((q.id.clone(), a.clone()));
+            let shown = match a {
+                Value::Array(items) => Some(Value::Array(
+                    items.iter().filter_map(|v| label(q, v)).collect(),
+                )),
+                v => label(q, v),
+            };
+            if let Some(shown) = shown.filter(|_| !q.options.is_empty()) {
+                answer_labels.push((q.id.clone(), shown));
             }
         }
         let mut asked = Vec::with_capacity(self.asked.len());
@@ -573,6 +592,7 @@ impl Session {
             reasons: scored.reasons.clone(),
             score: scored.scores.to_value(&self.pb),
             answers,
+            answer_labels,
             asked,
             context,
         }
