@@ -9,6 +9,7 @@
 //        {"imports": [[module, name, short], ...], "exports": [[name, short], ...]}
 // LOADER src/loader.js, which imports GLUE as './lead_qualifier.js'
 // OUT    dist/lead-qualifier.js
+// page|dev  which build (default page): `__LQ_DEV__` for the loader
 //
 // wasm-bindgen names each import `__wbg_<name>_<16 hex>` (130-odd of them) and writes each
 // name twice, in the wasm and as a key of the glue's import object; the random hex
@@ -27,9 +28,9 @@ import path from 'node:path';
 const require = createRequire(new URL('../tests/e2e/package.json', import.meta.url));
 const esbuild = require('esbuild');
 
-const [glue, namesFile, loader, out] = process.argv.slice(2);
-if (!out) {
-  console.error('usage: node scripts/bundle.mjs GLUE NAMES LOADER OUT');
+const [glue, namesFile, loader, out, build = 'page'] = process.argv.slice(2);
+if (!out || !['page', 'dev'].includes(build)) {
+  console.error('usage: node scripts/bundle.mjs GLUE NAMES LOADER OUT [page|dev]');
   process.exit(2);
 }
 const fail = (why) => {
@@ -62,7 +63,16 @@ for (const [name, short] of names.exports) {
   cache[name] = short;
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const mangleProps = new RegExp(`^(?:${Object.keys(cache).map(escape).join('|')})$`);
+// Also the glue's own bookkeeping properties, which nothing outside it reads: a handle's
+// pointer and its helpers, a closure's release hook.
+const internal = ['__wbg_ptr', '__destroy_into_raw', '__wrap', '_wbg_cb_unref'];
+for (const name of internal) {
+  const e = escape(name);
+  if (readFileSync(loader, 'utf8').match(new RegExp(`(?<![\\w$])${e}(?![\\w$])`))) {
+    fail(`${name} is read by the loader: it cannot be renamed`);
+  }
+}
+const mangleProps = new RegExp(`^(?:${[...Object.keys(cache), ...internal].map(escape).join('|')})$`);
 
 // 1. The glue alone, its names shortened (nothing else in it is touched).
 const renamed = await esbuild.transform(source, {
@@ -91,6 +101,8 @@ const result = await esbuild.build({
   write: false,
   logLevel: 'error',
   logOverride: { 'import-is-undefined': 'silent' },
+  // The loader's development exports (check, runCases, caseFrom) only in dist/dev/.
+  define: { __LQ_DEV__: build === 'dev' ? 'true' : 'false' },
   plugins: [
     {
       name: 'renamed-glue',
@@ -107,7 +119,7 @@ const terser = require('terser');
 const min = await terser.minify(result.outputFiles[0].text, {
   module: true,
   ecma: 2020,
-  compress: { passes: 2 },
+  compress: { passes: 3, unsafe_arrows: true },
   mangle: true,
   format: { comments: false },
 });

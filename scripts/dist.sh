@@ -76,7 +76,7 @@ fi
 # producers and target-features sections.
 "$wasm_opt" "$work/sized.wasm" --minify-imports-and-exports-and-modules \
   --strip-debug --strip-producers --strip-target-features -o "$work/opt.wasm" >"$work/names.json"
-node scripts/bundle.mjs "$work/pkg/lead_qualifier.js" "$work/names.json" src/loader.js "$work/lead-qualifier.js"
+node scripts/bundle.mjs "$work/pkg/lead_qualifier.js" "$work/names.json" src/loader.js "$work/lead-qualifier.js" "$3"
 
 rm -rf "$out"
 mkdir -p "$out"

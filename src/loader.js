@@ -14,6 +14,10 @@
 import * as engine from './lead_qualifier.js';
 
 const TAG = 'lead-qualifier';
+// The development build (dist/dev/): scripts/bundle.mjs defines __LQ_DEV__, so the page's
+// build drops the development exports' bodies. Unbundled, the glue says what it has.
+// eslint-disable-next-line no-undef
+const DEV = typeof __LQ_DEV__ === 'undefined' || __LQ_DEV__;
 
 // The page's playbooks start downloading now, beside the engine, not after it, and are
 // read as soon as they arrive, while the engine still compiles: `[status, json]`, or
@@ -100,19 +104,19 @@ export function mount(element, playbook, options) {
 
 /** Checks a playbook's JSON text; returns its problems as lines (dist/dev/ only). */
 export function check(json) {
+  if (!DEV || !engine.check) return ['(playbook): check() is in the development build, dev/lead-qualifier.js'];
   if (!ready) return ['(playbook): the engine could not be loaded'];
-  if (!engine.check) return ['(playbook): check() is in the development build, dev/lead-qualifier.js'];
   return engine.check(String(json));
 }
 
 /** Runs a playbook's test cases; one `PASS …`/`FAIL …` line each (dist/dev/ only). */
 export function runCases(playbookJson, casesJson) {
-  return ready && engine.runCases ? engine.runCases(String(playbookJson), String(casesJson)) : [];
+  return DEV && ready && engine.runCases ? engine.runCases(String(playbookJson), String(casesJson)) : [];
 }
 
 /** A test case expecting what `answers` give now, as JSON text (dist/dev/ only). */
 export function caseFrom(playbookJson, name, answersJson) {
-  return ready && engine.caseFrom ? engine.caseFrom(String(playbookJson), String(name), String(answersJson)) : '';
+  return DEV && ready && engine.caseFrom ? engine.caseFrom(String(playbookJson), String(name), String(answersJson)) : '';
 }
 
 if (ready && !customElements.get(TAG)) {

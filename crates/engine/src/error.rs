@@ -97,6 +97,17 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// An error of a kind the page never reports (so its words stay out of `MESSAGES`,
+    /// which the page carries): `code` and `words` as `msg`'s are.
+    pub fn native(path: Path, code: &'static str, words: &'static str) -> Problem {
+        Problem {
+            path,
+            code,
+            message: words,
+            detail: None,
+            severity: Severity::Error,
+        }
+    }
     /// An error at `path`.
     #[cold]
     #[inline(never)]
@@ -250,9 +261,7 @@ const MESSAGES: &str = "\
     unknown_var var must name a question id, score.<dimension>, score.total or context.*\n\
     unknown_dimension no option or rule gives points to this score dimension\n\
     dynamic_var outside map/filter/reduce/all/some/none, var needs a literal name\n\
-    lead_playbook the lead names another playbook\n\
     over_budget exceeds the evaluation budget\n\
-    over_playbook_budget exceeds the evaluation budget of a playbook\n\
     too_many_dimensions a playbook may have at most 32 score dimensions\n\
     points_range points must be between -1000000 and 1000000";
 
@@ -327,16 +336,15 @@ pub mod msg {
     // (lint's warnings and errors are `playbook::lint`'s own kinds: only `check` and the
     // development build print them, so the page does not carry their words)
 
-    // --- leads (verify)
-    pub const LEAD_PLAYBOOK: Msg = Msg(51); // lead_playbook: the lead names another playbook
+    // (`lead_playbook` and `over_playbook_budget` are spelled where they are made,
+    // `lead::playbook_mismatch` and the load-time probes: the page never makes them.)
 
     // --- conditions (evaluation budget, logic::Budget)
-    pub const OVER_BUDGET: Msg = Msg(52); // over_budget: exceeds the evaluation budget
-    pub const OVER_PLAYBOOK_BUDGET: Msg = Msg(53); // over_playbook_budget: exceeds the evaluation budget of a playbook
+    pub const OVER_BUDGET: Msg = Msg(51); // over_budget: exceeds the evaluation budget
 
     // --- playbook limits
-    pub const TOO_MANY_DIMENSIONS: Msg = Msg(54); // too_many_dimensions: a playbook may have at most 32 score dimensions
-    pub const POINTS_RANGE: Msg = Msg(55); // points_range: points must be between -1000000 and 1000000
+    pub const TOO_MANY_DIMENSIONS: Msg = Msg(52); // too_many_dimensions: a playbook may have at most 32 score dimensions
+    pub const POINTS_RANGE: Msg = Msg(53); // points_range: points must be between -1000000 and 1000000
 }
 
 #[cfg(test)]
@@ -346,7 +354,7 @@ mod tests {
     #[test]
     fn every_message_has_a_code_and_words() {
         let lines = MESSAGES.split('\n').count();
-        assert_eq!(lines, 56);
+        assert_eq!(lines, 54);
         let mut codes = Vec::new();
         for i in 0..lines {
             let (code, words) = Msg(i as u8).parts();
@@ -362,6 +370,6 @@ mod tests {
             msg::THEN_SHAPE.words(),
             "expected exactly one of { \"redirect\": url }, { \"download\": url }, { \"booking\": url }"
         );
-        assert_eq!(msg::LEAD_PLAYBOOK.code(), "lead_playbook");
+        assert_eq!(msg::POINTS_RANGE.code(), "points_range");
     }
 }

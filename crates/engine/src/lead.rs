@@ -281,8 +281,12 @@ pub fn iso_time(ms: f64) -> String {
 
 /// Problem form of a lead's playbook mismatch, for callers that report problems.
 pub fn playbook_mismatch(lead: &Lead) -> Problem {
-    Problem::new(Path::root().key("playbook").key("id"), msg::LEAD_PLAYBOOK)
-        .with(lead.playbook_id.clone())
+    Problem::native(
+        Path::root().key("playbook").key("id"),
+        "lead_playbook",
+        "the lead names another playbook",
+    )
+    .with(lead.playbook_id.clone())
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ fn conditions_that_are_costly_together_are_refused_at_the_one_over_the_total() {
     pb.set("rules", Value::Array(rules));
     let got = refusal(&pb);
     assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0].1, msg::OVER_PLAYBOOK_BUDGET.code());
+    assert_eq!(got[0].1, "over_playbook_budget");
     // rules[0] and [1] are cheap; the costly ones start at rules[2].
     assert_eq!(got[0].0, format!("rules[{}]", n + 1) + ".if");
     // One fewer is fine.

@@ -750,6 +750,10 @@ const PROBE_TEXT: usize = 10_000;
 #[cfg(feature = "lint")]
 #[inline(never)]
 fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
+    /// The code of the playbook-wide budget's problem (load-time probes only: not in the
+    /// page's message table).
+    const OVER_PLAYBOOK_BUDGET: &str = "over_playbook_budget";
+    const OVER_PLAYBOOK_BUDGET_WORDS: &str = "exceeds the evaluation budget of a playbook";
     let answers: Vec<Value> = pb
         .questions
         .iter()
@@ -827,8 +831,12 @@ fn over_budget(pb: &Playbook, conds: &[PendingCond], problems: &mut Problems) {
         total = total.saturating_add(cost.unwrap_or(0));
         if total > logic::PLAYBOOK_BUDGET {
             problems.push(
-                Problem::new(c.path.clone(), msg::OVER_PLAYBOOK_BUDGET)
-                    .with("the conditions up to this one, on worst-case answers"),
+                Problem::native(
+                    c.path.clone(),
+                    OVER_PLAYBOOK_BUDGET,
+                    OVER_PLAYBOOK_BUDGET_WORDS,
+                )
+                .with("the conditions up to this one, on worst-case answers"),
             );
             return;
         }
