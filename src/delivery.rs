@@ -23,12 +23,13 @@ use super::events::{self, emit, Listener, Timeout};
 use super::fetch;
 use super::local::Local;
 use super::names::{
-    ERR_OUTBOX_FULL, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID, KEY_PLAYBOOK_ID,
+    ERR_OUTBOX_FULL, ERR_SUBMIT_MISCONFIGURED, ERR_SUBMIT_REJECTED, EV_SUBMITTED, KEY_LEAD_ID,
+    KEY_PLAYBOOK_ID,
 };
 use super::page;
 use core::cell::RefCell;
 use lead_qualifier_engine::lead::Lead;
-use lead_qualifier_engine::outbox::{Entry, MemoryStore, Outbox, Store, Verdict};
+use lead_qualifier_engine::outbox::{Answer, Entry, MemoryStore, Outbox, Store, Verdict};
 use lead_qualifier_engine::playbook::Submit;
 use lead_qualifier_engine::prelude::*;
 use web_sys::{Element, EventTarget, Url};
@@ -41,6 +42,7 @@ static PUMP: Local<RefCell<Pump>> = Local::new(RefCell::new(Pump {
     hosts: Vec::new(),
     listeners: [None, None],
     memory: None,
+    misconfigured: false,
 }));
 
 /// This page's side of delivery.
@@ -53,6 +55,8 @@ struct Pump {
     listeners: [Option<Listener>; 2],
     /// the outbox in memory, once `localStorage` is missing or has refused a write
     memory: Option<MemoryStore>,
+    /// `submit_misconfigured` was raised on this page (it is said once)
+    misconfigured: bool,
 }
 
 /// The core's `Store` port over `localStorage`. Where storage is missing or refuses a
@@ -158,37 +162,56 @@ pub fn flush() {
 }
 
 /// What the core says an attempt's answer means.
-fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>) {
+fn settled(e: Entry, status: Option<u16>, retry_after: Option<String>, html: bool) {
     let mut ob = load();
-    let verdict = ob.settle(
-        &e.id,
+    let answer = Answer {
         status,
-        retry_after.as_deref(),
-        page::now_ms(),
-        js_sys::Math::random(),
-    );
+        retry_after: retry_after.as_deref(),
+        html,
+    };
+    let verdict = ob.settle(&e.id, answer, page::now_ms(), js_sys::Math::random());
     if verdict.is_some() {
         save(&ob);
     }
     // A final verdict ends the lead's wait for its host: one look-up for both.
     let target = match verdict {
         Some(Verdict::Delivered | Verdict::Failed { .. }) => take_host(&e.id),
+        // Said on `document`: a page-wide setup problem, not one widget's.
+        Some(Verdict::Misconfigured { .. }) if !pump(|p| p.misconfigured) => {
+            page::document().map(Into::into)
+        }
         _ => None,
     };
     if let Some(target) = target {
-        match verdict {
-            Some(Verdict::Failed { status }) => {
-                let n = f64::from(status);
-                let message = ["the lead endpoint answered HTTP ", &page::number_text(n)];
-                events::error(
-                    &target,
-                    ERR_SUBMIT_REJECTED,
-                    &message.concat(),
-                    Some(&e.id),
-                    Some(n),
-                );
+        // A refusal, or (once per page) an endpoint that takes no leads: the site's setup,
+        // not this lead, is wrong, and the lead waits for it to be fixed.
+        let refused = match verdict {
+            Some(Verdict::Failed { status }) => Some((status, ERR_SUBMIT_REJECTED, "")),
+            Some(Verdict::Misconfigured { status, .. }) => {
+                pump(|p| p.misconfigured = true);
+                Some((
+                    status,
+                    ERR_SUBMIT_MISCONFIGURED,
+                    ": not a collector (submit.url?); the lead waits",
+                ))
             }
-            _ => {
+            _ => None,
+        };
+        match refused {
+            Some((status, code, why)) => {
+                let n = f64::from(status);
+                let message = [
+                    "the lead endpoint ",
+                    &e.url,
+                    " answered HTTP ",
+                    &page::number_text(n),
+                    why,
+                ]
+                .concat();
+                page::console_error(&["lead-qualifier: ", &message].concat());
+                events::error(&target, code, &message, Some(&e.id), Some(n));
+            }
+            None => {
                 let detail = js_sys::Object::new();
                 set_text(&detail, KEY_LEAD_ID, &e.id);
                 set_text(&detail, KEY_PLAYBOOK_ID, &e.playbook_id);

@@ -39,8 +39,9 @@ pub type Settled = Result<JsValue, JsValue>;
 /// What receives a loaded playbook.
 pub type Loaded = Box<dyn FnOnce(Result<Value, LoadError>)>;
 
-/// What receives an attempt's answer: the entry, its status, its `Retry-After`.
-pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>)>;
+/// What receives an attempt's answer: the entry, its status, its `Retry-After`, whether it
+/// was an HTML page.
+pub type Attempted = Box<dyn FnOnce(Entry, Option<u16>, Option<String>, bool)>;
 
 /// Calls `f` once `promise` settles, with its value or its rejection. No futures
 /// executor: `Promise.allSettled([promise])` always fulfills, so one JavaScript function,
@@ -144,7 +145,7 @@ pub fn body(format: Format, lead: &Lead) -> String {
 /// error and is retried.
 pub fn post(e: Entry, done: Attempted) {
     let Some(window) = page::window() else {
-        return done(e, None, None);
+        return done(e, None, None, false);
     };
     let init = RequestInit::new();
     init.set_method("POST");
@@ -170,13 +171,20 @@ pub fn post(e: Entry, done: Attempted) {
             drop(timer);
             match sent.ok().and_then(|r| r.dyn_into::<Response>().ok()) {
                 Some(r) => {
-                    let retry_after = dom(&r.headers()).get("Retry-After").as_string();
-                    done(e, Some(r.status()), retry_after)
+                    let html =
+                        header(&r, "Content-Type").is_some_and(|k| k.starts_with("text/html"));
+                    done(e, Some(r.status()), header(&r, "Retry-After"), html)
                 }
-                None => done(e, None, None),
+                None => done(e, None, None, false),
             }
         }),
     );
+}
+
+/// A response header's value, when the response shows it.
+#[inline(never)]
+fn header(r: &Response, name: &str) -> Option<String> {
+    dom(&r.headers()).get(name).as_string()
 }
 
 /// `JSON.stringify` of a `Value`.

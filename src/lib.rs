@@ -126,10 +126,11 @@ export interface LqOutcomeDetail extends LqDetail {
 export interface LqSubmittedDetail extends LqDetail { lead_id: string }
 export interface LqErrorDetail {
   code: "playbook_fetch" | "playbook_invalid" | "playbook_missing" | "bot_suspected"
-    | "submit_rejected" | "outbox_full";
+    | "submit_rejected" | "submit_misconfigured" | "outbox_full";
   message: string;
   lead_id?: string;
-  /** `submit_rejected`: the HTTP status (a 4xx other than 408 and 429). */
+  /** `submit_rejected`: the HTTP status (a 4xx other than 408 and 429);
+   * `submit_misconfigured`: the status of an endpoint that takes no leads (405, 501, an HTML error page). */
   status?: number;
 }
 

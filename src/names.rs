@@ -94,6 +94,9 @@ pub const ERR_BOT: &str = "bot_suspected";
 /// The lead endpoint refused the lead for good (a 4xx other than 408 and 429): it left
 /// the outbox; the detail carries `status` and `lead_id`.
 pub const ERR_SUBMIT_REJECTED: &str = "submit_rejected";
+/// The lead endpoint is no collector (405, 501, a 4xx HTML page): said once per page; the
+/// lead is kept and retried.
+pub const ERR_SUBMIT_MISCONFIGURED: &str = "submit_misconfigured";
 /// The outbox was full: its oldest waiting lead (`lead_id`) was dropped, unsent.
 pub const ERR_OUTBOX_FULL: &str = "outbox_full";
 

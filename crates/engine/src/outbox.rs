@@ -150,36 +150,55 @@ pub enum Verdict {
         /// when (ms since the epoch)
         at_ms: f64,
     },
-    /// permanent (a 4xx other than 408/429): remove it, raise `lq:error` with the status
+    /// permanent (a 4xx other than 408/429, answered by a collector): remove it, raise
+    /// `lq:error` with the status
     Failed {
         /// the HTTP status
         status: u16,
     },
+    /// the endpoint is no collector (405 or 501, or a 4xx answered with an HTML page, as a
+    /// static server or a missing route does): a site's misconfiguration, not the lead's
+    /// fault, so the lead is kept and tried again at this time, and the site is told
+    Misconfigured {
+        /// the HTTP status
+        status: u16,
+        /// when to try again (ms since the epoch)
+        at_ms: f64,
+    },
 }
 
-/// The retry policy: what a response (or its absence) means for a lead.
-/// `status` is `None` for a network error or timeout; `jitter` is a random number in
-/// `[0, 1)` supplied by the shell.
-pub fn classify(
-    status: Option<u16>,
-    retry_after: Option<&str>,
-    attempts: u32,
-    now_ms: f64,
-    jitter: f64,
-) -> Verdict {
-    match status {
-        Some(s) if (200..300).contains(&s) => Verdict::Delivered,
-        None | Some(408) | Some(429) | Some(500..=599) => {
-            let backoff = backoff_ms(attempts, jitter);
-            let asked = retry_after
-                .and_then(|h| parse_retry_after(h, now_ms))
-                .unwrap_or(0.0)
-                .min(RETRY_AFTER_MAX_MS);
-            Verdict::Retry {
-                at_ms: now_ms + backoff.max(asked),
-            }
-        }
-        Some(s) => Verdict::Failed { status: s },
+/// What came back from one attempt.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Answer<'a> {
+    /// the HTTP status; `None` for a network error or timeout
+    pub status: Option<u16>,
+    /// the `Retry-After` header, when the response shows it
+    pub retry_after: Option<&'a str>,
+    /// the response is an HTML page (`Content-Type: text/html`), not a collector's reply
+    pub html: bool,
+}
+
+/// The retry policy: what an answer (or its absence) means for a lead. `jitter` is a random
+/// number in `[0, 1)` supplied by the shell.
+pub fn classify(answer: Answer<'_>, attempts: u32, now_ms: f64, jitter: f64) -> Verdict {
+    // `Some(status)`: a misconfiguration; `None`: a transient failure. Both wait.
+    let misconfigured = match answer.status {
+        Some(s) if (200..300).contains(&s) => return Verdict::Delivered,
+        Some(s @ (405 | 501)) => Some(s),
+        None | Some(408) | Some(429) | Some(500..=599) => None,
+        Some(s) if answer.html => Some(s),
+        Some(s) => return Verdict::Failed { status: s },
+    };
+    let backoff = backoff_ms(attempts, jitter);
+    let asked = answer
+        .retry_after
+        .and_then(|h| parse_retry_after(h, now_ms))
+        .unwrap_or(0.0)
+        .min(RETRY_AFTER_MAX_MS);
+    let at_ms = now_ms + backoff.max(asked);
+    match misconfigured {
+        Some(status) => Verdict::Misconfigured { status, at_ms },
+        None => Verdict::Retry { at_ms },
     }
 }
 
@@ -380,22 +399,21 @@ impl Outbox {
     }
 
     /// Records an attempt's result; returns the verdict (the entry is removed on
-    /// `Delivered` and `Failed`, rescheduled and released on `Retry`). `None` when the
+    /// `Delivered` and `Failed`, rescheduled and released on `Retry` and `Misconfigured`). `None` when the
     /// entry is no longer there (another tab settled it): the caller raises nothing, so
     /// `lq:submitted` fires once per lead.
     pub fn settle(
         &mut self,
         id: &str,
-        status: Option<u16>,
-        retry_after: Option<&str>,
+        answer: Answer<'_>,
         now_ms: f64,
         jitter: f64,
     ) -> Option<Verdict> {
         let i = self.entries.iter().position(|e| e.id == id)?;
         let attempts = self.entries[i].attempts.saturating_add(1);
-        let v = classify(status, retry_after, attempts, now_ms, jitter);
+        let v = classify(answer, attempts, now_ms, jitter);
         match &v {
-            Verdict::Retry { at_ms } => {
+            Verdict::Retry { at_ms } | Verdict::Misconfigured { at_ms, .. } => {
                 self.entries[i].attempts = attempts;
                 self.entries[i].next_at_ms = *at_ms;
                 self.entries[i].lease_until_ms = 0.0;
@@ -412,26 +430,41 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    /// An answer with this status (and Retry-After), not an HTML page.
+    fn got(status: Option<u16>, retry_after: Option<&str>) -> Answer<'_> {
+        Answer {
+            status,
+            retry_after,
+            html: false,
+        }
+    }
+
     #[test]
     fn retry_policy() {
-        assert_eq!(classify(Some(201), None, 1, 0.0, 0.5), Verdict::Delivered);
-        assert_eq!(classify(Some(200), None, 1, 0.0, 0.5), Verdict::Delivered);
         assert_eq!(
-            classify(Some(400), None, 1, 0.0, 0.5),
+            classify(got(Some(201), None), 1, 0.0, 0.5),
+            Verdict::Delivered
+        );
+        assert_eq!(
+            classify(got(Some(200), None), 1, 0.0, 0.5),
+            Verdict::Delivered
+        );
+        assert_eq!(
+            classify(got(Some(400), None), 1, 0.0, 0.5),
             Verdict::Failed { status: 400 }
         );
         assert_eq!(
-            classify(Some(422), None, 1, 0.0, 0.5),
+            classify(got(Some(422), None), 1, 0.0, 0.5),
             Verdict::Failed { status: 422 }
         );
         for s in [None, Some(408), Some(429), Some(500), Some(503)] {
             assert!(
-                matches!(classify(s, None, 1, 0.0, 0.0), Verdict::Retry { at_ms } if at_ms == 500.0)
+                matches!(classify(got(s, None), 1, 0.0, 0.0), Verdict::Retry { at_ms } if at_ms == 500.0)
             );
         }
         // Retry-After wins when longer than the backoff.
         assert_eq!(
-            classify(Some(429), Some("7"), 1, 1000.0, 1.0),
+            classify(got(Some(429), Some("7")), 1, 1000.0, 1.0),
             Verdict::Retry { at_ms: 8000.0 }
         );
         // and an HTTP date counts from now
@@ -439,8 +472,7 @@ mod tests {
         assert_eq!(now, 784_111_777_000.0);
         assert_eq!(
             classify(
-                Some(503),
-                Some("Sun, 06 Nov 1994 08:50:37 GMT"),
+                got(Some(503), Some("Sun, 06 Nov 1994 08:50:37 GMT")),
                 1,
                 now,
                 0.0
@@ -449,6 +481,67 @@ mod tests {
                 at_ms: now + 60_000.0
             }
         );
+    }
+
+    /// No collector there: 405 and 501 whatever the body, a 4xx HTML page (a static
+    /// server's 404, a framework's 403); kept and retried with the usual backoff. A 5xx
+    /// HTML page stays a server error, and a 4xx a collector answers (JSON, text) a refusal.
+    #[test]
+    fn an_endpoint_that_is_no_collector_is_a_misconfiguration() {
+        let html = |s: u16| Answer {
+            status: Some(s),
+            retry_after: None,
+            html: true,
+        };
+        for a in [
+            got(Some(405), None),
+            got(Some(501), None),
+            html(404),
+            html(403),
+            html(405),
+        ] {
+            let s = a.status.unwrap_or(0);
+            assert_eq!(
+                classify(a, 1, 1000.0, 0.0),
+                Verdict::Misconfigured {
+                    status: s,
+                    at_ms: 1500.0
+                },
+                "{s}"
+            );
+        }
+        assert_eq!(
+            classify(html(500), 1, 0.0, 0.0),
+            Verdict::Retry { at_ms: 500.0 }
+        );
+        assert_eq!(
+            classify(got(Some(404), None), 1, 0.0, 0.0),
+            Verdict::Failed { status: 404 }
+        );
+        // Kept: the entry is rescheduled like a retry, not dropped.
+        let mut ob = Outbox::default();
+        let lead = Entry {
+            id: "a".into(),
+            playbook_id: "p".into(),
+            url: "/api/leads".into(),
+            format: crate::playbook::Format::Json,
+            body: "{}".into(),
+            attempts: 0,
+            next_at_ms: 0.0,
+            lease_until_ms: 0.0,
+        };
+        ob.entries.push(lead);
+        let v = ob.settle("a", got(Some(405), None), 1000.0, 0.0);
+        assert_eq!(
+            v,
+            Some(Verdict::Misconfigured {
+                status: 405,
+                at_ms: 1500.0
+            })
+        );
+        assert_eq!(ob.entries.len(), 1);
+        assert_eq!(ob.entries[0].attempts, 1);
+        assert_eq!(ob.next_due(), Some(1500.0));
     }
 
     #[test]

@@ -6,10 +6,19 @@ use crate::common::{answer, example, session};
 use lead_qualifier_engine::flow::Effect;
 use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::outbox::{
-    classify, content_type, http_date_ms, parse_retry_after, sends_idempotency_key, Entry,
+    classify, content_type, http_date_ms, parse_retry_after, sends_idempotency_key, Answer, Entry,
     MemoryStore, Outbox, Store, Verdict, LEASE_MS, OUTBOX_CAP, OUTBOX_KEY,
 };
 use lead_qualifier_engine::playbook::Format;
+
+/// What a collector answered: a status (or none) and a Retry-After, not an HTML page.
+fn got(status: Option<u16>, retry_after: Option<&str>) -> Answer<'_> {
+    Answer {
+        status,
+        retry_after,
+        html: false,
+    }
+}
 use lead_qualifier_engine::Value;
 
 fn lead(n: usize) -> Lead {
@@ -114,10 +123,17 @@ fn every_lead_arrives_exactly_once_through_faults_and_reloads() {
         let mut ob = load(&store);
         for e in ob.due(now) {
             let (status, retry_after) = c.post(&e, now);
-            match ob.settle(&e.id, status, retry_after, now, jitter()) {
+            let answer = Answer {
+                status,
+                retry_after,
+                html: false,
+            };
+            match ob.settle(&e.id, answer, now, jitter()) {
                 Some(Verdict::Delivered) => delivered_events.push(e.id.clone()),
                 Some(Verdict::Retry { at_ms }) => assert!(at_ms > now),
-                Some(Verdict::Failed { status }) => panic!("unexpected permanent failure {status}"),
+                Some(Verdict::Failed { status } | Verdict::Misconfigured { status, .. }) => {
+                    panic!("unexpected verdict for {status}")
+                }
                 None => panic!("entry vanished"),
             }
         }
@@ -139,7 +155,15 @@ fn permanent_failures_leave_the_outbox_and_are_reported() {
     let mut ob = Outbox::default();
     ob.push(entry(1, 0.0));
     assert_eq!(
-        ob.settle("lead-1", Some(422), None, 1.0, 0.5),
+        ob.settle(
+            "lead-1",
+            Answer {
+                status: Some(422),
+                ..Answer::default()
+            },
+            1.0,
+            0.5
+        ),
         Some(Verdict::Failed { status: 422 })
     );
     assert!(ob.entries.is_empty());
@@ -207,7 +231,7 @@ fn an_empty_outbox_leaves_no_key_and_a_refusing_store_is_reported() {
     ob.push(entry(1, 0.0));
     save(&mut store, &ob);
     assert!(store.get(OUTBOX_KEY).is_some());
-    ob.settle("lead-1", Some(201), None, 1.0, 0.5);
+    ob.settle("lead-1", got(Some(201), None), 1.0, 0.5);
     save(&mut store, &ob);
     assert_eq!(store.get(OUTBOX_KEY), None);
     assert!(load(&store).entries.is_empty());
@@ -237,7 +261,7 @@ fn a_leased_entry_is_not_sent_by_a_second_tab_until_the_lease_ends() {
     assert_eq!(load(&store).next_due(), Some(50.0 + LEASE_MS));
     // Tab A's attempt fails: the entry is rescheduled and released.
     let mut a = load(&store);
-    let v = a.settle("lead-1", None, None, 300.0, 0.0);
+    let v = a.settle("lead-1", got(None, None), 300.0, 0.0);
     assert_eq!(v, Some(Verdict::Retry { at_ms: 800.0 }));
     assert_eq!(a.entries[0].lease_until_ms, 0.0);
     save(&mut store, &a);
@@ -263,15 +287,15 @@ fn a_second_settle_of_one_lead_reports_nothing() {
     let mut a = load(&store);
     let mut b = load(&store);
     assert_eq!(
-        a.settle("lead-1", Some(201), None, 1.0, 0.5),
+        a.settle("lead-1", got(Some(201), None), 1.0, 0.5),
         Some(Verdict::Delivered)
     );
     save(&mut store, &a);
     let mut b2 = load(&store);
-    assert_eq!(b2.settle("lead-1", Some(200), None, 2.0, 0.5), None);
+    assert_eq!(b2.settle("lead-1", got(Some(200), None), 2.0, 0.5), None);
     // (a tab working from a stale copy would still see it, which is why the shell
     // reloads the stored outbox before every settle)
-    assert!(b.settle("lead-1", Some(200), None, 2.0, 0.5).is_some());
+    assert!(b.settle("lead-1", got(Some(200), None), 2.0, 0.5).is_some());
 }
 
 #[test]
@@ -298,11 +322,11 @@ fn retry_after_seconds_are_read_without_a_float_parser() {
     let huge = "99999999999999999999999999";
     assert!(parse_retry_after(huge, 0.0).is_some_and(|ms| ms > 1e18));
     assert_eq!(
-        classify(Some(503), Some(huge), 1, 0.0, 1.0),
+        classify(got(Some(503), Some(huge)), 1, 0.0, 1.0),
         Verdict::Retry { at_ms: 3_600_000.0 }
     );
     assert_eq!(
-        classify(Some(503), Some("soon"), 1, 0.0, 1.0),
+        classify(got(Some(503), Some("soon")), 1, 0.0, 1.0),
         Verdict::Retry { at_ms: 1_000.0 }
     );
 }
