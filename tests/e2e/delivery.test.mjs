@@ -180,6 +180,38 @@ test('a 4xx other than 408/429 is not retried: lq:error with the status, the out
   }
 });
 
+test('an endpoint that takes no leads (a static server): submit_misconfigured once, the lead kept, sent once it is fixed', async () => {
+  browser ||= await launch();
+  // What a static file server or a missing route answers a POST: 405 with an HTML page,
+  // then a 404 HTML page; then the site owner fixes the route.
+  let n = 0;
+  const page405 = { status: 405, headers: { 'content-type': 'text/html' }, body: '<h1>405 Not Allowed</h1>' };
+  const page404 = { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<h1>Not Found</h1>' };
+  const server = await startServer({ collector: () => (++n === 1 ? page405 : n === 2 ? page404 : undefined) });
+  try {
+    const { page, log, context } = await openPage(browser, server.url('/tests/e2e/pages/demo.html'));
+    await finishSalesReady(page);
+    const error = await waitForEvent(page, 'lq:error', 10000);
+    assert.equal(error.detail.code, 'submit_misconfigured');
+    assert.equal(error.detail.status, 405);
+    assert.match(error.detail.lead_id, /^[0-9a-f-]{36}$/);
+    assert.match(error.detail.message, /\/api\/leads answered HTTP 405: not a collector/);
+    assert.ok(log.console.some((m) => m.includes(error.detail.message)), log.console.join('\n'));
+    // Kept, not dropped: the retries go on (the second answer, a 404 page, is not said again)
+    // until the endpoint takes it.
+    const { detail } = await waitForEvent(page, 'lq:submitted', 15000);
+    assert.equal(detail.lead_id, error.detail.lead_id);
+    assert.equal(server.state.posts.length, 3);
+    assert.deepEqual([...server.state.stored.keys()], [detail.lead_id]);
+    assert.equal((await events(page, 'lq:error')).length, 1, 'said once per page');
+    assert.equal(await page.evaluate(() => localStorage.getItem('lq:outbox')), null);
+    assert.deepEqual(log.pageErrors, []);
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test('a full outbox drops its oldest lead first and says so; the new lead goes out', async () => {
   browser ||= await launch();
   const server = await startServer();
