@@ -23,7 +23,7 @@
 //! - `allocator.rs` — the global allocator (a small free list instead of dlmalloc)
 //! - `local.rs`    — page-global state (`Local`, the single-threaded `thread_local!`)
 //! - `tests.rs`    — this crate's browser tests (`wasm-pack test --headless --chrome`)
-//! - `loader.js`   — the one script a page includes; `widget.css` — the look
+//! - `loader.js`   — the one script a page includes (the look, `widget.css`, is the engine's `markup::CSS`)
 //!
 //! The page-facing contract: no exported function throws into the page. Bad input becomes
 //! a visible message, a console line and an `lq:error`; nothing here unwraps what the page,

@@ -147,53 +147,6 @@ fn chosen(o: &OptionView, keep: Option<&Value>) -> bool {
     }
 }
 
-/// The `autocomplete` token for an input, from its kind and id (contact fields named as
-/// people usually name them), so browsers can fill them.
-pub fn autocomplete(kind: Kind, id: &str) -> Option<&'static str> {
-    match kind {
-        Kind::Email => return Some("email"),
-        Kind::Phone => return Some("tel"),
-        Kind::Text => {}
-        _ => return None,
-    }
-    const TABLE: &[(&str, &str)] = &[
-        ("company", "organization"),
-        ("organi", "organization"),
-        ("first_name", "given-name"),
-        ("given", "given-name"),
-        ("last_name", "family-name"),
-        ("family", "family-name"),
-        ("surname", "family-name"),
-        ("job", "organization-title"),
-        ("title", "organization-title"),
-        ("website", "url"),
-        ("country", "country-name"),
-        ("postal", "postal-code"),
-        ("zip", "postal-code"),
-        ("city", "address-level2"),
-        ("name", "name"),
-    ];
-    TABLE
-        .iter()
-        .find(|(k, _)| lead_qualifier_engine::value::contains_str(id, k))
-        .map(|(_, v)| *v)
-}
-
-/// Ids for `aria-describedby`, space-separated.
-fn described_by(help: bool, error: bool) -> String {
-    let mut s = String::new();
-    if help {
-        s.push_str(ID_HELP);
-    }
-    if error {
-        if !s.is_empty() {
-            s.push(' ');
-        }
-        s.push_str(ID_ERROR);
-    }
-    s
-}
-
 /// The question text with "(optional)" after it when an answer is not required.
 fn label_into(doc: &Document, e: &Element, q: &QuestionView, t: &Texts) {
     content_into(e, &q.label);

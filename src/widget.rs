@@ -38,7 +38,7 @@ use web_sys::{
 };
 
 /// The widget's stylesheet (theming: `--lq-*` custom properties and `::part()`).
-const CSS: &str = include_str!("widget.css");
+use lead_qualifier_engine::markup::CSS;
 
 /// A widget shared between the registry, its handles and (weakly) its listeners.
 pub type Shared = Rc<RefCell<Widget>>;

@@ -1,4 +1,4 @@
-//! The native shell: `lead-qualifier check | verify | logic | run | test | simulate | serve |
+//! The native shell: `lead-qualifier check | embed | verify | logic | run | test | simulate | serve |
 //! export | backtest`.
 //!
 //! Reads files, prints results, sets the exit code. Every decision is the core's: this file
@@ -34,6 +34,8 @@ mod config;
 mod export;
 #[cfg(not(target_arch = "wasm32"))]
 mod feedback;
+#[cfg(not(target_arch = "wasm32"))]
+mod qualify;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod backtest;
@@ -109,6 +111,24 @@ mod native {
             /// only this playbook [default: every playbook with events]
             #[arg(long)]
             playbook: Option<String>,
+        },
+        /// Print the snippet to paste into a page: the script tag and a <lead-qualifier>
+        /// element with the playbook inline and its first step already in the HTML, shown
+        /// before any script runs and answerable without JavaScript (its form posts to the
+        /// collector's /qualify/PLAYBOOK).
+        Embed {
+            /// playbook JSON file
+            playbook: std::path::PathBuf,
+            /// the widget's script URL
+            #[arg(long, default_value = "/lead-qualifier/lead-qualifier.js")]
+            script: String,
+            /// the collector's base URL (empty: the page's own origin)
+            #[arg(long, default_value = "")]
+            collector: String,
+            /// the language to pre-render in (pinned on the element) [default: the
+            /// playbook's locale]
+            #[arg(long)]
+            locale: Option<String>,
         },
         /// Validate and lint a playbook: exit 0 when valid, 1 with the problems listed.
         Check {
@@ -253,6 +273,12 @@ mod native {
         let cli = Cli::parse();
         match cli.cmd {
             Cmd::Check { playbook, strict } => check(&playbook, strict),
+            Cmd::Embed {
+                playbook,
+                script,
+                collector,
+                locale,
+            } => embed(&playbook, &script, &collector, locale.as_deref()),
             Cmd::Verify { playbook, lead } => verify(&playbook, &lead),
             Cmd::Logic { tests, verbose } => logic_tests(&tests, verbose),
             Cmd::Simulate { playbook, synth } => match synth.leads {
@@ -678,6 +704,31 @@ mod native {
             println!("{}: not valid JSON: {e}", path.display());
             ExitCode::from(1)
         })
+    }
+
+    /// `embed`: the snippet on standard output; on standard error, what a strict
+    /// Content-Security-Policy must allow for it.
+    fn embed(
+        path: &std::path::Path,
+        script: &str,
+        collector: &str,
+        locale: Option<&str>,
+    ) -> ExitCode {
+        let (doc, pb) = match load_playbook_doc(path) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+        let locale = locale.unwrap_or(&pb.locale).to_owned();
+        print!(
+            "{}",
+            crate::qualify::embed(&doc, &pb, script, collector, &locale)
+        );
+        eprintln!(
+            "lead-qualifier: a Content-Security-Policy with style-src must allow {} (the \
+             pre-rendered step's stylesheet)",
+            crate::qualify::style_hash()
+        );
+        ExitCode::SUCCESS
     }
 
     fn load_playbook(path: &std::path::Path) -> Result<Playbook, ExitCode> {

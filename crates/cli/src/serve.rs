@@ -62,6 +62,7 @@ use crate::config::RateLimit;
 use crate::deliver::worker::Worker;
 use crate::deliver::Ureq;
 use crate::native::RegexPatterns;
+use crate::qualify;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -895,6 +896,19 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
         }
     }
     let events = events_route(&app);
+    // The no-JavaScript flow's steps: forms posted by pages, rate limited like leads.
+    let mut step = axum::routing::post(qualify_step);
+    if let Some(limit) = app.config.server.rate_limit {
+        if let Some(layer) = rate_limit(limit, app.config.server.trust_forwarded_for, "steps") {
+            step = step.layer(layer);
+        }
+    }
+    let qualify = Router::new()
+        .route(
+            "/qualify/{playbook}",
+            get(qualify_first).layer(timed.clone()).merge(step),
+        )
+        .with_state(app.clone());
     let api = Router::new()
         .route(
             "/leads",
@@ -953,6 +967,7 @@ fn router(app: Arc<App>, mounts: Mounts, admin: AdminToken) -> Router {
         .layer(timed);
     Router::new()
         .nest("/api", api)
+        .merge(qualify)
         .route(
             "/admin",
             get(|| async { axum::response::Redirect::permanent("/admin/") }),
@@ -1400,8 +1415,19 @@ fn origin_allowed(allowed: Option<&[String]>, origin: &HeaderValue) -> bool {
 }
 
 async fn accept_lead(app: &App, headers: &HeaderMap, body: Body) -> Result<Response, Refusal> {
-    // A page of another origin: refused here too, since a form or beacon body is sent
-    // without a preflight. Requests without `Origin` (servers, scripts) are not pages.
+    check_origin(app, headers)?;
+    let format = body_format(headers)?;
+    let bytes = read_body(headers, body, app.limits.body).await?;
+    let limit = app.limits.handler;
+    tokio::time::timeout(limit, store_lead(app, headers, format, &bytes))
+        .await
+        .unwrap_or_else(|_| Err(handler_timeout(limit)))
+}
+
+/// A page of another origin than `server.allowed_origins` is refused, since a form or a
+/// beacon body is sent without a preflight. Requests without `Origin` (servers, scripts)
+/// are not pages.
+fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         if !origin_allowed(app.config.server.allowed_origins.as_deref(), origin) {
             return Err(Refusal::new(
@@ -1414,12 +1440,93 @@ async fn accept_lead(app: &App, headers: &HeaderMap, body: Body) -> Result<Respo
             ));
         }
     }
-    let format = body_format(headers)?;
-    let bytes = read_body(headers, body, app.limits.body).await?;
-    let limit = app.limits.handler;
-    tokio::time::timeout(limit, store_lead(app, headers, format, &bytes))
-        .await
-        .unwrap_or_else(|_| Err(handler_timeout(limit)))
+    Ok(())
+}
+
+/// `GET /qualify/{playbook}`: the first step as a page of its own (a link that works
+/// without JavaScript, e.g. in an email).
+async fn qualify_first(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
+    let Some(pb) = app.playbooks.get(&id) else {
+        return unknown_playbook(&app, &id).into_response();
+    };
+    let visit = qualify::Visit::new(&pb.locale);
+    let view = qualify::first(pb, &pb.locale);
+    flow_page(qualify::page(pb, &visit, &view, &qualify::action("", &id)))
+}
+
+/// `POST /qualify/{playbook}`: one step of the flow for a visitor without JavaScript (the
+/// pre-rendered step's form, then the collector's own pages): the next step as a page, and
+/// at the outcome the lead, stored and forwarded as if the widget had posted it.
+async fn qualify_step(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let step = async {
+        check_origin(&app, &headers)?;
+        let bytes = read_body(&headers, body, app.limits.body).await?;
+        let limit = app.limits.handler;
+        tokio::time::timeout(limit, qualify_answer(&app, &id, &headers, &bytes))
+            .await
+            .unwrap_or_else(|_| Err(handler_timeout(limit)))
+    };
+    match step.await {
+        Ok(r) => r,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn qualify_answer(
+    app: &App,
+    id: &str,
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> Result<Response, Refusal> {
+    let Some(pb) = app.playbooks.get(id) else {
+        return Err(unknown_playbook(app, id));
+    };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let now = crate::deliver::now_ms() as f64;
+    let stepped = qualify::step(
+        pb,
+        &pairs,
+        now,
+        referer,
+        crate::native::uuid_v4,
+        &qualify::action("", id),
+    )
+    .map_err(|field| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_state",
+            format!("{field}: not the state of a visit this collector began"),
+        )
+    })?;
+    if let Some(lead) = &stepped.lead {
+        save_lead(app, lead, &lead.to_value(), Format::Form, None).await?;
+    }
+    Ok(flow_page(stepped.page))
+}
+
+/// A page of the no-JavaScript flow: the site's policy, never cached (it holds a visit).
+fn flow_page(html: String) -> Response {
+    let mut r = (StatusCode::OK, html).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 /// The lead read, checked, verified and stored.
@@ -1466,28 +1573,28 @@ async fn store_lead(
             Some(key.to_owned())
         }
     };
+    let (status, body) = save_lead(app, &lead, &value, format, idempotency_key).await?;
+    Ok(json_response(status, &body))
+}
+
+/// A lead judged and stored: verified against its playbook, flagged when unverified or too
+/// fast, routed to the destinations of its outcome or class when not flagged. The status
+/// and body of the answer: 201 stored, 200 known already.
+async fn save_lead(
+    app: &App,
+    lead: &Lead,
+    value: &Value,
+    format: Format,
+    idempotency_key: Option<String>,
+) -> Result<(StatusCode, Value), Refusal> {
     let Some(pb) = app.playbooks.get(&lead.playbook_id) else {
-        let mut known: Vec<&str> = app.playbooks.keys().map(String::as_str).collect();
-        known.sort_unstable();
-        return Err(Refusal::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_playbook",
-            format!(
-                "no playbook with id {} is loaded (loaded: {})",
-                clip(&lead.playbook_id),
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        ));
+        return Err(unknown_playbook(app, &lead.playbook_id));
     };
-    let (differing, differences) = reverify(pb, &lead);
+    let (differing, differences) = reverify(pb, lead);
     let verified = differing == 0;
     let flag = if !verified {
         Some("unverified")
-    } else if too_fast(&lead, app.config.server.min_fill_ms) {
+    } else if too_fast(lead, app.config.server.min_fill_ms) {
         Some("too_fast")
     } else {
         None
@@ -1508,7 +1615,7 @@ async fn store_lead(
         class: lead.class.name().to_owned(),
         verified,
         differences,
-        lead: serde_json::to_string(&value).unwrap_or_default(),
+        lead: serde_json::to_string(value).unwrap_or_default(),
         format: format.name(),
         idempotency_key,
         received_at: iso_ms(u128::try_from(received_ms).unwrap_or(0)),
@@ -1534,14 +1641,14 @@ async fn store_lead(
                     differing
                 );
             }
-            Ok(json_response(
+            Ok((
                 StatusCode::CREATED,
-                &verdict_body(&lead.id, v.verified, &v.differences),
+                verdict_body(&lead.id, v.verified, &v.differences),
             ))
         }
-        Ok(Saved::Existing(v)) => Ok(json_response(
+        Ok(Saved::Existing(v)) => Ok((
             StatusCode::OK,
-            &verdict_body(&lead.id, v.verified, &v.differences),
+            verdict_body(&lead.id, v.verified, &v.differences),
         )),
         Err(e) => Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,

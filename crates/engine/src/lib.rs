@@ -14,6 +14,9 @@
 //! - `outcome`  — which outcome wins, with `disqualify` overrides
 //! - `flow`     — the question flow as a pure state machine, and early decision
 //! - `lead`     — the lead record and its wire shapes (json, form, hubspot)
+//! - `markup`   — the widget's markup vocabulary (parts, classes, ids, fields) and stylesheet
+//! - `html`     — the flow's view as HTML text: pre-rendered first steps and the collector's
+//!   no-JavaScript pages (the browser's renderer is the widget's `render.rs`)
 //! - `verify`   — a submitted lead recomputed from its answers: what differs
 //! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
 //! - `profile`  — progressive profiling, consent, prefill and campaign capture
@@ -51,8 +54,10 @@ pub mod error;
 pub mod flow;
 #[cfg(feature = "std")]
 pub mod funnel;
+pub mod html;
 pub mod lead;
 pub mod logic;
+pub mod markup;
 pub mod outbox;
 pub mod outcome;
 pub mod pattern;
