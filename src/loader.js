@@ -62,6 +62,22 @@ const hold = (e) => {
 };
 document.addEventListener('click', hold, true);
 
+// A pre-rendered first step (`lead-qualifier embed`: a declarative shadow root) is on
+// screen and answerable before the engine arrives; its form posts to the collector when no
+// script runs. While the engine loads, a submit is held here (root -> the held form, or 0)
+// and replayed once the widget has drawn the same step in its place.
+const steps = new Map();
+const holdSubmit = (e) => {
+  e.preventDefault();
+  steps.set(e.currentTarget, e.target);
+};
+for (const el of document.querySelectorAll(TAG)) {
+  if (el.shadowRoot) {
+    el.shadowRoot.addEventListener('submit', holdSubmit, true);
+    steps.set(el.shadowRoot, 0);
+  }
+}
+
 /** The engine's module from its pending response: streamed, or from the bytes when the
  * server does not send `Content-Type: application/wasm`. */
 async function compile(pending) {
@@ -103,6 +119,11 @@ try {
 } finally {
   document.removeEventListener('click', hold, true);
   held?.click();
+  // No engine: a held step goes to the collector as the page's own form.
+  for (const [root, form] of ready ? [] : steps) {
+    root.removeEventListener('submit', holdSubmit, true);
+    form && form.requestSubmit();
+  }
 }
 
 const inert = { reset() {}, destroy() {}, trace() { return null; } };
@@ -135,7 +156,24 @@ if (ready && !customElements.get(TAG)) {
     static observedAttributes = ['playbook', 'locale'];
     #handle = null;
     connectedCallback() {
-      this.#handle ??= engine.connect(this, take(this.getAttribute('playbook')));
+      if (this.#handle) return;
+      // Adopting a pre-rendered step: what the visitor chose, typed and focused there is
+      // read before the widget draws the same step in its place, then put back (matched
+      // element by element: the two are the same markup).
+      const root = this.shadowRoot;
+      const all = () => [...(root ? root.querySelectorAll('form *') : [])];
+      const was = all();
+      const kept = was.map((e) => [e.checked, e.value]);
+      const at = was.indexOf(root?.activeElement);
+      this.#handle = engine.connect(this, take(this.getAttribute('playbook')));
+      if (!steps.has(root)) return;
+      root.removeEventListener('submit', holdSubmit, true);
+      const now = all();
+      // (another step, when a prefilled or remembered answer moved on: nothing to keep)
+      if (now.length + 1 != was.length) return;
+      now.forEach((e, n) => e.localName == 'input' && ([e.checked, e.value] = kept[n]));
+      now[at]?.focus();
+      steps.get(root) && now[0].closest('form').requestSubmit();
     }
     disconnectedCallback() {
       // Moved within the page (disconnected, then connected at once): keep the widget.

@@ -129,7 +129,9 @@ pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
     html::escape_into(&mut out, &title, false);
     out.push_str("</title>\n<style>");
     out.push_str(PAGE_CSS);
-    out.push_str("</style>\n</head>\n<body>\n<main>\n");
+    out.push_str("</style>\n</head>\n<body>\n<main>\n<h1 class=\"vh\">");
+    html::escape_into(&mut out, &title, false);
+    out.push_str("</h1>\n");
     // The widget's own element and shadow root, so the page looks as the widget does.
     out.push_str("<lead-qualifier>");
     out.push_str(&shadow(&frame));
@@ -137,10 +139,13 @@ pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
     out
 }
 
-/// The page around the widget: centred, the widget's width.
+/// The page around the widget: centred, the widget's width; its heading (the step's
+/// question or the outcome's title, as the `<title>`) is for screen readers only, since
+/// the widget shows the same words.
 const PAGE_CSS: &str =
     "body{margin:0;padding:clamp(12px,4vw,40px);font-family:system-ui,sans-serif}\
-main{max-width:40rem;margin:0 auto}";
+main{max-width:40rem;margin:0 auto}\
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}";
 
 /// A declarative shadow root holding the widget's stylesheet and `frame`.
 pub fn shadow(frame: &str) -> String {

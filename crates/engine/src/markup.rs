@@ -52,8 +52,9 @@ pub const PART_STATUS: &str = "status";
 
 /// the frame around everything
 pub const CLASS_FRAME: &str = "lq";
-/// selector of the frame, directly in a shadow root
-pub const SEL_FRAME: &str = ":scope > .lq";
+/// selector of the frame in a shadow root (one an earlier widget or `embed` left there;
+/// `:scope` would match nothing in a shadow root, which is no element)
+pub const SEL_FRAME: &str = ".lq";
 /// progress text
 pub const CLASS_PROGRESS: &str = "p";
 /// progress bar track
