@@ -9,8 +9,8 @@
 //! --lib` with `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` and
 //! `CHROMEDRIVER=/usr/bin/chromedriver`; webdriver.json holds the Chromium flags).
 
-use super::{api, convert, devtools, fetch, names, page, patterns, render, widget};
-use lead_qualifier_engine::{flow, playbook, value};
+use super::{api, convert, devtools, fetch, names, page, patterns, widget};
+use lead_qualifier_engine::{flow, value};
 
 use names::*;
 use std::cell::RefCell;
@@ -843,18 +843,6 @@ fn ids_and_numbers_need_no_float_formatting() {
         Some((-0f64).to_bits())
     );
     assert_eq!(value::decimal("0x10"), None);
-    assert_eq!(
-        render::autocomplete(playbook::Kind::Text, "company_name"),
-        Some("organization")
-    );
-    assert_eq!(
-        render::autocomplete(playbook::Kind::Text, "first_name"),
-        Some("given-name")
-    );
-    assert_eq!(
-        render::autocomplete(playbook::Kind::Text, "challenge"),
-        None
-    );
 }
 
 // ---------------------------------------------------------------- allocator

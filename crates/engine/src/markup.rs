@@ -256,3 +256,29 @@ pub fn described_by(help: bool, error: bool) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_fields_get_the_autocomplete_people_expect() {
+        assert_eq!(
+            autocomplete(Kind::Text, "company_name"),
+            Some("organization")
+        );
+        assert_eq!(autocomplete(Kind::Text, "first_name"), Some("given-name"));
+        assert_eq!(autocomplete(Kind::Email, "anything"), Some("email"));
+        assert_eq!(autocomplete(Kind::Phone, "mobile"), Some("tel"));
+        assert_eq!(autocomplete(Kind::Text, "challenge"), None);
+        assert_eq!(autocomplete(Kind::Choice, "company"), None);
+    }
+
+    #[test]
+    fn described_by_lists_help_then_error() {
+        assert_eq!(described_by(false, false), "");
+        assert_eq!(described_by(true, false), ID_HELP);
+        assert_eq!(described_by(true, true), [ID_HELP, " ", ID_ERROR].concat());
+        assert_eq!(described_by(false, true), ID_ERROR);
+    }
+}
