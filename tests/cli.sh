@@ -191,6 +191,19 @@ expect 0 "300 lead(s) stored" -- "$bin" simulate examples/demo-request.json --le
 expect 0 '"with_feedback": 300' -- "$bin" backtest examples/demo-request.json --db "$tmp/seed.sqlite" --json
 expect 0 "300 applied, 0 matched no lead, 0 invalid" -- "$bin" feedback import "$tmp/seed/feedback.csv" --db "$tmp/seed.sqlite"
 
+# embed: the snippet with the first step pre-rendered, the playbook inline, the form to the
+# collector; on standard error the stylesheet's hash for a strict CSP; a broken playbook is
+# refused as `check` refuses it.
+expect 0 '<template shadowrootmode="open">' -- "$bin" embed examples/demo-request.json
+expect 0 'action="https://collect.example.com/qualify/demo-request"' -- "$bin" embed examples/demo-request.json --collector https://collect.example.com/
+expect 0 "Wie viele Menschen arbeiten in Ihrem Unternehmen?" -- "$bin" embed examples/demo-request.json --locale de
+expect 0 "style-src must allow 'sha256-" -- "$bin" embed examples/demo-request.json
+expect 1 "the playbook is refused" -- "$bin" embed tests/playbooks/bad/points-string.json
+# www/instant.html holds what embed prints today (run embed again after changing the demo).
+snippet="$("$bin" embed examples/demo-request.json 2>/dev/null)"
+in_page="$(sed -n '/^<!-- lead-qualifier embed examples\/demo-request.json -->$/,/^<!-- \/lead-qualifier embed -->$/p' www/instant.html | sed '1d;$d')"
+if [ -n "$snippet" ] && [ "$snippet" = "$in_page" ]; then ok; else bad "www/instant.html's snippet is not what embed prints (lead-qualifier embed examples/demo-request.json)"; fi
+
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json
 expect 2 "" -- "$bin" frobnicate

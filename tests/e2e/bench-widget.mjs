@@ -17,18 +17,32 @@
 //    bare drawing), and the paired difference of the latter;
 //  - the longest main-thread task (PerformanceObserver `longtask`: tasks over 50 ms), of
 //    the whole page load and of the widget's own span (tasks that end after the script
-//    from dist/ has arrived: the page's HTML parse and first layout come before it).
+//    from dist/ has arrived: the page's HTML parse and first layout come before it);
+//  - the pre-rendered first step (`lead-qualifier embed`, LQ_BIN or target/cli/, written
+//    to a *.tmp.html page at bench time; bench-prerender.mjs says how it is timed): its
+//    first question visible (first contentful paint) in turns with the same HTML without
+//    its script (the static floor) and their paired difference, when the wasm arrived and
+//    lq:ready fired (the adoption), and whether a click on an option registers while the
+//    wasm is held back;
+//  - layout shift (CLS: shifts without recent input, summed, until 200 ms after
+//    lq:ready) of a page with a paragraph below the widget, pre-rendered and not
+//    (pages/demo-below.html);
+//  - Next to the second question at 4x CPU throttling (pages/demo.html): the Event Timing
+//    duration of the click (interaction to next paint) and the time from the click to
+//    the end of the frame after lq:step, median and max.
 // Prints a table and the figures; exits non-zero only when it cannot measure.
-// Usage: node tests/e2e/bench-widget.mjs   (after make dist)
+// Usage: node tests/e2e/bench-widget.mjs   (after make dist and the CLI's build)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, launch, ROOT } from './harness.mjs';
 import { measureFirstQuestion, median as med, quantile } from './first-question.mjs';
+import { BIN, writePages, measureLoad, clickBeforeWasm, measureNext } from './bench-prerender.mjs';
 
 const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';
 const STAND_IN = '/tests/e2e/pages/stand-in.html';
+const BELOW = '/tests/e2e/pages/demo-below.html';
 const GZIP_BUDGET = 61440;
 const FIRST_QUESTION_BUDGET_MS = 100;
 
@@ -36,12 +50,19 @@ if (!fs.existsSync(path.join(ROOT, 'dist/lead-qualifier.js'))) {
   console.error('bench-widget: dist/ is missing; run make dist (or scripts/dist.sh) first');
   process.exit(1);
 }
+if (!fs.existsSync(BIN)) {
+  console.error(`bench-widget: ${BIN} is missing; build it (make target/cli/lead-qualifier) or set LQ_BIN`);
+  process.exit(1);
+}
 
+const pages = writePages();
 const server = await startServer();
 const browser = await launch();
 const loaded = new Set();
 const failed = [];
 const runs = { widget: [], standIn: [] };
+const pre = { prerendered: [], static: [], plain: [], next: [] };
+let early;
 
 /** One load of `pagePath`; the widget's loads also log what the page loaded from dist/. */
 function measure(pagePath, log) {
@@ -68,7 +89,19 @@ try {
       runs[which].push(await measure(which === 'widget' ? PAGE : STAND_IN, which === 'widget'));
     }
   }
+  // The pre-rendered page and its static twin in turns too, then the page without
+  // pre-rendering (its layout shift), the early click, and Next at 4x throttling.
+  for (let i = 0; i < RUNS; i++) {
+    const order = i % 2 ? ['static', 'prerendered'] : ['prerendered', 'static'];
+    for (const which of order) {
+      pre[which].push(await measureLoad(browser, server.url(pages[which]), { widget: which === 'prerendered' }));
+    }
+    pre.plain.push(await measureLoad(browser, server.url(BELOW)));
+  }
+  early = await clickBeforeWasm(browser, server.url(pages.prerendered));
+  for (let i = 0; i < RUNS; i++) pre.next.push(await measureNext(browser, server.url(PAGE)));
 } finally {
+  pages.remove();
   await browser.close();
   await server.close();
 }
@@ -120,3 +153,25 @@ console.log(`longest main-thread task: ${long ? ms(long) : 'none over 50 ms'} (m
   + `after the widget's script arrived: ${ownLong ? ms(ownLong) : 'none over 50 ms'} (${over} of ${RUNS} runs had one over 50 ms)`);
 console.log(`budgets: gzip total ${gz} of ${GZIP_BUDGET} bytes (${gz <= GZIP_BUDGET ? 'within' : 'OVER'}); `
   + `first question ${ms(median)} of ${FIRST_QUESTION_BUDGET_MS} ms (${median <= FIRST_QUESTION_BUDGET_MS ? 'within' : 'OVER'})`);
+
+const cls = (xs) => `median ${med(xs).toFixed(3)} (max ${Math.max(...xs).toFixed(3)})`;
+const fcp = (xs) => med(xs.map((r) => r.paint));
+const gap = pre.prerendered.map((r, i) => r.paint - pre.static[i].paint);
+console.log(`\npre-rendered first step (lead-qualifier embed, a generated page like ${BELOW} with nothing before the widget; ${RUNS} runs in turns with the same HTML without its script):`);
+console.log(`first question visible (first contentful paint, the frame's presentation): median ${ms(fcp(pre.prerendered))}; `
+  + `static floor ${ms(fcp(pre.static))}; pre-rendered minus static: ${paired(gap)} (target: at most 5 ms)`);
+console.log(`the wasm arrived a median ${ms(med(pre.prerendered.map((r) => r.wasm)))} from navigation, `
+  + `lq:ready (the adoption) ${ms(med(pre.prerendered.map((r) => r.ready)))}`);
+console.log(`a click on '201 or more' with the wasm held back: ${early.checked ? 'registers (checked)' : 'NOT checked'}`
+  + `${early.early ? ' before lq:ready' : ' (but lq:ready had already fired)'}; `
+  + `after the adoption ${early.kept ? 'still checked' : 'NOT checked'}`);
+console.log(`layout shift with a paragraph below the widget (CLS until 200 ms after lq:ready): `
+  + `pre-rendered ${cls(pre.prerendered.map((r) => r.cls))} (target 0.000); `
+  + `without pre-rendering (${BELOW}) ${cls(pre.plain.map((r) => r.cls))} (target at most 0.01)`);
+const inp = pre.next.map((r) => r.inp);
+const frame = pre.next.map((r) => r.frame);
+const under = inp.filter((d) => d === 0).length;
+console.log(`Next to the second question at 4x CPU throttling (${PAGE}, ${RUNS} runs): `
+  + `interaction to next paint (Event Timing) median ${ms(med(inp))}, max ${ms(Math.max(...inp))}`
+  + `${under ? ` (${under} of ${RUNS} runs had no entry over 16 ms, counted as 0)` : ''}; `
+  + `click to the end of the frame after lq:step median ${ms(med(frame))}, max ${ms(Math.max(...frame))} (target at most 50 ms)`);

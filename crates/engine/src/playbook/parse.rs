@@ -221,24 +221,16 @@ impl Reader {
     }
 
     /// Reports keys of `m` not in `allowed` (a list like `"id, type"`), with a "did you
-    /// mean" hint.
+    /// mean" hint where the words are (`lint`; the page's build names the field only).
     #[inline(never)]
     fn known_fields(&mut self, m: &Map, allowed: &str) {
         for (k, _) in m {
             if !is_listed(allowed, k) {
-                let mut h = String::new();
-                match closest(k, allowed) {
-                    Some(s) => {
-                        h.push_str("did you mean ");
-                        h.push_str(s);
-                        h.push('?');
-                    }
-                    None => {
-                        h.push_str("allowed are ");
-                        h.push_str(allowed);
-                    }
-                }
-                self.fail_with_at(k, msg::UNKNOWN_FIELD, &h);
+                self.report(
+                    Some(k),
+                    msg::UNKNOWN_FIELD,
+                    unknown_field_hint(k, allowed).as_deref(),
+                );
             }
         }
     }
@@ -514,8 +506,24 @@ pub(crate) fn position(list: &str, name: &str) -> Option<usize> {
     None
 }
 
+/// "did you mean …?", or the allowed names, for an unknown field `k`.
+#[cfg(feature = "lint")]
+fn unknown_field_hint(k: &str, allowed: &str) -> Option<String> {
+    Some(match closest(k, allowed) {
+        Some(s) => ["did you mean ", s, "?"].concat(),
+        None => ["allowed are ", allowed].concat(),
+    })
+}
+
+/// The page's build: the field's path and code say what is wrong; `check` gives the hint.
+#[cfg(not(feature = "lint"))]
+fn unknown_field_hint(_: &str, _: &str) -> Option<String> {
+    None
+}
+
 /// The item of `allowed` (a list like `"id, type"`) closest to `s` (edit distance at most
 /// 2), for "did you mean".
+#[cfg(feature = "lint")]
 fn closest<'a>(s: &str, allowed: &'a str) -> Option<&'a str> {
     // The first of the nearest, as `min_by_key` would pick.
     let mut best = None;
@@ -535,6 +543,7 @@ fn closest<'a>(s: &str, allowed: &'a str) -> Option<&'a str> {
 
 /// Levenshtein distance in characters from `a` to `b`, an allowed name (ASCII, so its
 /// bytes are its characters), with two rows.
+#[cfg(feature = "lint")]
 fn edit_distance(a: &str, b: &str) -> usize {
     let b = b.as_bytes();
     let mut prev = Vec::with_capacity(b.len() + 1);
