@@ -85,8 +85,8 @@ bench: bench-widget
 
 # Gzip/brotli bytes of what a page loads from dist/, time to the first question (median
 # of 10), longest main-thread task. A benchmark: prints figures, asserts nothing.
-bench-widget: dist deps-browser
-	node tests/e2e/bench-widget.mjs
+bench-widget: dist deps-browser $(BIN)
+	LQ_BIN=$(CURDIR)/$(BIN) node tests/e2e/bench-widget.mjs
 
 # Two builds of the widget in turns (default: a copy of dist/ made before a change,
 # target/ab-before, against dist/): median first question of each, the paired difference.

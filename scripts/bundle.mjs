@@ -102,7 +102,7 @@ const result = await esbuild.build({
   logLevel: 'error',
   logOverride: { 'import-is-undefined': 'silent' },
   // The funnel events' module stays a file of its own, loaded on demand (written below).
-  external: ['./analytics.js'],
+  external: ['./analytics.js', './display.js'],
   // The loader's development exports (check, runCases, caseFrom) only in dist/dev/.
   define: { __LQ_DEV__: build === 'dev' ? 'true' : 'false' },
   plugins: [
@@ -127,6 +127,9 @@ const TERSER = {
 };
 const min = await terser.minify(result.outputFiles[0].text, TERSER);
 writeFileSync(out, min.code);
-// src/analytics.js beside it, minified alike: what a playbook with `analytics` loads.
-const analytics = await terser.minify(readFileSync(path.join(path.dirname(loader), 'analytics.js'), 'utf8'), TERSER);
-writeFileSync(path.join(path.dirname(out), 'analytics.js'), analytics.code);
+// src/analytics.js and src/display.js beside it, minified alike: what a playbook with
+// `analytics` and an element with `display` load.
+for (const name of ['analytics.js', 'display.js']) {
+  const { code } = await terser.minify(readFileSync(path.join(path.dirname(loader), name), 'utf8'), TERSER);
+  writeFileSync(path.join(path.dirname(out), name), code);
+}

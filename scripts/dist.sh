@@ -82,6 +82,7 @@ rm -rf "$out"
 mkdir -p "$out"
 cp "$work/lead-qualifier.js" "$out/lead-qualifier.js"
 cp "$work/analytics.js" "$out/analytics.js"
+cp "$work/display.js" "$out/display.js"
 cp src/loader.d.ts "$out/lead-qualifier.d.ts"
 cp "$work/pkg/lead_qualifier.d.ts" "$out/"
 cp "$work/opt.wasm" "$out/lead_qualifier_bg.wasm"
@@ -140,6 +141,7 @@ for f in "$out"/*; do
     *.d.ts) printf '%-28s %9d %9d %9s  (types, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     package.json) printf '%-28s %9d %9d %9s  (npm metadata, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     analytics.js) printf '%-28s %9d %9d %9s  (only for a playbook with analytics)\n' "$name" "$raw" "$gz" "$br"; continue ;;
+    display.js) printf '%-28s %9d %9d %9s  (only for a popup, slide-in or bubble)\n' "$name" "$raw" "$gz" "$br"; continue ;;
   esac
   printf '%-28s %9d %9d %9s\n' "$name" "$raw" "$gz" "$br"
   raw_t=$((raw_t + raw)) gz_t=$((gz_t + gz))

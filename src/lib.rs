@@ -94,6 +94,14 @@ export interface MountOptions {
   noRedirect?: boolean;
   /** A file to download after an outcome that collects the lead (what gated links use). */
   download?: string;
+  /** Where the widget shows: `popup` (a modal dialog), `slide-in` (a corner panel) or
+   * `bubble` (a launcher button that opens the panel); default inline, where it is. */
+  display?: "popup" | "slide-in" | "bubble";
+  /** What opens a popup, slide-in or bubble by itself, space-separated: `delay:8s`,
+   * `scroll:50%`, `exit`; a click on a `[data-lead-open]` element always does. */
+  openOn?: string;
+  /** Days the automatic triggers stay quiet after a close or an outcome. Default 30. */
+  capDays?: number;
 }
 
 /** The playground's view of a session (display only; the engine decides). */

@@ -44,6 +44,11 @@ function analytics(playbook) {
   return playbook?.analytics && import('./analytics.js').then((m) => m.track(playbook), () => {});
 }
 
+// Display modes (popup, slide-in, bubble): their code is a file of its own
+// (dist/display.js), downloaded beside the engine only when an element asks for one.
+const placed = document.querySelectorAll(`${TAG}[display]`);
+const display = placed.length && import('./display.js');
+
 const take = (url) => {
   const pending = early.get(url);
   early.delete(url);
@@ -113,6 +118,8 @@ try {
   // message (that ran ahead of the read: 5 ms later, more long tasks); in a hidden tab the
   // browser may hold the timer for its once-a-second wake-up, while nobody sees the page.
   await new Promise((r) => setTimeout(r));
+  // Each display-mode element moves into its dialog before it starts (no second mount).
+  await (display && display.then((m) => m.setup(placed), () => {}));
   ready = true;
 } catch (e) {
   console.error('lead-qualifier: the engine could not be loaded', e);
@@ -130,8 +137,11 @@ const inert = { reset() {}, destroy() {}, trace() { return null; } };
 
 /** Mounts the widget in `element` (see lead-qualifier.d.ts). */
 export function mount(element, playbook, options) {
-  if (ready && typeof playbook === 'object') analytics(playbook);
-  return ready ? engine.mount(element, playbook, options) : inert;
+  if (!ready) return inert;
+  if (typeof playbook === 'object') analytics(playbook);
+  const o = options || {};
+  if (o.display) import('./display.js').then((m) => m.place(element, o.display, o.openOn, o.capDays), () => {});
+  return engine.mount(element, playbook, options);
 }
 
 /** Checks a playbook's JSON text; returns its problems as lines (dist/dev/ only). */
