@@ -26,14 +26,17 @@ const DEV = typeof __LQ_DEV__ === 'undefined' || __LQ_DEV__;
 // 9-16 ms later; A/Bs of 30 and 50 paired runs). Each element's connect takes its
 // pending read (once; a second element with the same URL fetches its own).
 const early = new Map();
+const read = (url) => fetch(url).then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]));
 for (const el of document.querySelectorAll(`${TAG}[playbook]`)) {
   const url = el.getAttribute('playbook');
   if (url && !early.has(url)) {
-    // A playbook with `analytics` reaches the widget once analytics.js listens, so that
-    // no step of the visit goes unseen.
-    const pending = fetch(url)
-      .then((r) => (r.ok ? r.json().then((j) => [r.status, j], () => [r.status]) : [r.status]))
-      .then(async (read) => (await analytics(read[1]), read));
+    // A playbook with `variants` gives way to the one drawn for this visitor (the draw is
+    // a file of its own, dist/variants.js, loaded only then); one with
+    // `analytics` reaches the widget once analytics.js listens, so that no step of the
+    // visit goes unseen.
+    const pending = read(url)
+      .then((got) => (got[1]?.variants ? import('./variants.js').then((m) => m.draw(url, got, read)) : got))
+      .then(async (got) => (await analytics(got[1]), got));
     pending.catch(() => {}); // reported by the widget, not as an unhandled rejection
     early.set(url, pending);
   }

@@ -204,6 +204,17 @@ snippet="$("$bin" embed examples/demo-request.json 2>/dev/null)"
 in_page="$(sed -n '/^<!-- lead-qualifier embed examples\/demo-request.json -->$/,/^<!-- \/lead-qualifier embed -->$/p' www/instant.html | sed '1d;$d')"
 if [ -n "$snippet" ] && [ "$snippet" = "$in_page" ]; then ok; else bad "www/instant.html's snippet is not what embed prints (lead-qualifier embed examples/demo-request.json)"; fi
 
+# variants: checked where playbooks are written (the page only reads the list).
+python3 - "$tmp/variants.json" <<'PY'
+import json, sys
+pb = json.load(open("examples/demo-request.json"))
+pb["variants"] = [{"weight": 2}, {"url": "javascript:alert(1)", "weight": -1}]
+json.dump(pb, open(sys.argv[1], "w"))
+PY
+expect 1 "variants[0].url: required field is missing" -- "$bin" check "$tmp/variants.json"
+expect 1 "variants[1].url: expected an http(s) URL" -- "$bin" check "$tmp/variants.json"
+expect 1 "variants[1].weight: expected a whole number" -- "$bin" check "$tmp/variants.json"
+
 # usage errors
 expect 2 "" -- "$bin" check /nonexistent/playbook.json
 expect 2 "" -- "$bin" frobnicate

@@ -276,7 +276,7 @@ pub struct Submit {
 /// `validate`, `prefill`, `then`, `submit`, `hubspot`, `remember` and `texts`. These are
 /// the very constants the parser checks keys against; `schema/playbook.schema.json` and
 /// `docs/playbook.md` are tested against them (`tests/schema.rs`).
-pub fn fields() -> [(&'static str, &'static str); 13] {
+pub fn fields() -> [(&'static str, &'static str); 14] {
     parse::FIELDS
 }
 

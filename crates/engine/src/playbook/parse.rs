@@ -24,7 +24,7 @@ pub const MAX_DIMENSIONS: usize = 32;
 /// score, which a lead's JSON cannot carry).
 pub const MAX_POINTS: f64 = 1_000_000.0;
 
-const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, analytics, $schema, description";
+const TOP_FIELDS: &str = "id, version, locale, questions, rules, outcomes, submit, remember, stop_when_decided, texts, analytics, variants, $schema, description";
 const QUESTION_FIELDS: &str =
     "id, type, label, help, placeholder, required, options, ask_if, contact, validate, prefill";
 const OPTION_FIELDS: &str = "value, label, points, disqualify, reason";
@@ -37,10 +37,11 @@ const THEN_FIELDS: &str = "redirect, download, booking";
 const HUBSPOT_FIELDS: &str = "portal_id, form_guid";
 const REMEMBER_FIELDS: &str = "days";
 const ANALYTICS_FIELDS: &str = "url";
+const VARIANT_FIELDS: &str = "url, weight";
 
 /// Every object whose keys the parser checks, by name, with the keys it accepts: what
 /// `playbook::fields` gives (the JSON Schema and the reference are tested against it).
-pub(super) const FIELDS: [(&str, &str); 13] = [
+pub(super) const FIELDS: [(&str, &str); 14] = [
     ("playbook", TOP_FIELDS),
     ("question", QUESTION_FIELDS),
     ("option", OPTION_FIELDS),
@@ -53,6 +54,7 @@ pub(super) const FIELDS: [(&str, &str); 13] = [
     ("hubspot", HUBSPOT_FIELDS),
     ("remember", REMEMBER_FIELDS),
     ("analytics", ANALYTICS_FIELDS),
+    ("variant", VARIANT_FIELDS),
     ("texts", super::text::WIDGET_KEYS),
 ];
 
@@ -680,6 +682,27 @@ pub(super) fn parse(v: &Value) -> Result<Playbook, Problems> {
             if get(m, "days").is_none() {
                 r.fail_at("days", msg::MISSING);
             }
+        }
+        r.leave();
+    }
+    // `variants` too: the page's script picks one of them for a visitor (each a playbook
+    // of its own, at `url`, drawn by `weight`).
+    #[cfg(feature = "lint")]
+    if let Some(v) = get(top, "variants") {
+        r.enter("variants");
+        match v {
+            Value::Array(items) => r.each(items, &mut |r, _, _, item| {
+                if let Some(m) = r.object(item, VARIANT_FIELDS) {
+                    match get(m, "url") {
+                        Some(u) => {
+                            r.url(u, "url");
+                        }
+                        None => r.fail_at("url", msg::MISSING),
+                    }
+                    r.whole(m, "weight", MAX_POINTS);
+                }
+            }),
+            other => r.fail_with(msg::NOT_ARRAY, other.kind()),
         }
         r.leave();
     }
