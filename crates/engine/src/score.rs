@@ -7,7 +7,7 @@
 //! Pure: no I/O.
 
 use crate::logic::{eval, truthy};
-use crate::playbook::{Kind, Playbook, Points};
+use crate::playbook::{FreeMail, Kind, Playbook, Points, Question};
 use crate::prelude::*;
 use crate::value::Value;
 
@@ -103,8 +103,32 @@ pub fn option_points(pb: &Playbook, answers: &Answers) -> Scored {
                 }
             }
         }
+        // A free-mail address where `business_email` scores it: points and a reason, as
+        // an option's.
+        if let Some((points, reason)) = free_mail_points(q, a) {
+            out.scores.add(points);
+            if let Some(r) = reason {
+                out.reasons.push(r.clone());
+            }
+        }
     }
     out
+}
+
+/// The points and reason `validate.business_email` gives answer `a` of `q`: `Some` for a
+/// free-mail address where the playbook scores them.
+pub fn free_mail_points<'a>(
+    q: &'a Question,
+    a: &Value,
+) -> Option<(&'a Points, Option<&'a String>)> {
+    match (&q.validate.business_email, a) {
+        (FreeMail::Scored { points, reason }, Value::String(s))
+            if !crate::playbook::is_business_email(s) =>
+        {
+            Some((points, reason.as_ref()))
+        }
+        _ => None,
+    }
 }
 
 /// The data object conditions see.

@@ -2,7 +2,7 @@
 
 use crate::common::{answer, current, example, json, playbook, session};
 use lead_qualifier_engine::flow::{Effect, Event, Signal, View};
-use lead_qualifier_engine::playbook::Class;
+use lead_qualifier_engine::playbook::{Class, Playbook};
 use lead_qualifier_engine::Value;
 
 fn submitted(fx: &[Effect]) -> Option<&lead_qualifier_engine::lead::Lead> {
@@ -303,4 +303,106 @@ fn progress_never_goes_backwards() {
             );
         }
     }
+}
+
+/// `validate.business_email` as a signal: a free-mail address is taken and scored (points
+/// and a reason, like an option's), early decision counts those points before the email
+/// is answered, and the collector's replay agrees.
+#[test]
+fn business_email_can_score_a_free_mail_address_instead_of_refusing_it() {
+    use lead_qualifier_engine::flow::answer::AnyPattern;
+    use lead_qualifier_engine::verify::verify;
+    let pb = Playbook::from_value(&json(
+        r#"{"id":"signal","locale":"en","stop_when_decided":true,
+            "questions":[
+              {"id":"size","type":"choice","label":"Size?","options":[
+                 {"value":"big","label":"Big","points":{"fit":35}},
+                 {"value":"small","label":"Small","points":{"fit":0}}]},
+              {"id":"email","type":"email","label":"Email","contact":true,
+               "validate":{"business_email":{"points":{"fit":-10},"reason":"Free-mail address"}}}],
+            "outcomes":[
+              {"id":"hot","class":"sales_ready","if":{">=":[{"var":"score.fit"},30]}},
+              {"id":"warm","class":"content_only"}],
+            "submit":{"url":"/api/leads","classes":["sales_ready","content_only"]}}"#,
+    ))
+    .expect("valid");
+    let lead_for = |address: &str| {
+        let (mut s, _) = session(&pb);
+        s.apply(Event::Answer(json(r#""big""#)), 2_000.0);
+        // Not decided yet: a free-mail address would take fit from 35 to 25.
+        assert_eq!(
+            current(&s).as_deref(),
+            Some("email"),
+            "the email is still asked"
+        );
+        let fx = s.apply(Event::Answer(Value::str(address)), 3_000.0);
+        fx.into_iter()
+            .find_map(|e| match e {
+                Effect::Submit(l) => Some(l),
+                _ => None,
+            })
+            .expect("a lead: the free-mail address is taken, not refused")
+    };
+    let free = lead_for("ana@gmail.com");
+    assert_eq!(free.outcome_id, "warm");
+    assert_eq!(free.score.get("fit"), Some(&json("25")));
+    assert_eq!(free.reasons, vec!["Free-mail address".to_owned()]);
+    assert_eq!(verify(&pb, &free, &AnyPattern), vec![]);
+    let work = lead_for("ana@acme.com");
+    assert_eq!(work.outcome_id, "hot");
+    assert_eq!(work.score.get("fit"), Some(&json("35")));
+    assert!(work.reasons.is_empty());
+    assert_eq!(verify(&pb, &work, &AnyPattern), vec![]);
+    // The score range `check` prints counts the signal's points.
+    let ranges = lead_qualifier_engine::flow::decide::score_ranges(&pb);
+    assert!(
+        ranges
+            .iter()
+            .any(|(d, lo, hi)| d == "fit" && *lo == -10.0 && *hi == 35.0),
+        "{ranges:?}"
+    );
+}
+
+#[test]
+fn business_email_true_still_refuses_and_a_wrong_signal_is_a_problem() {
+    let with = |v: &str| {
+        Playbook::from_value(&json(&format!(
+            r#"{{"id":"x","questions":[{{"id":"email","type":"email","label":"Email","validate":{{"business_email":{v}}}}}],
+                "outcomes":[{{"id":"one","class":"content_only","if":{{"==":[{{"var":"email"}},"x@y.com"]}}}},
+                            {{"id":"all","class":"content_only"}}]}}"#
+        )))
+    };
+    let pb = with("true").expect("valid");
+    let (mut s, _) = session(&pb);
+    s.apply(Event::Answer(Value::str("ana@gmail.com")), 2_000.0);
+    assert_eq!(
+        current(&s).as_deref(),
+        Some("email"),
+        "refused: asked again"
+    );
+    let codes = |v: &str| match with(v) {
+        Ok(_) => Vec::new(),
+        Err(p) => p.errors().map(|p| (p.path.to_string(), p.code)).collect(),
+    };
+    assert_eq!(
+        codes(r#"{"pointz":1}"#),
+        vec![(
+            "questions[0].validate.business_email.pointz".to_owned(),
+            "unknown_field"
+        )]
+    );
+    assert_eq!(
+        codes(r#"{"points":"x"}"#),
+        vec![(
+            "questions[0].validate.business_email.points".to_owned(),
+            "points_type"
+        )]
+    );
+    assert_eq!(
+        codes(r#""yes""#),
+        vec![(
+            "questions[0].validate.business_email".to_owned(),
+            "not_bool"
+        )]
+    );
 }

@@ -7,7 +7,7 @@
 //! the native shell a Rust one, so the wasm carries no regex engine.
 
 use crate::logic::to_text;
-use crate::playbook::{Kind, Question};
+use crate::playbook::{FreeMail, Kind, Question};
 use crate::prelude::*;
 use crate::value::Value;
 
@@ -28,9 +28,6 @@ impl Patterns for AnyPattern {
         Some(true)
     }
 }
-
-/// Domains of free mail providers, refused by `business_email`, separated by spaces.
-pub const FREE_MAIL: &str = "gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de ymail.com hotmail.com hotmail.co.uk hotmail.fr hotmail.de outlook.com live.com msn.com aol.com icloud.com me.com mac.com mail.com gmx.com gmx.de gmx.net web.de t-online.de freenet.de orange.fr free.fr laposte.net wanadoo.fr libero.it yandex.ru yandex.com mail.ru proton.me protonmail.com tutanota.com zoho.com qq.com 163.com 126.com naver.com hey.com fastmail.com";
 
 /// `s.chars().any(|c| c.is_whitespace() || c.is_control())`, by bytes.
 fn has_space_or_control(s: &str) -> bool {
@@ -94,18 +91,8 @@ fn label_chars(l: &str) -> bool {
     })
 }
 
-/// True when the email's domain is not a free mail provider.
-pub fn is_business_email(s: &str) -> bool {
-    // After the last `@`.
-    let mut domain = s;
-    while let (_, Some(after)) = crate::value::split_at_byte(domain, b'@') {
-        domain = after;
-    }
-    if domain.len() == s.len() {
-        domain = "";
-    }
-    !crate::value::in_words(FREE_MAIL, domain)
-}
+// (free-mail domains: the playbook model's, `FreeMail` beside them)
+pub use crate::playbook::{is_business_email, FREE_MAIL};
 
 /// A phone number: digits with optional `+`, spaces, `-`, `.`, `(`, `)`; 6 to 20 digits.
 pub fn is_phone(s: &str) -> bool {
@@ -205,7 +192,7 @@ pub fn check(q: &Question, raw: &Value, patterns: &dyn Patterns) -> Result<Value
                 if !is_email(&s) {
                     return Err("invalid_email");
                 }
-                if q.validate.business_email && !is_business_email(&s) {
+                if q.validate.business_email == FreeMail::Refused && !is_business_email(&s) {
                     return Err("business_email");
                 }
             }

@@ -30,7 +30,7 @@
 //! it is loaded, and the flow takes the full evaluation's outcome as the truth anyway.
 
 use crate::logic::{apply_budgeted, eval_in, iterate, truthy, Budget, Node, Op, EVAL_BUDGET};
-use crate::playbook::{Kind, Playbook, Points, Question};
+use crate::playbook::{FreeMail, Kind, Playbook, Points, Question};
 use crate::prelude::*;
 use crate::score::{chosen, Answers};
 use crate::value::Value;
@@ -683,17 +683,27 @@ fn point_range(pb: &Playbook, q: &Question, out: &mut [(f64, f64)]) {
         }
         Kind::Multi => {
             for o in &q.options {
-                for (dim, p) in &o.points {
-                    let d = slot(*dim);
-                    if *p < 0.0 {
-                        out[d].0 += p;
-                    } else {
-                        out[d].1 += p;
-                    }
-                }
+                spread(pb, &o.points, out);
             }
         }
         _ => {}
+    }
+    // An email `business_email` scores: a free-mail address adds its points, any other 0.
+    if let FreeMail::Scored { points, .. } = &q.validate.business_email {
+        spread(pb, points, out);
+    }
+}
+
+/// Widens each dimension's range by points that may or may not be added: a negative
+/// lowers the least, a positive raises the most.
+fn spread(pb: &Playbook, points: &Points, out: &mut [(f64, f64)]) {
+    for (dim, p) in points {
+        let d = dim.unwrap_or(pb.dimensions.len());
+        if *p < 0.0 {
+            out[d].0 += p;
+        } else {
+            out[d].1 += p;
+        }
     }
 }
 
@@ -739,6 +749,9 @@ pub fn possible_outcomes(
                     add_points(&o.points, n_dims, &mut scores, true);
                     known_dq |= o.disqualify.is_some();
                 }
+            }
+            if let Some((p, _)) = crate::score::free_mail_points(q, &a) {
+                add_points(p, n_dims, &mut scores, true);
             }
             abs_answers.push(Abs::one(a));
         }

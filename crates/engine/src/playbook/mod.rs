@@ -149,11 +149,45 @@ pub struct Choice {
     pub reason: Option<String>,
 }
 
+/// Domains of free mail providers, which `validate.business_email` refuses or scores, separated by spaces.
+pub const FREE_MAIL: &str = "gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de ymail.com hotmail.com hotmail.co.uk hotmail.fr hotmail.de outlook.com live.com msn.com aol.com icloud.com me.com mac.com mail.com gmx.com gmx.de gmx.net web.de t-online.de freenet.de orange.fr free.fr laposte.net wanadoo.fr libero.it yandex.ru yandex.com mail.ru proton.me protonmail.com tutanota.com zoho.com qq.com 163.com 126.com naver.com hey.com fastmail.com";
+
+/// True when the email's domain is not a free mail provider.
+pub fn is_business_email(s: &str) -> bool {
+    // After the last `@`.
+    let mut domain = s;
+    while let (_, Some(after)) = crate::value::split_at_byte(domain, b'@') {
+        domain = after;
+    }
+    if domain.len() == s.len() {
+        domain = "";
+    }
+    !crate::value::in_words(FREE_MAIL, domain)
+}
+
+/// What `validate.business_email` does with an address at a free mail provider.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum FreeMail {
+    /// taken like any address (no `business_email`, or `false`)
+    #[default]
+    Taken,
+    /// refused with the `business_email` message (`true`)
+    Refused,
+    /// taken, and scored: these points and this reason, like a chosen option's
+    /// (`{"points": …, "reason": …}`; many paying customers use a free-mail address)
+    Scored {
+        /// added to the scores
+        points: Points,
+        /// listed in the lead's reasons
+        reason: Option<String>,
+    },
+}
+
 /// Answer checks.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Validate {
-    /// refuse free-mail domains
-    pub business_email: bool,
+    /// free-mail addresses: taken, refused or scored
+    pub business_email: FreeMail,
     /// smallest number allowed
     pub min: Option<f64>,
     /// largest number allowed
@@ -276,7 +310,7 @@ pub struct Submit {
 /// `validate`, `prefill`, `then`, `submit`, `hubspot`, `remember` and `texts`. These are
 /// the very constants the parser checks keys against; `schema/playbook.schema.json` and
 /// `docs/playbook.md` are tested against them (`tests/schema.rs`).
-pub fn fields() -> [(&'static str, &'static str); 14] {
+pub fn fields() -> [(&'static str, &'static str); 15] {
     parse::FIELDS
 }
 

@@ -6,8 +6,8 @@
 //! `score.total` or `context.…`.
 
 use super::{
-    Choice, Class, Format, Kind, Outcome, Playbook, Points, Question, Rule, Submit, Text, Then,
-    Validate,
+    Choice, Class, Format, FreeMail, Kind, Outcome, Playbook, Points, Question, Rule, Submit, Text,
+    Then, Validate,
 };
 use crate::error::{msg, Msg, Path, Problem, Problems, Seg};
 use crate::float;
@@ -38,10 +38,11 @@ const HUBSPOT_FIELDS: &str = "portal_id, form_guid";
 const REMEMBER_FIELDS: &str = "days";
 const ANALYTICS_FIELDS: &str = "url";
 const VARIANT_FIELDS: &str = "url, weight";
+const BUSINESS_EMAIL_FIELDS: &str = "points, reason";
 
 /// Every object whose keys the parser checks, by name, with the keys it accepts: what
 /// `playbook::fields` gives (the JSON Schema and the reference are tested against it).
-pub(super) const FIELDS: [(&str, &str); 14] = [
+pub(super) const FIELDS: [(&str, &str); 15] = [
     ("playbook", TOP_FIELDS),
     ("question", QUESTION_FIELDS),
     ("option", OPTION_FIELDS),
@@ -55,6 +56,7 @@ pub(super) const FIELDS: [(&str, &str); 14] = [
     ("remember", REMEMBER_FIELDS),
     ("analytics", ANALYTICS_FIELDS),
     ("variant", VARIANT_FIELDS),
+    ("business_email", BUSINESS_EMAIL_FIELDS),
     ("texts", super::text::WIDGET_KEYS),
 ];
 
@@ -1012,7 +1014,18 @@ fn question(r: &mut Reader, v: &Value) -> Option<Question> {
     if let Some(vv) = get(m, "validate") {
         r.enter("validate");
         if let Some(vm) = r.object(vv, VALIDATE_FIELDS) {
-            validate.business_email = r.boolean(vm, "business_email", false);
+            validate.business_email = match get(vm, "business_email") {
+                Some(Value::Object(bm)) => {
+                    r.enter("business_email");
+                    r.known_fields(bm, BUSINESS_EMAIL_FIELDS);
+                    let points = r.points_at(bm, "points", false);
+                    let reason = r.string(bm, "reason", false);
+                    r.leave();
+                    FreeMail::Scored { points, reason }
+                }
+                _ if r.boolean(vm, "business_email", false) => FreeMail::Refused,
+                _ => FreeMail::Taken,
+            };
             validate.min = r.number(vm, "min");
             validate.max = r.number(vm, "max");
             validate.pattern = r.string(vm, "pattern", false);
