@@ -45,7 +45,8 @@ const DAY = 864e5;
 /** The capped keys and until when, or {} where storage is blocked. */
 function caps() {
   try {
-    return JSON.parse(localStorage.getItem('lq:cap') || '{}') || {};
+    const stored = JSON.parse(localStorage.getItem('lq:cap'));
+    return stored && typeof stored == 'object' ? stored : {};
   } catch {
     return {};
   }

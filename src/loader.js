@@ -175,6 +175,8 @@ if (ready && !customElements.get(TAG)) {
       // element by element: the two are the same markup).
       const root = this.shadowRoot;
       const all = () => [...(root ? root.querySelectorAll('form *') : [])];
+      const words = () => root?.querySelector('form')?.textContent;
+      const said = words();
       const was = all();
       const kept = was.map((e) => [e.checked, e.value]);
       const at = was.indexOf(root?.activeElement);
@@ -183,7 +185,7 @@ if (ready && !customElements.get(TAG)) {
       root.removeEventListener('submit', holdSubmit, true);
       const now = all();
       // (another step, when a prefilled or remembered answer moved on: nothing to keep)
-      if (now.length + 1 != was.length) return;
+      if (words() != said) return;
       now.forEach((e, n) => e.localName == 'input' && ([e.checked, e.value] = kept[n]));
       now[at]?.focus();
       steps.get(root) && now[0].closest('form').requestSubmit();

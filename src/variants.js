@@ -8,13 +8,16 @@
 /** The `[status, json]` read of the playbook to show instead of `got` (the read of `url`),
  * `read(url)` fetching another. */
 export function draw(url, got, read) {
+  // (the page's engine does not check `variants`: anything but a list is no draw)
+  if (!Array.isArray(got[1].variants)) return got;
   const arms = [{ url, weight: 1 }, ...got[1].variants].filter(
     (v, i, all) => v && typeof v.url == 'string' && all.findLastIndex((w) => w?.url == v.url) == i,
   );
   const weight = (v) => (Number(v.weight ?? 1) > 0 ? Number(v.weight ?? 1) : 0);
   let kept = {};
   try {
-    kept = JSON.parse(localStorage.getItem('lq:variant')) || {};
+    const stored = JSON.parse(localStorage.getItem('lq:variant'));
+    if (stored && typeof stored == 'object') kept = stored;
   } catch {
     // blocked or unreadable: a fresh draw
   }

@@ -181,8 +181,11 @@ test('without JavaScript: the whole demo through the collector\'s pages, by keyb
   await email.fill('ana@');
   await next();
   await page.getByText('Please enter a valid email address.').waitFor();
+  // What was typed stays after the error; Enter in the field goes forward (Back is a form
+  // of its own, never the default button).
+  assert.equal(await page.getByRole('textbox', { name: /email/i }).inputValue(), 'ana@');
   await page.getByRole('textbox', { name: /email/i }).fill('ana@acme.com');
-  await next();
+  await page.keyboard.press('Enter');
   await page.getByRole('checkbox').check();
   await next('Submit');
   await page.getByRole('heading', { level: 2 }).waitFor();

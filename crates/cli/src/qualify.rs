@@ -16,6 +16,7 @@ use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::markup::{ACTION_BACK, CSS, FIELD_ANSWER, FIELD_TRAP};
 use lead_qualifier_engine::pattern::RegexPatterns;
 use lead_qualifier_engine::playbook::{Kind, Playbook};
+use lead_qualifier_engine::profile;
 use lead_qualifier_engine::Value;
 use std::rc::Rc;
 
@@ -41,6 +42,10 @@ pub struct Visit {
     pub locale: String,
     /// every answer (`Some`) and Back (`None`) so far, in order
     pub events: Vec<Option<Value>>,
+    /// the question the page on screen shows (its form answers that one)
+    pub shown: String,
+    /// a step's honeypot was filled: no lead at the outcome
+    pub bot: bool,
 }
 
 impl Visit {
@@ -54,7 +59,13 @@ impl Visit {
 
     /// The hidden field's text.
     pub fn to_text(&self) -> String {
-        let mut fields = vec![("locale", Value::str(&self.locale))];
+        let mut fields = vec![
+            ("locale", Value::str(&self.locale)),
+            ("q", Value::str(&self.shown)),
+        ];
+        if self.bot {
+            fields.push(("bot", Value::Bool(true)));
+        }
         if !self.id.is_empty() {
             let events = self
                 .events
@@ -80,6 +91,8 @@ impl Visit {
         visit.id = s("id");
         visit.started_ms = v.get("t0").and_then(Value::as_f64).unwrap_or(0.0);
         visit.page = s("page");
+        visit.shown = s("q");
+        visit.bot = v.get("bot") == Some(&Value::Bool(true));
         match v.get("events") {
             None => {}
             Some(Value::Array(list)) if list.len() <= MAX_EVENTS => {
@@ -94,7 +107,9 @@ impl Visit {
             Some(_) => return None,
         }
         let ok_id = visit.id.len() <= 64 && !visit.id.chars().any(char::is_control);
-        (ok_id && visit.locale.len() <= 35 && visit.page.len() <= 2048).then_some(visit)
+        let short =
+            visit.locale.len() <= 35 && visit.page.len() <= 2048 && visit.shown.len() <= 200;
+        (ok_id && short).then_some(visit)
     }
 }
 
@@ -109,6 +124,11 @@ pub struct Stepped {
 
 /// A step as a page of its own, for `visit` (the state its form carries on).
 pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
+    let mut visit = visit.clone();
+    visit.shown = match view {
+        View::Question(q) => q.id.clone(),
+        _ => String::new(),
+    };
     let state = visit.to_text();
     let post = matches!(view, View::Question(_)).then_some(Post {
         action,
@@ -166,7 +186,11 @@ pub fn shadow(frame: &str) -> String {
 /// the step in the language it was pre-rendered in.
 pub fn embed(doc: &Value, pb: &Playbook, script: &str, collector: &str, locale: &str) -> String {
     let view = first(pb, locale);
-    let state = Visit::new(locale).to_text();
+    let mut visit = Visit::new(locale);
+    if let View::Question(q) = &view {
+        visit.shown = q.id.clone();
+    }
+    let state = visit.to_text();
     let action = action(collector, &pb.id);
     let frame = html::frame(
         pb,
@@ -217,7 +241,19 @@ pub fn first(pb: &Playbook, locale: &str) -> View {
 
 /// A session with `visit` replayed into it, every step at `at_ms`.
 fn replay(pb: &Playbook, visit: &Visit, at_ms: f64) -> Session {
-    let mut context = vec![("locale", Value::str(&visit.locale))];
+    // What the widget reads from the page's address: prefilled answers and the campaign
+    // (the referrer that brought the visitor to the page is not known here).
+    let query: Vec<(String, String)> = match visit.page.split_once('?') {
+        Some((_, q)) => form_urlencoded::parse(q.split('#').next().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+        None => Vec::new(),
+    };
+    let campaign = profile::campaign(&query, "", &Value::Null);
+    let mut context = vec![
+        ("locale", Value::str(&visit.locale)),
+        ("utm", campaign.get("utm").cloned().unwrap_or(Value::Null)),
+    ];
     if !visit.page.is_empty() {
         context.insert(0, ("page_url", Value::str(&visit.page)));
     }
@@ -227,7 +263,7 @@ fn replay(pb: &Playbook, visit: &Visit, at_ms: f64) -> Session {
             lead_id: visit.id.clone(),
             locale: visit.locale.clone(),
             context: Value::object(context),
-            known: Vec::new(),
+            known: profile::prefill(pb, &query),
         },
         Rc::new(RegexPatterns),
     );
@@ -269,19 +305,23 @@ pub fn step(
     }
     let mut s = replay(pb, &visit, visit.started_ms);
     let back = field(FIELD_GO) == Some(ACTION_BACK);
-    let event = if back {
-        None
-    } else {
-        let Some(i) = s.current_question() else {
-            // Already decided (a form sent twice): show where the visit is.
-            let view = s.view();
-            return Ok(Stepped {
-                page: page(pb, &visit, &view, action),
-                lead: None,
-            });
-        };
-        let kind = pb.questions[i].kind;
-        Some(answer(kind, pairs))
+    let current = s.current_question();
+    // The form answers the question its page showed; a visit that is elsewhere (decided
+    // already: a form sent twice; a prefilled question the page could not know of) shows
+    // where it is instead.
+    let answers_current =
+        current.is_some_and(|i| visit.shown.is_empty() || pb.questions[i].id == visit.shown);
+    if !back && !answers_current {
+        let view = s.view();
+        return Ok(Stepped {
+            page: page(pb, &visit, &view, action),
+            lead: None,
+        });
+    }
+    visit.bot |= field(FIELD_TRAP).is_some_and(|t| !t.is_empty());
+    let event = match current {
+        Some(i) if !back => Some(answer(pb.questions[i].kind, pairs)),
+        _ => None,
     };
     let effects = s.apply(
         match &event {
@@ -290,17 +330,34 @@ pub fn step(
         },
         now_ms,
     );
-    visit.events.push(event);
-    let trapped = field(FIELD_TRAP).is_some_and(|t| !t.trim().is_empty());
     let lead = effects.into_iter().find_map(|e| match e {
-        Effect::Submit(l) if !trapped => Some(l),
+        Effect::Submit(l) if !visit.bot => Some(l),
         _ => None,
     });
-    let view = s.view();
+    let mut view = s.view();
+    // A step shown again with its error keeps what the visitor sent, as the widget does.
+    if let (View::Question(q), Some(sent)) = (&mut view, &event) {
+        if q.error.is_some() && current.is_some_and(|i| pb.questions[i].id == q.id) {
+            keep(q, sent);
+        }
+    }
+    visit.events.push(event);
     Ok(Stepped {
         page: page(pb, &visit, &view, action),
         lead,
     })
+}
+
+/// `q` showing `sent` (what the visitor sent, refused) instead of its last answer.
+fn keep(q: &mut lead_qualifier_engine::flow::QuestionView, sent: &Value) {
+    for o in &mut q.options {
+        o.selected = match sent {
+            Value::String(v) => *v == o.value,
+            Value::Array(vs) => vs.iter().any(|v| v.as_str() == Some(o.value.as_str())),
+            _ => false,
+        };
+    }
+    q.value = sent.clone();
 }
 
 /// The answer the form gives for a question of `kind`, as the widget reads its form: a
@@ -424,6 +481,76 @@ mod tests {
     }
 
     #[test]
+    fn back_has_a_form_of_its_own_so_enter_goes_forward() {
+        let pb = demo();
+        let a = post(
+            &pb,
+            &Visit::new("en").to_text(),
+            &[("lq-answer", "201+")],
+            1.0,
+        );
+        assert!(
+            a.page.contains("form=\"lq-back\""),
+            "Back submits its own form"
+        );
+        let at = a.page.find("<form id=\"lq-back\"").expect("the back form");
+        // In the main form, Back belongs to lq-back: Next is its default button.
+        let main_form = &a.page[..at];
+        let next = main_form.find("part=\"button next\"").expect("Next");
+        let back = main_form.find("part=\"button back\"").expect("Back");
+        assert!(main_form[back..next].contains("form=\"lq-back\""));
+    }
+
+    #[test]
+    fn a_form_answers_the_question_its_page_showed() {
+        let pb = demo();
+        // A page that showed `role` while the visit is at `company_size` (a stale page):
+        // the answer is not applied to the wrong question.
+        let stale = r#"{"locale":"en","q":"role"}"#;
+        let s = post(&pb, stale, &[("lq-answer", "executive")], 1.0);
+        assert!(s.page.contains("How many people work at your company?"));
+        assert!(s.lead.is_none());
+        assert!(state_of(&s.page).contains("\"q\":\"company_size\""));
+    }
+
+    #[test]
+    fn a_refused_answer_is_shown_again_as_typed_and_the_campaign_is_read_from_the_page() {
+        let pb = demo();
+        let go = |state: &str, answer: &str, at| {
+            let pairs = vec![
+                (FIELD_STATE.to_owned(), state.to_owned()),
+                ("lq-answer".to_owned(), answer.to_owned()),
+            ];
+            step(
+                &pb,
+                &pairs,
+                at,
+                "https://example.com/demo?utm_source=news&x=1",
+                || "id-1".into(),
+                "/q",
+            )
+            .expect("a step")
+        };
+        let mut s = go(&Visit::new("en").to_text(), "201+", 1.0);
+        for a in ["executive", "0-3m", "ana@"] {
+            s = go(&state_of(&s.page), a, 2.0);
+        }
+        assert!(s.page.contains("id=\"lq-err\""));
+        assert!(
+            s.page.contains("value=\"ana@\""),
+            "what was typed stays in the field"
+        );
+        for a in ["ana@acme.com", "on"] {
+            s = go(&state_of(&s.page), a, 3.0);
+        }
+        let lead = s.lead.expect("the lead");
+        assert_eq!(
+            lead.context.get("utm").and_then(|u| u.get("utm_source")),
+            Some(&Value::str("news"))
+        );
+    }
+
+    #[test]
     fn the_honeypot_filled_gives_the_outcome_but_no_lead() {
         let pb = demo();
         let mut state = Visit::new("en").to_text();
@@ -435,10 +562,12 @@ mod tests {
             ("ana@acme.com", 4.0),
             ("on", 5.0),
         ] {
+            // Filled on the first step only: the whole visit is a bot's.
+            let trap = if at == 1.0 { "spam.example" } else { "" };
             let s = post(
                 &pb,
                 &state,
-                &[("lq-answer", answer), ("company_website", "spam.example")],
+                &[("lq-answer", answer), ("company_website", trap)],
                 at,
             );
             if s.page.contains("lq-state") {

@@ -1464,7 +1464,11 @@ async fn qualify_step(
     body: Body,
 ) -> Response {
     let step = async {
-        check_origin(&app, &headers)?;
+        // The collector's own step pages post here from its origin; the site's pages
+        // from theirs, which `allowed_origins` decides.
+        if !same_origin(&headers) {
+            check_origin(&app, &headers)?;
+        }
         let bytes = read_body(&headers, body, app.limits.body).await?;
         let limit = app.limits.handler;
         tokio::time::timeout(limit, qualify_answer(&app, &id, &headers, &bytes))
@@ -1508,9 +1512,21 @@ async fn qualify_answer(
         )
     })?;
     if let Some(lead) = &stepped.lead {
-        save_lead(app, lead, &lead.to_value(), Format::Form, None).await?;
+        save_lead(app, lead, &lead.to_value(), Format::Form, None, false).await?;
     }
     Ok(flow_page(stepped.page))
+}
+
+/// A request from a page of this server's own origin: `Origin` names the `Host` it was
+/// sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |h| headers.get(h).and_then(|v: &HeaderValue| v.to_str().ok());
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host),
+        _ => false,
+    }
 }
 
 /// A page of the no-JavaScript flow: the site's policy, never cached (it holds a visit).
@@ -1573,19 +1589,22 @@ async fn store_lead(
             Some(key.to_owned())
         }
     };
-    let (status, body) = save_lead(app, &lead, &value, format, idempotency_key).await?;
+    let (status, body) = save_lead(app, &lead, &value, format, idempotency_key, true).await?;
     Ok(json_response(status, &body))
 }
 
 /// A lead judged and stored: verified against its playbook, flagged when unverified or too
 /// fast, routed to the destinations of its outcome or class when not flagged. The status
 /// and body of the answer: 201 stored, 200 known already.
+/// `judge_fill`: whether `min_fill_ms` applies (not to the no-JavaScript flow, whose first
+/// step's time the collector never sees).
 async fn save_lead(
     app: &App,
     lead: &Lead,
     value: &Value,
     format: Format,
     idempotency_key: Option<String>,
+    judge_fill: bool,
 ) -> Result<(StatusCode, Value), Refusal> {
     let Some(pb) = app.playbooks.get(&lead.playbook_id) else {
         return Err(unknown_playbook(app, &lead.playbook_id));
@@ -1594,7 +1613,7 @@ async fn save_lead(
     let verified = differing == 0;
     let flag = if !verified {
         Some("unverified")
-    } else if too_fast(lead, app.config.server.min_fill_ms) {
+    } else if judge_fill && too_fast(lead, app.config.server.min_fill_ms) {
         Some("too_fast")
     } else {
         None

@@ -31,6 +31,8 @@ pub struct Post<'a> {
 pub const FIELD_STATE: &str = "lq-state";
 /// The `name` of the button that says which way to go (`back`; absent: next).
 pub const FIELD_GO: &str = "lq-go";
+/// The `id` of the form Back submits in a page without the widget.
+pub const FORM_BACK: &str = "lq-back";
 
 /// The widget's frame with `view` in it, as the live widget draws it for `pb` in
 /// `locale` (the content of its shadow root, without the stylesheet). `post`: a form that
@@ -283,14 +285,16 @@ fn question(h: &mut Html, q: &QuestionView, t: &dyn Fn(&str) -> String, post: Op
     h.close("div");
     h.open("div", &[(A_CLASS, CLASS_ACTIONS)]);
     if q.can_back {
-        // Without the widget, Back is a submit button of its own that skips the form's
-        // checks; with it, a button the widget's click handler reads.
+        // Without the widget, Back submits a form of its own (`FORM_BACK`, after this
+        // one): a submit button of this form would be its default button, which Enter in
+        // a field presses. With the widget, a button its click handler reads.
         let back: &[(&str, &str)] = if post.is_some() {
             &[
                 (A_TYPE, "submit"),
                 (A_CLASS, CLASS_SECONDARY),
                 (A_PART, PART_BACK),
                 (DATA_ACTION, ACTION_BACK),
+                ("form", FORM_BACK),
                 (A_NAME, FIELD_GO),
                 (A_VALUE, ACTION_BACK),
             ]
@@ -314,17 +318,33 @@ fn question(h: &mut Html, q: &QuestionView, t: &dyn Fn(&str) -> String, post: Op
         &t(if q.last { "submit" } else { "next" }),
     );
     h.close("div");
+    let state: &[(&str, &str)] = match post {
+        Some(p) => &[
+            (A_TYPE, "hidden"),
+            (A_NAME, FIELD_STATE),
+            (A_VALUE, p.state),
+        ],
+        None => &[],
+    };
     if let Some(p) = post {
-        h.void(
-            "input",
-            &[
-                (A_TYPE, "hidden"),
-                (A_NAME, FIELD_STATE),
-                (A_VALUE, p.state),
-            ],
-        );
+        h.void("input", state);
+        h.close("form");
+        if q.can_back {
+            h.open(
+                "form",
+                &[
+                    (A_ID, FORM_BACK),
+                    ("method", "post"),
+                    ("action", p.action),
+                    (A_NOVALIDATE, ""),
+                ],
+            );
+            h.void("input", state);
+            h.close("form");
+        }
+    } else {
+        h.close("form");
     }
-    h.close("form");
 }
 
 /// The question text with "(optional)" after it when an answer is not required.
@@ -449,13 +469,13 @@ impl Html {
         self.0.push('<');
         self.0.push_str(tag);
         for (k, v) in attrs {
+            // Always `k="v"`: `value=""` must stay an empty value (a bare `value` would
+            // post `on`), and `required=""` is what the DOM shows for a boolean anyway.
             self.0.push(' ');
             self.0.push_str(k);
-            if !v.is_empty() {
-                self.0.push_str("=\"");
-                escape_into(&mut self.0, v, true);
-                self.0.push('"');
-            }
+            self.0.push_str("=\"");
+            escape_into(&mut self.0, v, true);
+            self.0.push('"');
         }
         self.0.push('>');
     }
