@@ -1,6 +1,7 @@
 // The pre-rendered first step (`lead-qualifier embed`) and the widget's next step, for
 // bench-widget.mjs: one page load's paint, wasm arrival, adoption and layout shift; a click
-// on an option before the wasm arrives; Next at 4x CPU throttling.
+// on an option before the wasm arrives; Next, and a click that opens a pop-up, at 4x CPU
+// throttling.
 //
 // "First question visible" of a pre-rendered page is its first contentful paint (FCP, the
 // browser's presentation time of that frame), on a page with nothing contentful before the
@@ -15,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ROOT, openPage, waitForEvent } from './harness.mjs';
+import { ROOT, openPage, waitForEvent, events } from './harness.mjs';
 
 export const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
 const DIR = 'tests/e2e/pages';
@@ -108,49 +109,108 @@ export async function clickBeforeWasm(browser, url) {
 }
 
 /**
- * On `url` (the widget, no pre-rendering), chooses the option, throttles the CPU 4x and
- * clicks Next. Returns `inp`: the longest Event Timing entry (pointerdown, pointerup,
- * click, keydown; threshold 16 ms, so 0 when all were shorter) of that click, and
- * `frame`: from the click's timestamp to the end of the main thread's work for the first
- * frame after the next lq:step.
+ * Loads `url` in a new context (the harness's page; `init` runs in it first, with `arg`),
+ * waits for lq:ready, runs `before(page)`, throttles the CPU 4x and clicks `target(page)`
+ * (a locator). Returns `inp`: the longest Event Timing entry (pointerdown, pointerup,
+ * click, keydown; threshold 16 ms, so 0 when all were shorter) of that click, `frame`:
+ * from the click's timestamp to the end of the main thread's work for the first frame
+ * after the first `event` (an lq:* event) that came after the click, and what
+ * `after(page)` returns (run before the context closes).
  */
-export async function measureNext(browser, url) {
+async function clickToFrame(browser, url, { event, target, init, arg, before, after }) {
   const { page, context } = await openPage(browser, 'about:blank');
-  await page.addInitScript(() => {
+  if (init) await page.addInitScript(init, arg);
+  await page.addInitScript((type) => {
     window.__events = [];
     new PerformanceObserver((l) => {
       for (const e of l.getEntries()) window.__events.push([e.name, e.startTime, e.duration]);
     }).observe({ type: 'event', durationThreshold: 16, buffered: true });
     document.addEventListener('click', (e) => { window.__click = e.timeStamp; }, true);
-    document.addEventListener('lq:step', (e) => {
-      if (e.detail.index === 0 || window.__next !== undefined) return;
+    // Only the first `type` event once armed (just before the click). rAF runs at the
+    // next frame's start; a message posted there is handled once its work is done.
+    document.addEventListener(type, () => {
+      if (!window.__armed || window.__seen) return;
+      window.__seen = true;
       requestAnimationFrame(() => {
         const c = new MessageChannel();
         c.port1.onmessage = () => {
-          window.__next = performance.now();
-          console.log('lq-bench:next');
+          window.__frame = performance.now();
+          console.log('lq-bench:frame');
         };
         c.port2.postMessage(0);
       });
     });
-  });
+  }, event);
   await page.goto(url);
   await waitForEvent(page, 'lq:ready');
-  await page.getByRole('radio', { name: OPTION, exact: true }).check();
+  if (before) await before(page);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  const from = await page.evaluate(() => performance.now());
-  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:next', timeout: 15000 });
-  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  const from = await page.evaluate(() => {
+    window.__armed = true;
+    return performance.now();
+  });
+  const shown = page.waitForEvent('console', { predicate: (m) => m.text() === 'lq-bench:frame', timeout: 15000 });
+  await target(page).click();
   await shown;
   // Event Timing entries are delivered after the frame they end in.
   await page.waitForTimeout(300);
   const run = await page.evaluate((t0) => {
     const names = ['pointerdown', 'pointerup', 'click', 'keydown'];
     const own = window.__events.filter(([n, t]) => t >= t0 && names.includes(n));
-    return { inp: Math.max(0, ...own.map(([, , d]) => d)), frame: window.__next - window.__click };
+    return { inp: Math.max(0, ...own.map(([, , d]) => d)), frame: window.__frame - window.__click };
   }, from);
+  Object.assign(run, after && (await after(page)));
   await context.close();
-  if (!Number.isFinite(run.frame)) throw new Error(`${url}: Next showed no next step`);
+  if (!Number.isFinite(run.frame)) throw new Error(`${url}: the click was followed by no ${event}`);
   return run;
+}
+
+/**
+ * On `url` (the widget, no pre-rendering), chooses the option, throttles the CPU 4x and
+ * clicks Next: `inp` and `frame` (clickToFrame) of that click, the frame after the next
+ * lq:step.
+ */
+export function measureNext(browser, url) {
+  return clickToFrame(browser, url, {
+    event: 'lq:step',
+    before: (page) => page.getByRole('radio', { name: OPTION, exact: true }).check(),
+    target: (page) => page.getByRole('button', { name: 'Next', exact: true }),
+  });
+}
+
+/**
+ * On `url` (a pop-up: pages/popup.html), with the automatic triggers capped (localStorage
+ * lq:cap for `key`, a year ahead, before the page's scripts run), waits past its delay
+ * trigger, throttles the CPU 4x and clicks `opener`: `inp` and `frame` (clickToFrame) of
+ * that click, the frame after lq:open; the first question was already drawn, hidden, in
+ * the closed dialog. Throws unless the pop-up was closed with its question hidden before
+ * the click and the click alone opened it with the question visible.
+ */
+export function measureOpen(browser, url, { key = '/examples/demo-request.json', opener = '#opener', wait = 600 } = {}) {
+  const question = (page) => page.getByRole('radio').first();
+  return clickToFrame(browser, url, {
+    event: 'lq:open',
+    init: (k) => {
+      try {
+        localStorage.setItem('lq:cap', JSON.stringify({ [k]: Date.now() + 365 * 864e5 }));
+      } catch {
+        // about:blank has no storage; the page's origin does.
+      }
+    },
+    arg: key,
+    before: async (page) => {
+      await page.waitForTimeout(wait);
+      if ((await events(page, 'lq:open')).length || (await question(page).isVisible())) {
+        throw new Error(`${url}: the pop-up opened before the click (the cap did not hold)`);
+      }
+    },
+    target: (page) => page.locator(opener),
+    after: async (page) => {
+      const opened = (await events(page, 'lq:open')).map((e) => e.detail?.trigger);
+      if (opened.join() !== 'click' || !(await question(page).isVisible())) {
+        throw new Error(`${url}: the click did not open the pop-up with its question (lq:open ${opened.join() || 'none'})`);
+      }
+    },
+  });
 }

@@ -217,8 +217,19 @@ test('the collector\'s own pages pass axe-core: a first step, a step with Back a
   const state2 = second.match(/name="lq-state" value="([^"]*)"/)[1].replaceAll('&quot;', '"').replaceAll('&amp;', '&');
   const error = await post({ 'lq-state': state2 });
   assert.match(error, /id="lq-err"/);
+  // A refused step (a state this collector did not write) is a page too, in the visitor's
+  // language, with the status.
+  const refusedReply = await fetch(`${base}/qualify/demo-request`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de-DE,de;q=0.9' },
+    body: 'lq-state=nonsense',
+  });
+  assert.equal(refusedReply.status, 400);
+  assert.match(refusedReply.headers.get('content-type'), /^text\/html/);
+  const refused = await refusedReply.text();
+  assert.match(refused, /Dieses Formular konnte nicht geladen werden/);
   const { page, log, context } = await openPage(browser, 'about:blank');
-  for (const [name, html] of [['first', first], ['second', second], ['error', error]]) {
+  for (const [name, html] of [['first', first], ['second', second], ['error', error], ['refused', refused]]) {
     fs.writeFileSync(path.join(site, `${name}.html`), html);
     await page.goto(`${base}/${name}.html`);
     await page.locator('lead-qualifier').waitFor();

@@ -140,21 +140,33 @@ pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
         View::Outcome(o) => o.title.clone().unwrap_or_else(|| pb.id.clone()),
         View::Idle => pb.id.clone(),
     };
+    document(&visit.locale, &title, &frame)
+}
+
+/// What a visitor sees when a step cannot be taken (a refused request): the widget's
+/// failure line, "This form could not be loaded.", in `locale` (the built-in texts).
+pub fn failure_page(locale: &str) -> String {
+    let message = lead_qualifier_engine::playbook::text::builtin("load_error", locale);
+    document(locale, message, &html::failure_frame(locale, message))
+}
+
+/// A whole page around the widget's `frame`, titled `title`.
+fn document(locale: &str, title: &str, frame: &str) -> String {
     let mut out = String::with_capacity(frame.len() + CSS.len() + 512);
     out.push_str("<!doctype html>\n<html lang=\"");
-    html::escape_into(&mut out, &visit.locale, true);
+    html::escape_into(&mut out, locale, true);
     out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     out.push_str("<title>");
-    html::escape_into(&mut out, &title, false);
+    html::escape_into(&mut out, title, false);
     out.push_str("</title>\n<style>");
     out.push_str(PAGE_CSS);
     out.push_str("</style>\n</head>\n<body>\n<main>\n<h1 class=\"vh\">");
-    html::escape_into(&mut out, &title, false);
+    html::escape_into(&mut out, title, false);
     out.push_str("</h1>\n");
     // The widget's own element and shadow root, so the page looks as the widget does.
     out.push_str("<lead-qualifier>");
-    out.push_str(&shadow(&frame));
+    out.push_str(&shadow(frame));
     out.push_str("</lead-qualifier>\n</main>\n</body>\n</html>\n");
     out
 }

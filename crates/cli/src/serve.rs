@@ -1447,7 +1447,9 @@ fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
 /// without JavaScript, e.g. in an email).
 async fn qualify_first(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
     let Some(pb) = app.playbooks.get(&id) else {
-        return unknown_playbook(&app, &id).into_response();
+        let mut r = flow_page(qualify::failure_page("en"));
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        return r;
     };
     let visit = qualify::Visit::new(&pb.locale);
     let view = qualify::first(pb, &pb.locale);
@@ -1477,7 +1479,30 @@ async fn qualify_step(
     };
     match step.await {
         Ok(r) => r,
-        Err(refusal) => refusal.into_response(),
+        // A person's browser asked: a page saying so (the code in the log line).
+        Err(refusal) => {
+            log!(
+                "lead-qualifier: /qualify/{}: {} {}: {}",
+                clip(&id),
+                refusal.status.as_u16(),
+                refusal.code,
+                refusal.detail
+            );
+            let locale = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|l| l.get(..2))
+                .filter(|l| l.bytes().all(|b| b.is_ascii_alphabetic()))
+                .unwrap_or("en")
+                .to_ascii_lowercase();
+            let mut r = flow_page(qualify::failure_page(&locale));
+            *r.status_mut() = refusal.status;
+            if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            r
+        }
     }
 }
 

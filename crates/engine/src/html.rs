@@ -110,6 +110,37 @@ pub fn frame(pb: &Playbook, locale: &str, view: &View, post: Option<Post<'_>>) -
     h.0
 }
 
+/// The widget's frame holding only a failure line (`render::status` of the widget, as
+/// when a playbook cannot be loaded).
+pub fn failure_frame(locale: &str, message: &str) -> String {
+    let mut h = Html(String::with_capacity(256));
+    let dir = if text::is_rtl(locale) {
+        DIR_RTL
+    } else {
+        DIR_LTR
+    };
+    h.open(
+        "div",
+        &[
+            (A_CLASS, CLASS_FRAME),
+            (A_PART, PART_CONTAINER),
+            (A_LANG, locale),
+            (A_DIR, dir),
+        ],
+    );
+    h.element(
+        "p",
+        &[
+            (A_CLASS, CLASS_FAILED),
+            (A_PART, PART_STATUS),
+            (A_ROLE, "alert"),
+        ],
+        message,
+    );
+    h.close("div");
+    h.0
+}
+
 /// One question step: `render::question` of the widget.
 fn question(h: &mut Html, q: &QuestionView, t: &dyn Fn(&str) -> String, post: Option<Post<'_>>) {
     match post {
