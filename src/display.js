@@ -36,7 +36,7 @@ const CSS = `
 .lq-b{position:fixed;right:16px;bottom:16px;z-index:2147483646;min-width:56px;min-height:56px;padding:0 20px;border:0;border-radius:999px;font:inherit;font-weight:600;background:var(--lq-accent,#1a56db);color:#fff;box-shadow:0 4px 14px rgb(0 0 0/.25);cursor:pointer}
 html.lq-lock{overflow:hidden}
 @media (prefers-reduced-motion:no-preference){.lq-d[open]{animation:lq-in .18s ease-out}}
-@keyframes lq-in{from{opacity:0;transform:translateY(12px)}}
+@keyframes lq-in{from{transform:translateY(12px)}}
 `;
 
 const MODES = { popup: 'lq-popup', 'slide-in': 'lq-slide', bubble: 'lq-panel' };

@@ -48,7 +48,7 @@ const PAGE = '/tests/e2e/pages/demo.html';
 const STAND_IN = '/tests/e2e/pages/stand-in.html';
 const BELOW = '/tests/e2e/pages/demo-below.html';
 const POPUP = '/tests/e2e/pages/popup.html';
-const GZIP_BUDGET = 61440;
+const GZIP_BUDGET = 65536;
 const FIRST_QUESTION_BUDGET_MS = 100;
 
 if (!fs.existsSync(path.join(ROOT, 'dist/lead-qualifier.js'))) {
