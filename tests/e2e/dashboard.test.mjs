@@ -87,6 +87,8 @@ test('the dashboard shows nothing without the token, then the inbox, a lead and 
   await page.getByRole('link', { name: /Open lead ann@example.com/ }).click();
   await page.getByRole('heading', { name: 'Lead ann@example.com' }).waitFor();
   assert.ok(await page.getByText('talk_to_sales (sales_ready)').isVisible());
+  // Answers as the visitor saw them, with the value the engine scored.
+  assert.ok(await page.getByText('Executive or owner (executive)').isVisible());
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByText('Sales said: accepted').waitFor();
   const stored = await (await read(`${base}/api/leads/${leads[0].id}`)).json();

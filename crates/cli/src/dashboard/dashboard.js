@@ -176,7 +176,12 @@ async function openLead(id) {
     el('h3', 'Reasons'),
     list((lead.outcome && lead.outcome.reasons) || []),
     el('h3', 'Answers'),
-    pairs(Object.entries(lead.answers || {}).map(([k, v]) => [k, answerText(v)])),
+    // What the visitor saw (the lead's answer_labels, as the page sent them), with the
+    // value the engine scored in brackets: the labels are not verified, the values are.
+    pairs(Object.entries(lead.answers || {}).map(([k, v]) => {
+      const shown = (lead.answer_labels || {})[k];
+      return [k, shown == null ? answerText(v) : `${answerText(shown)} (${answerText(v)})`];
+    })),
     el('h3', 'Deliveries'),
     list(
       (row.deliveries || []).map(
