@@ -102,7 +102,7 @@ const result = await esbuild.build({
   logLevel: 'error',
   logOverride: { 'import-is-undefined': 'silent' },
   // The funnel events' module stays a file of its own, loaded on demand (written below).
-  external: ['./analytics.js', './display.js', './variants.js'],
+  external: ['./analytics.js', './display.js', './variants.js', './gate.js'],
   // The loader's development exports (check, runCases, caseFrom) only in dist/dev/.
   define: { __LQ_DEV__: build === 'dev' ? 'true' : 'false' },
   plugins: [
@@ -129,7 +129,7 @@ const min = await terser.minify(result.outputFiles[0].text, TERSER);
 writeFileSync(out, min.code);
 // src/analytics.js, src/display.js and src/variants.js beside it, minified alike: what a
 // playbook with `analytics`, an element with `display` and a playbook with `variants` load.
-for (const name of ['analytics.js', 'display.js', 'variants.js']) {
+for (const name of ['analytics.js', 'display.js', 'variants.js', 'gate.js']) {
   const { code } = await terser.minify(readFileSync(path.join(path.dirname(loader), name), 'utf8'), TERSER);
   writeFileSync(path.join(path.dirname(out), name), code);
 }

@@ -84,6 +84,7 @@ cp "$work/lead-qualifier.js" "$out/lead-qualifier.js"
 cp "$work/analytics.js" "$out/analytics.js"
 cp "$work/display.js" "$out/display.js"
 cp "$work/variants.js" "$out/variants.js"
+cp "$work/gate.js" "$out/gate.js"
 cp src/loader.d.ts "$out/lead-qualifier.d.ts"
 cp "$work/pkg/lead_qualifier.d.ts" "$out/"
 cp "$work/opt.wasm" "$out/lead_qualifier_bg.wasm"
@@ -142,6 +143,7 @@ for f in "$out"/*; do
     *.d.ts) printf '%-28s %9d %9d %9s  (types, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     package.json) printf '%-28s %9d %9d %9s  (npm metadata, not loaded)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     analytics.js) printf '%-28s %9d %9d %9s  (only for a playbook with analytics)\n' "$name" "$raw" "$gz" "$br"; continue ;;
+    gate.js) printf '%-28s %9d %9d %9s  (on the first click on a gated link)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     variants.js) printf '%-28s %9d %9d %9s  (only for a playbook with variants)\n' "$name" "$raw" "$gz" "$br"; continue ;;
     display.js) printf '%-28s %9d %9d %9s  (only for a popup, slide-in or bubble)\n' "$name" "$raw" "$gz" "$br"; continue ;;
   esac

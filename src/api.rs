@@ -11,13 +11,10 @@ use lead_qualifier_engine::flow::answer::parse_number;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
-/// Once per page: gated links start working, the campaign of this page's URL is captured
+/// Once per page: the campaign of this page's URL is captured
 /// for the session (a landing page without a widget still counts), and the outbox sends
 /// what earlier pages left (whether or not this page has a widget).
 pub fn start() {
-    if let Some(doc) = page::document() {
-        super::gate::install(&doc);
-    }
     page::context();
     super::delivery::start();
 }
@@ -43,13 +40,12 @@ pub fn connect(el: &Element, early: &JsValue) -> Option<Shared> {
         no_redirect: super::render::attribute(el, ATTR_NO_REDIRECT).is_some(),
         download: attr(ATTR_GATE_FILE),
     };
-    let source = match (super::gate::take(el), attr(ATTR_PLAYBOOK)) {
-        (Some(loaded), _) => Source::Loaded(loaded),
-        (None, Some(url)) => match early.dyn_ref::<js_sys::Promise>() {
+    let source = match attr(ATTR_PLAYBOOK) {
+        Some(url) => match early.dyn_ref::<js_sys::Promise>() {
             Some(pending) => Source::Fetching(url, pending.clone()),
             None => Source::Url(url),
         },
-        (None, None) => Source::Inline,
+        None => Source::Inline,
     };
     widget::mount(el, source, opts)
 }

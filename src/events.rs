@@ -65,11 +65,6 @@ impl Listener {
             callback,
         })
     }
-
-    /// Keeps listening for the rest of the page's life (the listener is never removed).
-    pub fn forever(self) {
-        core::mem::forget(self);
-    }
 }
 
 impl Drop for Listener {

@@ -13,7 +13,7 @@
 //! - `render.rs`   — View → DOM with `create_element`/`set_text_content` only
 //! - `dom.rs`      — the DOM calls made on every kind of node, bound once
 //! - `events.rs`   — owned listeners; `lq:*` CustomEvents; `dataLayer`
-//! - `gate.rs`     — `data-lead-gate` links and their dialog
+//! - `gate.rs`     — what a gated link needs of the engine (the repeat download); its dialog is `gate.js`, loaded on the first click
 //! - `fetch.rs`    — playbook fetch, lead bodies, one POST attempt
 //! - `delivery.rs` — the outbox in localStorage: send, retry, replay on the next load
 //! - `page.rs`     — clock, ids, URL, campaign, language, storage, the engine's numbers
@@ -208,11 +208,20 @@ impl Handle {
     }
 }
 
-/// Once per page, called by the loader: gated links start working; the outbox flushes.
+/// Once per page, called by the loader: the campaign is captured; the outbox flushes.
 #[wasm_bindgen(skip_typescript)]
 pub fn start() {
     page::install_numbers();
     api::start();
+}
+
+/// A gated link was clicked (called by `gate.js`): `true` when the visitor completed
+/// `playbook` before (the repeat lead is reported on `link`; the file may download at
+/// once), else the dialog's texts `[close, download]` in the page's language.
+#[wasm_bindgen(skip_typescript)]
+pub fn gate(playbook: JsValue, link: web_sys::Element) -> JsValue {
+    page::install_numbers();
+    gate::check(&playbook, link)
 }
 
 /// The `<lead-qualifier>` element connected (called by the element class in the loader):

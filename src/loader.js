@@ -58,14 +58,18 @@ const take = (url) => {
   return pending;
 };
 
-// A gated link clicked while the engine still loads would download ungated: hold that
-// click and replay it once the gate listens (or, if the engine fails, let it through).
+// Gated links (`data-lead-gate`): a click opens the gate, whose code is a file of its own
+// (dist/gate.js), imported on the first such click. One clicked while the engine still
+// loads is held and opened once it is ready; if the engine fails, the link works as a
+// plain link.
 let held = null;
+const gate = (link) => import('./gate.js').then((m) => m.open(link, engine.gate, (url, read) => early.set(url, Promise.resolve(read))), () => {});
 const hold = (e) => {
   const link = e.composedPath()[0]?.closest?.('a[data-lead-gate]');
   if (link && !e.defaultPrevented) {
     e.preventDefault();
-    held = link;
+    if (ready) gate(link);
+    else held = link;
   }
 };
 document.addEventListener('click', hold, true);
@@ -127,8 +131,11 @@ try {
 } catch (e) {
   console.error('lead-qualifier: the engine could not be loaded', e);
 } finally {
-  document.removeEventListener('click', hold, true);
-  held?.click();
+  if (ready) held && gate(held);
+  else {
+    document.removeEventListener('click', hold, true);
+    held?.click();
+  }
   // No engine: a held step goes to the collector as the page's own form.
   for (const [root, form] of ready ? [] : steps) {
     root.removeEventListener('submit', holdSubmit, true);

@@ -7,7 +7,8 @@
 
 // ---- the element and its attributes
 
-/// The custom element's tag.
+/// The custom element's tag (the loader defines the element; the tests make one).
+#[cfg(test)]
 pub const TAG: &str = "lead-qualifier";
 /// Attribute: URL of the playbook JSON.
 pub const ATTR_PLAYBOOK: &str = "playbook";
@@ -17,16 +18,12 @@ pub const ATTR_LOCALE: &str = "locale";
 pub const ATTR_MIN_FILL_MS: &str = "min-fill-ms";
 /// Attribute: show a redirect outcome's link but do not navigate (tests, previews).
 pub const ATTR_NO_REDIRECT: &str = "data-no-redirect";
-/// Attribute on an `<a>`: the playbook that gates the link's file.
-pub const ATTR_GATE: &str = "data-lead-gate";
 /// Attribute set by the gate on its widget: the file to download after a collected lead.
 pub const ATTR_GATE_FILE: &str = "data-gate-file";
 /// Attribute marking the `div` a widget draws in when its host cannot have a shadow root.
 pub const ATTR_INNER_HOST: &str = "data-lq-host";
 /// Selector of that `div`.
 pub const SEL_INNER_HOST: &str = ":scope > [data-lq-host]";
-/// Selector of gated links.
-pub const SEL_GATE: &str = "a[data-lead-gate]";
 /// Selector of an inline playbook child.
 pub const SEL_INLINE: &str = "script[type=\"application/json\"]";
 
@@ -99,15 +96,6 @@ pub const ERR_SUBMIT_REJECTED: &str = "submit_rejected";
 pub const ERR_SUBMIT_MISCONFIGURED: &str = "submit_misconfigured";
 /// The outbox was full: its oldest waiting lead (`lead_id`) was dropped, unsent.
 pub const ERR_OUTBOX_FULL: &str = "outbox_full";
-
-/// the gate's dialog (styled by `gate.rs`'s zero-specificity sheet)
-pub const CLASS_GATE: &str = "lq-gate";
-/// the gate dialog's Close row
-pub const CLASS_GATE_BAR: &str = "lq-gate-bar";
-/// the gate dialog's Close button
-pub const CLASS_GATE_CLOSE: &str = "lq-gate-close";
-/// an open gate dialog
-pub const SEL_GATE_OPEN: &str = "dialog.lq-gate[open]";
 
 // The markup the widget draws (parts, classes, ids, field names, attributes) is the
 // engine's `markup`, shared with the native renderer of pre-rendered and no-JavaScript steps.

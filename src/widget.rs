@@ -603,13 +603,6 @@ pub fn destroy(s: &Shared) {
     }
 }
 
-/// Focuses the current step again (the gate calls this after opening its dialog).
-pub fn refocus(s: &Shared) {
-    if let Some(Some(el)) = with(s, |w| w.focus.clone()) {
-        super::dom::dom(&el).focus(&FocusOptions::new());
-    }
-}
-
 /// The playground's view of the session: scores, reasons, the outcome that would win
 /// now, the outcome already certain, and the answers.
 #[cfg(feature = "devtools")]
