@@ -12,7 +12,7 @@ use super::dom::{dom, KeepaliveInit, Thenable};
 use super::events::Timeout;
 use super::page;
 use js_sys::{Array, Object, Promise};
-use lead_qualifier_engine::lead::Lead;
+use lead_qualifier_engine::lead::{form_encode, Lead};
 use lead_qualifier_engine::outbox::{content_type, Entry, REQUEST_TIMEOUT_MS};
 use lead_qualifier_engine::playbook::Format;
 use lead_qualifier_engine::prelude::*;
@@ -206,29 +206,11 @@ fn form_text(fields: &[(String, Value)]) -> String {
         if !out.is_empty() {
             out.push('&');
         }
-        encode(k, &mut out);
+        form_encode(k, &mut out);
         out.push('=');
-        encode(&text, &mut out);
+        form_encode(&text, &mut out);
     }
     out
-}
-
-/// Percent-encoding for form bodies (`application/x-www-form-urlencoded`).
-fn encode(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
-        }
-    }
 }
 
 /// The HubSpot Forms v3 body: `{fields: [{name, value}], context: {pageUri, pageName,

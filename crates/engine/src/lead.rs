@@ -313,3 +313,63 @@ mod tests {
         assert_eq!(iso_time(1_795_428_900_999.0), "2026-11-23T10:15:00Z");
     }
 }
+
+/// Percent-encoding for `application/x-www-form-urlencoded` (form bodies, query strings).
+pub fn form_encode(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            }
+        }
+    }
+}
+
+/// The label, in `locale`, of the option of `q` whose value is `v`.
+pub(crate) fn option_label<'a>(
+    q: &'a crate::playbook::Question,
+    v: &Value,
+    locale: &str,
+    fallback: &str,
+) -> Option<&'a str> {
+    let o = q
+        .options
+        .iter()
+        .find(|o| crate::logic::strict_eq(&o.value, v))?;
+    Some(o.label.get(locale, fallback))
+}
+
+/// What the visitor saw of answer `a` to `q`: its options' labels (", " between those of a
+/// multi), else the answer as text.
+pub(crate) fn shown(
+    q: &crate::playbook::Question,
+    a: &Value,
+    locale: &str,
+    fallback: &str,
+) -> String {
+    match a {
+        Value::Array(items) => {
+            let mut out = String::new();
+            for v in items {
+                if let Some(l) = option_label(q, v, locale, fallback) {
+                    if !out.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str(l);
+                }
+            }
+            out
+        }
+        v => match option_label(q, v, locale, fallback) {
+            Some(l) => l.to_owned(),
+            None => crate::logic::to_text(v),
+        },
+    }
+}

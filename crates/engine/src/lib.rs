@@ -18,6 +18,7 @@
 //! - `html`     — the flow's view as HTML text: pre-rendered first steps and the collector's
 //!   no-JavaScript pages (the browser's renderer is the widget's `render.rs`)
 //! - `verify`   — a submitted lead recomputed from its answers: what differs
+//! - `booking`  — an outcome's booking link prefilled in the scheduler's own parameters
 //! - `outbox`   — delivery policy: retries, backoff, Retry-After, the bounded outbox
 //! - `profile`  — progressive profiling, consent, prefill and campaign capture
 //! - `cases`    — playbook tests: answers in, the expected outcome out
@@ -49,6 +50,7 @@ pub mod prelude;
 
 #[cfg(feature = "std")]
 pub mod backtest;
+pub mod booking;
 pub mod cases;
 pub mod error;
 pub mod flow;

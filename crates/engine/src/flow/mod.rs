@@ -552,11 +552,7 @@ impl Session {
     fn lead(&self, o: usize, scored: &score::Scored, now_ms: f64) -> Lead {
         let (loc, fallback) = (self.start.locale.as_str(), self.pb.locale.as_str());
         let label = |q: &crate::playbook::Question, v: &Value| {
-            let o = q
-                .options
-                .iter()
-                .find(|o| crate::logic::strict_eq(&o.value, v))?;
-            Some(Value::str(o.label.get(loc, fallback)))
+            crate::lead::option_label(q, v, loc, fallback).map(Value::str)
         };
         let mut answers = Vec::new();
         let mut answer_labels = Vec::new();
@@ -610,7 +606,16 @@ impl Session {
                     class: out.class,
                     title: text_in(&out.title, loc, fallback),
                     message: text_in(&out.message, loc, fallback),
-                    then: out.then.clone(),
+                    then: match &out.then {
+                        Some(Then::Booking(url)) => Some(Then::Booking(crate::booking::prefilled(
+                            url,
+                            &self.pb,
+                            &self.answers,
+                            self.context(),
+                            loc,
+                        ))),
+                        other => other.clone(),
+                    },
                 })
             }
             Cursor::Asking(i) => {
