@@ -143,6 +143,20 @@ try {
   }
 }
 
+// `lq:booking` on the element when the visitor goes into an outcome's booking frame (the
+// page loses focus to it: what a page can see of a click in another site's frame), once per
+// frame; its detail names the scheduler's page, never the visitor's details in its link.
+const opened = new WeakSet();
+addEventListener('blur', () => {
+  const host = document.activeElement;
+  const frame = host?.shadowRoot?.activeElement;
+  if (frame?.localName == 'iframe' && !opened.has(frame)) {
+    opened.add(frame);
+    const u = new URL(frame.src);
+    host.dispatchEvent(new CustomEvent('lq:booking', { detail: { url: u.origin + u.pathname }, bubbles: true, composed: true }));
+  }
+});
+
 const inert = { reset() {}, destroy() {}, trace() { return null; } };
 
 /** Mounts the widget in `element` (see lead-qualifier.d.ts). */

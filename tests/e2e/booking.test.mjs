@@ -3,7 +3,7 @@
 // routed to fakes that record the request).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, finishSalesReady } from './harness.mjs';
+import { startServer, launch, openPage, finishSalesReady, waitForEvent, events } from './harness.mjs';
 
 let server;
 let browser;
@@ -34,6 +34,15 @@ async function booked(name, host) {
   for (let i = 0; i < 50 && !asked; i++) await page.waitForTimeout(100);
   assert.ok(asked, 'the scheduler was asked');
   assert.equal(await frame.getAttribute('src'), asked.href.replace(/\/$/, ''), 'the frame shows the prefilled link');
+  // Going into the scheduler's frame is `lq:booking`, once, naming its page only.
+  assert.deepEqual(await events(page, 'lq:booking'), []);
+  await page.frameLocator('lead-qualifier >> [part~="booking"]').getByText('Pick a time').click();
+  await waitForEvent(page, 'lq:booking');
+  await page.locator('h1').click();
+  await page.frameLocator('lead-qualifier >> [part~="booking"]').getByText('Pick a time').click();
+  await page.waitForTimeout(200);
+  const said = await events(page, 'lq:booking');
+  assert.deepEqual(said.map((e) => e.detail), [{ url: `https://${host}${asked.pathname}` }]);
   assert.deepEqual(log.pageErrors, []);
   await context.close();
   return asked.searchParams;

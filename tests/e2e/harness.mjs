@@ -123,7 +123,7 @@ export async function openPage(browser, url, { viewport = { width: 1024, height:
   await page.addInitScript(() => {
     window.__lq = [];
     window.__csp = [];
-    for (const name of ['lq:ready', 'lq:step', 'lq:answer', 'lq:outcome', 'lq:submitted', 'lq:error', 'lq:open', 'lq:close']) {
+    for (const name of ['lq:ready', 'lq:step', 'lq:answer', 'lq:outcome', 'lq:submitted', 'lq:error', 'lq:open', 'lq:close', 'lq:booking']) {
       document.addEventListener(name, (e) => window.__lq.push({ type: e.type, detail: JSON.parse(JSON.stringify(e.detail ?? null)) }));
     }
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
