@@ -324,3 +324,55 @@ mod tests {
         );
     }
 }
+
+/// Several booking links picked by rule (routing to the right rep): one outcome per link,
+/// each with its condition, the first that holds wins, as any outcome.
+#[cfg(test)]
+mod routing {
+    use crate::flow::{Event, Session, Start, View};
+    use crate::playbook::{Playbook, Then};
+    use crate::prelude::*;
+    use crate::value::Value;
+
+    fn booking_for(region: &str, size: &str) -> String {
+        let v: Value = serde_json::from_str(
+            r#"{"id":"reps","locale":"en","questions":[
+                {"id":"region","type":"choice","label":"Where are you?","options":[
+                   {"value":"emea","label":"Europe"},{"value":"us","label":"Americas"}]},
+                {"id":"size","type":"choice","label":"Size?","options":[
+                   {"value":"big","label":"201 or more"},{"value":"small","label":"Up to 200"}]}],
+              "outcomes":[
+                {"id":"enterprise","class":"sales_ready","if":{"==":[{"var":"size"},"big"]},
+                 "then":{"booking":"https://cal.com/acme/enterprise"}},
+                {"id":"emea","class":"sales_ready","if":{"==":[{"var":"region"},"emea"]},
+                 "then":{"booking":"https://calendly.com/acme/emea"}},
+                {"id":"us","class":"sales_ready",
+                 "then":{"booking":"https://meetings.hubspot.com/acme-us"}}]}"#,
+        )
+        .expect("JSON");
+        let pb = Playbook::from_value(&v).expect("valid");
+        let patterns = alloc::rc::Rc::new(crate::flow::answer::AnyPattern);
+        let mut s = Session::new(pb, Start::default(), patterns);
+        s.apply(Event::Start, 0.0);
+        s.apply(Event::Answer(Value::str(region)), 1.0);
+        s.apply(Event::Answer(Value::str(size)), 2.0);
+        match s.view() {
+            View::Outcome(o) => match o.then {
+                Some(Then::Booking(url)) => url,
+                other => panic!("a booking outcome, not {other:?}"),
+            },
+            other => panic!("an outcome, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_outcome_whose_rule_holds_picks_the_booking_link() {
+        assert_eq!(booking_for("us", "big"), "https://cal.com/acme/enterprise?notes=Where+are+you%3F%3A+Americas%3B+Size%3F%3A+201+or+more");
+        assert!(booking_for("emea", "small")
+            .starts_with("https://calendly.com/acme/emea?a1=Where+are+you%3F%3A+Europe"));
+        assert_eq!(
+            booking_for("us", "small"),
+            "https://meetings.hubspot.com/acme-us?embed=true"
+        );
+    }
+}
