@@ -299,21 +299,6 @@ pub fn playbook_mismatch(lead: &Lead) -> Problem {
     .with(lead.playbook_id.clone())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_time_known_instants() {
-        assert_eq!(iso_time(0.0), "1970-01-01T00:00:00Z");
-        // 2026-11-23T10:15:00Z
-        assert_eq!(iso_time(1_795_428_900_000.0), "2026-11-23T10:15:00Z");
-        // leap day
-        assert_eq!(iso_time(951_782_400_000.0), "2000-02-29T00:00:00Z");
-        assert_eq!(iso_time(1_795_428_900_999.0), "2026-11-23T10:15:00Z");
-    }
-}
-
 /// Percent-encoding for `application/x-www-form-urlencoded` (form bodies, query strings).
 pub fn form_encode(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -371,5 +356,20 @@ pub(crate) fn shown(
             Some(l) => l.to_owned(),
             None => crate::logic::to_text(v),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_time_known_instants() {
+        assert_eq!(iso_time(0.0), "1970-01-01T00:00:00Z");
+        // 2026-11-23T10:15:00Z
+        assert_eq!(iso_time(1_795_428_900_000.0), "2026-11-23T10:15:00Z");
+        // leap day
+        assert_eq!(iso_time(951_782_400_000.0), "2000-02-29T00:00:00Z");
+        assert_eq!(iso_time(1_795_428_900_999.0), "2026-11-23T10:15:00Z");
     }
 }
