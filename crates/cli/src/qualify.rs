@@ -124,6 +124,18 @@ pub struct Stepped {
 
 /// A step as a page of its own, for `visit` (the state its form carries on).
 pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
+    let frame = posting_frame(pb, visit, view, action);
+    let title = match view {
+        View::Question(q) => q.label.clone(),
+        View::Outcome(o) => o.title.clone().unwrap_or_else(|| pb.id.clone()),
+        View::Idle => pb.id.clone(),
+    };
+    document(&visit.locale, &title, &frame)
+}
+
+/// The widget's frame with `view`, a question's form posting to `action` with `visit`
+/// carried on (and the question it shows noted in it).
+fn posting_frame(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
     let mut visit = visit.clone();
     visit.shown = match view {
         View::Question(q) => q.id.clone(),
@@ -134,13 +146,7 @@ pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
         action,
         state: &state,
     });
-    let frame = html::frame(pb, &visit.locale, view, post);
-    let title = match view {
-        View::Question(q) => q.label.clone(),
-        View::Outcome(o) => o.title.clone().unwrap_or_else(|| pb.id.clone()),
-        View::Idle => pb.id.clone(),
-    };
-    document(&visit.locale, &title, &frame)
+    html::frame(pb, &visit.locale, view, post)
 }
 
 /// What a visitor sees when a step cannot be taken (a refused request): the widget's
@@ -197,21 +203,11 @@ pub fn shadow(frame: &str) -> String {
 /// the playbook `doc` inline. `locale` is pinned on the element, so the live widget shows
 /// the step in the language it was pre-rendered in.
 pub fn embed(doc: &Value, pb: &Playbook, script: &str, collector: &str, locale: &str) -> String {
-    let view = first(pb, locale);
-    let mut visit = Visit::new(locale);
-    if let View::Question(q) = &view {
-        visit.shown = q.id.clone();
-    }
-    let state = visit.to_text();
-    let action = action(collector, &pb.id);
-    let frame = html::frame(
+    let frame = posting_frame(
         pb,
-        locale,
-        &view,
-        Some(Post {
-            action: &action,
-            state: &state,
-        }),
+        &Visit::new(locale),
+        &first(pb, locale),
+        &action(collector, &pb.id),
     );
     // Inline JSON: every `<` as `\u003c`, so no `</script>` or `<!--` in a string can end
     // or change the script element (a `<` only ever appears inside JSON strings).

@@ -1182,14 +1182,18 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let mut r = error(self.status, self.code, self.detail);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            // The database will be back: the widget's outbox retries after this.
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
-        r
+        retry_hint(error(self.status, self.code, self.detail))
     }
+}
+
+/// A 503 says when to try again: the database will be back (the widget's outbox, and a
+/// visitor's browser, retry after this).
+fn retry_hint(mut r: Response) -> Response {
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    r
 }
 
 /// Text from the client, cut to a length fit for an error message.
@@ -1447,9 +1451,7 @@ fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
 /// without JavaScript, e.g. in an email).
 async fn qualify_first(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
     let Some(pb) = app.playbooks.get(&id) else {
-        let mut r = flow_page(qualify::failure_page("en"));
-        *r.status_mut() = StatusCode::NOT_FOUND;
-        return r;
+        return failure_page(StatusCode::NOT_FOUND, "en");
     };
     let visit = qualify::Visit::new(&pb.locale);
     let view = qualify::first(pb, &pb.locale);
@@ -1495,13 +1497,7 @@ async fn qualify_step(
                 .filter(|l| l.bytes().all(|b| b.is_ascii_alphabetic()))
                 .unwrap_or("en")
                 .to_ascii_lowercase();
-            let mut r = flow_page(qualify::failure_page(&locale));
-            *r.status_mut() = refusal.status;
-            if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            r
+            failure_page(refusal.status, &locale)
         }
     }
 }
@@ -1552,6 +1548,13 @@ fn same_origin(headers: &HeaderMap) -> bool {
             .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host),
         _ => false,
     }
+}
+
+/// A refused step of the no-JavaScript flow, as a page in `locale` with `status`.
+fn failure_page(status: StatusCode, locale: &str) -> Response {
+    let mut r = flow_page(qualify::failure_page(locale));
+    *r.status_mut() = status;
+    retry_hint(r)
 }
 
 /// A page of the no-JavaScript flow: the site's policy, never cached (it holds a visit).

@@ -39,20 +39,7 @@ pub const FORM_BACK: &str = "lq-back";
 /// works without the widget.
 pub fn frame(pb: &Playbook, locale: &str, view: &View, post: Option<Post<'_>>) -> String {
     let mut h = Html(String::with_capacity(2048));
-    let dir = if text::is_rtl(locale) {
-        DIR_RTL
-    } else {
-        DIR_LTR
-    };
-    h.open(
-        "div",
-        &[
-            (A_CLASS, CLASS_FRAME),
-            (A_PART, PART_CONTAINER),
-            (A_LANG, locale),
-            (A_DIR, dir),
-        ],
-    );
+    h.frame(locale);
     let t = |k: &str| pb.text(k, locale);
     match view {
         View::Question(q) => {
@@ -114,20 +101,7 @@ pub fn frame(pb: &Playbook, locale: &str, view: &View, post: Option<Post<'_>>) -
 /// when a playbook cannot be loaded).
 pub fn failure_frame(locale: &str, message: &str) -> String {
     let mut h = Html(String::with_capacity(256));
-    let dir = if text::is_rtl(locale) {
-        DIR_RTL
-    } else {
-        DIR_LTR
-    };
-    h.open(
-        "div",
-        &[
-            (A_CLASS, CLASS_FRAME),
-            (A_PART, PART_CONTAINER),
-            (A_LANG, locale),
-            (A_DIR, dir),
-        ],
-    );
+    h.frame(locale);
     h.element(
         "p",
         &[
@@ -509,6 +483,23 @@ impl Html {
             self.0.push('"');
         }
         self.0.push('>');
+    }
+    /// Opens the widget's frame in `locale` (its `lang` and `dir`), as `widget::begin` sets it.
+    fn frame(&mut self, locale: &str) {
+        let dir = if text::is_rtl(locale) {
+            DIR_RTL
+        } else {
+            DIR_LTR
+        };
+        self.open(
+            "div",
+            &[
+                (A_CLASS, CLASS_FRAME),
+                (A_PART, PART_CONTAINER),
+                (A_LANG, locale),
+                (A_DIR, dir),
+            ],
+        );
     }
     /// An element without an end tag (`input`).
     fn void(&mut self, tag: &str, attrs: &[(&str, &str)]) {
