@@ -22,20 +22,15 @@ const CSS = `:where(dialog.lq-gate){width:min(560px,calc(100vw - 24px));max-widt
 let styled = false;
 
 /** Opens `link`'s gate. `check(playbook, link)` is the engine's (`true`: completed before,
- * download now; else the dialog's `[close, download]` texts); `hand(url, read)` gives the
- * widget the playbook read here (`[status, json]` or `[status]`, as the loader reads it). */
-export async function open(link, check, hand) {
+ * download now; else the dialog's `[close, download]` texts); `read(url)` is the loader's
+ * playbook read (`[status, json]` or `[status]`), and `hand(url, got)` gives the widget
+ * what it read here. */
+export async function open(link, check, read, hand) {
   if (document.querySelector('dialog.lq-gate[open]')) return;
   const url = link.getAttribute('data-lead-gate');
   const file = link.getAttribute('href');
-  let read;
-  try {
-    const r = await fetch(url);
-    read = r.ok ? await r.json().then((j) => [r.status, j], () => [r.status]) : [r.status];
-  } catch {
-    read = [0];
-  }
-  const texts = read[1] ? check(read[1], link) : check(null, link);
+  const got = await read(url).catch(() => [0]);
+  const texts = check(got[1] ?? null, link);
   if (texts === true) {
     const a = document.createElement('a');
     a.href = file;
@@ -69,6 +64,6 @@ export async function open(link, check, hand) {
   const host = document.createElement('lead-qualifier');
   host.setAttribute('playbook', url);
   host.setAttribute('data-gate-file', file);
-  hand(url, read);
+  hand(url, got);
   dialog.append(host);
 }

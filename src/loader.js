@@ -63,7 +63,7 @@ const take = (url) => {
 // loads is held and opened once it is ready; if the engine fails, the link works as a
 // plain link.
 let held = null;
-const gate = (link) => import('./gate.js').then((m) => m.open(link, engine.gate, (url, read) => early.set(url, Promise.resolve(read))), () => {});
+const gate = (link) => import('./gate.js').then((m) => m.open(link, engine.gate, read, (url, got) => early.set(url, Promise.resolve(got))), () => {});
 const hold = (e) => {
   const link = e.composedPath()[0]?.closest?.('a[data-lead-gate]');
   if (link && !e.defaultPrevented) {
