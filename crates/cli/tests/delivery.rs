@@ -483,13 +483,7 @@ guide_and_call = ["booked"]
     assert_eq!(class_of(&call), "sales_ready");
     for lead in [&sales, &content, &student, &call] {
         let r = c.post(lead);
-        assert_eq!(r.status, 201, "{}", r.body);
-        assert_eq!(
-            r.json().get("verified"),
-            Some(&Value::Bool(true)),
-            "{}",
-            r.body
-        );
+        r.assert_stored(201, true);
     }
 
     let got = fake.wait_for(3, Duration::from_secs(10), "three deliveries");
@@ -749,13 +743,7 @@ fn unverified_and_too_fast_leads_are_stored_flagged_and_not_forwarded() {
     let slow = lead_taking("flag-ok", SALES, 20_000.0);
     for (lead, verified) in [(&tampered, false), (&fast, true), (&slow, true)] {
         let r = c.post(lead);
-        assert_eq!(r.status, 201, "{}", r.body);
-        assert_eq!(
-            r.json().get("verified"),
-            Some(&Value::Bool(verified)),
-            "{}",
-            r.body
-        );
+        r.assert_stored(201, verified);
     }
     for (id, flag) in [
         ("flag-tampered", Value::str("unverified")),

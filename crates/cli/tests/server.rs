@@ -200,8 +200,7 @@ fn honest_duplicate_and_tampered_leads() {
     // The same lead again (a retry after a lost response): 200, still one row.
     for key in [Some(id), None] {
         let r = post(&a, &leads_url(&s), "application/json", &text(&lead), key);
-        assert_eq!(r.status, 200, "{}", r.body);
-        assert_eq!(r.json().get("verified"), Some(&Value::Bool(true)));
+        r.assert_stored(200, true);
     }
     assert_eq!(total(&s, &a), 1.0);
 
@@ -381,13 +380,7 @@ fn form_and_beacon_bodies_are_verified() {
         &form_body(&lead),
         Some("form-1"),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(
-        r.json().get("verified"),
-        Some(&Value::Bool(true)),
-        "{}",
-        r.body
-    );
+    r.assert_stored(201, true);
     // The rebuilt lead has its types back.
     let row = get(&a, &s.url("/api/leads/form-1")).json();
     let stored = row.get("lead").cloned().unwrap_or_default();
@@ -427,8 +420,7 @@ fn form_and_beacon_bodies_are_verified() {
         &text(&beacon),
         None,
     );
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.json().get("verified"), Some(&Value::Bool(true)));
+    r.assert_stored(201, true);
     assert_eq!(total(&s, &a), 3.0);
 }
 
@@ -1274,13 +1266,7 @@ fn the_deepest_lead_the_library_makes_is_accepted() {
     let lead = lead_in_context("deepest", HONEST, nest(MAX_DEPTH - 2));
     assert!(deeper_than(&lead, MAX_DEPTH - 2), "the context was kept");
     let r = post(&a, &leads_url(&s), "application/json", &text(&lead), None);
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(
-        r.json().get("verified"),
-        Some(&Value::Bool(true)),
-        "{}",
-        r.body
-    );
+    r.assert_stored(201, true);
     let form = with_id(&lead, "deepest-form");
     let r = post(
         &a,
@@ -1289,13 +1275,7 @@ fn the_deepest_lead_the_library_makes_is_accepted() {
         &form_body(&form),
         None,
     );
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(
-        r.json().get("verified"),
-        Some(&Value::Bool(true)),
-        "{}",
-        r.body
-    );
+    r.assert_stored(201, true);
 
     // One level more is more than the session keeps: the lead carries `{}` instead.
     let dropped = lead_in_context("dropped", HONEST, nest(MAX_DEPTH - 1));

@@ -186,6 +186,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Asserts the collector's answer to a posted lead: this status, and `verified` as given.
+    pub fn assert_stored(&self, status: u16, verified: bool) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.json().get("verified"),
+            Some(&Value::Bool(verified)),
+            "{}",
+            self.body
+        );
+    }
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
