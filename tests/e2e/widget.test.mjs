@@ -353,3 +353,47 @@ test("an unstyled page: the widget is at most 40rem wide, and the gated dialog's
   assert.deepEqual(gated.log.pageErrors, []);
   await gated.context.close();
 });
+
+test('the README snippet reserves its space: nothing below moves while the engine loads and draws, and the card keeps that height on a shorter step', async () => {
+  const readme = (await import('node:fs')).readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const reserve = readme.match(/<lead-qualifier playbook="[^"]*" style="([^"]*)"><\/lead-qualifier>/)?.[1];
+  assert.ok(reserve, "the README's snippet reserves the widget's space with a style");
+  const { page, log, context } = await openPage(browser, 'about:blank');
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/lead_qualifier_bg.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.addInitScript(() => {
+    window.__shift = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(server.url('/tests/e2e/pages/demo-reserved.html'));
+  const host = page.locator('lead-qualifier');
+  assert.equal(await host.getAttribute('style'), reserve, "the test page carries the README's style");
+  // Painted with the space reserved, the engine still held back.
+  await page.waitForTimeout(300);
+  const below = (await page.locator('main > p').boundingBox()).y;
+  const reserved = (await host.boundingBox()).height;
+  assert.equal(await page.evaluate(() => window.__lq.length), 0, 'the engine has not started');
+  assert.ok(reserved > 400, `reserved ${reserved}px`);
+  release();
+  await waitForEvent(page, 'lq:ready');
+  await page.getByRole('radio', { name: '201 or more' }).waitFor();
+  await page.waitForTimeout(200);
+  assert.equal((await page.locator('main > p').boundingBox()).y, below, 'the paragraph below did not move');
+  assert.equal(await page.evaluate(() => window.__shift), 0, 'no layout shift');
+  // A shorter step (one field): the card still fills the reserved height.
+  await choose(page, '201 or more');
+  await choose(page, 'Executive or owner');
+  await choose(page, 'Within 3 months');
+  await page.getByRole('textbox', { name: /work email/i }).waitFor();
+  const card = await host.evaluate((el) => el.shadowRoot.querySelector('.lq').getBoundingClientRect().height);
+  assert.equal(Math.round(card), Math.round(reserved));
+  assert.equal((await page.locator('main > p').boundingBox()).y, below);
+  await noViolations(page, 'a reserved widget');
+  assert.deepEqual(log.pageErrors, []);
+  await context.close();
+});
