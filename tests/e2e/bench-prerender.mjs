@@ -12,7 +12,17 @@
 // step. A rAF after DOMContentLoaded would wait for the module script's download, which
 // the browser does not wait for to paint. The floor is measured the same way on the same
 // page without its script tag (the same HTML, static): the difference is what the
-// widget's script costs the first paint.
+// widget's script costs the first paint. A second floor has an empty module script in
+// its place: on loopback a module script arrives within the page's first frame, and any
+// script (an empty one measured +0 to +12 ms in paired medians of 24-30 runs) can move
+// the first paint a frame later; the widget's share is its difference to that page.
+//
+// Next is measured beside a stand-in with no engine (pages/stand-in-next.js): the
+// same pre-rendered step, whose Next copies the step's form with the second question's
+// words. At 4x throttling on this machine even that swap takes 50-80 ms to the next
+// paint (changing one word of the legend: about 48 ms), so the stand-in shows what any
+// widget drawing a step of this markup and style costs here, and the difference the
+// engine's (its step, the DOM built through wasm-bindgen, the events).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -23,9 +33,11 @@ const DIR = 'tests/e2e/pages';
 const OPTION = '201 or more';
 
 /**
- * Writes the pre-rendered demo page (the embed snippet, a paragraph below it) and its
- * static twin (the same without the script tag) as *.tmp.html under tests/e2e/pages/;
- * returns their paths under the server and `remove()`.
+ * Writes, as *.tmp.html under tests/e2e/pages/, the pre-rendered demo page (the embed
+ * snippet, a paragraph below it), its static twin (the same without the script tag), the
+ * static twin with an empty module script where the widget's script tag was (`scripted`:
+ * what any script tag costs the first paint here), and the static twin with the Next
+ * stand-in (pages/stand-in-next.js); returns their paths under the server and `remove()`.
  */
 export function writePages() {
   const snippet = execFileSync(BIN, ['embed', '--script', '/dist/lead-qualifier.js', path.join(ROOT, 'examples/demo-request.json')],
@@ -38,12 +50,22 @@ export function writePages() {
 ${body}
 <p>Everything below the widget stays where it is, unless the widget moves it.</p>
 </main></body></html>`;
-  const files = { prerendered: 'bench-prerendered.tmp.html', static: 'bench-static.tmp.html' };
+  const files = {
+    prerendered: 'bench-prerendered.tmp.html',
+    static: 'bench-static.tmp.html',
+    scripted: 'bench-scripted.tmp.html',
+    standInNext: 'bench-stand-in-next.tmp.html',
+  };
+  const script = (src) => `<script type="module" src="/${DIR}/${src}"></script>\n${bare}`;
   fs.writeFileSync(path.join(ROOT, DIR, files.prerendered), page(snippet));
   fs.writeFileSync(path.join(ROOT, DIR, files.static), page(bare));
+  fs.writeFileSync(path.join(ROOT, DIR, files.scripted), page(script('empty-module.js')));
+  fs.writeFileSync(path.join(ROOT, DIR, files.standInNext), page(script('stand-in-next.js')));
   return {
     prerendered: `/${DIR}/${files.prerendered}`,
     static: `/${DIR}/${files.static}`,
+    scripted: `/${DIR}/${files.scripted}`,
+    standInNext: `/${DIR}/${files.standInNext}`,
     remove: () => Object.values(files).forEach((f) => fs.rmSync(path.join(ROOT, DIR, f), { force: true })),
   };
 }
@@ -167,7 +189,7 @@ async function clickToFrame(browser, url, { event, target, init, arg, before, af
 }
 
 /**
- * On `url` (the widget, no pre-rendering), chooses the option, throttles the CPU 4x and
+ * On `url` (the widget, or the Next stand-in's page), chooses the option, throttles the CPU 4x and
  * clicks Next: `inp` and `frame` (clickToFrame) of that click, the frame after the next
  * lq:step.
  */

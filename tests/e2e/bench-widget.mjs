@@ -1,5 +1,5 @@
 // Size and speed of the widget (a benchmark script, not a test; `make bench-widget`):
-//  - gzip (-9) and brotli (q 11) bytes of everything the demo page loads from dist/
+//  - gzip (-9, the gzip command, as the gate counts) and brotli (q 11) bytes of everything the demo page loads from dist/
 //    (JS, wasm, CSS), as the network log of headless Chromium saw it;
 //  - the time from navigation start to the first question visible: the end of the main
 //    thread's work for the first frame after `lq:step` (its style, layout and paint;
@@ -21,15 +21,19 @@
 //  - the pre-rendered first step (`lead-qualifier embed`, LQ_BIN or target/cli/, written
 //    to a *.tmp.html page at bench time; bench-prerender.mjs says how it is timed): its
 //    first question visible (first contentful paint) in turns with the same HTML without
-//    its script (the static floor) and their paired difference, when the wasm arrived and
+//    its script (the static floor) and with an empty module script in its place (what
+//    any script tag costs the first paint), and the paired differences, when the wasm arrived and
 //    lq:ready fired (the adoption), and whether a click on an option registers while the
 //    wasm is held back;
 //  - layout shift (CLS: shifts without recent input, summed, until 200 ms after
-//    lq:ready) of a page with a paragraph below the widget, pre-rendered and not
-//    (pages/demo-below.html);
+//    lq:ready) of a page with a paragraph below the widget: pre-rendered, with the
+//    README's plain snippet (its reserved height: pages/demo-reserved.html), and bare
+//    tags with nothing reserved (pages/demo-below.html);
 //  - Next to the second question at 4x CPU throttling (pages/demo.html): the Event Timing
 //    duration of the click (interaction to next paint) and the time from the click to
-//    the end of the frame after lq:step, median and max;
+//    the end of the frame after lq:step, median and max; the same, in turns, for a
+//    stand-in with no engine (pages/stand-in-next.js: the same markup and styles, its
+//    Next copies the step with the second question's words), and the paired difference;
 //  - opening a pop-up at 4x CPU throttling (pages/popup.html, its delay trigger capped so
 //    only a click on its [data-lead-open] button opens it): the Event Timing duration of
 //    the click and the time from the click to the end of the frame after lq:open (the
@@ -39,6 +43,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { startServer, launch, ROOT } from './harness.mjs';
 import { measureFirstQuestion, median as med, quantile } from './first-question.mjs';
 import { BIN, writePages, measureLoad, clickBeforeWasm, measureNext, measureOpen } from './bench-prerender.mjs';
@@ -47,6 +52,7 @@ const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';
 const STAND_IN = '/tests/e2e/pages/stand-in.html';
 const BELOW = '/tests/e2e/pages/demo-below.html';
+const RESERVED = '/tests/e2e/pages/demo-reserved.html';
 const POPUP = '/tests/e2e/pages/popup.html';
 const GZIP_BUDGET = 65536;
 const FIRST_QUESTION_BUDGET_MS = 100;
@@ -66,7 +72,7 @@ const browser = await launch();
 const loaded = new Set();
 const failed = [];
 const runs = { widget: [], standIn: [] };
-const pre = { prerendered: [], static: [], plain: [], next: [], open: [] };
+const pre = { prerendered: [], static: [], scripted: [], plain: [], reserved: [], next: [], standInNext: [], open: [] };
 let early;
 
 /** One load of `pagePath`; the widget's loads also log what the page loaded from dist/. */
@@ -94,17 +100,23 @@ try {
       runs[which].push(await measure(which === 'widget' ? PAGE : STAND_IN, which === 'widget'));
     }
   }
-  // The pre-rendered page and its static twin in turns too, then the page without
-  // pre-rendering (its layout shift), the early click, Next and the pop-up at 4x throttling.
+  // The pre-rendered page, its static twin and the twin with an empty script in turns too
+  // (each first in every third round), then the page without pre-rendering (its layout
+  // shift), the early click, Next beside its stand-in, and the pop-up at 4x throttling.
   for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 ? ['static', 'prerendered'] : ['prerendered', 'static'];
+    const order = ['prerendered', 'static', 'scripted'];
+    for (let k = 0; k < i % 3; k++) order.push(order.shift());
     for (const which of order) {
       pre[which].push(await measureLoad(browser, server.url(pages[which]), { widget: which === 'prerendered' }));
     }
     pre.plain.push(await measureLoad(browser, server.url(BELOW)));
+    pre.reserved.push(await measureLoad(browser, server.url(RESERVED)));
   }
   early = await clickBeforeWasm(browser, server.url(pages.prerendered));
-  for (let i = 0; i < RUNS; i++) pre.next.push(await measureNext(browser, server.url(PAGE)));
+  for (let i = 0; i < RUNS; i++) {
+    pre.next.push(await measureNext(browser, server.url(PAGE)));
+    pre.standInNext.push(await measureNext(browser, server.url(pages.standInNext)));
+  }
   for (let i = 0; i < RUNS; i++) pre.open.push(await measureOpen(browser, server.url(POPUP)));
 } finally {
   pages.remove();
@@ -116,11 +128,20 @@ if (failed.length) {
   process.exit(1);
 }
 
+/** gzip -9 bytes: the gzip command's, as scripts/dist.sh counts the gate (zlib's own
+ * level 9 comes out a few hundred bytes apart on the wasm); zlib's where there is none. */
+function gzipSize(p, bytes) {
+  try {
+    return execFileSync('gzip', ['-9c', path.join(ROOT, p)], { maxBuffer: 1 << 26 }).length;
+  } catch {
+    return zlib.gzipSync(bytes, { level: 9 }).length;
+  }
+}
 const rows = [];
 let raw = 0, gz = 0, br = 0;
 for (const p of [...loaded].sort()) {
   const bytes = fs.readFileSync(path.join(ROOT, p));
-  const g = zlib.gzipSync(bytes, { level: 9 }).length;
+  const g = gzipSize(p, bytes);
   const b = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   raw += bytes.length; gz += g; br += b;
   rows.push([p, bytes.length, g, b]);
@@ -162,10 +183,11 @@ console.log(`budgets: gzip total ${gz} of ${GZIP_BUDGET} bytes (${gz <= GZIP_BUD
 
 const cls = (xs) => `median ${med(xs).toFixed(3)} (max ${Math.max(...xs).toFixed(3)})`;
 const fcp = (xs) => med(xs.map((r) => r.paint));
-const gap = pre.prerendered.map((r, i) => r.paint - pre.static[i].paint);
-console.log(`\npre-rendered first step (lead-qualifier embed, a generated page like ${BELOW} with nothing before the widget; ${RUNS} runs in turns with the same HTML without its script):`);
+const gap = (a, b) => paired(pre[a].map((r, i) => r.paint - pre[b][i].paint));
+console.log(`\npre-rendered first step (lead-qualifier embed, a generated page like ${BELOW} with nothing before the widget; ${RUNS} runs in turns with the same HTML without its script, and with an empty module script in its place):`);
 console.log(`first question visible (first contentful paint, the frame's presentation): median ${ms(fcp(pre.prerendered))}; `
-  + `static floor ${ms(fcp(pre.static))}; pre-rendered minus static: ${paired(gap)} (target: at most 5 ms)`);
+  + `static floor ${ms(fcp(pre.static))}; pre-rendered minus static: ${gap('prerendered', 'static')} (target: at most 5 ms); `
+  + `an empty module script minus static: ${gap('scripted', 'static')}; pre-rendered minus the empty script: ${gap('prerendered', 'scripted')}`);
 console.log(`the wasm arrived a median ${ms(med(pre.prerendered.map((r) => r.wasm)))} from navigation, `
   + `lq:ready (the adoption) ${ms(med(pre.prerendered.map((r) => r.ready)))}`);
 console.log(`a click on '201 or more' with the wasm held back: ${early.checked ? 'registers (checked)' : 'NOT checked'}`
@@ -173,7 +195,8 @@ console.log(`a click on '201 or more' with the wasm held back: ${early.checked ?
   + `after the adoption ${early.kept ? 'still checked' : 'NOT checked'}`);
 console.log(`layout shift with a paragraph below the widget (CLS until 200 ms after lq:ready): `
   + `pre-rendered ${cls(pre.prerendered.map((r) => r.cls))} (target 0.000); `
-  + `without pre-rendering (${BELOW}) ${cls(pre.plain.map((r) => r.cls))} (target at most 0.01)`);
+  + `without pre-rendering, the element as the README shows it, with its reserved height (${RESERVED}) ${cls(pre.reserved.map((r) => r.cls))} (target at most 0.01); `
+  + `bare tags, nothing reserved (${BELOW}) ${cls(pre.plain.map((r) => r.cls))}`);
 /** A click's figures at 4x throttling (measureNext, measureOpen), as printed. */
 function clickFigures(xs, event) {
   const inp = xs.map((r) => r.inp);
@@ -184,5 +207,8 @@ function clickFigures(xs, event) {
     + `click to the end of the frame after ${event} median ${ms(med(frame))}, max ${ms(Math.max(...frame))} (target at most 50 ms)`;
 }
 console.log(`Next to the second question at 4x CPU throttling (${PAGE}, ${RUNS} runs): ${clickFigures(pre.next, 'lq:step')}`);
+console.log(`  its stand-in (pages/stand-in-next.js: the pre-rendered step, no engine; Next copies the step's form with the second question's words, in turns with the widget): `
+  + `${clickFigures(pre.standInNext, 'lq:step').replace(' (target at most 50 ms)', '')}; `
+  + `widget minus stand-in, interaction to next paint: ${paired(pre.next.map((r, i) => r.inp - pre.standInNext[i].inp))}`);
 console.log(`opening the pop-up at 4x CPU throttling (${POPUP}, a click on its [data-lead-open] button, ${RUNS} runs; `
   + `first question visible after the trigger): ${clickFigures(pre.open, 'lq:open')}`);
