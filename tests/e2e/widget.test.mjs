@@ -394,6 +394,9 @@ test('the README snippet reserves its space: nothing below moves while the engin
   assert.equal(Math.round(card), Math.round(reserved));
   assert.equal((await page.locator('main > p').boundingBox()).y, below);
   await noViolations(page, 'a reserved widget');
+  // The snippet's inline `display:block` does not stop the page hiding the element.
+  await host.evaluate((el) => (el.hidden = true));
+  assert.equal(await host.isVisible(), false, 'hidden hides the reserved element');
   assert.deepEqual(log.pageErrors, []);
   await context.close();
 });
