@@ -147,6 +147,16 @@ for (const name of EVENTS) {
   });
 }
 
+// The height the plain two tags should reserve on a page (the README's "Embed it"): this
+// first step's, measured at the preview's width and rounded up to half a rem.
+widget.addEventListener('lq:ready', () => {
+  const box = widget.shadowRoot?.querySelector('.lq')?.getBoundingClientRect();
+  if (!box) return;
+  const rem = Math.ceil((box.height / parseFloat(getComputedStyle(document.documentElement).fontSize)) * 2) / 2;
+  $('reserve').textContent = `style="display:block;min-height:${rem}rem"`;
+  $('reserve-note').textContent = ` (this first step is ${Math.round(box.height)} px tall at ${Math.round(box.width)} px wide)`;
+});
+
 // The test cases against the playbook in the editor: PASS/FAIL per case, as
 // `lead-qualifier test` prints them.
 function runAll() {

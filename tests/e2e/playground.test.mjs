@@ -90,6 +90,12 @@ test('playground: problems by path as you type, the live widget, a trace after e
   await page.getByRole('radio', { name: '201 or more', exact: true }).waitFor();
   await textIs(page, 't-winning', 'send_guide');
   await noViolations(page, 'example loaded');
+  // The space the plain tags should reserve: the first step's height, rounded up to half a rem.
+  const reserve = await page.locator('#reserve').textContent();
+  const rem = Number(reserve.match(/^style="display:block;min-height:(\d+(?:\.5)?)rem"$/)?.[1]);
+  const height = await page.locator('#widget').evaluate((el) => el.shadowRoot.querySelector('.lq').getBoundingClientRect().height);
+  assert.ok(rem * 16 >= height && rem * 16 - 8 < height, `${reserve} for a first step ${height}px tall`);
+  assert.match(await page.locator('#reserve-note').textContent(), new RegExp(`${Math.round(height)} px tall`));
 
   // An invalid playbook: the problem is listed with its JSON path; the editor is marked
   // invalid; the widget keeps the last valid playbook.
