@@ -1,6 +1,7 @@
 // lead-qualifier's gated downloads: loaded by the page's script on the first click on a
-// link like <a href="/files/guide.pdf" data-lead-gate="/playbooks/guide.json">, so that no
-// page downloads this before a visitor asks for a gated file.
+// link like <a href="/files/guide.pdf" data-lead-gate="/playbooks/guide.json"> (or
+// href="/qualify/guide?download=/files/guide.pdf", which gates without script too), so
+// that no page downloads this before a visitor asks for a gated file.
 //
 // The click fetches the playbook. A visitor the engine remembers as having completed it
 // gets the file at once (the engine reports the repeat lead on the link); anyone else gets
@@ -28,7 +29,10 @@ let styled = false;
 export async function open(link, check, read, hand) {
   if (document.querySelector('dialog.lq-gate[open]')) return;
   const url = link.getAttribute('data-lead-gate');
-  const file = link.getAttribute('href');
+  // A link that also gates without script points at the collector's own flow,
+  // `/qualify/PLAYBOOK?download=FILE`: here the file is its `download`.
+  const to = new URL(link.href);
+  const file = (to.pathname.includes('/qualify/') && to.searchParams.get('download')) || link.getAttribute('href');
   const got = await read(url).catch(() => [0]);
   const texts = check(got[1] ?? null, link);
   if (texts === true) {

@@ -19,6 +19,7 @@ let server;
 let base;
 let site;
 let browser;
+const GUIDE = '%PDF-1.4 the guide\n';
 
 /** A landing page around `snippet`, with content below the widget. */
 const landing = (snippet) => `<!doctype html>
@@ -33,9 +34,22 @@ before(async () => {
   site = fs.mkdtempSync(path.join(os.tmpdir(), 'lq-prerender-'));
   const snippet = execFileSync(BIN, ['embed', path.join(ROOT, 'examples/demo-request.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   fs.writeFileSync(path.join(site, 'index.html'), landing(snippet));
+  // A gated link that gates without script too (its href is the collector's flow), for a
+  // playbook whose outcomes have no next step of their own: the file is theirs.
+  const playbooks = path.join(site, 'playbooks');
+  fs.mkdirSync(playbooks);
+  fs.copyFileSync(path.join(ROOT, 'examples/demo-request.json'), path.join(playbooks, 'demo-request.json'));
+  const guide = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/gated-guide.json'), 'utf8'));
+  guide.id = 'gated-plain';
+  for (const o of guide.outcomes) delete o.then;
+  fs.writeFileSync(path.join(playbooks, 'gated-plain.json'), JSON.stringify(guide));
+  fs.mkdirSync(path.join(site, 'files'));
+  fs.writeFileSync(path.join(site, 'files', 'guide.pdf'), GUIDE);
+  fs.writeFileSync(path.join(site, 'gated.html'), landing(`<script type="module" src="/lead-qualifier/lead-qualifier.js"></script>
+<p><a href="/qualify/gated-plain?download=/files/guide.pdf" data-lead-gate="/playbooks/gated-plain.json">Download the guide</a></p>`));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site], {
+  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site, '--playbooks', playbooks], {
     cwd: ROOT,
     env: { ...process.env, LQ_ADMIN_TOKEN: ADMIN },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -202,6 +216,57 @@ test('without JavaScript: the whole demo through the collector\'s pages, by keyb
   await page.reload();
   const again = await (await read(`${base}/api/leads`)).json();
   assert.equal(again.leads.filter((l) => l.id === row.id).length, 1);
+  await context.close();
+});
+
+test('a gated link without JavaScript: the collector asks, stores the lead and hands over the file at the outcome', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/gated.html`);
+  await page.getByRole('link', { name: 'Download the guide' }).click();
+  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
+  for (const option of ['201 or more', 'Leads are not ready to buy', 'Yes']) {
+    await page.getByRole('radio', { name: option }).check();
+    await next();
+  }
+  await page.getByRole('textbox', { name: /send the guide/i }).fill('ana@acme.com');
+  await next();
+  await page.getByRole('heading', { level: 2, name: 'Your guide is downloading' }).waitFor();
+  // The outcome's button is the link's file (the playbook's outcomes name none).
+  const button = page.getByRole('link', { name: 'Download' });
+  assert.equal(await button.getAttribute('href'), '/files/guide.pdf');
+  assert.equal(await button.getAttribute('download'), '');
+  const file = await fetch(new URL('/files/guide.pdf', base));
+  assert.equal(await file.text(), GUIDE);
+  // The lead, stored and verified, names the page the link was on.
+  const list = await (await read(`${base}/api/leads`)).json();
+  const row = list.leads.find((l) => l.playbook_id === 'gated-plain' && l.lead.answers.email === 'ana@acme.com');
+  assert.ok(row, JSON.stringify(list).slice(0, 400));
+  assert.equal(row.verified, true);
+  assert.equal(row.lead.context.page_url, `${base}/gated.html`);
+  // Another site's file is never offered.
+  const foreign = await (await fetch(`${base}/qualify/gated-plain?download=https://evil.example/x.pdf`)).text();
+  assert.doesNotMatch(foreign, /evil\.example/);
+  await context.close();
+});
+
+test('the same gated link with JavaScript: the dialog asks, then the file itself downloads (not the collector\'s page)', async () => {
+  const { page, log, context } = await openPage(browser, `${base}/gated.html`);
+  await page.getByRole('link', { name: 'Download the guide' }).click();
+  await page.getByRole('dialog').waitFor();
+  await waitForEvent(page, 'lq:ready');
+  const next = () => page.getByRole('button', { name: /^(Next|Submit)$/ }).click();
+  for (const option of ['201 or more', 'Leads are not ready to buy', 'Yes']) {
+    await page.getByRole('radio', { name: option }).check();
+    await next();
+  }
+  await page.getByRole('textbox', { name: /send the guide/i }).fill('ana@acme.com');
+  const download = page.waitForEvent('download', { timeout: 10000 });
+  await next();
+  const d = await download;
+  assert.equal(new URL(d.url()).pathname, '/files/guide.pdf');
+  assert.equal(page.url(), `${base}/gated.html`, 'the page stays');
+  assert.deepEqual(log.pageErrors, []);
   await context.close();
 });
 

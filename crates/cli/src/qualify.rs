@@ -9,13 +9,18 @@
 //! each request replays it through a fresh `Session`. A visitor who edits it only answers
 //! differently: the outcome is always the engine's verdict on the answers it replayed.
 //! `lead-qualifier embed` writes the first step with the same renderer (`html::frame`).
+//!
+//! A gated link that works without JavaScript points here, `GET /qualify/{playbook}?
+//! download=FILE` (with JavaScript, the gate downloads FILE itself): the visit carries the
+//! file, and an outcome that collects the lead and has no next step of its own offers it
+//! as its download button, as the widget downloads it after such an outcome.
 
 use lead_qualifier_engine::flow::{Effect, Event, Session, Start, View};
 use lead_qualifier_engine::html::{self, Post, FIELD_GO, FIELD_STATE};
 use lead_qualifier_engine::lead::Lead;
 use lead_qualifier_engine::markup::{ACTION_BACK, CSS, FIELD_ANSWER, FIELD_TRAP};
 use lead_qualifier_engine::pattern::RegexPatterns;
-use lead_qualifier_engine::playbook::{Kind, Playbook};
+use lead_qualifier_engine::playbook::{Kind, Playbook, Then};
 use lead_qualifier_engine::profile;
 use lead_qualifier_engine::Value;
 use std::rc::Rc;
@@ -46,6 +51,8 @@ pub struct Visit {
     pub shown: String,
     /// a step's honeypot was filled: no lead at the outcome
     pub bot: bool,
+    /// the gated link's file, offered at an outcome that collects the lead (`file_allowed`)
+    pub file: String,
 }
 
 impl Visit {
@@ -66,6 +73,12 @@ impl Visit {
         if self.bot {
             fields.push(("bot", Value::Bool(true)));
         }
+        if !self.file.is_empty() {
+            fields.push(("file", Value::str(&self.file)));
+        }
+        if !self.page.is_empty() {
+            fields.push(("page", Value::str(&self.page)));
+        }
         if !self.id.is_empty() {
             let events = self
                 .events
@@ -77,7 +90,6 @@ impl Visit {
                 .collect();
             fields.push(("id", Value::str(&self.id)));
             fields.push(("t0", Value::Number(self.started_ms)));
-            fields.push(("page", Value::str(&self.page)));
             fields.push(("events", Value::Array(events)));
         }
         serde_json::to_string(&Value::object(fields)).unwrap_or_default()
@@ -93,6 +105,7 @@ impl Visit {
         visit.page = s("page");
         visit.shown = s("q");
         visit.bot = v.get("bot") == Some(&Value::Bool(true));
+        visit.file = s("file");
         match v.get("events") {
             None => {}
             Some(Value::Array(list)) if list.len() <= MAX_EVENTS => {
@@ -107,8 +120,10 @@ impl Visit {
             Some(_) => return None,
         }
         let ok_id = visit.id.len() <= 64 && !visit.id.chars().any(char::is_control);
-        let short =
-            visit.locale.len() <= 35 && visit.page.len() <= 2048 && visit.shown.len() <= 200;
+        let short = visit.locale.len() <= 35
+            && visit.page.len() <= 2048
+            && visit.shown.len() <= 200
+            && visit.file.len() <= 2048;
         (ok_id && short).then_some(visit)
     }
 }
@@ -124,6 +139,14 @@ pub struct Stepped {
 
 /// A step as a page of its own, for `visit` (the state its form carries on).
 pub fn page(pb: &Playbook, visit: &Visit, view: &View, action: &str) -> String {
+    let mut view = view.clone();
+    if let View::Outcome(o) = &mut view {
+        let collects = pb.outcomes.iter().any(|x| x.id == o.id && x.submit);
+        if collects && o.then.is_none() && !visit.file.is_empty() {
+            o.then = Some(Then::Download(visit.file.clone()));
+        }
+    }
+    let view = &view;
     let frame = posting_frame(pb, visit, view, action);
     let title = match view {
         View::Question(q) => q.label.clone(),
@@ -203,12 +226,8 @@ pub fn shadow(frame: &str) -> String {
 /// the playbook `doc` inline. `locale` is pinned on the element, so the live widget shows
 /// the step in the language it was pre-rendered in.
 pub fn embed(doc: &Value, pb: &Playbook, script: &str, collector: &str, locale: &str) -> String {
-    let frame = posting_frame(
-        pb,
-        &Visit::new(locale),
-        &first(pb, locale),
-        &action(collector, &pb.id),
-    );
+    let visit = Visit::new(locale);
+    let frame = posting_frame(pb, &visit, &first(pb, &visit), &action(collector, &pb.id));
     // Inline JSON: every `<` as `\u003c`, so no `</script>` or `<!--` in a string can end
     // or change the script element (a `<` only ever appears inside JSON strings).
     let json = serde_json::to_string(doc)
@@ -241,10 +260,33 @@ pub fn style_hash() -> String {
     .concat()
 }
 
-/// The first step of a visit in `locale`.
-pub fn first(pb: &Playbook, locale: &str) -> View {
-    let visit = Visit::new(locale);
-    replay(pb, &visit, 0.0).view()
+/// The first step of `visit` (a new one: its page's address may prefill answers).
+pub fn first(pb: &Playbook, visit: &Visit) -> View {
+    replay(pb, visit, 0.0).view()
+}
+
+/// Whether `file` may be a gated link's download (`?download=` of `GET /qualify/…`): a
+/// path on the collector's own site (`/files/guide.pdf`), or a URL on one of `origins`
+/// (the sites whose pages post here, `server.allowed_origins`, each as
+/// `https://host[:port]`). Never another site's file: a link to the collector must not
+/// hand out a stranger's file under the collector's name.
+pub fn file_allowed(file: &str, origins: &[String]) -> bool {
+    let plain = file.len() <= 2048
+        && !file
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let local = file
+        .strip_prefix('/')
+        .is_some_and(|rest| !rest.starts_with('/'));
+    let listed = || {
+        origins.iter().any(|o| {
+            !o.is_empty()
+                && file
+                    .strip_prefix(o.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    plain && (local || listed())
 }
 
 /// A session with `visit` replayed into it, every step at `at_ms`.
@@ -289,7 +331,8 @@ fn replay(pb: &Playbook, visit: &Visit, at_ms: f64) -> Session {
 }
 
 /// One POST of a step's form: `pairs` are the form's fields; `new_id` makes the lead id of
-/// a visit's first answer; `page` is where the first answer came from (its `Referer`).
+/// a visit's first answer; `page` is where the first answer came from (its `Referer`);
+/// `origins` are the sites a gated file may be on (`file_allowed`).
 pub fn step(
     pb: &Playbook,
     pairs: &[(String, String)],
@@ -297,16 +340,22 @@ pub fn step(
     page_url: &str,
     new_id: impl FnOnce() -> String,
     action: &str,
+    origins: &[String],
 ) -> Result<Stepped, &'static str> {
     let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut visit = Visit::from_text(field(FIELD_STATE).unwrap_or("{}")).ok_or("lq-state")?;
+    if !visit.file.is_empty() && !file_allowed(&visit.file, origins) {
+        return Err("lq-state");
+    }
     if visit.locale.is_empty() {
         visit.locale = pb.locale.clone();
     }
     if visit.id.is_empty() {
         visit.id = new_id();
         visit.started_ms = now_ms;
-        visit.page = page_url.chars().take(2048).collect();
+        if visit.page.is_empty() {
+            visit.page = page_url.chars().take(2048).collect();
+        }
     }
     if visit.events.len() >= MAX_EVENTS {
         return Err("lq-state");
@@ -414,6 +463,7 @@ mod tests {
             "https://example.com/demo",
             || "00000000-0000-4000-8000-00000000000a".to_owned(),
             "/qualify/demo-request",
+            &[],
         )
         .expect("a step")
     }
@@ -536,6 +586,7 @@ mod tests {
                 "https://example.com/demo?utm_source=news&x=1",
                 || "id-1".into(),
                 "/q",
+                &[],
             )
             .expect("a step")
         };
@@ -586,11 +637,92 @@ mod tests {
         assert!(last.expect("steps").lead.is_none());
     }
 
+    /// One question; `yes` collects the lead with no next step of its own, `no` does not
+    /// collect it, `later` collects it and books a call.
+    fn gated() -> Playbook {
+        let v: Value = serde_json::from_str(
+            r#"{"id":"g","version":"1","locale":"en",
+            "questions":[{"id":"want","type":"choice","label":"Want it?","options":[
+              {"value":"yes","label":"Yes","points":10},{"value":"no","label":"No"},
+              {"value":"later","label":"Later","points":5}]}],
+            "outcomes":[
+              {"id":"call","class":"sales_ready","if":{"==":[{"var":"want"},"later"]},
+               "title":"Book","then":{"booking":"https://calendly.com/acme/intro"}},
+              {"id":"none","class":"disqualified","if":{"==":[{"var":"want"},"no"]},
+               "title":"Thanks","submit":false},
+              {"id":"take","class":"content_only","title":"Here it is"}],
+            "submit":{"url":"/api/leads","classes":["sales_ready","content_only"]}}"#,
+        )
+        .expect("JSON");
+        Playbook::from_value(&v).expect("valid")
+    }
+
+    #[test]
+    fn a_gated_links_file_is_the_download_of_an_outcome_that_collects_the_lead() {
+        let pb = gated();
+        let mut visit = Visit::new("en");
+        visit.file = "/files/guide.pdf".into();
+        let answer = |value: &str| {
+            let pairs = vec![
+                (FIELD_STATE.to_owned(), visit.to_text()),
+                (FIELD_ANSWER.to_owned(), value.to_owned()),
+            ];
+            step(&pb, &pairs, 1.0, "", || "x".into(), "/q", &[]).expect("a step")
+        };
+        let link = "href=\"/files/guide.pdf\" download=\"\"";
+        let took = answer("yes");
+        assert!(took.page.contains("Here it is") && took.page.contains(link));
+        assert!(took.lead.is_some(), "the lead is collected");
+        let refused = answer("no");
+        assert!(refused.page.contains("Thanks") && !refused.page.contains("guide.pdf"));
+        // An outcome with a next step of its own keeps it.
+        let booked = answer("later");
+        assert!(booked.page.contains("calendly.com") && !booked.page.contains("guide.pdf"));
+        // The file rides along in the state from the first page to the outcome.
+        assert_eq!(
+            Visit::from_text(&visit.to_text()).map(|v| v.file),
+            Some("/files/guide.pdf".into())
+        );
+    }
+
+    #[test]
+    fn a_gated_file_is_a_path_here_or_a_url_on_a_listed_site() {
+        let sites = ["https://www.example.com".to_owned()];
+        for ok in [
+            "/files/guide.pdf",
+            "/guide.pdf?v=2",
+            "https://www.example.com/files/guide.pdf",
+        ] {
+            assert!(file_allowed(ok, &sites), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example/x.pdf",
+            "/\\evil.example/x.pdf",
+            "files/guide.pdf",
+            "https://evil.example/x.pdf",
+            "https://www.example.com.evil.example/x.pdf",
+            "https://www.example.com",
+            "javascript:alert(1)",
+            "/files/a b.pdf",
+            "/files/\u{0}.pdf",
+        ] {
+            assert!(!file_allowed(bad, &sites), "{bad:?}");
+        }
+        assert!(!file_allowed("https://www.example.com/x.pdf", &[]));
+        // A state whose file was changed to another site's is refused.
+        let mut visit = Visit::new("en");
+        visit.file = "https://evil.example/x.pdf".into();
+        let pairs = vec![(FIELD_STATE.to_owned(), visit.to_text())];
+        let got = step(&gated(), &pairs, 1.0, "", || "x".into(), "/q", &sites);
+        assert_eq!(got.map(|_| ()), Err("lq-state"));
+    }
+
     #[test]
     fn hostile_state_is_refused_not_trusted() {
         let pb = demo();
         let pairs = |s: &str| vec![(FIELD_STATE.to_owned(), s.to_owned())];
-        let go = |s: &str| step(&pb, &pairs(s), 1.0, "", || "x".into(), "/q").map(|_| ());
+        let go = |s: &str| step(&pb, &pairs(s), 1.0, "", || "x".into(), "/q", &[]).map(|_| ());
         assert_eq!(go("not json"), Err("lq-state"));
         assert_eq!(
             go(r#"{"locale":"en","id":"a","events":[{"b":1}]}"#),
@@ -615,6 +747,7 @@ mod tests {
             "",
             || "x".into(),
             "/q",
+            &[],
         )
         .expect("a step");
         assert!(!s.page.contains("<script>alert"));

@@ -64,7 +64,7 @@ use crate::deliver::Ureq;
 use crate::native::RegexPatterns;
 use crate::qualify;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::{Path as UrlPath, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -1448,14 +1448,41 @@ fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
 }
 
 /// `GET /qualify/{playbook}`: the first step as a page of its own (a link that works
-/// without JavaScript, e.g. in an email).
-async fn qualify_first(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> Response {
+/// without JavaScript, e.g. in an email). `?download=FILE`: a gated link's file, offered at
+/// an outcome that collects the lead (`qualify::file_allowed`; another site's file is left
+/// out, with a log line). The visit's page is the one the link was on (`Referer`).
+async fn qualify_first(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let Some(pb) = app.playbooks.get(&id) else {
         return failure_page(StatusCode::NOT_FOUND, "en");
     };
-    let visit = qualify::Visit::new(&pb.locale);
-    let view = qualify::first(pb, &pb.locale);
+    let mut visit = qualify::Visit::new(&pb.locale);
+    let query = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes());
+    if let Some((_, file)) = query.into_owned().find(|(k, _)| k == "download") {
+        if qualify::file_allowed(&file, gated_file_origins(&app)) {
+            visit.file = file;
+        } else {
+            log!(
+                "lead-qualifier: /qualify/{}: download={} is neither a path on this site nor on one of server.allowed_origins; the visit goes on without it",
+                clip(&id),
+                clip(&file)
+            );
+        }
+    }
+    if let Some(referer) = headers.get(header::REFERER).and_then(|h| h.to_str().ok()) {
+        visit.page = referer.chars().take(2048).collect();
+    }
+    let view = qualify::first(pb, &visit);
     flow_page(qualify::page(pb, &visit, &view, &qualify::action("", &id)))
+}
+
+/// The sites a gated link's file may be on besides this one: `server.allowed_origins`.
+fn gated_file_origins(app: &App) -> &[String] {
+    app.config.server.allowed_origins.as_deref().unwrap_or(&[])
 }
 
 /// `POST /qualify/{playbook}`: one step of the flow for a visitor without JavaScript (the
@@ -1524,6 +1551,7 @@ async fn qualify_answer(
         referer,
         crate::native::uuid_v4,
         &qualify::action("", id),
+        gated_file_origins(app),
     )
     .map_err(|field| {
         Refusal::new(
