@@ -30,9 +30,11 @@ export async function open(link, check, read, hand) {
   if (document.querySelector('dialog.lq-gate[open]')) return;
   const url = link.getAttribute('data-lead-gate');
   // A link that also gates without script points at the collector's own flow,
-  // `/qualify/PLAYBOOK?download=FILE`: here the file is its `download`.
-  const to = new URL(link.href);
-  const file = (to.pathname.includes('/qualify/') && to.searchParams.get('download')) || link.getAttribute('href');
+  // `…/qualify/PLAYBOOK?download=FILE`: here the file is its `download`, resolved as the
+  // collector resolves it (against the link, which may be on the collector's origin).
+  const to = new URL(link.getAttribute('href') || '', location.href);
+  const named = /\/qualify\/[^/]+$/.test(to.pathname) && to.searchParams.get('download');
+  const file = named ? new URL(named, to).href : link.getAttribute('href');
   const got = await read(url).catch(() => [0]);
   const texts = check(got[1] ?? null, link);
   if (texts === true) {

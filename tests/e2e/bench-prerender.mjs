@@ -18,11 +18,15 @@
 // the first paint a frame later; the widget's share is its difference to that page.
 //
 // Next is measured beside a stand-in with no engine (pages/stand-in-next.js): the
-// same pre-rendered step, whose Next copies the step's form with the second question's
-// words. At 4x throttling on this machine even that swap takes 50-80 ms to the next
-// paint (changing one word of the legend: about 48 ms), so the stand-in shows what any
-// widget drawing a step of this markup and style costs here, and the difference the
-// engine's (its step, the DOM built through wasm-bindgen, the events).
+// pre-rendered step, whose Next copies the step's form with the second question's words.
+// At 4x throttling on this machine even that swap takes 50-80 ms to the next paint
+// (changing one word of the legend: about 48 ms), so the stand-in shows about what any
+// widget drawing a step of this markup and style costs here, and the difference about
+// the engine's share (its step, the DOM built through wasm-bindgen, the events). About:
+// the stand-in's page is the embed page (its stylesheet a <style> element, a paragraph
+// below), the widget's pages/demo.html (a constructed stylesheet, a heading above), and
+// the stand-in's second step has no Back button and leaves the progress line as it was.
+// An interaction under 16 ms has no Event Timing entry and counts as 0.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';

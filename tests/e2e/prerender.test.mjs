@@ -247,6 +247,13 @@ test('a gated link without JavaScript: the collector asks, stores the lead and h
   // Another site's file is never offered.
   const foreign = await (await fetch(`${base}/qualify/gated-plain?download=https://evil.example/x.pdf`)).text();
   assert.doesNotMatch(foreign, /evil\.example/);
+  // A link on another site (its Referer) does not become the visit's page (the link's own
+  // address will, at the first answer); the file still rides along.
+  const linked = await (await fetch(`${base}/qualify/gated-plain?download=/files/guide.pdf`, {
+    headers: { referer: 'https://evil.example/page?utm_source=evil' },
+  })).text();
+  assert.doesNotMatch(linked, /evil/);
+  assert.match(linked, /\/files\/guide\.pdf/);
   await context.close();
 });
 

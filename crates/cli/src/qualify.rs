@@ -13,7 +13,8 @@
 //! A gated link that works without JavaScript points here, `GET /qualify/{playbook}?
 //! download=FILE` (with JavaScript, the gate downloads FILE itself): the visit carries the
 //! file, and an outcome that collects the lead and has no next step of its own offers it
-//! as its download button, as the widget downloads it after such an outcome.
+//! as its download button. (The widget downloads the file after any outcome that collects
+//! the lead; here an outcome's own `then`, a booking say, keeps its place.)
 
 use lead_qualifier_engine::flow::{Effect, Event, Session, Start, View};
 use lead_qualifier_engine::html::{self, Post, FIELD_GO, FIELD_STATE};
@@ -678,10 +679,31 @@ mod tests {
         // An outcome with a next step of its own keeps it.
         let booked = answer("later");
         assert!(booked.page.contains("calendly.com") && !booked.page.contains("guide.pdf"));
-        // The file rides along in the state from the first page to the outcome.
+        // The file and the linking page ride along in the state from the first page (no
+        // lead id yet) to the outcome; the first answer's Referer does not replace the page.
+        visit.page = "https://www.example.com/guides?utm_source=news".into();
+        let read = Visit::from_text(&visit.to_text()).expect("the state");
+        assert_eq!(read.file, "/files/guide.pdf");
+        assert_eq!(read.page, visit.page);
+        let pairs = vec![
+            (FIELD_STATE.to_owned(), visit.to_text()),
+            (FIELD_ANSWER.to_owned(), "yes".to_owned()),
+        ];
+        let lead = step(
+            &pb,
+            &pairs,
+            1.0,
+            "https://collector.example/qualify/g",
+            || "x".into(),
+            "/q",
+            &[],
+        )
+        .expect("a step")
+        .lead
+        .expect("the lead");
         assert_eq!(
-            Visit::from_text(&visit.to_text()).map(|v| v.file),
-            Some("/files/guide.pdf".into())
+            lead.context.get("page_url").and_then(Value::as_str),
+            Some("https://www.example.com/guides?utm_source=news")
         );
     }
 

@@ -1450,7 +1450,7 @@ fn check_origin(app: &App, headers: &HeaderMap) -> Result<(), Refusal> {
 /// `GET /qualify/{playbook}`: the first step as a page of its own (a link that works
 /// without JavaScript, e.g. in an email). `?download=FILE`: a gated link's file, offered at
 /// an outcome that collects the lead (`qualify::file_allowed`; another site's file is left
-/// out, with a log line). The visit's page is the one the link was on (`Referer`).
+/// out, with a log line). The visit's page is the one the link was on (`linking_page`).
 async fn qualify_first(
     State(app): State<Arc<App>>,
     UrlPath(id): UrlPath<String>,
@@ -1463,26 +1463,46 @@ async fn qualify_first(
     let mut visit = qualify::Visit::new(&pb.locale);
     let query = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes());
     if let Some((_, file)) = query.into_owned().find(|(k, _)| k == "download") {
-        if qualify::file_allowed(&file, gated_file_origins(&app)) {
+        if qualify::file_allowed(&file, listed_origins(&app)) {
             visit.file = file;
         } else {
             log!(
-                "lead-qualifier: /qualify/{}: download={} is neither a path on this site nor on one of server.allowed_origins; the visit goes on without it",
+                "lead-qualifier: /qualify/{}: download={:?} is neither a path on this site nor on one of server.allowed_origins; the visit goes on without it",
                 clip(&id),
                 clip(&file)
             );
         }
     }
-    if let Some(referer) = headers.get(header::REFERER).and_then(|h| h.to_str().ok()) {
-        visit.page = referer.chars().take(2048).collect();
-    }
+    visit.page = linking_page(&app, &headers).unwrap_or_default();
     let view = qualify::first(pb, &visit);
+    // Answers the link's page prefilled may decide the outcome at once: no lead is stored
+    // by a GET, so no file either (the widget would send one with it).
+    if matches!(view, lead_qualifier_engine::flow::View::Outcome(_)) {
+        visit.file.clear();
+    }
     flow_page(qualify::page(pb, &visit, &view, &qualify::action("", &id)))
 }
 
-/// The sites a gated link's file may be on besides this one: `server.allowed_origins`.
-fn gated_file_origins(app: &App) -> &[String] {
+/// The sites listed in `server.allowed_origins` (none when any may post): where a gated
+/// link's file may be besides this site, and which pages may start a visit with theirs.
+fn listed_origins(app: &App) -> &[String] {
     app.config.server.allowed_origins.as_deref().unwrap_or(&[])
+}
+
+/// The page a `GET /qualify/…` link was on, from its `Referer`, when that page is on this
+/// server's own origin or on `server.allowed_origins`: another site could otherwise set a
+/// lead's page, campaign and prefilled answers. `None` for any other (a webmail, a page
+/// that sends only its origin): the visit's page is then the link itself, with its own
+/// campaign and prefill, as its first post's `Referer` says.
+fn linking_page(app: &App, headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let (scheme, rest) = referer.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let origin = &referer[..scheme.len() + 3 + authority.len()];
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let here = matches!(scheme, "http" | "https") && host == Some(authority);
+    let listed = listed_origins(app).iter().any(|o| o == origin);
+    (here || listed).then(|| referer.chars().take(2048).collect())
 }
 
 /// `POST /qualify/{playbook}`: one step of the flow for a visitor without JavaScript (the
@@ -1551,7 +1571,7 @@ async fn qualify_answer(
         referer,
         crate::native::uuid_v4,
         &qualify::action("", id),
-        gated_file_origins(app),
+        listed_origins(app),
     )
     .map_err(|field| {
         Refusal::new(
