@@ -1499,10 +1499,8 @@ fn linking_page(app: &App, headers: &HeaderMap) -> Option<String> {
     let (scheme, rest) = referer.split_once("://")?;
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let origin = &referer[..scheme.len() + 3 + authority.len()];
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let here = matches!(scheme, "http" | "https") && host == Some(authority);
     let listed = listed_origins(app).iter().any(|o| o == origin);
-    (here || listed).then(|| referer.chars().take(2048).collect())
+    (on_this_host(origin, headers) || listed).then(|| referer.chars().take(2048).collect())
 }
 
 /// `POST /qualify/{playbook}`: one step of the flow for a visitor without JavaScript (the
@@ -1589,13 +1587,19 @@ async fn qualify_answer(
 /// A request from a page of this server's own origin: `Origin` names the `Host` it was
 /// sent to.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let text = |h| headers.get(h).and_then(|v: &HeaderValue| v.to_str().ok());
-    match (text(header::ORIGIN), text(header::HOST)) {
-        (Some(origin), Some(host)) => origin
-            .split_once("://")
-            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host),
-        _ => false,
-    }
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| on_this_host(origin, headers))
+}
+
+/// Whether `origin` (`http[s]://host[:port]`) is this server's: the `Host` the request
+/// was sent to.
+fn on_this_host(origin: &str, headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    origin
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && Some(rest) == host)
 }
 
 /// A refused step of the no-JavaScript flow, as a page in `locale` with `status`.
