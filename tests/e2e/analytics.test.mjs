@@ -5,16 +5,12 @@
 // browser signalling Global Privacy Control.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, waitForEvent, finishSalesReady, freePort, waitUp } from './harness.mjs';
+import { ROOT, BIN, ADMIN, asAdmin as read, startCollector, launch, openPage, waitForEvent, finishSalesReady } from './harness.mjs';
 
-const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
-const ADMIN = 'e2e-admin-token-0123456789';
-const read = (url) => fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
-let server;
+let collector;
 let base;
 let dir;
 let browser;
@@ -37,21 +33,14 @@ before(async () => {
   fs.writeFileSync(path.join(playbooks, 'quiet.json'), JSON.stringify({ ...demo, id: 'quiet' }));
   fs.writeFileSync(path.join(site, 'measured.html'), page('demo-request'));
   fs.writeFileSync(path.join(site, 'quiet.html'), page('quiet'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(
-    BIN,
-    ['serve', '--port', String(port), '--db', path.join(dir, 'leads.sqlite'), '--root', ROOT, '--playbooks', playbooks, '--site', site],
-    { cwd: dir, env: { ...process.env, LQ_ADMIN_TOKEN: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  server.stderr.on('data', () => {});
-  await waitUp(`${base}/api/leads`, read);
+  collector = await startCollector(path.join(dir, 'leads.sqlite'), ['--playbooks', playbooks, '--site', site], { cwd: dir });
+  base = collector.base;
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  collector?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

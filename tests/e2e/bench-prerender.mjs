@@ -30,9 +30,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ROOT, openPage, waitForEvent, events } from './harness.mjs';
+import { ROOT, BIN, openPage, waitForEvent, events, holdWasm } from './harness.mjs';
 
-export const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
 const DIR = 'tests/e2e/pages';
 const OPTION = '201 or more';
 
@@ -116,12 +115,7 @@ export async function measureLoad(browser, url, { widget = true } = {}) {
  */
 export async function clickBeforeWasm(browser, url) {
   const { page, context } = await openPage(browser, 'about:blank');
-  let release;
-  const gate = new Promise((r) => (release = r));
-  await page.route('**/lead_qualifier_bg.wasm', async (route) => {
-    await gate;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto(url);
   const option = page.getByRole('radio', { name: OPTION, exact: true });
   await option.click({ timeout: 5000 });

@@ -44,9 +44,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { startServer, launch, ROOT } from './harness.mjs';
+import { startServer, launch, ROOT, BIN } from './harness.mjs';
 import { measureFirstQuestion, median as med, quantile } from './first-question.mjs';
-import { BIN, writePages, measureLoad, clickBeforeWasm, measureNext, measureOpen } from './bench-prerender.mjs';
+import { writePages, measureLoad, clickBeforeWasm, measureNext, measureOpen } from './bench-prerender.mjs';
 
 const RUNS = Math.max(1, Number(process.env.LQ_BENCH_RUNS) || 10);
 const PAGE = '/tests/e2e/pages/demo.html';

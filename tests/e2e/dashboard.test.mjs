@@ -5,17 +5,13 @@
 // and nothing blocked by its CSP, at desktop width and at 375 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, axe, freePort, waitUp } from './harness.mjs';
+import { ROOT, BIN, ADMIN, asAdmin as read, startCollector, launch, openPage, axe } from './harness.mjs';
 
-const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
-const ADMIN = 'e2e-admin-token-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}` };
-const read = (url) => fetch(url, { headers: auth });
-let server;
+let collector;
 let base;
 let dir;
 let browser;
@@ -30,15 +26,8 @@ function makeLead(answers) {
 before(async () => {
   assert.ok(fs.existsSync(BIN), `${BIN} is built (make test builds it before the e2e suite)`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lq-dashboard-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(dir, 'leads.sqlite'), '--root', ROOT], {
-    cwd: ROOT,
-    env: { ...process.env, LQ_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', () => {});
-  await waitUp(`${base}/api/leads`, read);
+  collector = await startCollector(path.join(dir, 'leads.sqlite'));
+  base = collector.base;
   const contact = { name: 'Ann Example', email: 'ann@example.com', consent: true };
   for (const answers of [
     { company_size: '201+', role: 'executive', timeline: '0-3m', budget: 'approved', ...contact },
@@ -55,7 +44,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  collector?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

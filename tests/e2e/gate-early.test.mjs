@@ -3,7 +3,7 @@
 // the gate listens: the dialog opens as if the click had come later.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, waitForEvent } from './harness.mjs';
+import { startServer, launch, openPage, waitForEvent, holdWasm } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,13 +20,8 @@ after(async () => {
 
 test('gated link clicked before the engine is ready: held, then the dialog opens', async () => {
   const context = await browser.newContext();
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
+  const release = await holdWasm(context);
   const fallback = setTimeout(release, 20000); // never hang the suite
-  await context.route('**/lead_qualifier_bg.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
   const downloads = [];
   context.on('page', (p) => p.on('download', (d) => downloads.push(d.suggestedFilename())));
   const url = server.url('/tests/e2e/pages/gated.html');

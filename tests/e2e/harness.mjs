@@ -1,8 +1,11 @@
 // Test harness: a static server for the repo root on 127.0.0.1 (with the strict CSP of
 // SPEC section 3 on every HTML page), a scriptable lead collector at /api/leads, Debian's
-// Chromium via playwright-core, and axe-core. Loopback only; everything stops by itself.
+// Chromium via playwright-core, and axe-core; the real collector (`lead-qualifier serve`)
+// started on a free port, and a hold on the wasm download. Loopback only; everything stops
+// by itself.
 import http from 'node:http';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +13,12 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'";
+/** The CLI the collector tests run (make test builds it first). */
+export const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
+/** The collector's admin token in these tests. */
+export const ADMIN = 'e2e-admin-token-0123456789';
+/** A GET as the collector's admin. */
+export const asAdmin = (url) => fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -198,4 +207,40 @@ export async function waitUp(url, get = fetch, ms = 20000) {
     if (Date.now() > until) throw new Error(`server did not come up at ${url}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Starts the real collector, `lead-qualifier serve` (BIN), on a free loopback port: its
+ * database `db`, the repository as its root, then `args`; admin token ADMIN; run in `cwd`.
+ * Resolves once it answers, with its `base` URL and `stop()`.
+ */
+export async function startCollector(db, args = [], { cwd = ROOT } = {}) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(BIN, ['serve', '--port', String(port), '--db', db, '--root', ROOT, ...args], {
+    cwd,
+    env: { ...process.env, LQ_ADMIN_TOKEN: ADMIN },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', () => {});
+  const stop = () => server.kill('SIGTERM');
+  try {
+    await waitUp(`${base}/api/leads`, asAdmin);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return { base, stop };
+}
+
+/** Holds the wasm download of `target` (a page or a context) until the returned
+ * function is called. */
+export async function holdWasm(target) {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  await target.route('**/lead_qualifier_bg.wasm', async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return release;
 }

@@ -6,16 +6,13 @@
 // pre-rendered step and on the collector's pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, waitForEvent, freePort, waitUp, axe, CHROMIUM_ARGS } from './harness.mjs';
+import { ROOT, BIN, asAdmin as read, startCollector, holdWasm, launch, openPage, waitForEvent, axe, CHROMIUM_ARGS } from './harness.mjs';
 
-const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
-const ADMIN = 'e2e-admin-token-0123456789';
-const read = (url) => fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
-let server;
+let collector;
 let base;
 let site;
 let browser;
@@ -47,34 +44,16 @@ before(async () => {
   fs.writeFileSync(path.join(site, 'files', 'guide.pdf'), GUIDE);
   fs.writeFileSync(path.join(site, 'gated.html'), landing(`<script type="module" src="/lead-qualifier/lead-qualifier.js"></script>
 <p><a href="/qualify/gated-plain?download=/files/guide.pdf" data-lead-gate="/playbooks/gated-plain.json">Download the guide</a></p>`));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site, '--playbooks', playbooks], {
-    cwd: ROOT,
-    env: { ...process.env, LQ_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', () => {});
-  await waitUp(`${base}/api/leads`, read);
+  collector = await startCollector(path.join(site, 'leads.sqlite'), ['--site', site, '--playbooks', playbooks]);
+  base = collector.base;
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  collector?.stop();
   if (site) fs.rmSync(site, { recursive: true, force: true });
 });
-
-/** Holds the wasm download until the returned function is called. */
-async function holdWasm(page) {
-  let release;
-  const gate = new Promise((r) => (release = r));
-  await page.route('**/lead_qualifier_bg.wasm', async (route) => {
-    await gate;
-    await route.continue();
-  });
-  return release;
-}
 
 /** The widget's step as structure: every element under the frame with its attributes
  * (sorted; `style` left out, and what only a page without the widget needs: the form's

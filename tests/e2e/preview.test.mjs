@@ -5,19 +5,12 @@
 // not verified, with its differences.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launch, openPage, waitForEvent, finishSalesReady, freePort, waitUp } from './harness.mjs';
+import { ROOT, BIN, asAdmin as read, startCollector, launch, openPage, waitForEvent, finishSalesReady } from './harness.mjs';
 
-const BIN = process.env.LQ_BIN || path.join(ROOT, 'target/cli/lead-qualifier');
-// Reading leads needs the server's admin token.
-const ADMIN = 'e2e-admin-token-0123456789';
-const ENV = { ...process.env, LQ_ADMIN_TOKEN: ADMIN };
-/** A GET as the admin. */
-const read = (url) => fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
-let server;
+let collector;
 let base;
 let dir;
 let browser;
@@ -26,21 +19,14 @@ let browser;
 before(async () => {
   assert.ok(fs.existsSync(BIN), `${BIN} is built (make test builds it before the e2e suite)`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lq-preview-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--port', String(port), '--db', path.join(dir, 'leads.sqlite'), '--root', ROOT], {
-    cwd: ROOT,
-    env: ENV,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', () => {});
-  await waitUp(`${base}/api/leads`, read);
+  collector = await startCollector(path.join(dir, 'leads.sqlite'));
+  base = collector.base;
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  collector?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -107,16 +93,10 @@ ${snippet}
 </body></html>`,
   );
   fs.writeFileSync(path.join(site, '.env'), 'SECRET=1');
-  const port = await freePort();
-  const siteBase = `http://127.0.0.1:${port}`;
-  const siteServer = spawn(
-    BIN,
-    ['serve', '--port', String(port), '--db', path.join(site, 'leads.sqlite'), '--root', ROOT, '--site', site],
-    { cwd: os.tmpdir(), env: ENV, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  siteServer.stderr.on('data', () => {});
+  let siteServer;
   try {
-    await waitUp(`${siteBase}/api/leads`, read);
+    siteServer = await startCollector(path.join(site, 'leads.sqlite'), ['--site', site], { cwd: os.tmpdir() });
+    const siteBase = siteServer.base;
     // The site's own files, the widget and the playbooks at the snippet's paths; hidden
     // files of the site stay hidden.
     assert.equal((await fetch(`${siteBase}/lead-qualifier/lead-qualifier.js`)).status, 200);
@@ -135,7 +115,7 @@ ${snippet}
     assert.deepEqual(log.pageErrors, []);
     await context.close();
   } finally {
-    siteServer.kill('SIGTERM');
+    siteServer?.stop();
     fs.rmSync(site, { recursive: true, force: true });
   }
 });

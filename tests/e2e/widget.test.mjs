@@ -3,7 +3,8 @@
 // hostile playbook text, the strict CSP, broken playbooks, and axe-core at every step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, events, waitForEvent, axe } from './harness.mjs';
+import fs from 'node:fs';
+import { startServer, launch, openPage, events, waitForEvent, axe, holdWasm } from './harness.mjs';
 
 let server;
 let browser;
@@ -355,16 +356,11 @@ test("an unstyled page: the widget is at most 40rem wide, and the gated dialog's
 });
 
 test('the README snippet reserves its space: nothing below moves while the engine loads and draws, and the card keeps that height on a shorter step', async () => {
-  const readme = (await import('node:fs')).readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const reserve = readme.match(/<lead-qualifier playbook="[^"]*" style="([^"]*)"><\/lead-qualifier>/)?.[1];
   assert.ok(reserve, "the README's snippet reserves the widget's space with a style");
   const { page, log, context } = await openPage(browser, 'about:blank');
-  let release;
-  const held = new Promise((r) => (release = r));
-  await page.route('**/lead_qualifier_bg.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.addInitScript(() => {
     window.__shift = 0;
     new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
